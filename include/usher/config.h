@@ -1,0 +1,49 @@
+#ifndef USHER_CONFIG_H
+#define USHER_CONFIG_H
+/* usher.conf: php-fpm style "key = value" lines, ';' or '#' comments, documented in
+ * man/usher.conf.5. Every key can be overridden by an environment variable named
+ * USHER_ + the key upper-cased with '.' turned into '_' (db.socket -> USHER_DB_SOCKET).
+ * The contract's own variables (WEBUI_SECRET_KEY, JWT_EXPIRES_IN, ...) are not read
+ * here but by model/settings.c. */
+#include <stddef.h>
+#include <sys/types.h>
+
+struct usher_config {
+    char *pool_name;           /* "pool", default "usher" */
+    char *listen;              /* unix socket path or host:port; NULL = take fd 0 */
+    mode_t listen_mode;        /* "listen.mode", octal, default 0660 */
+    char *listen_owner;        /* "listen.owner", "listen.group": owner of the unix socket */
+    char *listen_group;
+    int listen_backlog;        /* default 511 */
+    int pm_max_children;       /* default 5 */
+    long pm_max_requests;      /* 0 = never recycle */
+    char *ping_path;           /* NULL = off */
+    char *ping_response;       /* default "pong" */
+    char *status_path;         /* NULL = off */
+    int request_terminate_timeout; /* seconds, 0 = off */
+    char *error_log;           /* NULL or "-" = stderr */
+    char *log_level;           /* error|warning|notice|debug, default notice */
+    char *data_dir;            /* where the generated secret is kept; default "." */
+    char *user, *group;        /* workers drop to these when started as root */
+    size_t request_body_max;   /* bytes, default 1 MiB; accepts K/M suffixes */
+    char *db_socket;           /* db.socket; or db.host + db.port */
+    char *db_host;
+    int db_port;               /* default 3306 */
+    char *db_user;
+    char *db_password;         /* from db.password or the file named by db.password_file */
+    char *db_name;             /* default "usher" */
+    char *secret_key;          /* "secret_key"; WEBUI_SECRET_KEY wins when set */
+    char *source_path;         /* the file this was read from (for reload) */
+};
+
+/* Fills cfg with defaults, then reads path (NULL = defaults and environment only), then
+ * applies USHER_* environment overrides. Returns 0; on error returns -1 and writes
+ * "FILE:LINE: reason" (or "USHER_X: reason") into err. cfg must be freed with
+ * config_free either way. */
+int config_load(const char *path, struct usher_config *cfg, char *err, size_t errlen);
+/* Frees every string of cfg and zeroes it. */
+void config_free(struct usher_config *cfg);
+/* Parses a size such as "1048576", "512k", "1M". Returns 0 or -1. */
+int config_parse_size(const char *s, size_t *out);
+
+#endif

@@ -1,0 +1,105 @@
+#ifndef USHER_DB_H
+#define USHER_DB_H
+/* The data layer's connection: one MariaDB connection per worker process, opened after
+ * fork. SQL runs only through prepared statements, cached per connection by the address
+ * of the SQL string (so pass string literals or other static strings) and re-prepared
+ * after a reconnect. A statement that fails because the server has gone away (2006/2013)
+ * is retried once after reconnecting, but never inside a transaction. Nothing here knows
+ * about HTTP. Results are copied into the caller's arena as strings. */
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena;
+struct db;
+
+struct db_options {
+    const char *socket;   /* unix socket path, or NULL for host/port */
+    const char *host;
+    unsigned int port;
+    const char *user;
+    const char *password;
+    const char *name;     /* database */
+};
+
+enum db_param_type { DB_T_NULL, DB_T_STR, DB_T_INT };
+
+/* One "?" parameter. Build with the helpers below. */
+struct db_param {
+    enum db_param_type type;
+    const char *s;        /* DB_T_STR: bytes (need not be NUL-terminated) */
+    size_t len;
+    long long i;          /* DB_T_INT */
+};
+
+static inline struct db_param db_str(const char *s);
+static inline struct db_param db_strn(const char *s, size_t len);
+static inline struct db_param db_int(long long i);
+static inline struct db_param db_null(void);
+/* A string, or SQL NULL when s is NULL. */
+static inline struct db_param db_str_or_null(const char *s);
+
+/* Rows of a SELECT, every cell a NUL-terminated string or NULL for SQL NULL. */
+struct db_result {
+    size_t nrows, ncols;
+    char **cells;          /* nrows * ncols, row-major */
+    size_t *lens;
+};
+static inline const char *db_cell(const struct db_result *r, size_t row, size_t col)
+{
+    return r->cells[row * r->ncols + col];
+}
+
+/* Return codes. */
+enum {
+    DB_OK = 0,
+    DB_ERROR = -1,         /* logged with the server's message; the request should 500 */
+    DB_DUPLICATE = -2,     /* ER_DUP_ENTRY (1062): a unique key said no */
+    DB_NOT_FOUND = -3,     /* used by the model modules: no such row */
+};
+
+/* Connects (with MYSQL_OPT_RECONNECT off: reconnection is ours). utf8mb4, autocommit on.
+ * Returns NULL and logs on failure. */
+struct db *db_connect(const struct db_options *opts);
+/* Closes the statements and the connection. NULL is accepted. */
+void db_close(struct db *db);
+/* True when the server answers (mysql_ping, reconnecting once if it had gone away). */
+bool db_ping(struct db *db);
+
+/* Runs an INSERT/UPDATE/DELETE/DDL-free statement. affected (may be NULL) gets the
+ * affected-rows count. Returns DB_OK, DB_DUPLICATE or DB_ERROR. */
+int db_exec(struct db *db, const char *sql, const struct db_param *params, size_t nparams,
+            unsigned long long *affected);
+/* Runs a SELECT; rows are copied into arena. Returns DB_OK or DB_ERROR. */
+int db_query(struct db *db, struct arena *arena, const char *sql, const struct db_param *params,
+             size_t nparams, struct db_result *out);
+/* Runs sql as a plain (unprepared) statement batch: only for migrations and fixed DDL. */
+int db_exec_script(struct db *db, const char *sql);
+
+/* Transactions. begin fails if one is open. rollback is harmless when none is open. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+bool db_in_transaction(const struct db *db);
+
+/* The server's last error text, for logs. */
+const char *db_error(const struct db *db);
+/* Number of statements currently prepared (tests, status). */
+size_t db_prepared_count(const struct db *db);
+
+/* ----- inline helpers ----- */
+#include <string.h>
+static inline struct db_param db_str(const char *s)
+{ struct db_param p = { DB_T_STR, s, strlen(s), 0 }; return p; }
+static inline struct db_param db_strn(const char *s, size_t len)
+{ struct db_param p = { DB_T_STR, s, len, 0 }; return p; }
+static inline struct db_param db_int(long long i)
+{ struct db_param p = { DB_T_INT, NULL, 0, i }; return p; }
+static inline struct db_param db_null(void)
+{ struct db_param p = { DB_T_NULL, NULL, 0, 0 }; return p; }
+static inline struct db_param db_str_or_null(const char *s)
+{ return s ? db_str(s) : db_null(); }
+
+#define DB_PARAMS(...) ((const struct db_param[]){ __VA_ARGS__ }), \
+    (sizeof((const struct db_param[]){ __VA_ARGS__ }) / sizeof(struct db_param))
+
+#endif

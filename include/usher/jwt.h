@@ -1,0 +1,48 @@
+#ifndef USHER_JWT_H
+#define USHER_JWT_H
+/* HS256 JSON Web Tokens, compatible with Open WebUI's PyJWT tokens: header
+ * {"alg":"HS256","typ":"JWT"}, claims id, jti, iat and exp (when the token expires). */
+#include <stdbool.h>
+#include <stddef.h>
+
+struct jwt_claims {
+    char id[128];        /* user id */
+    char jti[64];        /* token id (uuid4); "" when the token has none */
+    long long iat;       /* issued-at, epoch seconds; has_iat false when absent */
+    long long exp;       /* has_exp false when absent (a non-expiring token) */
+    bool has_iat, has_exp;
+};
+
+enum jwt_status {
+    JWT_OK = 0,
+    JWT_MALFORMED,       /* not three base64url parts of JSON objects */
+    JWT_BAD_ALG,         /* alg is not exactly "HS256" (checked before the signature) */
+    JWT_BAD_SIGNATURE,
+    JWT_EXPIRED,         /* exp <= now */
+    JWT_BAD_CLAIMS,      /* id missing or not a string, exp/iat not numeric, iat in the future */
+};
+
+/* Signs claims with secret. Returns a malloc'ed token (caller frees) or NULL. */
+char *jwt_sign(const struct jwt_claims *claims, const unsigned char *secret, size_t secret_len);
+/* Verifies token at time now. On JWT_OK fills claims. The signature is compared with
+ * CRYPTO_memcmp. Leeway: none (PyJWT's default). */
+enum jwt_status jwt_verify(const char *token, const unsigned char *secret, size_t secret_len,
+                           long long now, struct jwt_claims *claims);
+/* Decodes without checking expiry (for sign-out: revoke what was presented). The signature
+ * and alg are still checked. */
+enum jwt_status jwt_verify_ignore_exp(const char *token, const unsigned char *secret,
+                                      size_t secret_len, struct jwt_claims *claims);
+
+/* Parses a JWT_EXPIRES_IN duration as the contract says: "-1" or "0" mean no expiry;
+ * otherwise a sum of <number><unit> pairs, units ms s m h d w, a number may be negative and
+ * have decimals. *seconds gets the total (rounded toward zero); *expires false for no
+ * expiry (including a zero total). Returns 0, or -1 for a string that does not parse. */
+int jwt_parse_duration(const char *s, bool *expires, double *seconds);
+/* The stricter admin-config check: -1, 0, or one optionally negative number (optional
+ * decimals) followed directly by one unit. */
+bool jwt_duration_valid_for_config(const char *s);
+
+/* A uuid4 string (36 chars + NUL) from RAND_bytes. Returns 0 or -1. */
+int uuid4(char out[37]);
+
+#endif

@@ -1,0 +1,21 @@
+#ifndef USHER_PASSWORD_H
+#define USHER_PASSWORD_H
+/* Password hashing with libxcrypt: new hashes are bcrypt $2b$ cost 12; verification
+ * accepts $2a$, $2b$, $2y$ (Open WebUI's hashes) and $y$ (yescrypt). */
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PASSWORD_MAX_BYTES 72
+
+/* Hashes password (already checked to be <= 72 bytes) into out (>= 128 bytes). cost 0
+ * means the default 12. Returns 0 or -1 (RAND_bytes or crypt failure, logged). */
+int password_hash(const char *password, int cost, char *out, size_t outlen);
+/* True when password matches hash. The password is truncated to 72 bytes first, dropping a
+ * partial UTF-8 sequence at the cut (sign-in rule). An empty or malformed hash never
+ * matches. Compares in constant time. */
+bool password_verify(const char *password, const char *hash);
+/* Spends the same time as a real verification against a fixed bcrypt hash of the default
+ * cost (for unknown accounts). Always false. */
+bool password_verify_dummy(const char *password);
+
+#endif

@@ -1,0 +1,59 @@
+#ifndef USHER_ROUTER_H
+#define USHER_ROUTER_H
+/* Routes: one const table of {method, pattern, access, handler}. Patterns are paths whose
+ * segments are literals or "{name}" parameters; literal segments beat parameters at the
+ * same depth, so "/users/search" wins over "/users/{user_id}" whatever the table order.
+ * A final "{name:path}" segment matches the rest of the path, slashes included. */
+#include <stddef.h>
+
+struct ctx;
+
+/* Who may call a route; enforced by auth/session.c before the handler runs. */
+enum access {
+    ACCESS_PUBLIC,    /* no credential needed (one is still read when present) */
+    ACCESS_ANY,       /* any signed-in user, pending included */
+    ACCESS_VERIFIED,  /* role user or admin, else 401 ACCESS_PROHIBITED */
+    ACCESS_ADMIN,     /* role admin, else 401 ACCESS_PROHIBITED */
+};
+
+typedef void (*handler_fn)(struct ctx *c);
+
+struct route {
+    const char *method;
+    const char *pattern;
+    enum access access;
+    handler_fn handler;
+};
+
+#define ROUTE_MAX_PARAMS 4
+
+enum route_status {
+    ROUTE_FOUND,
+    ROUTE_NOT_FOUND,          /* 404 {"detail":"Not Found"} */
+    ROUTE_METHOD_NOT_ALLOWED, /* 405 {"detail":"Method Not Allowed"} */
+    ROUTE_REDIRECT,           /* 307 to the path with the final slash added or removed */
+};
+
+struct route_match {
+    const struct route *route;
+    size_t nparams;
+    const char *names[ROUTE_MAX_PARAMS];    /* point into the pattern, not NUL-terminated: */
+    size_t name_lens[ROUTE_MAX_PARAMS];     /* use route_param() */
+    const char *values[ROUTE_MAX_PARAMS];   /* NUL-terminated copies in the caller's buffer */
+    char buf[1024];                         /* holds the values; paths longer than this 404 */
+    char redirect[1024];                    /* for ROUTE_REDIRECT: the other path */
+};
+
+/* Matches method and path (already percent-decoded, no query) against table. FastAPI's
+ * rules: when no route matches the path but one matches it with the final slash toggled,
+ * the answer is ROUTE_REDIRECT. Returns the status and fills m. */
+enum route_status router_match(const struct route *table, size_t n, const char *method,
+                               const char *path, struct route_match *m);
+/* The value of the parameter called name, or NULL. */
+const char *route_param(const struct route_match *m, const char *name);
+
+/* The application's table (api/routes.c). */
+extern const struct route usher_routes[];
+extern const size_t usher_routes_count;
+
+#endif

@@ -1,0 +1,38 @@
+#ifndef USHER_VALIDATE_H
+#define USHER_VALIDATE_H
+/* Pure validators for the contract's rules (§7.1, §7.7, §3.6). No I/O. */
+#include <stdbool.h>
+#include <stddef.h>
+
+/* §7.1: anything ending in "@localhost", or a string that *starts* with x@y.z where x, y, z
+ * contain no '@' (not anchored at the end, as the reference). */
+bool validate_email(const char *email);
+/* Lowercases ASCII letters of s in place (emails are compared lowercased). */
+void ascii_lower(char *s);
+/* True for "pending", "user", "admin". */
+bool validate_role(const char *role);
+
+/* §7.7 and D22: NULL when url is an acceptable profile image URL, else the 422 message
+ * ("Invalid profile image URL: ..."). allowed_mime is a comma list such as
+ * "image/png,image/jpeg,image/gif,image/webp" (NULL = that default); max_data_uri 0 = no cap. */
+struct image_policy { const char *allowed_mime; size_t max_data_uri; };
+const char *validate_profile_image_url(const char *url, size_t len, const void *policy);
+
+/* The password policy (§3.6). */
+struct password_policy {
+    bool enabled;              /* ENABLE_PASSWORD_VALIDATION */
+    const char *pattern;       /* PASSWORD_VALIDATION_REGEX_PATTERN (Python syntax subset) */
+    const char *hint;          /* PASSWORD_VALIDATION_HINT, may be "" */
+};
+#define PASSWORD_DEFAULT_PATTERN "^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)(?=.*[^\\w\\s]).{8,}$"
+/* Returns NULL when password is acceptable, else the detail text for a 400:
+ * PASSWORD_TOO_LONG for > 72 bytes, else (policy enabled) the hint, or
+ * "The password does not meet the required validation criteria." when the hint is empty.
+ * A pattern that cannot be compiled rejects every password (and is logged once). */
+const char *password_policy_check(const char *password, const struct password_policy *p);
+/* Full-match of a Python-style pattern: supports a leading run of lookaheads (?=...),
+ * \d \w \s \D \W \S (also inside brackets), and otherwise POSIX ERE syntax. Returns 1 match,
+ * 0 no match, -1 the pattern is not supported. */
+int pyregex_fullmatch(const char *pattern, const char *subject);
+
+#endif
