@@ -1,1 +1,161 @@
-/* placeholder: written by the module's owner */
+/* The request pipeline of DESIGN.md: request -> router -> session -> handler -> response.
+ * Every failure on the way becomes one of the contract's JSON errors; nothing here knows
+ * SQL or FastCGI. */
+#include "config.h"
+#include "usher/app.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "usher/api.h"
+#include "usher/arena.h"
+#include "usher/config.h"
+#include "usher/csrf.h"
+#include "usher/ctx.h"
+#include "usher/db.h"
+#include "usher/log.h"
+#include "usher/response.h"
+#include "usher/router.h"
+#include "usher/session.h"
+#include "usher/settings.h"
+
+struct app {
+    const struct usher_config *cfg;
+    struct db *db;
+    struct request req;
+    bool have_request;
+};
+
+struct app *app_new(const struct usher_config *cfg)
+{
+    struct app *app = calloc(1, sizeof(*app));
+    if (!app)
+        return NULL;
+    app->cfg = cfg;
+    struct db_options o = {
+        .socket = cfg->db_socket, .host = cfg->db_host, .port = (unsigned)cfg->db_port,
+        .user = cfg->db_user, .password = cfg->db_password, .name = cfg->db_name,
+    };
+    app->db = db_connect(&o);
+    settings_env_init();
+    return app;
+}
+
+void app_free(struct app *app)
+{
+    if (!app)
+        return;
+    db_close(app->db);
+    free(app);
+}
+
+const char *ctx_param(const struct ctx *c, const char *name)
+{
+    return route_param(c->match, name);
+}
+
+void api_db_error(struct ctx *c)
+{
+    response_detail(c->res, 500, ERR_DEFAULT);
+}
+
+static bool method_has_body(const char *m)
+{
+    return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0 ||
+           strcmp(m, "DELETE") == 0;
+}
+
+/* FastAPI answers a path that matches only with the final slash toggled by a 307 to the
+ * other form, as an absolute URL built from the request's Host. */
+static void redirect_slash(struct ctx *c, const char *path)
+{
+    const struct request *r = c->req;
+    const char *q = r->query_string && r->query_string[0] ? "?" : "";
+    const char *loc = r->host ? arena_printf(c->arena, "%s://%s%s%s%s",
+                                             r->https && r->https[0] ? "https" : "http",
+                                             r->host, path, q, q[0] ? r->query_string : "")
+                              : arena_printf(c->arena, "%s%s%s", path, q,
+                                             q[0] ? r->query_string : "");
+    response_redirect(c->res, 307, loc);
+}
+
+/* A browser that posted a plain HTML form gets a 303 to the form's "next" (a local path
+ * only, so the redirect cannot be turned against another site) instead of JSON. */
+static void browser_redirect(struct ctx *c)
+{
+    if (!request_is_browser_form(c->req) || c->res->status < 200 || c->res->status > 299)
+        return;
+    const char *next = NULL;
+    struct json_object *v;
+    if (c->req->fields && json_object_is_type(c->req->fields, json_type_object) &&
+        json_object_object_get_ex(c->req->fields, "next", &v) && json_object_is_type(v, json_type_string))
+        next = json_object_get_string(v);
+    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+        next = "/";
+    c->res->body = "";
+    c->res->body_len = 0;
+    c->res->content_type = NULL;
+    c->res->status = 303;
+    response_header(c->res, "Location", arena_strdup(c->arena, next));
+}
+
+void app_handle(struct app *app, struct arena *arena, char *const *envp,
+                body_read_fn read_fn, void *rctx, struct response *res)
+{
+    struct http_error err = { 0 };
+    struct route_match *match = arena_alloc(arena, sizeof(*match));
+    struct ctx c = { .arena = arena, .req = &app->req, .res = res, .db = app->db,
+                     .cfg = app->cfg, .match = match };
+    response_init(res, arena);
+    res->no_store = true;
+    app->have_request = true;
+    if (request_init(&app->req, arena, envp, &err) != 0) {
+        response_http_error(res, &err);
+        return;
+    }
+    switch (router_match(usher_routes, usher_routes_count, app->req.method, app->req.path, match)) {
+    case ROUTE_NOT_FOUND:
+        response_detail(res, 404, "Not Found");
+        return;
+    case ROUTE_METHOD_NOT_ALLOWED:
+        response_detail(res, 405, "Method Not Allowed");
+        return;
+    case ROUTE_REDIRECT:
+        redirect_slash(&c, match->redirect);
+        return;
+    case ROUTE_FOUND:
+        break;
+    }
+    if (method_has_body(app->req.method) || app->req.content_length > 0) {
+        if (request_read_body(&app->req, read_fn, rctx, app->cfg->request_body_max, &err) != 0 ||
+            request_parse_body(&app->req, &err) != 0) {
+            response_http_error(res, &err);
+            return;
+        }
+    }
+    if (session_authenticate(&c, match->route->access) != 0)
+        return;
+    if (csrf_check(&c) != 0)
+        return;
+    match->route->handler(&c);
+    if (res->status == 0) {
+        log_error("%s %s: handler produced no response", app->req.method, app->req.path);
+        response_detail(res, 500, ERR_DEFAULT);
+    }
+    browser_redirect(&c);
+    settings_release(&c);
+}
+
+void app_after_request(struct app *app)
+{
+    if (app->db && db_in_transaction(app->db)) {
+        log_error("%s %s: request ended inside a transaction; rolled back",
+                  app->req.method ? app->req.method : "-", app->req.path ? app->req.path : "-");
+        db_rollback(app->db);
+    }
+    if (app->have_request) {
+        request_release(&app->req);
+        memset(&app->req, 0, sizeof(app->req));
+        app->have_request = false;
+    }
+}

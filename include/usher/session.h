@@ -1,0 +1,43 @@
+#ifndef USHER_SESSION_H
+#define USHER_SESSION_H
+/* Who is calling: the one module every route goes through. Reads the credential
+ * (Authorization: Bearer, then the token cookie, then the x-api-key header; or the trusted
+ * e-mail header), verifies it (JWT HS256 with revocation, or an sk- API key), loads the
+ * caller's user row and enforces the route's access level with the contract's codes. */
+#include <stdbool.h>
+#include "usher/jwt.h"
+#include "usher/router.h"
+
+struct ctx;
+struct user;
+
+enum credential_kind { CRED_NONE, CRED_JWT, CRED_API_KEY };
+
+struct session {
+    struct user *user;            /* the caller, from the database */
+    enum credential_kind kind;
+    const char *token;            /* the credential as presented (arena) */
+    struct jwt_claims claims;     /* for CRED_JWT */
+};
+
+/* Authenticates c->req for a route of the given access level. Returns 0 when the handler may
+ * run (c->session set, or NULL for an anonymous caller on a public route); otherwise fills
+ * c->res with the error (401/403/500) and returns -1. */
+int session_authenticate(struct ctx *c, enum access access);
+
+/* Issues a session token for user_id with the configured expiry (JWT_EXPIRES_IN). Fills
+ * *expires_at (0 when the token does not expire). Returns an arena string or NULL. */
+const char *session_issue_token(struct ctx *c, const char *user_id, long long *expires_at);
+/* Sets the token cookie (HttpOnly, SameSite/Secure from the environment, Expires/Max-Age
+ * from expires_at). */
+void session_set_cookie(struct ctx *c, const char *token, long long expires_at);
+/* Writes last_active_at for user_id unless this worker wrote it less than
+ * USHER_ACTIVE_INTERVAL seconds ago (DESIGN.md: a read must not become a write). */
+void session_touch(struct ctx *c, const char *user_id);
+
+/* has_permission (§4.2) for user u: its groups' trees over the stored defaults. */
+bool session_has_permission(struct ctx *c, const struct user *u, const char *path);
+/* Wall clock in milliseconds (for revocation marks: now + 1 invalidates every earlier token). */
+long long session_now_ms(void);
+
+#endif

@@ -1,0 +1,63 @@
+#ifndef USHER_SETTINGS_H
+#define USHER_SETTINGS_H
+/* usher's settings, in two kinds.
+ * - Environment settings, read once per worker: switches the reference also takes from the
+ *   environment only (WEBUI_AUTH, ENABLE_LOGIN_FORM, trusted headers, cookie flags, the
+ *   password policy, ...).
+ * - Admin settings (the AdminConfig fields of /api/v1/auths/admin/config and the default
+ *   permission tree), kept in the `config` table (key -> JSON) under v0.11.0's keys. The
+ *   environment variable of the same name gives the value until an admin stores one (as
+ *   the reference's persistent config). They are read from the database once per request
+ *   that needs them, so a change made on one worker or host is seen by all at once. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+#include "usher/validate.h"
+
+struct ctx;
+
+struct env_settings {
+    bool webui_auth;                  /* WEBUI_AUTH (default true) */
+    bool enable_login_form;           /* ENABLE_LOGIN_FORM (true) */
+    bool enable_password_auth;        /* ENABLE_PASSWORD_AUTH (true) */
+    bool enable_initial_admin_signup; /* ENABLE_INITIAL_ADMIN_SIGNUP (false) */
+    struct password_policy password_policy;
+    struct image_policy image_policy;
+    const char *trusted_email_header; /* WEBUI_AUTH_TRUSTED_EMAIL_HEADER, NULL = off */
+    const char *trusted_name_header;
+    const char *trusted_groups_header;
+    const char *trusted_role_header;
+    const char *cookie_same_site;     /* lax|strict|none */
+    bool cookie_secure;
+    const char *api_key_header;       /* CUSTOM_API_KEY_HEADER (x-api-key) */
+    const char *signout_redirect_url; /* WEBUI_AUTH_SIGNOUT_REDIRECT_URL */
+    long active_interval;             /* seconds between last_active_at writes (USHER_ACTIVE_INTERVAL, 60) */
+    bool api_key_retrievable;         /* USHER_API_KEY_RETRIEVAL (true); false = show once */
+    int signin_rate_limit;            /* 15 attempts ... */
+    int signin_rate_window;           /* ... per 180 s */
+    int bcrypt_cost;                  /* USHER_BCRYPT_COST (12) */
+    bool enable_user_status_env;      /* unused placeholder for future env-only switches */
+};
+
+/* Reads the environment (idempotent). */
+void settings_env_init(void);
+const struct env_settings *settings_env(void);
+
+/* Admin settings, by AdminConfig field name ("ENABLE_SIGNUP", "JWT_EXPIRES_IN", ...) or by
+ * the internal names "USER_PERMISSIONS" (the default permission tree). The first call in a
+ * request loads the config table; on a database failure the environment defaults are used
+ * and the failure is logged. Returned objects are borrowed (valid for the request). */
+struct json_object *settings_get(struct ctx *c, const char *field);
+bool settings_bool(struct ctx *c, const char *field);
+/* "" for null. */
+const char *settings_str(struct ctx *c, const char *field);
+/* Stores value (takes the reference) for field. Returns 0 or -1 (logged). */
+int settings_put(struct ctx *c, const char *field, struct json_object *value);
+/* The 28 AdminConfig fields as a new object, in the contract's order. */
+struct json_object *settings_admin_config(struct ctx *c);
+/* The stored default permission tree (or the compiled defaults), borrowed. */
+struct json_object *settings_permission_defaults(struct ctx *c);
+/* Forgets the request's loaded settings. */
+void settings_release(struct ctx *c);
+
+#endif
