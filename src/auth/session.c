@@ -1,1 +1,302 @@
-/* placeholder: written by the module's owner */
+/* Sessions: credential extraction, verification and the route access levels (§3.2, §3.3,
+ * deltas §4.1-§4.4), plus issuing tokens and the session cookie. */
+#include "config.h"
+#include "usher/session.h"
+
+#include <ctype.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "usher/api.h"
+#include "usher/apikey.h"
+#include "usher/arena.h"
+#include "usher/db.h"
+#include "usher/log.h"
+#include "usher/permissions.h"
+#include "usher/secret.h"
+#include "usher/settings.h"
+#include "usher/users.h"
+#include "usher/validate.h"
+
+static long long now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Token ids are UUIDv7: random like a uuid4 for every purpose a client has, but their first
+ * 48 bits carry the issue time in milliseconds, which lets the per-user revocation mark
+ * tell apart tokens issued before and after it within the same second (the contract's
+ * difference #1; iat has whole seconds only). */
+static int jti_new(char out[37])
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof(b)) != 1)
+        return -1;
+    unsigned long long ms = (unsigned long long)now_ms();
+    for (int i = 0; i < 6; i++)
+        b[i] = (unsigned char)(ms >> (40 - 8 * i));
+    b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
+    b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+             b[13], b[14], b[15]);
+    return 0;
+}
+
+/* When was this token issued, in ms? From a UUIDv7 jti when it has one; otherwise (tokens
+ * minted by Open WebUI) the end of its iat second is assumed, so a token from the same second
+ * as the mark counts as older: revocation errs on the safe side. -1: no way to tell. */
+static long long token_issued_ms(const struct jwt_claims *cl)
+{
+    const char *j = cl->jti;
+    if (strlen(j) == 36 && j[14] == '7' && j[8] == '-' && j[13] == '-') {
+        long long ms = 0;
+        for (int i = 0; i < 13; i++) {
+            if (j[i] == '-')
+                continue;
+            int v = isdigit((unsigned char)j[i]) ? j[i] - '0' : (tolower((unsigned char)j[i]) - 'a' + 10);
+            if (v < 0 || v > 15)
+                return -1;
+            ms = ms * 16 + v;
+        }
+        /* Only trust it when it agrees with the signed iat. */
+        if (!cl->has_iat || (ms / 1000 >= cl->iat - 1 && ms / 1000 <= cl->iat + 1))
+            return ms;
+    }
+    return cl->has_iat ? cl->iat * 1000 + 999 : -1;
+}
+
+const char *session_issue_token(struct ctx *c, const char *user_id, long long *expires_at)
+{
+    struct jwt_claims cl;
+    memset(&cl, 0, sizeof(cl));
+    if (snprintf(cl.id, sizeof(cl.id), "%s", user_id) >= (int)sizeof(cl.id) || jti_new(cl.jti) != 0)
+        return NULL;
+    long long now = (long long)time(NULL);
+    cl.iat = now;
+    cl.has_iat = true;
+    bool expires = false;
+    double seconds = 0;
+    if (jwt_parse_duration(settings_str(c, "JWT_EXPIRES_IN"), &expires, &seconds) != 0)
+        expires = false;
+    *expires_at = 0;
+    if (expires) {
+        cl.has_exp = true;
+        cl.exp = now + (long long)seconds;
+        *expires_at = cl.exp;
+    }
+    size_t slen;
+    const unsigned char *secret = secret_bytes(&slen);
+    char *tok = jwt_sign(&cl, secret, slen);
+    if (!tok)
+        return NULL;
+    const char *out = arena_strdup(c->arena, tok);
+    free(tok);
+    return out;
+}
+
+void session_set_cookie(struct ctx *c, const char *token, long long expires_at)
+{
+    const struct env_settings *env = settings_env();
+    char same[8];
+    snprintf(same, sizeof(same), "%s", env->cookie_same_site);
+    same[0] = (char)toupper((unsigned char)same[0]);
+    long long now = (long long)time(NULL);
+    struct cookie_opts o = {
+        .expires = expires_at,
+        .max_age = expires_at ? (expires_at > now ? expires_at - now : 0) : -1,
+        .http_only = true,
+        .secure = env->cookie_secure,
+        .same_site = same,
+    };
+    response_set_cookie(c->res, "token", token, &o);
+}
+
+void session_touch(struct ctx *c, const char *user_id)
+{
+    users_touch(c->db, user_id, (long long)time(NULL));
+}
+
+static void touch_if_stale(struct ctx *c, const struct user *u)
+{
+    long long now = (long long)time(NULL);
+    /* The row we just read says when it was last written: reads stay reads while it is
+     * fresher than the interval, on every worker at once. */
+    if (now - u->last_active_at >= settings_env()->active_interval)
+        session_touch(c, u->id);
+}
+
+/* The credential, in the order of deltas §4.1: a Bearer header, the token cookie, any
+ * other "scheme value" Authorization header, then the API-key header. */
+static const char *find_credential(struct ctx *c, bool *from_cookie)
+{
+    const char *auth = c->req->authorization;
+    *from_cookie = false;
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && auth[7])
+        return auth + 7;
+    const char *cookie = request_cookie(c->req, "token");
+    if (cookie && *cookie) {
+        *from_cookie = true;
+        return cookie;
+    }
+    if (auth) {
+        const char *sp = strchr(auth, ' ');
+        if (sp && sp[1] && !strchr(sp + 1, ' '))
+            return sp + 1;
+    }
+    const char *key = request_header(c->req, settings_env()->api_key_header);
+    return key && *key ? key : NULL;
+}
+
+static int fail(struct ctx *c, int status, const char *detail)
+{
+    response_detail(c->res, status, detail);
+    return -1;
+}
+
+/* A failed JWT also expires the cookies that carried it (§3.2). */
+static int fail_jwt(struct ctx *c, const char *detail)
+{
+    static const char *const cookies[] = { "token", "oauth_id_token", "oauth_session_id" };
+    for (size_t i = 0; i < sizeof(cookies) / sizeof(cookies[0]); i++)
+        if (request_cookie(c->req, cookies[i]))
+            response_delete_cookie(c->res, cookies[i]);
+    return fail(c, 401, detail);
+}
+
+bool session_has_permission(struct ctx *c, const struct user *u, const char *path)
+{
+    struct json_object **trees = NULL;
+    size_t n = 0;
+    if (users_group_permissions(c->db, c->arena, u->id, &trees, &n) != DB_OK)
+        return false;
+    bool yes = permissions_has(path, settings_permission_defaults(c), trees, n);
+    for (size_t i = 0; i < n; i++)
+        json_object_put(trees[i]);
+    return yes;
+}
+
+/* API keys may be limited to some paths: an entry allows itself and what is below it. */
+static bool endpoint_allowed(const char *path, const char *list)
+{
+    const char *p = list;
+    while (*p) {
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        const char *end = p;
+        while (*end && *end != ',')
+            end++;
+        const char *e = end;
+        while (e > p && isspace((unsigned char)e[-1]))
+            e--;
+        size_t len = (size_t)(e - p);
+        if (len && strncmp(path, p, len) == 0 && (path[len] == '\0' || path[len] == '/'))
+            return true;
+        p = end;
+    }
+    return false;
+}
+
+static int authenticate_api_key(struct ctx *c, const char *key)
+{
+    char digest[APIKEY_DIGEST_HEX + 1];
+    apikey_digest(key, digest);
+    struct user *u = NULL;
+    int rc = apikeys_find_user(c->db, c->arena, digest, &u);
+    if (rc == DB_ERROR)
+        return fail(c, 500, ERR_DEFAULT);
+    if (rc == DB_NOT_FOUND)
+        return fail(c, 401, ERR_INVALID_TOKEN);
+    if (!settings_bool(c, "ENABLE_API_KEYS"))
+        return fail(c, 403, ERR_API_KEY_NOT_ALLOWED);
+    if (strcmp(u->role, "admin") != 0 && !session_has_permission(c, u, "features.api_keys"))
+        return fail(c, 403, ERR_API_KEY_NOT_ALLOWED);
+    if (settings_bool(c, "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS") &&
+        !endpoint_allowed(c->req->path, settings_str(c, "API_KEYS_ALLOWED_ENDPOINTS")))
+        return fail(c, 403, ERR_ACCESS_PROHIBITED);
+    c->session = arena_calloc(c->arena, 1, sizeof(*c->session));
+    c->session->user = u;
+    c->session->kind = CRED_API_KEY;
+    c->session->token = key;
+    touch_if_stale(c, u);
+    return 0;
+}
+
+static int authenticate_jwt(struct ctx *c, const char *token)
+{
+    static const char sql[] = "SELECT " USER_COLUMNS ", "
+                              "(SELECT COUNT(*) FROM revoked_token WHERE jti = ?) "
+                              "FROM `user` u WHERE u.id = ?";
+    struct jwt_claims cl;
+    size_t slen;
+    const unsigned char *secret = secret_bytes(&slen);
+    if (jwt_verify(token, secret, slen, (long long)time(NULL), &cl) != JWT_OK)
+        return fail_jwt(c, ERR_UNAUTHORIZED);
+    struct db_result r;
+    if (db_query(c->db, c->arena, sql, DB_PARAMS(db_str(cl.jti), db_str(cl.id)), &r) != DB_OK)
+        return fail(c, 500, ERR_DEFAULT);
+    if (r.nrows == 0)
+        return fail_jwt(c, ERR_INVALID_TOKEN);
+    struct user *u = arena_calloc(c->arena, 1, sizeof(*u));
+    user_from_row(u, &r, 0);
+    const char *revoked = db_cell(&r, 0, USER_NCOLUMNS);
+    if (cl.jti[0] && revoked && strcmp(revoked, "0") != 0)
+        return fail_jwt(c, ERR_INVALID_TOKEN_SHORT);
+    if (u->tokens_valid_after_ms > 0) {
+        long long issued = token_issued_ms(&cl);
+        if (issued < 0 || issued < u->tokens_valid_after_ms)
+            return fail_jwt(c, ERR_INVALID_TOKEN_SHORT);
+    }
+    const char *th = settings_env()->trusted_email_header;
+    if (th) {
+        const char *hv = request_header(c->req, th);
+        if (hv && *hv) {
+            char *lower = arena_strdup(c->arena, hv);
+            ascii_lower(lower);
+            if (strcmp(lower, u->email ? u->email : "") != 0)
+                return fail_jwt(c, ERR_USER_MISMATCH);
+        }
+    }
+    c->session = arena_calloc(c->arena, 1, sizeof(*c->session));
+    c->session->user = u;
+    c->session->kind = CRED_JWT;
+    c->session->token = token;
+    c->session->claims = cl;
+    touch_if_stale(c, u);
+    return 0;
+}
+
+int session_authenticate(struct ctx *c, enum access access)
+{
+    c->session = NULL;
+    if (access == ACCESS_PUBLIC)
+        return 0;   /* public handlers read what they need (sign-out reads the token) */
+    bool from_cookie;
+    const char *cred = find_credential(c, &from_cookie);
+    if (!cred)
+        return fail(c, 401, ERR_NOT_AUTHENTICATED);
+    if (!c->db)
+        return fail(c, 500, ERR_DEFAULT);
+    int rc = strncmp(cred, "sk-", 3) == 0 ? authenticate_api_key(c, cred)
+                                          : authenticate_jwt(c, cred);
+    if (rc != 0)
+        return rc;
+    const char *role = c->session->user->role;
+    if (access == ACCESS_VERIFIED && strcmp(role, "user") != 0 && strcmp(role, "admin") != 0)
+        return fail(c, 401, ERR_ACCESS_PROHIBITED);
+    if (access == ACCESS_ADMIN && strcmp(role, "admin") != 0)
+        return fail(c, 401, ERR_ACCESS_PROHIBITED);
+    return 0;
+}
+
+long long session_now_ms(void)
+{
+    return now_ms();
+}

@@ -1,1 +1,52 @@
-/* placeholder: written by the module's owner */
+/* API keys at rest: a SHA-256 digest for lookup and a sealed copy for GET /api_key. */
+#include "config.h"
+#include "usher/users.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "usher/arena.h"
+#include "usher/db.h"
+
+int apikeys_put(struct db *db, const char *user_id, const char *digest, const char *sealed)
+{
+    /* One key per user: the id is "key_" + user id, as the reference, so REPLACE swaps it. */
+    static const char sql[] =
+        "REPLACE INTO api_key (id, user_id, key_digest, key_sealed, created_at, updated_at) "
+        "VALUES (CONCAT('key_', ?), ?, ?, ?, ?, ?)";
+    long long now = (long long)time(NULL);
+    return db_exec(db, sql, DB_PARAMS(db_str(user_id), db_str(user_id), db_str(digest),
+                                      db_str_or_null(sealed), db_int(now), db_int(now)), NULL);
+}
+
+int apikeys_get_sealed(struct db *db, struct arena *a, const char *user_id, const char **sealed,
+                       bool *exists)
+{
+    static const char sql[] = "SELECT key_sealed FROM api_key WHERE user_id = ?";
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r) != DB_OK)
+        return DB_ERROR;
+    *exists = r.nrows > 0;
+    *sealed = r.nrows ? db_cell(&r, 0, 0) : NULL;
+    return DB_OK;
+}
+
+int apikeys_delete(struct db *db, const char *user_id)
+{
+    static const char sql[] = "DELETE FROM api_key WHERE user_id = ?";
+    return db_exec(db, sql, DB_PARAMS(db_str(user_id)), NULL);
+}
+
+int apikeys_find_user(struct db *db, struct arena *a, const char *digest, struct user **out)
+{
+    static const char sql[] = "SELECT " USER_COLUMNS " FROM api_key k "
+                              "JOIN `user` u ON u.id = k.user_id WHERE k.key_digest = ?";
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(digest)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_NOT_FOUND;
+    *out = arena_calloc(a, 1, sizeof(**out));
+    user_from_row(*out, &r, 0);
+    return DB_OK;
+}

@@ -1,1 +1,33 @@
-/* placeholder: written by the module's owner */
+/* Revoked token ids (usher's difference #1: sign-out really revokes, on every worker). */
+#include "config.h"
+#include "usher/users.h"
+
+#include <time.h>
+
+#include "usher/arena.h"
+#include "usher/db.h"
+
+int tokens_revoke(struct db *db, const char *jti, const char *user_id, long long expires_at)
+{
+    /* Expired entries are purged as new ones arrive, so the table stays the size of the
+     * live revoked set. */
+    static const char purge_sql[] =
+        "DELETE FROM revoked_token WHERE expires_at IS NOT NULL AND expires_at < ? LIMIT 100";
+    static const char sql[] = "INSERT IGNORE INTO revoked_token (jti, user_id, expires_at) "
+                              "VALUES (?, ?, ?)";
+    db_exec(db, purge_sql, DB_PARAMS(db_int((long long)time(NULL))), NULL);
+    return db_exec(db, sql, DB_PARAMS(db_str(jti), db_str_or_null(user_id),
+                                      expires_at ? db_int(expires_at) : db_null()), NULL);
+}
+
+int tokens_is_revoked(struct db *db, const char *jti, bool *revoked)
+{
+    static const char sql[] = "SELECT 1 FROM revoked_token WHERE jti = ?";
+    struct arena *a = arena_new(1024);
+    struct db_result r;
+    int rc = db_query(db, a, sql, DB_PARAMS(db_str(jti)), &r);
+    if (rc == DB_OK)
+        *revoked = r.nrows > 0;
+    arena_free(a);
+    return rc;
+}

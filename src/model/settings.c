@@ -1,1 +1,260 @@
-/* placeholder: written by the module's owner */
+/* Settings: environment switches read once per worker, and the admin settings of the
+ * config table with their environment defaults (see settings.h). */
+#include "config.h"
+#include "usher/settings.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "usher/ctx.h"
+#include "usher/db.h"
+#include "usher/log.h"
+#include "usher/permissions.h"
+#include "usher/settings_store.h"
+
+enum setting_type { S_BOOL, S_STR, S_STR_NULL, S_INT_OR_STR, S_JSON };
+
+struct setting {
+    const char *field;        /* AdminConfig name, also the environment variable */
+    const char *key;          /* config table key (v0.11.0's) */
+    enum setting_type type;
+    const char *def;          /* default when neither the table nor the environment has it */
+};
+
+/* The 28 AdminConfig fields in the contract's order, then the permission tree. */
+static const struct setting settings_table[] = {
+    { "SHOW_ADMIN_DETAILS", "auth.admin.show", S_BOOL, "true" },
+    { "ADMIN_EMAIL", "auth.admin.email", S_STR_NULL, NULL },
+    { "WEBUI_URL", "webui.url", S_STR, "" },
+    { "ENABLE_SIGNUP", "ui.enable_signup", S_BOOL, "true" },
+    { "ENABLE_API_KEYS", "auth.enable_api_keys", S_BOOL, "false" },
+    { "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS", "auth.api_key.endpoint_restrictions", S_BOOL, "false" },
+    { "API_KEYS_ALLOWED_ENDPOINTS", "auth.api_key.allowed_endpoints", S_STR, "" },
+    { "DEFAULT_USER_ROLE", "ui.default_user_role", S_STR, "pending" },
+    { "DEFAULT_GROUP_ID", "ui.default_group_id", S_STR, "" },
+    { "JWT_EXPIRES_IN", "auth.jwt_expiry", S_STR, "4w" },
+    { "ENABLE_COMMUNITY_SHARING", "ui.enable_community_sharing", S_BOOL, "true" },
+    { "ENABLE_MESSAGE_RATING", "ui.enable_message_rating", S_BOOL, "true" },
+    { "ENABLE_FOLDERS", "folders.enable", S_BOOL, "true" },
+    { "FOLDER_MAX_FILE_COUNT", "folders.max_file_count", S_INT_OR_STR, "" },
+    { "AUTOMATION_MAX_COUNT", "automations.max_count", S_INT_OR_STR, "" },
+    { "AUTOMATION_MIN_INTERVAL", "automations.min_interval", S_INT_OR_STR, "" },
+    { "ENABLE_AUTOMATIONS", "automations.enable", S_BOOL, "true" },
+    { "ENABLE_CHANNELS", "channels.enable", S_BOOL, "false" },
+    { "CHANNEL_MODEL_RESPONSE_MODE", "channels.model_response_mode", S_STR, "thread" },
+    { "ENABLE_CALENDAR", "calendar.enable", S_BOOL, "true" },
+    { "ENABLE_MEMORIES", "memories.enable", S_BOOL, "true" },
+    { "ENABLE_MEMORY_SYSTEM_CONTEXT", "memories.system_context.enable", S_BOOL, "true" },
+    { "ENABLE_NOTES", "notes.enable", S_BOOL, "true" },
+    { "ENABLE_USER_WEBHOOKS", "ui.enable_user_webhooks", S_BOOL, "false" },
+    { "ENABLE_USER_STATUS", "users.enable_status", S_BOOL, "true" },
+    { "PENDING_USER_OVERLAY_TITLE", "ui.pending_user_overlay_title", S_STR_NULL, "" },
+    { "PENDING_USER_OVERLAY_CONTENT", "ui.pending_user_overlay_content", S_STR_NULL, "" },
+    { "RESPONSE_WATERMARK", "ui.watermark", S_STR_NULL, "" },
+    { "USER_PERMISSIONS", "user.permissions", S_JSON, NULL },
+    { "LDAP_CONFIG", "ldap.config", S_JSON, NULL },
+    { "LDAP_SERVER", "ldap.server", S_JSON, NULL },
+    { "OAUTH_CONFIG", "oauth.config", S_JSON, NULL },
+};
+#define ADMIN_CONFIG_FIELDS 28
+#define NSETTINGS (sizeof(settings_table) / sizeof(settings_table[0]))
+
+struct settings {
+    struct json_object *stored;   /* the config table as loaded for this request */
+    struct json_object *cache;    /* resolved values by field */
+};
+
+static struct env_settings env;
+static bool env_ready;
+
+static bool env_bool(const char *name, bool def)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return def;
+    return strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0 ||
+           strcasecmp(v, "on") == 0;
+}
+
+static const char *env_str(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : def;
+}
+
+static long env_long(const char *name, long def)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return def;
+    char *end;
+    long n = strtol(v, &end, 10);
+    return *end ? def : n;
+}
+
+void settings_env_init(void)
+{
+    if (env_ready)
+        return;
+    env.webui_auth = env_bool("WEBUI_AUTH", true);
+    env.enable_login_form = env_bool("ENABLE_LOGIN_FORM", true);
+    env.enable_password_auth = env_bool("ENABLE_PASSWORD_AUTH", true);
+    env.enable_initial_admin_signup = env_bool("ENABLE_INITIAL_ADMIN_SIGNUP", false);
+    env.password_policy.enabled = env_bool("ENABLE_PASSWORD_VALIDATION", false);
+    env.password_policy.pattern = env_str("PASSWORD_VALIDATION_REGEX_PATTERN", PASSWORD_DEFAULT_PATTERN);
+    env.password_policy.hint = env_str("PASSWORD_VALIDATION_HINT", "");
+    env.image_policy.allowed_mime = env_str("PROFILE_IMAGE_ALLOWED_MIME_TYPES", NULL);
+    env.image_policy.max_data_uri = (size_t)env_long("PROFILE_IMAGE_MAX_DATA_URI_SIZE", 0);
+    env.trusted_email_header = env_str("WEBUI_AUTH_TRUSTED_EMAIL_HEADER", NULL);
+    env.trusted_name_header = env_str("WEBUI_AUTH_TRUSTED_NAME_HEADER", NULL);
+    env.trusted_groups_header = env_str("WEBUI_AUTH_TRUSTED_GROUPS_HEADER", NULL);
+    env.trusted_role_header = env_str("WEBUI_AUTH_TRUSTED_ROLE_HEADER", NULL);
+    env.cookie_same_site = env_str("WEBUI_AUTH_COOKIE_SAME_SITE",
+                                   env_str("WEBUI_SESSION_COOKIE_SAME_SITE", "lax"));
+    env.cookie_secure = getenv("WEBUI_AUTH_COOKIE_SECURE")
+                            ? env_bool("WEBUI_AUTH_COOKIE_SECURE", false)
+                            : env_bool("WEBUI_SESSION_COOKIE_SECURE", false);
+    env.api_key_header = env_str("CUSTOM_API_KEY_HEADER", "x-api-key");
+    env.signout_redirect_url = env_str("WEBUI_AUTH_SIGNOUT_REDIRECT_URL", NULL);
+    env.active_interval = env_long("USHER_ACTIVE_INTERVAL", 60);
+    env.api_key_retrievable = env_bool("USHER_API_KEY_RETRIEVAL", true);
+    env.signin_rate_limit = (int)env_long("USHER_SIGNIN_RATE_LIMIT", 15);
+    env.signin_rate_window = 180;
+    env.bcrypt_cost = (int)env_long("USHER_BCRYPT_COST", 12);
+    if (env.bcrypt_cost < 4 || env.bcrypt_cost > 31)
+        env.bcrypt_cost = 12;
+    env_ready = true;
+}
+
+const struct env_settings *settings_env(void)
+{
+    settings_env_init();
+    return &env;
+}
+
+static const struct setting *find_setting(const char *field)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strcmp(settings_table[i].field, field) == 0)
+            return &settings_table[i];
+    return NULL;
+}
+
+/* The value an unset key has: the environment variable of the field's name, else the
+ * built-in default. */
+static struct json_object *env_default(const struct setting *s)
+{
+    const char *v = getenv(s->field);
+    switch (s->type) {
+    case S_BOOL:
+        if (strcmp(s->field, "ENABLE_SIGNUP") == 0 && !settings_env()->webui_auth && !v)
+            return json_object_new_boolean(0);
+        return json_object_new_boolean(v ? strcasecmp(v, "true") == 0 : strcmp(s->def, "true") == 0);
+    case S_STR:
+    case S_STR_NULL:
+        if (v)
+            return json_object_new_string(v);
+        return s->def ? json_object_new_string(s->def) : NULL;
+    case S_INT_OR_STR:
+        if (v && *v) {
+            char *end;
+            long long n = strtoll(v, &end, 10);
+            if (!*end && n)
+                return json_object_new_int64(n);
+        }
+        return json_object_new_string("");
+    case S_JSON:
+        if (strcmp(s->field, "USER_PERMISSIONS") == 0)
+            return permissions_compiled_defaults();
+        return json_object_new_object();
+    }
+    return NULL;
+}
+
+static struct settings *load(struct ctx *c)
+{
+    if (c->settings)
+        return c->settings;
+    struct settings *st = calloc(1, sizeof(*st));
+    if (!st)
+        abort();
+    st->cache = json_object_new_object();
+    if (!c->db || settings_store_load(c->db, &st->stored) != DB_OK) {
+        log_error("settings: the config table could not be read; using defaults");
+        st->stored = json_object_new_object();
+    }
+    c->settings = st;
+    return st;
+}
+
+struct json_object *settings_get(struct ctx *c, const char *field)
+{
+    const struct setting *s = find_setting(field);
+    if (!s)
+        return NULL;
+    struct settings *st = load(c);
+    struct json_object *v;
+    if (json_object_object_get_ex(st->cache, field, &v))
+        return v;
+    if (!json_object_object_get_ex(st->stored, s->key, &v) ||
+        (s->type == S_BOOL && !json_object_is_type(v, json_type_boolean)))
+        v = env_default(s);
+    else
+        v = json_object_get(v);
+    json_object_object_add(st->cache, field, v);
+    return v;
+}
+
+bool settings_bool(struct ctx *c, const char *field)
+{
+    return json_object_get_boolean(settings_get(c, field));
+}
+
+const char *settings_str(struct ctx *c, const char *field)
+{
+    struct json_object *v = settings_get(c, field);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+}
+
+int settings_put(struct ctx *c, const char *field, struct json_object *value)
+{
+    const struct setting *s = find_setting(field);
+    if (!s) {
+        json_object_put(value);
+        return -1;
+    }
+    struct settings *st = load(c);
+    int rc = settings_store_put(c->db, s->key, value);
+    if (rc == DB_OK) {
+        json_object_object_add(st->stored, s->key, json_object_get(value));
+        json_object_object_del(st->cache, field);
+    }
+    json_object_put(value);
+    return rc == DB_OK ? 0 : -1;
+}
+
+struct json_object *settings_admin_config(struct ctx *c)
+{
+    struct json_object *o = json_object_new_object();
+    for (size_t i = 0; i < ADMIN_CONFIG_FIELDS; i++) {
+        struct json_object *v = settings_get(c, settings_table[i].field);
+        json_object_object_add(o, settings_table[i].field, json_object_get(v));
+    }
+    return o;
+}
+
+struct json_object *settings_permission_defaults(struct ctx *c)
+{
+    return settings_get(c, "USER_PERMISSIONS");
+}
+
+void settings_release(struct ctx *c)
+{
+    if (!c->settings)
+        return;
+    json_object_put(c->settings->stored);
+    json_object_put(c->settings->cache);
+    free(c->settings);
+    c->settings = NULL;
+}
