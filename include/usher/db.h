@@ -2,10 +2,18 @@
 #define USHER_DB_H
 /* The data layer's connection: one MariaDB connection per worker process, opened after
  * fork. SQL runs only through prepared statements, cached per connection by the address
- * of the SQL string (so pass string literals or other static strings) and re-prepared
- * after a reconnect. A statement that fails because the server has gone away (2006/2013)
- * is retried once after reconnecting, but never inside a transaction. Nothing here knows
- * about HTTP. Results are copied into the caller's arena as strings. */
+ * of the SQL string (so pass string literals or other static strings; a changed text at a
+ * cached address is detected and re-prepared, but costs a prepare each time) and
+ * re-prepared after a reconnect. A statement that fails because the server has gone away
+ * (2006, 2013, 2055, 1927, 4031) is retried once on a new connection, but never inside a
+ * transaction. Nothing here knows about HTTP. Results are copied into the caller's arena
+ * as strings. Errors are logged with the server's message and the SQL text (a literal),
+ * never with parameter values.
+ *
+ * Session: utf8mb4, autocommit on, sql_mode strict (STRICT_ALL_TABLES: an over-long value
+ * is an error, not truncated), time_zone '+00:00', and CLIENT_FOUND_ROWS: the affected
+ * count of an UPDATE is the number of rows it MATCHED, so 0 means "no such row" even when
+ * the new values equal the old ones. */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -57,31 +65,52 @@ enum {
     DB_NOT_FOUND = -3,     /* used by the model modules: no such row */
 };
 
-/* Connects (with MYSQL_OPT_RECONNECT off: reconnection is ours). utf8mb4, autocommit on.
- * Returns NULL and logs on failure. */
+/* Connects (with MYSQL_OPT_RECONNECT off: reconnection is ours; connect timeout 5 s,
+ * read/write timeouts 30 s). If the server cannot be reached now, the failure is logged
+ * and a usable handle is still returned: every later call first tries to connect, so a
+ * worker can start while MariaDB is down (use db_ping to know whether it is up).
+ * Connection failures are logged at most once per 10 s. The options are copied.
+ * Returns NULL only when out of memory. */
 struct db *db_connect(const struct db_options *opts);
 /* Closes the statements and the connection. NULL is accepted. */
 void db_close(struct db *db);
-/* True when the server answers (mysql_ping, reconnecting once if it had gone away). */
+/* True when the server answers (mysql_ping, reconnecting once if it had gone away, or
+ * connecting if never connected). Inside a transaction a lost connection is not replaced:
+ * false, and the transaction is marked failed. */
 bool db_ping(struct db *db);
 
-/* Runs an INSERT/UPDATE/DELETE/DDL-free statement. affected (may be NULL) gets the
- * affected-rows count. Returns DB_OK, DB_DUPLICATE or DB_ERROR. */
+/* Runs an INSERT/UPDATE/DELETE (no DDL) statement. affected (may be NULL) gets the
+ * affected-rows count (matched rows for UPDATE, see above; 0 on error). Returns DB_OK,
+ * DB_DUPLICATE (1062/1586; logged at debug level only) or DB_ERROR (logged).
+ * Inside a transaction, DB_ERROR (and any lost connection) marks the transaction failed:
+ * later statements are refused and db_commit rolls back and fails. DB_DUPLICATE does not:
+ * MariaDB undoes only the failing statement, and the caller decides (usually rollback). */
 int db_exec(struct db *db, const char *sql, const struct db_param *params, size_t nparams,
             unsigned long long *affected);
-/* Runs a SELECT; rows are copied into arena. Returns DB_OK or DB_ERROR. */
+/* Runs a SELECT; rows are copied into arena (every cell as text: numbers in decimal,
+ * DATE as YYYY-MM-DD, NULL as a NULL cell). out is zeroed first, so it is safe to read
+ * out->nrows after an error. Returns DB_OK or DB_ERROR (same transaction rule). */
 int db_query(struct db *db, struct arena *arena, const char *sql, const struct db_param *params,
              size_t nparams, struct db_result *out);
-/* Runs sql as a plain (unprepared) statement batch: only for migrations and fixed DDL. */
+/* Runs sql as a plain (unprepared) batch of ';'-separated statements, parsed by the
+ * server (multi-statement mode is switched on for this call only), so quotes and comments
+ * are handled as the server does; DELIMITER is a client command and is not supported.
+ * Stops at the first failing statement; db_error() then says "statement N: ...". Only for
+ * migrations and fixed DDL. Returns DB_OK, DB_DUPLICATE or DB_ERROR. */
 int db_exec_script(struct db *db, const char *sql);
 
-/* Transactions. begin fails if one is open. rollback is harmless when none is open. */
+/* Transactions (START TRANSACTION / COMMIT / ROLLBACK). begin fails if one is open.
+ * commit fails (after rolling back) if any statement of the transaction failed or the
+ * connection was lost, and when none is open. rollback always returns DB_OK and is
+ * harmless when none is open; if the server does not answer it, the connection is closed
+ * (which rolls back too) and the next statement reconnects. DDL commits implicitly in
+ * MariaDB: do not mix it into a transaction you mean to roll back. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 bool db_in_transaction(const struct db *db);
 
-/* The server's last error text, for logs. */
+/* The last error, "(errno) message", for logs and the CLI; "no error" if none yet. */
 const char *db_error(const struct db *db);
 /* Number of statements currently prepared (tests, status). */
 size_t db_prepared_count(const struct db *db);
