@@ -1,1 +1,258 @@
-int main(void) { return 0; }
+/* usherctl: the administrator's command line. One const table of commands; each command
+ * gets the global options and its own argv (argv[0] is the command name) and returns an
+ * exit status: 0 ok, 1 runtime error, 2 usage. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "usher/config.h"
+#include "usher/db.h"
+#include "usher/log.h"
+#include "usher/migrate.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/share/usher"
+#endif
+
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+static const char default_config_path[] = SYSCONFDIR "/usher/usher.conf";
+static const char installed_sql_dir[] = PKGDATADIR "/sql";
+static const char checkout_sql_dir[] = "./sql";
+
+/* Options that come before the command. */
+struct cli {
+    const char *config_path;
+    bool config_given;     /* -c was used: a missing file is then an error */
+};
+
+struct command {
+    const char *name;
+    int (*run)(const struct cli *cli, int argc, char **argv);
+    const char *args;      /* synopsis after the name, for usage messages */
+    const char *summary;
+};
+
+static int cmd_migrate(const struct cli *cli, int argc, char **argv);
+static int cmd_check_config(const struct cli *cli, int argc, char **argv);
+static int cmd_version(const struct cli *cli, int argc, char **argv);
+static int cmd_help(const struct cli *cli, int argc, char **argv);
+
+static const struct command commands[] = {
+    { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
+    { "check-config", cmd_check_config, "", "load the configuration and connect to the database" },
+    { "version", cmd_version, "", "print the version" },
+    { "help", cmd_help, "", "list the commands" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: usherctl [-c file] command [arguments]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-14s %-14s %s\n", commands[i].name, commands[i].args, commands[i].summary);
+}
+
+static int command_usage(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            fprintf(stderr, "usage: usherctl [-c file] %s%s%s\n", name,
+                    *commands[i].args ? " " : "", commands[i].args);
+    return EXIT_USAGE;
+}
+
+/* ----- helpers every database command uses ------------------------------------------- */
+
+/* Reads the configuration: the -c file, else the default file if it exists, else only the
+ * defaults and USHER_* environment variables. 0, or EXIT_RUNTIME after saying why. */
+static int load_config(const struct cli *cli, struct usher_config *cfg, const char **used)
+{
+    const char *path = cli->config_path;
+    if (!cli->config_given && access(path, F_OK) != 0 && errno == ENOENT)
+        path = NULL;
+    char err[512] = "";
+    if (config_load(path, cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "usherctl: %s\n", err[0] ? err : "cannot load the configuration");
+        config_free(cfg);
+        return EXIT_RUNTIME;
+    }
+    *used = path;
+    return 0;
+}
+
+/* Connects with the configuration's db.* settings. NULL (after saying why) if the server
+ * does not answer. */
+static struct db *open_database(const struct usher_config *cfg)
+{
+    struct db_options o = {
+        .socket = cfg->db_socket,
+        .host = cfg->db_host,
+        .port = cfg->db_port > 0 ? (unsigned int)cfg->db_port : 0,
+        .user = cfg->db_user,
+        .password = cfg->db_password,
+        .name = cfg->db_name,
+    };
+    struct db *db = db_connect(&o);
+    if (!db) {
+        fprintf(stderr, "usherctl: out of memory\n");
+        return NULL;
+    }
+    if (!db_ping(db)) {
+        fprintf(stderr, "usherctl: cannot connect to the database: %s\n", db_error(db));
+        db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static bool is_directory(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* ----- commands ---------------------------------------------------------------------- */
+
+static int cmd_migrate(const struct cli *cli, int argc, char **argv)
+{
+    const char *dir = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt(argc, argv, "m:")) != -1) {
+        switch (c) {
+        case 'm':
+            dir = optarg;
+            break;
+        default:
+            fprintf(stderr, "usherctl: %s: %s -%c\n", argv[0],
+                    c == ':' || optopt == 'm' ? "missing argument to" : "unknown option", optopt);
+            return command_usage(argv[0]);
+        }
+    }
+    if (optind != argc)
+        return command_usage(argv[0]);
+    if (!dir) {
+        /* The installed copy, or the sql/ of a source checkout usherctl is run from. */
+        if (is_directory(installed_sql_dir))
+            dir = installed_sql_dir;
+        else if (is_directory(checkout_sql_dir))
+            dir = checkout_sql_dir;
+        else {
+            fprintf(stderr, "usherctl: no migrations in %s or %s; name the directory with -m\n",
+                    installed_sql_dir, checkout_sql_dir);
+            return EXIT_RUNTIME;
+        }
+    }
+    if (!is_directory(dir)) {
+        fprintf(stderr, "usherctl: %s is not a directory\n", dir);
+        return EXIT_RUNTIME;
+    }
+
+    struct usher_config cfg;
+    const char *path;
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    struct db *db = open_database(&cfg);
+    int rc = EXIT_RUNTIME;
+    if (db) {
+        int applied = migrate_apply(db, dir, stdout);
+        int version = migrate_current_version(db);
+        if (applied < 0) {
+            fprintf(stderr, "usherctl: migration failed (see the messages above); "
+                            "schema at version %d\n", version);
+        } else {
+            printf("%d migration%s applied from %s; schema at version %d\n", applied,
+                   applied == 1 ? "" : "s", dir, version);
+            rc = EXIT_OK;
+        }
+        db_close(db);
+    }
+    config_free(&cfg);
+    return rc;
+}
+
+static int cmd_check_config(const struct cli *cli, int argc, char **argv)
+{
+    if (argc != 1)
+        return command_usage(argv[0]);
+    struct usher_config cfg;
+    const char *path;
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    struct db *db = open_database(&cfg);
+    int rc = EXIT_RUNTIME;
+    if (db) {
+        int version = migrate_current_version(db);
+        printf("OK: %s%s; database %s reachable, schema version %d%s\n",
+               path ? "configuration " : "no configuration file, defaults and environment",
+               path ? path : "", cfg.db_name ? cfg.db_name : "(default)", version,
+               version == 0 ? " (empty: run usherctl migrate)" : "");
+        rc = version >= 0 ? EXIT_OK : EXIT_RUNTIME;
+        db_close(db);
+    }
+    config_free(&cfg);
+    return rc;
+}
+
+static int cmd_version(const struct cli *cli, int argc, char **argv)
+{
+    if (argc != 1)
+        return command_usage(argv[0]);
+    printf("usherctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+    return EXIT_OK;
+}
+
+static int cmd_help(const struct cli *cli, int argc, char **argv)
+{
+    usage(stdout);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = { default_config_path, false };
+    int i = 1;
+    /* Global options end at the command name, so a command's own options are its own. */
+    while (i < argc && argv[i][0] == '-') {
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+            cli.config_path = argv[i + 1];
+            cli.config_given = true;
+            i += 2;
+        } else if (strncmp(argv[i], "-c", 2) == 0 && argv[i][2]) {
+            cli.config_path = argv[i] + 2;
+            cli.config_given = true;
+            i++;
+        } else if (strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        } else {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    log_open(NULL);
+    log_set_level(LOG_LEVEL_NOTICE);
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (strcmp(commands[k].name, argv[i]) == 0)
+            return commands[k].run(&cli, argc - i, argv + i);
+    fprintf(stderr, "usherctl: unknown command '%s'\n", argv[i]);
+    usage(stderr);
+    return EXIT_USAGE;
+}
