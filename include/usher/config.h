@@ -43,7 +43,16 @@ struct usher_config {
 int config_load(const char *path, struct usher_config *cfg, char *err, size_t errlen);
 /* Frees every string of cfg and zeroes it. */
 void config_free(struct usher_config *cfg);
-/* Parses a size such as "1048576", "512k", "1M". Returns 0 or -1. */
+/* Parses a size such as "1048576", "512k", "1M", "1G" (suffixes are powers of 1024, either
+ * case). Returns 0 or -1 (malformed or overflow). */
 int config_parse_size(const char *s, size_t *out);
+/* Parses a duration in seconds: "30", "30s", "2m", "1h", "1d". Returns 0 or -1. */
+int config_parse_duration(const char *s, int *out);
+/* Classifies a listen value: returns 1 for a unix socket path (any value containing '/'),
+ * 0 for TCP ("port", "host:port", "*:port", "[v6addr]:port"; host is copied out, "" meaning
+ * every address, and port as its digits), -1 when it is neither. host and port may be NULL
+ * when only the classification is wanted. */
+int config_listen_parse(const char *listen, char *host, size_t hostlen, char *port,
+                        size_t portlen);
 
 #endif

@@ -7,10 +7,15 @@ enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE, LOG_LEVEL
 
 /* Opens path for appending (NULL or "-" means stderr). Returns 0, or -1 with errno set. */
 int log_open(const char *path);
-/* Reopens the same path (SIGUSR1, after logrotate). Returns 0 or -1. */
+/* Reopens the same path (SIGUSR1, after logrotate) on the same descriptor number. Returns
+ * 0, or -1 (the old file stays in use). */
 int log_reopen(void);
+/* Async-signal-safe: asks for log_reopen() before the next line is written. A worker's
+ * SIGUSR1 handler calls this, so a worker blocked in accept() need not be woken. */
+void log_reopen_later(void);
 void log_set_level(enum log_level level);
-/* Parses "error", "warning", "notice", "debug". Returns 0 or -1. */
+/* Parses "error", "warning", "notice", "debug" (and php-fpm's "alert", as error). Returns
+ * 0 or -1. */
 int log_level_parse(const char *s, enum log_level *out);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
