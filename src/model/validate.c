@@ -1,1 +1,1073 @@
-/* placeholder: written by the module's owner */
+/* Pure validators: email format (§7.1), role, profile image URL (§7.7, D22), password policy
+ * (§3.6) with a translator from the Python regex subset that Open WebUI's patterns use to
+ * POSIX extended regular expressions. */
+#include "config.h"
+
+#include "usher/validate.h"
+#include "usher/log.h"
+
+#include <locale.h>
+#include <regex.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ email, role */
+
+/* Equivalent to Python's re.match(r"[^@]+@[^@]+\.[^@]+", email): the local part is everything
+ * before the first '@' (at least one byte); the domain run goes up to the next '@' or the end
+ * and needs a '.' with at least one byte on each side of it inside that run. */
+bool validate_email(const char *email)
+{
+    if (!email)
+        return false;
+    size_t n = strlen(email);
+    static const char localhost[] = "@localhost";
+    if (n >= sizeof(localhost) - 1 && memcmp(email + n - (sizeof(localhost) - 1), localhost,
+                                             sizeof(localhost) - 1) == 0)
+        return true;
+    const char *at = strchr(email, '@');
+    if (!at || at == email)
+        return false;
+    const char *domain = at + 1;
+    const char *end = strchr(domain, '@');
+    if (!end)
+        end = email + n;
+    for (const char *p = domain + 1; p + 1 < end; p++)
+        if (*p == '.')
+            return true;
+    return false;
+}
+
+void ascii_lower(char *s)
+{
+    if (!s)
+        return;
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+bool validate_role(const char *role)
+{
+    return role && (strcmp(role, "pending") == 0 || strcmp(role, "user") == 0 ||
+                    strcmp(role, "admin") == 0);
+}
+
+/* ------------------------------------------------------------------ profile image URL */
+
+#define IMG_MSG_NO_HOST "Invalid profile image URL: HTTP(S) URLs must include a host."
+#define IMG_MSG_INVALID "Invalid profile image URL: must be a known internal path, an HTTP(S) " \
+                        "URL with a host, or a data:image URI (png/jpeg/gif/webp)."
+/* What urllib.parse.urlsplit raises for a malformed bracketed host. Python's texts vary with the
+ * fault ("Invalid IPv6 URL", "'x' does not appear to be an IPv4 or IPv6 address", ...); usher
+ * reports them all with the first. */
+#define IMG_MSG_BAD_IPV6 "Invalid IPv6 URL"
+#define IMG_DEFAULT_MIME "image/png,image/jpeg,image/gif,image/webp"
+
+static int lower_ascii(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+static bool ci_prefix(const char *s, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (len < n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (lower_ascii((unsigned char)s[i]) != lower_ascii((unsigned char)prefix[i]))
+            return false;
+    return true;
+}
+
+static bool is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Python's len() of a str: code points, i.e. bytes that do not continue a UTF-8 sequence. */
+static size_t utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static bool is_profile_image_route(const char *url, size_t len)
+{
+    static const char head[] = "/api/v1/users/", tail[] = "/profile/image";
+    size_t hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+    if (len <= hl + tl || memcmp(url, head, hl) != 0 || memcmp(url + len - tl, tail, tl) != 0)
+        return false;
+    for (size_t i = hl; i < len - tl; i++)
+        if (url[i] == '/' || url[i] == '?' || url[i] == '#')
+            return false;
+    return true;
+}
+
+/* ipaddress.ip_address(h) is an IPv6 address (a "%zone" suffix allowed). */
+static bool is_ipv6_literal(const char *h, size_t len)
+{
+    if (len == 0 || len > 45 + 64)
+        return false;
+    char buf[128];
+    memcpy(buf, h, len);
+    buf[len] = '\0';
+    char *pct = strchr(buf, '%');
+    if (pct) {
+        if (pct[1] == '\0' || strchr(pct + 1, '%'))
+            return false;
+        *pct = '\0';
+    }
+    /* inet_pton would need <arpa/inet.h>; a hand check keeps this file free of socket
+     * headers: hex groups of 1-4 digits, at most one "::", an optional dotted IPv4 tail. */
+    const char *p = buf;
+    int groups = 0;
+    bool gap = false;
+    if (p[0] == ':') {
+        if (p[1] != ':')
+            return false;
+        gap = true;
+        p += 2;
+        if (*p == '\0')
+            return true;
+    }
+    for (;;) {
+        const char *start = p;
+        int hex = 0;
+        while ((is_digit(*p) || (lower_ascii(*p) >= 'a' && lower_ascii(*p) <= 'f')) && hex < 5) {
+            p++;
+            hex++;
+        }
+        if (*p == '.') {    /* IPv4 tail: four decimal octets */
+            p = start;
+            for (int oct = 0; oct < 4; oct++) {
+                int v = 0, d = 0;
+                while (is_digit(*p) && d < 4) {
+                    v = v * 10 + (*p - '0');
+                    p++;
+                    d++;
+                }
+                if (d == 0 || d > 3 || v > 255 || (d > 1 && start[0] == '0'))
+                    return false;
+                if (oct < 3) {
+                    if (*p != '.')
+                        return false;
+                    p++;
+                }
+                start = p;
+            }
+            groups += 2;
+            break;
+        }
+        if (hex == 0 || hex > 4)
+            return false;
+        groups++;
+        if (*p == '\0')
+            break;
+        if (*p != ':')
+            return false;
+        p++;
+        if (*p == ':') {
+            if (gap)
+                return false;
+            gap = true;
+            p++;
+            if (*p == '\0')
+                break;
+        } else if (*p == '\0') {
+            return false;
+        }
+    }
+    if (*p != '\0')
+        return false;
+    return gap ? groups < 8 : groups == 8;
+}
+
+/* urllib's _check_bracketed_netloc: the host between brackets must be an IPv6 literal or an
+ * IPvFuture form "v<hex>.<something>". Returns NULL or the error text. */
+static const char *check_bracketed_host(const char *h, size_t len)
+{
+    if (len > 0 && h[0] == 'v') {
+        size_t i = 1;
+        while (i < len && (is_digit(h[i]) || (lower_ascii(h[i]) >= 'a' && lower_ascii(h[i]) <= 'f')))
+            i++;
+        if (i > 1 && i < len && h[i] == '.' && i + 1 < len)
+            return NULL;
+        return IMG_MSG_BAD_IPV6;
+    }
+    return is_ipv6_literal(h, len) ? NULL : IMG_MSG_BAD_IPV6;
+}
+
+static const char *mem_rchr(const char *s, size_t len, char c)
+{
+    for (size_t i = len; i > 0; i--)
+        if (s[i - 1] == c)
+            return s + i - 1;
+    return NULL;
+}
+
+/* The hostinfo part of a netloc (after the last '@'), and the host in it. */
+static void netloc_host(const char *netloc, size_t len, const char **host, size_t *hlen)
+{
+    const char *at = mem_rchr(netloc, len, '@');
+    const char *hi = at ? at + 1 : netloc;
+    size_t hilen = len - (size_t)(hi - netloc);
+    const char *br = memchr(hi, '[', hilen);
+    if (br) {
+        const char *start = br + 1;
+        const char *close = memchr(start, ']', hilen - (size_t)(start - hi));
+        *host = start;
+        *hlen = close ? (size_t)(close - start) : hilen - (size_t)(start - hi);
+    } else {
+        const char *colon = memchr(hi, ':', hilen);
+        *host = hi;
+        *hlen = colon ? (size_t)(colon - hi) : hilen;
+    }
+}
+
+/* The checks urlsplit makes on a netloc (ValueError in Python, a 422 message here). */
+static const char *check_netloc(const char *netloc, size_t len)
+{
+    bool open = memchr(netloc, '[', len) != NULL, close = memchr(netloc, ']', len) != NULL;
+    if (open != close)
+        return IMG_MSG_BAD_IPV6;
+    if (!open)
+        return NULL;
+    const char *at = mem_rchr(netloc, len, '@');
+    const char *hi = at ? at + 1 : netloc;
+    size_t hilen = len - (size_t)(hi - netloc);
+    const char *br = memchr(hi, '[', hilen);
+    if (br) {
+        if (br != hi)
+            return IMG_MSG_BAD_IPV6;   /* data before the bracket */
+        const char *start = br + 1;
+        size_t rest = hilen - 1;
+        const char *cl = memchr(start, ']', rest);
+        size_t hlen = cl ? (size_t)(cl - start) : rest;
+        if (cl && cl + 1 < hi + hilen && cl[1] != ':')
+            return IMG_MSG_BAD_IPV6;   /* data after the bracket but before the port */
+        return check_bracketed_host(start, hlen);
+    }
+    const char *colon = memchr(hi, ':', hilen);
+    return check_bracketed_host(hi, colon ? (size_t)(colon - hi) : hilen);
+}
+
+/* Emulates urllib.parse.urlsplit as far as validate_profile_image_url needs it: leading C0
+ * controls and spaces stripped, tabs and line breaks removed, scheme lowercased, netloc
+ * checked. Sets *http when the scheme is http or https, and *has_host when its hostname is
+ * non-empty. Returns NULL or the error text urlsplit would raise. (Not emulated: the NFKC
+ * check urlsplit makes on a non-ASCII netloc.) */
+static const char *split_url(const char *url, size_t len, bool *http, bool *has_host)
+{
+    *http = *has_host = false;
+    char *copy = NULL;
+    if (memchr(url, '\t', len) || memchr(url, '\r', len) || memchr(url, '\n', len)) {
+        copy = malloc(len + 1);
+        if (!copy)
+            return IMG_MSG_INVALID;
+        size_t o = 0;
+        for (size_t i = 0; i < len; i++)
+            if (url[i] != '\t' && url[i] != '\r' && url[i] != '\n')
+                copy[o++] = url[i];
+        url = copy;
+        len = o;
+    }
+    while (len > 0 && (unsigned char)url[0] <= 0x20) {
+        url++;
+        len--;
+    }
+    const char *rest = url;
+    size_t rlen = len;
+    const char *colon = memchr(url, ':', len);
+    char scheme[8] = "";
+    if (colon && colon > url && is_alpha((unsigned char)url[0])) {
+        size_t slen = (size_t)(colon - url);
+        bool valid = true;
+        for (size_t i = 0; i < slen && valid; i++) {
+            int c = (unsigned char)url[i];
+            valid = is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.';
+        }
+        if (valid) {
+            if (slen < sizeof(scheme)) {
+                for (size_t i = 0; i < slen; i++)
+                    scheme[i] = (char)lower_ascii((unsigned char)url[i]);
+                scheme[slen] = '\0';
+            } else {
+                strcpy(scheme, "?");   /* some other, longer scheme */
+            }
+            rest = colon + 1;
+            rlen = len - slen - 1;
+        }
+    }
+    const char *err = NULL;
+    const char *netloc = NULL;
+    size_t nlen = 0;
+    if (rlen >= 2 && rest[0] == '/' && rest[1] == '/') {
+        netloc = rest + 2;
+        nlen = rlen - 2;
+        for (size_t i = 0; i < nlen; i++)
+            if (netloc[i] == '/' || netloc[i] == '?' || netloc[i] == '#') {
+                nlen = i;
+                break;
+            }
+        err = check_netloc(netloc, nlen);
+    }
+    if (!err && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0)) {
+        *http = true;
+        if (netloc) {
+            const char *host;
+            size_t hlen;
+            netloc_host(netloc, nlen, &host, &hlen);
+            *has_host = hlen > 0;
+        }
+    }
+    free(copy);
+    return err;
+}
+
+/* True when url starts with "data:image/<t>;base64," for a subtype t of the allowed list
+ * (the part after the last '/' of each entry), compared case-insensitively. */
+static bool allowed_data_uri(const char *url, size_t len, const char *allowed)
+{
+    static const char head[] = "data:image/";
+    if (!ci_prefix(url, len, head))
+        return false;
+    const char *sub = url + sizeof(head) - 1;
+    size_t sublen = len - (sizeof(head) - 1);
+    const char *p = allowed;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        if (!end)
+            end = p + strlen(p);
+        const char *a = p, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        const char *slash = mem_rchr(a, (size_t)(b - a), '/');
+        if (slash)
+            a = slash + 1;
+        size_t n = (size_t)(b - a);
+        if (n > 0 && sublen >= n) {
+            bool same = true;
+            for (size_t i = 0; i < n && same; i++)
+                same = lower_ascii((unsigned char)sub[i]) == lower_ascii((unsigned char)a[i]);
+            if (same && ci_prefix(sub + n, sublen - n, ";base64,"))
+                return true;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return false;
+}
+
+const char *validate_profile_image_url(const char *url, size_t len, const void *policy)
+{
+    const struct image_policy *pol = policy;
+    if (!url || len == 0)
+        return NULL;
+    static const char *const static_paths[] = { "/user.png", "/favicon.png", "/static/favicon.png" };
+    for (size_t i = 0; i < sizeof(static_paths) / sizeof(static_paths[0]); i++)
+        if (len == strlen(static_paths[i]) && memcmp(url, static_paths[i], len) == 0)
+            return NULL;
+    /* Python's "$" would also accept one trailing "\n" after the route; usher does not. */
+    if (is_profile_image_route(url, len))
+        return NULL;
+
+    bool http, has_host;
+    const char *err = split_url(url, len, &http, &has_host);
+    if (err)
+        return err;
+    if (http)
+        return has_host ? NULL : IMG_MSG_NO_HOST;
+
+    const char *allowed = pol && pol->allowed_mime ? pol->allowed_mime : IMG_DEFAULT_MIME;
+    if (allowed_data_uri(url, len, allowed)) {
+        size_t cap = pol ? pol->max_data_uri : 0;
+        if (cap && utf8_chars(url, len) > cap) {
+            static _Thread_local char msg[96];
+            snprintf(msg, sizeof(msg),
+                     "Invalid profile image URL: data URI exceeds the %zu-byte limit.", cap);
+            return msg;
+        }
+        return NULL;
+    }
+    /* The reference spells the default type list in this text whatever the configured list. */
+    return IMG_MSG_INVALID;
+}
+
+/* ------------------------------------------------------------------ Python regex subset */
+
+struct strbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+};
+
+static void sb_putn(struct strbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_puts(struct strbuf *b, const char *s)
+{
+    sb_putn(b, s, strlen(s));
+}
+
+static void sb_putc(struct strbuf *b, char c)
+{
+    sb_putn(b, &c, 1);
+}
+
+/* Encodes code point cp as UTF-8 into out (4 bytes max); returns the length, 0 if invalid. */
+static size_t utf8_encode(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp >= 0xD800 && cp <= 0xDFFF)
+        return 0;
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    if (cp <= 0x10FFFF) {
+        out[0] = (char)(0xF0 | (cp >> 18));
+        out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (char)(0x80 | (cp & 0x3F));
+        return 4;
+    }
+    return 0;
+}
+
+static int hexval(int c)
+{
+    if (is_digit(c))
+        return c - '0';
+    c = lower_ascii(c);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* The literal one escape stands for: \n \t \r \f \v \a, \xhh, \uhhhh, \Uhhhhhhhh, or an
+ * escaped punctuation character. Advances *pp past the escape (which starts after the
+ * backslash). Returns the UTF-8 length written to out, 0 when the escape is not a literal. */
+static size_t escape_literal(const char **pp, char *out)
+{
+    const char *p = *pp;
+    int c = (unsigned char)*p;
+    int digits = 0;
+    switch (c) {
+    case 'n': out[0] = '\n'; *pp = p + 1; return 1;
+    case 't': out[0] = '\t'; *pp = p + 1; return 1;
+    case 'r': out[0] = '\r'; *pp = p + 1; return 1;
+    case 'f': out[0] = '\f'; *pp = p + 1; return 1;
+    case 'v': out[0] = '\v'; *pp = p + 1; return 1;
+    case 'a': out[0] = '\a'; *pp = p + 1; return 1;
+    case 'x': digits = 2; break;
+    case 'u': digits = 4; break;
+    case 'U': digits = 8; break;
+    default:
+        if (c == 0 || is_alpha(c) || is_digit(c) || c >= 0x80)
+            return 0;     /* classes, anchors, backreferences, unknown letters */
+        out[0] = (char)c;
+        *pp = p + 1;
+        return 1;
+    }
+    uint32_t cp = 0;
+    for (int i = 1; i <= digits; i++) {
+        int v = hexval((unsigned char)p[i]);
+        if (v < 0)
+            return 0;
+        cp = cp * 16 + (uint32_t)v;
+    }
+    size_t n = utf8_encode(cp, out);
+    if (n == 0 || cp == 0)
+        return 0;         /* NUL cannot appear in a C string pattern */
+    *pp = p + 1 + digits;
+    return n;
+}
+
+/* Emits a literal character sequence so that ERE reads it literally. */
+static void put_literal(struct strbuf *b, const char *s, size_t n)
+{
+    if (n == 1 && strchr(".[]()*+?{}|^$\\", s[0])) {
+        if (s[0] == ']' || s[0] == '}') {    /* escaping these is undefined in ERE */
+            sb_putc(b, '[');
+            sb_putc(b, s[0]);
+            sb_putc(b, ']');
+        } else {
+            sb_putc(b, '\\');
+            sb_putc(b, s[0]);
+        }
+        return;
+    }
+    sb_putn(b, s, n);
+}
+
+/* Length of the UTF-8 sequence starting at p (1 for ASCII or a stray byte). */
+static size_t utf8_seq_len(const char *p)
+{
+    unsigned char c = (unsigned char)*p;
+    size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    for (size_t i = 1; i < n; i++)
+        if (((unsigned char)p[i] & 0xC0) != 0x80)
+            return 1;
+    return n;
+}
+
+static uint32_t utf8_decode(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 1)
+        return u[0];
+    uint32_t cp = u[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++)
+        cp = (cp << 6) | (u[i] & 0x3F);
+    return cp;
+}
+
+/* Members of a set that must be placed at a fixed spot of a POSIX bracket. */
+struct set_specials { bool close, open, caret, dash; };
+
+/* Lists the characters of the range lo-hi (UTF-8); the ones special in brackets are
+ * flagged in sp for the caller to place. */
+static int expand_range(struct strbuf *b, const char *lo, size_t lolen, const char *hi, size_t hilen,
+                        struct set_specials *sp)
+{
+    uint32_t a = utf8_decode(lo, lolen), z = utf8_decode(hi, hilen);
+    if (a > z || z - a > 1024)
+        return -1;
+    for (uint32_t cp = a; cp <= z; cp++) {
+        if (cp == 0)
+            continue;
+        if (cp == ']' || cp == '[' || cp == '^' || cp == '-') {
+            sp->close |= cp == ']';
+            sp->open |= cp == '[';
+            sp->caret |= cp == '^';
+            sp->dash |= cp == '-';
+            continue;
+        }
+        char enc[4];
+        size_t n = utf8_encode(cp, enc);
+        if (n)
+            sb_putn(b, enc, n);
+    }
+    return 0;
+}
+
+/* One member of a Python character set read at *pp: a single character (UTF-8 bytes in ch)
+ * or a class name ("digit", "alnum_", "space"). Returns 1 char, 2 class, 0 unsupported. */
+static int set_member(const char **pp, char ch[4], size_t *chlen, const char **cls)
+{
+    const char *p = *pp;
+    if (*p == '\\') {
+        p++;
+        switch (*p) {
+        case 'd': *cls = "[:digit:]"; *pp = p + 1; return 2;
+        case 'w': *cls = "[:alnum:]_"; *pp = p + 1; return 2;
+        case 's': *cls = "[:space:]"; *pp = p + 1; return 2;
+        case 'b': ch[0] = '\b'; *chlen = 1; *pp = p + 1; return 1;
+        default: break;
+        }
+        size_t n = escape_literal(&p, ch);
+        if (n == 0)
+            return 0;     /* \D \W \S have no POSIX spelling inside a set */
+        *chlen = n;
+        *pp = p;
+        return 1;
+    }
+    size_t n = utf8_seq_len(p);
+    memcpy(ch, p, n);
+    *chlen = n;
+    *pp = p + n;
+    return 1;
+}
+
+/* Translates a Python set "[...]" starting at *pp (on the '['). POSIX brackets have no
+ * escapes, so members are regrouped: ']' first, '[' '^' '-' last. Returns 0 or -1. */
+static int translate_set(const char **pp, struct strbuf *out)
+{
+    const char *p = *pp + 1;
+    bool negate = false;
+    if (*p == '^') {
+        negate = true;
+        p++;
+    }
+    struct strbuf body = { 0 };
+    struct set_specials sp = { false, false, false, false };
+    bool first = true;
+    int rc = 0;
+    for (;;) {
+        if (*p == '\0') {
+            rc = -1;      /* unterminated set */
+            break;
+        }
+        if (*p == ']' && !first)
+            break;
+        first = false;
+        char lo[4], hi[4];
+        size_t lolen = 0, hilen = 0;
+        const char *cls = NULL;
+        int kind = set_member(&p, lo, &lolen, &cls);
+        if (kind == 0) {
+            rc = -1;
+            break;
+        }
+        if (kind == 2) {
+            sb_puts(&body, cls);
+            continue;
+        }
+        if (p[0] == '-' && p[1] != ']' && p[1] != '\0') {
+            const char *q = p + 1;
+            const char *hcls = NULL;
+            int hk = set_member(&q, hi, &hilen, &hcls);
+            if (hk != 1) {
+                rc = -1;   /* a range that ends in a class */
+                break;
+            }
+            p = q;
+            /* Endpoints that are special inside POSIX brackets would need collating
+             * symbols; Python patterns for passwords do not use them. */
+            if ((lolen == 1 && strchr("[]^-", lo[0])) || (hilen == 1 && strchr("[]^-", hi[0]))) {
+                rc = -1;
+                break;
+            }
+            if (lolen == 1 && hilen == 1) {
+                if ((unsigned char)lo[0] > (unsigned char)hi[0]) {
+                    rc = -1;
+                    break;
+                }
+                sb_putn(&body, lo, lolen);
+                sb_putc(&body, '-');
+                sb_putn(&body, hi, hilen);
+                continue;
+            }
+            /* glibc refuses ranges with non-ASCII ends outside the C locale: list the
+             * characters instead, for ranges of reasonable size. */
+            if (expand_range(&body, lo, lolen, hi, hilen, &sp) < 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        if (lolen == 1 && lo[0] == ']')
+            sp.close = true;
+        else if (lolen == 1 && lo[0] == '[')
+            sp.open = true;
+        else if (lolen == 1 && lo[0] == '^')
+            sp.caret = true;
+        else if (lolen == 1 && lo[0] == '-')
+            sp.dash = true;
+        else
+            sb_putn(&body, lo, lolen);
+    }
+    if (rc == 0) {
+        *pp = p + 1;
+        bool nothing_before_caret = !negate && !sp.close && body.len == 0 && !sp.open;
+        if (sp.caret && nothing_before_caret && !sp.dash) {
+            sb_puts(out, "\\^");      /* a set of just '^' */
+        } else {
+            sb_putc(out, '[');
+            if (negate)
+                sb_putc(out, '^');
+            if (sp.close)
+                sb_putc(out, ']');
+            sb_putn(out, body.s ? body.s : "", body.len);
+            if (sp.open)
+                sb_putc(out, '[');
+            if (sp.caret && nothing_before_caret) {
+                sb_puts(out, "-^");     /* '^' may not come first */
+                sp.dash = false;
+            } else if (sp.caret) {
+                sb_putc(out, '^');
+            }
+            if (sp.dash)
+                sb_putc(out, '-');
+            sb_putc(out, ']');
+        }
+    }
+    free(body.s);
+    return rc;
+}
+
+/* Reads a Python repeat "{m}", "{m,}", "{,n}", "{m,n}" at *pp; writes the ERE form. Returns
+ * 1 when it was a repeat, 0 when the '{' is a literal (Python's rule). */
+static int translate_brace(const char **pp, struct strbuf *out)
+{
+    const char *p = *pp + 1;
+    const char *lo = p;
+    while (is_digit(*p))
+        p++;
+    size_t lolen = (size_t)(p - lo);
+    const char *hi = NULL;
+    size_t hilen = 0;
+    bool comma = false;
+    if (*p == ',') {
+        comma = true;
+        p++;
+        hi = p;
+        while (is_digit(*p))
+            p++;
+        hilen = (size_t)(p - hi);
+    }
+    if (*p != '}' || (!comma && lolen == 0))
+        return 0;
+    sb_putc(out, '{');
+    if (lolen)
+        sb_putn(out, lo, lolen);
+    else
+        sb_putc(out, '0');
+    if (comma) {
+        sb_putc(out, ',');
+        sb_putn(out, hi, hilen);
+    }
+    sb_putc(out, '}');
+    *pp = p + 1;
+    return 1;
+}
+
+/* Translates the Python pattern text [p, end) to ERE into out. Returns 0 or -1 when the
+ * pattern uses something outside the subset. */
+static int translate(const char *p, const char *end, struct strbuf *out)
+{
+    bool can_repeat = false;      /* whether a quantifier may follow (Python: "nothing to repeat") */
+    while (p < end) {
+        char c = *p;
+        if (c == '\\') {
+            const char *q = p + 1;
+            if (q >= end)
+                return -1;
+            const char *cls = NULL;
+            switch (*q) {
+            case 'd': cls = "[[:digit:]]"; break;
+            case 'D': cls = "[^[:digit:]]"; break;
+            case 'w': cls = "[[:alnum:]_]"; break;
+            case 'W': cls = "[^[:alnum:]_]"; break;
+            case 's': cls = "[[:space:]]"; break;
+            case 'S': cls = "[^[:space:]]"; break;
+            case 'b': cls = "\\b"; break;
+            case 'B': cls = "\\B"; break;
+            default: break;
+            }
+            if (cls) {
+                sb_puts(out, cls);
+                p = q + 1;
+                can_repeat = *q != 'b' && *q != 'B';
+                continue;
+            }
+            char lit[4];
+            size_t n = escape_literal(&q, lit);
+            if (n == 0 || q > end)
+                return -1;
+            put_literal(out, lit, n);
+            p = q;
+            can_repeat = true;
+            continue;
+        }
+        switch (c) {
+        case '[': {
+            const char *q = p;
+            if (translate_set(&q, out) < 0 || q > end)
+                return -1;
+            p = q;
+            can_repeat = true;
+            continue;
+        }
+        case '(':
+            if (p + 1 < end && p[1] == '?') {
+                if (p + 2 < end && p[2] == ':') {
+                    sb_putc(out, '(');
+                    p += 3;
+                    can_repeat = false;
+                    continue;
+                }
+                return -1;    /* lookarounds past the leading run, flags, named groups */
+            }
+            sb_putc(out, '(');
+            p++;
+            can_repeat = false;
+            continue;
+        case ')':
+            sb_putc(out, ')');
+            p++;
+            can_repeat = true;
+            continue;
+        case '|':
+            sb_putc(out, '|');
+            p++;
+            can_repeat = false;
+            continue;
+        case '.':
+            sb_puts(out, "[^\n]");    /* Python's '.' does not match a newline */
+            p++;
+            can_repeat = true;
+            continue;
+        case '^':
+        case '$':
+            sb_putc(out, c);
+            p++;
+            can_repeat = false;
+            continue;
+        case '*':
+        case '+':
+        case '?':
+        case '{': {
+            if (c == '{') {
+                const char *q = p;
+                struct strbuf tmp = { 0 };
+                int rep = translate_brace(&q, &tmp);
+                if (rep && !can_repeat) {
+                    free(tmp.s);
+                    return -1;
+                }
+                if (!rep) {
+                    free(tmp.s);
+                    put_literal(out, "{", 1);
+                    p++;
+                    can_repeat = true;
+                    continue;
+                }
+                sb_putn(out, tmp.s, tmp.len);
+                free(tmp.s);
+                p = q;
+            } else {
+                if (!can_repeat)
+                    return -1;
+                sb_putc(out, c);
+                p++;
+            }
+            /* A lazy '?' after a repeat changes which match is found, never whether one
+             * exists, so it is dropped; a possessive '+' would change that: refused. */
+            if (p < end && *p == '?')
+                p++;
+            else if (p < end && *p == '+')
+                return -1;
+            can_repeat = false;
+            continue;
+        }
+        default: {
+            size_t n = utf8_seq_len(p);
+            put_literal(out, p, n);
+            p += n;
+            can_repeat = true;
+            continue;
+        }
+        }
+    }
+    return 0;
+}
+
+/* Position just past the ')' that closes the group whose '(' is at p, or NULL. Skips sets
+ * and escapes. */
+static const char *group_end(const char *p)
+{
+    int depth = 0;
+    while (*p) {
+        if (*p == '\\') {
+            if (!p[1])
+                return NULL;
+            p += 2;
+            continue;
+        }
+        if (*p == '[') {
+            p++;
+            if (*p == '^')
+                p++;
+            if (*p == ']')
+                p++;
+            while (*p && *p != ']') {
+                if (*p == '\\' && p[1])
+                    p++;
+                p++;
+            }
+            if (!*p)
+                return NULL;
+            p++;
+            continue;
+        }
+        if (*p == '(')
+            depth++;
+        else if (*p == ')' && --depth == 0)
+            return p + 1;
+        p++;
+    }
+    return NULL;
+}
+
+#define MAX_LOOKAHEADS 16
+
+struct pyregex {
+    size_t n;                         /* compiled parts: lookaheads, then the main one */
+    regex_t re[MAX_LOOKAHEADS + 1];
+    bool negative[MAX_LOOKAHEADS + 1];
+};
+
+/* Matching happens in a UTF-8 locale when one exists, so '.' and {8,} count characters as
+ * Python does; in the plain C locale they would count bytes. */
+static locale_t utf8_locale(void)
+{
+    static locale_t loc;
+    static bool tried;
+    if (!tried) {
+        tried = true;
+        loc = newlocale(LC_CTYPE_MASK | LC_COLLATE_MASK, "C.UTF-8", (locale_t)0);
+        if (!loc)
+            loc = newlocale(LC_CTYPE_MASK | LC_COLLATE_MASK, "C.utf8", (locale_t)0);
+        if (!loc)
+            loc = newlocale(LC_CTYPE_MASK | LC_COLLATE_MASK, "en_US.UTF-8", (locale_t)0);
+    }
+    return loc;
+}
+
+static int compile_part(regex_t *re, const char *begin, const char *end, bool anchor_end)
+{
+    struct strbuf b = { 0 };
+    sb_puts(&b, "^(");
+    if (translate(begin, end, &b) < 0) {
+        free(b.s);
+        return -1;
+    }
+    sb_puts(&b, anchor_end ? ")$" : ")");
+    if (b.oom) {
+        free(b.s);
+        return -1;
+    }
+    int rc = regcomp(re, b.s, REG_EXTENDED | REG_NOSUB);
+    free(b.s);
+    return rc == 0 ? 0 : -1;
+}
+
+static void pyregex_free(struct pyregex *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        regfree(&r->re[i]);
+    r->n = 0;
+}
+
+/* Compiles a pattern: each leading (?=X) / (?!X) becomes "^(X)" that must (not) match at the
+ * start, the rest becomes "^(R)$". Call with the UTF-8 locale in force. Returns 0 or -1. */
+static int pyregex_compile(struct pyregex *r, const char *pattern)
+{
+    r->n = 0;
+    const char *p = pattern;
+    if (*p == '^')
+        p++;
+    while (p[0] == '(' && p[1] == '?' && (p[2] == '=' || p[2] == '!')) {
+        const char *close = group_end(p);
+        if (!close || r->n == MAX_LOOKAHEADS) {
+            pyregex_free(r);
+            return -1;
+        }
+        if (compile_part(&r->re[r->n], p + 3, close - 1, false) < 0) {
+            pyregex_free(r);
+            return -1;
+        }
+        r->negative[r->n] = p[2] == '!';
+        r->n++;
+        p = close;
+    }
+    if (compile_part(&r->re[r->n], p, p + strlen(p), true) < 0) {
+        pyregex_free(r);
+        return -1;
+    }
+    r->negative[r->n] = false;
+    r->n++;
+    return 0;
+}
+
+static bool pyregex_exec(const struct pyregex *r, const char *subject)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        bool hit = regexec(&r->re[i], subject, 0, NULL, 0) == 0;
+        if (hit == r->negative[i])
+            return false;
+    }
+    return true;
+}
+
+int pyregex_fullmatch(const char *pattern, const char *subject)
+{
+    if (!pattern || !subject)
+        return -1;
+    locale_t loc = utf8_locale();
+    locale_t old = loc ? uselocale(loc) : (locale_t)0;
+    struct pyregex r;
+    int rc = -1;
+    if (pyregex_compile(&r, pattern) == 0) {
+        rc = pyregex_exec(&r, subject) ? 1 : 0;
+        pyregex_free(&r);
+    }
+    if (loc)
+        uselocale(old);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ password policy */
+
+#define PASSWORD_TOO_LONG_MSG "Uh-oh! The password you entered is too long. Please make sure " \
+                              "your password is less than 72 bytes long."
+#define PASSWORD_INVALID_MSG "The password does not meet the required validation criteria."
+
+/* Logs a pattern that cannot be used, once per distinct pattern (the last one is kept). */
+static void log_bad_pattern(const char *pattern)
+{
+    static char last[256];
+    static bool logged;
+    if (logged && strncmp(last, pattern, sizeof(last) - 1) == 0)
+        return;
+    logged = true;
+    snprintf(last, sizeof(last), "%s", pattern);
+    log_error("PASSWORD_VALIDATION_REGEX_PATTERN cannot be used (unsupported or invalid "
+              "regular expression), every password is refused: %s", pattern);
+}
+
+const char *password_policy_check(const char *password, const struct password_policy *p)
+{
+    if (!password)
+        return PASSWORD_INVALID_MSG;
+    if (strlen(password) > 72)
+        return PASSWORD_TOO_LONG_MSG;
+    if (!p || !p->enabled)
+        return NULL;
+    const char *pattern = p->pattern && p->pattern[0] ? p->pattern : PASSWORD_DEFAULT_PATTERN;
+    int rc = pyregex_fullmatch(pattern, password);
+    if (rc == 1)
+        return NULL;
+    if (rc < 0)
+        log_bad_pattern(pattern);
+    return p->hint && p->hint[0] ? p->hint : PASSWORD_INVALID_MSG;
+}
