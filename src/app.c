@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "usher/accounts.h"
 #include "usher/api.h"
 #include "usher/arena.h"
 #include "usher/config.h"
@@ -38,6 +39,8 @@ struct app *app_new(const struct usher_config *cfg)
     };
     app->db = db_connect(&o);
     settings_env_init();
+    if (app->db)
+        accounts_bootstrap_from_env(app->db);
     return app;
 }
 
@@ -99,17 +102,13 @@ static void browser_redirect(struct ctx *c)
     response_header(c->res, "Location", arena_strdup(c->arena, next));
 }
 
-void app_handle(struct app *app, struct arena *arena, char *const *envp,
-                body_read_fn read_fn, void *rctx, struct response *res)
+static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match,
+                     char *const *envp, body_read_fn read_fn, void *rctx)
 {
     struct http_error err = { 0 };
-    struct route_match *match = arena_alloc(arena, sizeof(*match));
-    struct ctx c = { .arena = arena, .req = &app->req, .res = res, .db = app->db,
-                     .cfg = app->cfg, .match = match };
-    response_init(res, arena);
-    res->no_store = true;
-    app->have_request = true;
-    if (request_init(&app->req, arena, envp, &err) != 0) {
+    struct response *res = ctx->res;
+    struct ctx *c = ctx;
+    if (request_init(&app->req, ctx->arena, envp, &err) != 0) {
         response_http_error(res, &err);
         return;
     }
@@ -121,7 +120,7 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
         response_detail(res, 405, "Method Not Allowed");
         return;
     case ROUTE_REDIRECT:
-        redirect_slash(&c, match->redirect);
+        redirect_slash(c, match->redirect);
         return;
     case ROUTE_FOUND:
         break;
@@ -133,16 +132,28 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
             return;
         }
     }
-    if (session_authenticate(&c, match->route->access) != 0)
+    if (session_authenticate(c, match->route->access) != 0)
         return;
-    if (csrf_check(&c) != 0)
+    if (csrf_check(c) != 0)
         return;
-    match->route->handler(&c);
+    match->route->handler(c);
     if (res->status == 0) {
         log_error("%s %s: handler produced no response", app->req.method, app->req.path);
         response_detail(res, 500, ERR_DEFAULT);
     }
-    browser_redirect(&c);
+    browser_redirect(c);
+}
+
+void app_handle(struct app *app, struct arena *arena, char *const *envp,
+                body_read_fn read_fn, void *rctx, struct response *res)
+{
+    struct route_match *match = arena_alloc(arena, sizeof(*match));
+    struct ctx c = { .arena = arena, .req = &app->req, .res = res, .db = app->db,
+                     .cfg = app->cfg, .match = match };
+    response_init(res, arena);
+    res->no_store = true;
+    app->have_request = true;
+    dispatch(app, &c, match, envp, read_fn, rctx);
     settings_release(&c);
 }
 

@@ -49,8 +49,8 @@ struct new_user {
     const char *profile_image_url;
     const char *role;               /* the role unless first_becomes_admin promotes */
     const char *default_group_id;   /* joined when the group exists; may be NULL/"" */
-    bool first_becomes_admin;       /* the first account becomes admin and closes signup */
-    bool closes_signup;             /* with first_becomes_admin: store ui.enable_signup=false */
+    bool first_becomes_admin;       /* the first account becomes admin */
+    bool closes_signup;             /* the first account stores ui.enable_signup = false */
 };
 /* Creates the user and auth rows (and the default-group membership) in one transaction
  * serialised by a lock row, so "the first user becomes admin" holds under concurrency and

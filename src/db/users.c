@@ -156,7 +156,7 @@ int users_create(struct db *db, struct arena *a, struct new_user *nu)
         db_exec(db, auth_sql, DB_PARAMS(db_str(id), db_str(nu->email), db_str(nu->password_hash)),
                 NULL) != DB_OK)
         goto fail;
-    if (first && nu->first_becomes_admin && nu->closes_signup &&
+    if (first && nu->closes_signup &&
         db_exec(db, close_sql, DB_PARAMS(db_int(now)), NULL) != DB_OK)
         goto fail;
     if (nu->default_group_id && nu->default_group_id[0]) {
