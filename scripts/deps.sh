@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages usher needs to build, test and run its private stack,
+# only those missing. Idempotent: when everything is there it only asks dpkg and never
+# touches the network.
+#
+#   scripts/deps.sh           build + test dependencies
+#   scripts/deps.sh --bench   also wrk (for bench/run.sh)
+#   scripts/deps.sh --check   list what is missing; exit 1 if anything is
+set -euo pipefail
+
+packages=(
+    build-essential autoconf automake pkg-config
+    libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev
+    mariadb-server mariadb-client nginx-light
+    python3-pytest python3-requests mandoc
+)
+check_only=0
+for arg in "$@"; do
+    case $arg in
+    --bench) packages+=(wrk) ;;
+    --valgrind) packages+=(valgrind) ;;
+    --check) check_only=1 ;;
+    *) echo "usage: $0 [--bench] [--valgrind] [--check]" >&2; exit 2 ;;
+    esac
+done
+
+# One dpkg-query for all: it prints "name status" for the known ones; unknown ones are missing.
+declare -A installed=()
+while read -r name status; do
+    [[ $status == installed ]] && installed[$name]=1
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
+missing=()
+for p in "${packages[@]}"; do
+    [[ -n ${installed[$p]:-} ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+    exit 0
+fi
+if ((check_only)); then
+    echo "missing: ${missing[*]}"
+    exit 1
+fi
+if [[ $(id -u) != 0 ]]; then
+    echo "deps: missing ${missing[*]}; run as root: apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Debian's packages start their services on install (policy-rc.d); the stack runs its own
+# private instances, so keep the system's mariadb and nginx from starting here.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    created_policy=1
+fi
+trap 'if ((created_policy)); then rm -f "$policy"; fi' EXIT
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
