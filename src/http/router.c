@@ -111,7 +111,8 @@ enum route_status router_match(const struct route *table, size_t n, const char *
         if (!r)
             return ROUTE_METHOD_NOT_ALLOWED;
         struct score sc;
-        pattern_match(r->pattern, path, &sc, m);
+        if (!pattern_match(r->pattern, path, &sc, m))
+            return ROUTE_NOT_FOUND;   /* parameters longer than the match buffer */
         m->route = r;
         return ROUTE_FOUND;
     }
