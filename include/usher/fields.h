@@ -48,6 +48,12 @@ struct field_value {
     struct json_object *json; /* FIELD_OBJECT / FIELD_STR_LIST / FIELD_ANY: borrowed */
 };
 
+/* pydantic's lax bool: JSON true/false, the integers 0/1 (and 0.0/1.0), and the strings
+ * 0 1 f t n y no on off yes true false in any case. Returns 1 with *out set; 0 when v has a
+ * type pydantic tries (a string or a number) but a value it cannot read ("bool_parsing");
+ * -1 for another type, NULL included ("bool_type"). */
+int fields_lax_bool(struct json_object *v, bool *out);
+
 /* Names a browser form may always carry besides the spec (never reported as extra). */
 bool fields_is_form_control(const char *name);
 
