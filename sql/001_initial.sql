@@ -1,9 +1,9 @@
 -- usher schema, version 1.
 --
 -- Conventions (every later migration keeps them):
---   * InnoDB, utf8mb4. Identifiers, keys, JSON and machine values compare byte for byte
---     (utf8mb4_bin, the table default); text people search and sort (names, the email
---     column) uses utf8mb4_unicode_ci, so LIKE on them is case-insensitive.
+--   * InnoDB, utf8mb4. Identifiers, keys, emails, JSON and machine values compare byte
+--     for byte (utf8mb4_bin, the table default); names people search and sort use
+--     utf8mb4_unicode_ci, so LIKE on them is case-insensitive.
 --   * Every timestamp is BIGINT epoch seconds, except tokens_valid_after_ms (milliseconds).
 --   * Ids are VARCHAR(64), uuid4 text unless noted.
 --   * JSON columns are declared JSON: in MariaDB that is LONGTEXT with a JSON_VALID check.
@@ -14,11 +14,12 @@
 -- Accounts. The primary admin is the row with the earliest created_at.
 CREATE TABLE IF NOT EXISTS `user` (
     id                        VARCHAR(64)  NOT NULL,
-    -- Stored lowercased by the application. Uniqueness is enforced on email_lower, which
-    -- the server computes, so two spellings of one address can never both exist; look
-    -- users up with `WHERE email_lower = LOWER(?)`.
-    email                     VARCHAR(255) COLLATE utf8mb4_unicode_ci NOT NULL,
-    email_lower               VARCHAR(255) COLLATE utf8mb4_bin AS (LOWER(email)) STORED,
+    -- Stored lowercased by the application and looked up exactly (`WHERE email = ?` with
+    -- the lowercased value, through uq_user_email). email_lower is the server's own
+    -- LOWER(email): its unique index refuses a second spelling of an address even if a
+    -- caller forgot to lowercase. Search with `email LIKE LOWER(?)`.
+    email                     VARCHAR(255) NOT NULL,
+    email_lower               VARCHAR(255) AS (LOWER(email)) STORED,
     username                  VARCHAR(50)  NULL,
     role                      VARCHAR(16)  NOT NULL DEFAULT 'pending',
     name                      VARCHAR(255) COLLATE utf8mb4_unicode_ci NOT NULL,
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS `user` (
     -- is invalid. Set by password change, role change and deletion.
     tokens_valid_after_ms     BIGINT       NOT NULL DEFAULT 0,
     PRIMARY KEY (id),
+    UNIQUE KEY uq_user_email (email),
     UNIQUE KEY uq_user_email_lower (email_lower),
     -- primary admin (earliest) and the default listing (created_at DESC, id)
     KEY ix_user_created_at (created_at, id),
