@@ -248,7 +248,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     log_open(NULL);
-    log_set_level(LOG_LEVEL_NOTICE);
+    log_set_level(LOG_LEVEL_WARNING);
     for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
         if (strcmp(commands[k].name, argv[i]) == 0)
             return commands[k].run(&cli, argc - i, argv + i);

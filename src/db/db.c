@@ -298,7 +298,7 @@ struct db *db_connect(const struct db_options *opts)
         return NULL;
     }
     if (!open_connection(db))
-        log_warning("db: database unavailable; will connect on first use");
+        log_notice("db: database unavailable; will connect on first use");
     return db;
 }
 
