@@ -1,1 +1,242 @@
-/* placeholder: written by the module's owner */
+/* One worker: the FastCGI accept loop. It answers ping.path and pm.status_path itself and
+ * hands every other request to the app, one at a time, with one arena reset after each.
+ *
+ * Signals. The master's stop/reload messages must never break a request in flight, yet
+ * must wake a worker blocked in accept(). Handlers are installed with SA_RESTART, so a
+ * signal cannot turn a read or write inside libfcgi or the database client into EINTR (a
+ * failed request). SIGQUIT then wakes accept() the way php-fpm does: the handler dup2()s
+ * a non-listening socket over the listening descriptor, so the restarted accept() fails
+ * with EINVAL at once, and FCGX_ShutdownPending() makes libfcgi give up before its next
+ * accept(). Only this process's descriptor changes; the socket stays open in the master
+ * and the other workers. */
+#include "config.h"
+#include "usher/worker.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "usher/app.h"
+#include "usher/arena.h"
+#include "usher/config.h"
+#include "usher/log.h"
+#include "usher/pool.h"
+#include "usher/response.h"
+#include "usher/status.h"
+
+static volatile sig_atomic_t quit_requested;
+static int listen_fd_to_close = -1;   /* the descriptor the SIGQUIT handler replaces */
+static int dead_socket = -1;          /* a socket that is not listening */
+
+static void on_quit(int sig)
+{
+    (void)sig;
+    int saved = errno;
+    quit_requested = 1;
+    FCGX_ShutdownPending();
+    if (dead_socket >= 0 && listen_fd_to_close >= 0)
+        dup2(dead_socket, listen_fd_to_close);
+    errno = saved;
+}
+
+static void on_term(int sig)
+{
+    (void)sig;
+    _exit(0);
+}
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    log_reopen_later();
+}
+
+/* Must run before FCGX_Init: libfcgi installs its own SIGUSR1 (shutdown) and SIGPIPE
+ * handlers only where the disposition is still SIG_DFL. */
+static int install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = on_quit;
+    if (sigaction(SIGQUIT, &sa, NULL) != 0)
+        return -1;
+    sa.sa_handler = on_usr1;
+    if (sigaction(SIGUSR1, &sa, NULL) != 0)
+        return -1;
+    sa.sa_handler = on_term;
+    if (sigaction(SIGTERM, &sa, NULL) != 0)
+        return -1;
+    /* INT (a terminal's ^C reaches the whole process group) and USR2 are the master's. */
+    sa.sa_handler = SIG_IGN;
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGUSR2, &sa, NULL) != 0 ||
+        sigaction(SIGPIPE, &sa, NULL) != 0)
+        return -1;
+    sa.sa_handler = SIG_DFL;
+    if (sigaction(SIGCHLD, &sa, NULL) != 0)
+        return -1;
+    sigset_t none;
+    sigemptyset(&none);
+    return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static long read_body(void *ctx, char *buf, size_t len)
+{
+    FCGX_Request *req = ctx;
+    int want = len > INT_MAX ? INT_MAX : (int)len;
+    int n = FCGX_GetStr(buf, want, req->in);
+    if (n <= 0 && FCGX_GetError(req->in) != 0)
+        return -1;
+    return n;
+}
+
+/* The path of REQUEST_URI (up to '?') equals want; SCRIPT_NAME when there is no URI. */
+static bool path_is(const char *uri, const char *want)
+{
+    if (!uri || !want)
+        return false;
+    size_t n = strcspn(uri, "?");
+    return strlen(want) == n && memcmp(uri, want, n) == 0;
+}
+
+static bool query_has(const char *query, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = query; p && *p;) {
+        size_t n = strcspn(p, "&");
+        size_t name = strcspn(p, "=&");
+        if (name == wl && memcmp(p, word, wl) == 0)
+            return true;
+        p += n;
+        if (*p == '&')
+            p++;
+    }
+    return false;
+}
+
+static int64_t cpu_us(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec +
+           ru.ru_stime.tv_usec;
+}
+
+struct worker {
+    const struct usher_config *cfg;
+    int listen_fd;
+    struct scoreboard *sb;
+    int slot;
+    struct app *app;
+    struct arena *arena;
+    FCGX_Request req;
+};
+
+static void write_out(FCGX_Request *req, const char *data, size_t len)
+{
+    while (len > 0) {
+        int chunk = len > INT_MAX ? INT_MAX : (int)len;
+        if (FCGX_PutStr(data, chunk, req->out) != chunk) {
+            log_debug("the web server went away while the response was written");
+            return;
+        }
+        data += chunk;
+        len -= (size_t)chunk;
+    }
+}
+
+static void serve_one(struct worker *w)
+{
+    char **envp = w->req.envp;
+    const char *method = FCGX_GetParam("REQUEST_METHOD", envp);
+    const char *uri = FCGX_GetParam("REQUEST_URI", envp);
+    if (!uri)
+        uri = FCGX_GetParam("SCRIPT_NAME", envp);
+    const char *clen = FCGX_GetParam("CONTENT_LENGTH", envp);
+    uint64_t content_length = clen ? strtoull(clen, NULL, 10) : 0;
+    int64_t cpu_start = cpu_us(), wall_start = pool_now_us();
+    scoreboard_request_start(w->sb, w->slot, method, uri, content_length);
+
+    const struct usher_config *cfg = w->cfg;
+    struct response res;
+    response_init(&res, w->arena);
+    if (cfg->ping_path && path_is(uri, cfg->ping_path)) {
+        const char *pong = cfg->ping_response ? cfg->ping_response : "pong";
+        response_bytes(&res, 200, "text/plain", pong, strlen(pong));
+        res.no_store = true;
+    } else if (cfg->status_path && path_is(uri, cfg->status_path)) {
+        const char *query = FCGX_GetParam("QUERY_STRING", envp);
+        status_page(w->sb, cfg, w->listen_fd, query_has(query, "json"), query_has(query, "full"),
+                    &res);
+    } else {
+        app_handle(w->app, w->arena, envp, read_body, &w->req, &res);
+    }
+    char *out = NULL;
+    size_t len = response_serialize(&res, &out);
+    write_out(&w->req, out, len);
+    FCGX_Finish_r(&w->req);
+    app_after_request(w->app);
+
+    uint64_t memory = arena_size(w->arena);
+    arena_reset(w->arena);
+    int64_t wall = pool_now_us() - wall_start, cpu = cpu_us() - cpu_start;
+    uint32_t centi = wall > 0 ? (uint32_t)(cpu * 10000 / wall) : 0;
+    scoreboard_request_end(w->sb, w->slot, memory, centi > 1000000 ? 1000000 : centi);
+}
+
+int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard *sb, int slot)
+{
+    struct worker w = { .cfg = cfg, .listen_fd = listen_fd, .sb = sb, .slot = slot };
+    struct worker_slot *ws = &sb->slots[slot];
+    ws->pid = getpid();
+
+    dead_socket = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    listen_fd_to_close = listen_fd;
+    if (dead_socket < 0 || install_signals() != 0) {
+        log_error("worker set-up: %s", strerror(errno));
+        return 1;
+    }
+    if (FCGX_Init() != 0 || FCGX_InitRequest(&w.req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+        log_error("libfcgi initialisation failed");
+        return 1;
+    }
+    w.arena = arena_new(64 * 1024);
+    w.app = w.arena ? app_new(cfg) : NULL;
+    if (!w.app) {
+        log_error("worker set-up: out of memory");
+        arena_free(w.arena);
+        return 1;
+    }
+
+    int status = 0;
+    unsigned long served = 0;
+    while (!quit_requested) {
+        if (cfg->pm_max_requests > 0 && served >= (unsigned long)cfg->pm_max_requests)
+            break;
+        int rc = FCGX_Accept_r(&w.req);
+        if (rc < 0) {
+            if (quit_requested)
+                break;
+            if (rc == -EINTR)
+                continue;
+            log_error("accept: %s", rc > -4096 ? strerror(-rc) : "libfcgi error");
+            status = 1;
+            break;
+        }
+        served++;
+        serve_one(&w);
+    }
+    ws->state = WORKER_EXITING;
+    app_free(w.app);
+    arena_free(w.arena);
+    close(dead_socket);
+    return status;
+}
