@@ -17,7 +17,8 @@ enum field_type {
     FIELD_BOOL,      /* JSON bool (pydantic lax: also 0/1 and the usual strings) */
     FIELD_INT,       /* JSON integer (lax: an integral float or a numeric string) */
     FIELD_OBJECT,    /* JSON object (kept as json-c object, borrowed from the body) */
-    FIELD_STR_LIST,  /* JSON array of strings (a form's repeated field or one value) */
+    FIELD_STR_LIST,  /* JSON array of strings (a form's repeated field or one value: a lone
+                      * string is replaced in the body by a one-element array) */
     FIELD_DATE,      /* "YYYY-MM-DD" (validated calendar date) */
     FIELD_INT_OR_STR,/* int | str (admin-config count fields) */
     FIELD_ANY,       /* any JSON value, borrowed */
@@ -26,13 +27,20 @@ enum field_type {
 /* A validator returns NULL when value is fine, else the message (pydantic's "Value error, "
  * prefix is added by fields_parse). */
 typedef const char *(*field_validator)(const char *value, size_t len, const void *arg);
+/* Validators run on FIELD_STR, FIELD_DATE, the string case of FIELD_INT_OR_STR and each
+ * element of FIELD_STR_LIST, after the type and length checks, never on null. Strings that
+ * contain a NUL are refused before ("Value error, string contains a NUL character").
+ * An empty string for a field that is not required and not string-typed (BOOL, INT, DATE,
+ * OBJECT, STR_LIST) counts as absent, for JSON bodies too (fields_parse cannot tell a form
+ * post from JSON; pydantic would answer such a JSON "" with a 422). */
 
 struct field_spec {
     const char *name;
     enum field_type type;
     bool required;         /* missing -> 422 "missing" / "Field required" */
     bool nullable;         /* JSON null accepted (value.is_null) */
-    size_t max_len;        /* strings: bytes, 0 = no limit -> 422 string_too_long */
+    size_t max_len;        /* strings: characters (code points, as pydantic counts), 0 = no
+                            * limit -> 422 string_too_long */
     field_validator validate;
     const void *validate_arg;
 };

@@ -4,8 +4,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* §7.1: anything ending in "@localhost", or a string that *starts* with x@y.z where x, y, z
- * contain no '@' (not anchored at the end, as the reference). */
+/* §7.1: anything ending in "@localhost" (case-sensitive: callers lowercase first, as the
+ * reference does), or a string that *starts* with x@y.z where x, y, z contain no '@' (not
+ * anchored at the end, as the reference's re.match(r"[^@]+@[^@]+\.[^@]+")). */
 bool validate_email(const char *email);
 /* Lowercases ASCII letters of s in place (emails are compared lowercased). */
 void ascii_lower(char *s);
@@ -14,7 +15,13 @@ bool validate_role(const char *role);
 
 /* §7.7 and D22: NULL when url is an acceptable profile image URL, else the 422 message
  * ("Invalid profile image URL: ..."). allowed_mime is a comma list such as
- * "image/png,image/jpeg,image/gif,image/webp" (NULL = that default); max_data_uri 0 = no cap. */
+ * "image/png,image/jpeg,image/gif,image/webp" (NULL = that default; the part after the last
+ * '/' of each entry is the accepted subtype); max_data_uri 0 = no cap, else the longest data
+ * URI in characters. policy is a const struct image_policy * (NULL = defaults), so the
+ * function can serve as a field_validator. http(s) URLs are parsed as Python's urlsplit
+ * does (leading controls stripped, tabs/newlines dropped, bracketed hosts checked: a bad
+ * one gives "Invalid IPv6 URL"). The returned text may live in a thread-local buffer that
+ * the next call overwrites. */
 struct image_policy { const char *allowed_mime; size_t max_data_uri; };
 const char *validate_profile_image_url(const char *url, size_t len, const void *policy);
 
@@ -28,11 +35,17 @@ struct password_policy {
 /* Returns NULL when password is acceptable, else the detail text for a 400:
  * PASSWORD_TOO_LONG for > 72 bytes, else (policy enabled) the hint, or
  * "The password does not meet the required validation criteria." when the hint is empty.
+ * A NULL or empty pattern means PASSWORD_DEFAULT_PATTERN. The password must match the whole
+ * pattern (the reference uses re.match, anchored at the start only; with the default
+ * pattern the two differ only for a trailing newline, which Python's '$' lets through).
  * A pattern that cannot be compiled rejects every password (and is logged once). */
 const char *password_policy_check(const char *password, const struct password_policy *p);
-/* Full-match of a Python-style pattern: supports a leading run of lookaheads (?=...),
- * \d \w \s \D \W \S (also inside brackets), and otherwise POSIX ERE syntax. Returns 1 match,
- * 0 no match, -1 the pattern is not supported. */
+/* Full-match of a Python-style pattern: supports a leading run of lookaheads (?=...) and
+ * (?!...), (?:...), \d \w \s \D \W \S (\d \w \s also inside brackets), \xhh \uhhhh escapes,
+ * Python's repeat and set rules, lazy repeats; '.' does not match a newline. Matching runs
+ * in C.UTF-8 (characters, not bytes). Returns 1 match, 0 no match, -1 the pattern is not
+ * supported (other (?...) groups, backreferences, \A \Z \p, possessive repeats, \D \W \S
+ * inside brackets) or invalid. */
 int pyregex_fullmatch(const char *pattern, const char *subject);
 
 #endif
