@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
+#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "usher/accounts.h"
 #include "usher/config.h"
 #include "usher/db.h"
 #include "usher/log.h"
@@ -45,11 +48,14 @@ struct command {
 static int cmd_migrate(const struct cli *cli, int argc, char **argv);
 static int cmd_check_config(const struct cli *cli, int argc, char **argv);
 static int cmd_version(const struct cli *cli, int argc, char **argv);
+static int cmd_create_admin(const struct cli *cli, int argc, char **argv);
 static int cmd_help(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
     { "check-config", cmd_check_config, "", "load the configuration and connect to the database" },
+    { "create-admin", cmd_create_admin, "--email E --name N [--password-file F]",
+      "create an administrator (password from stdin or F)" },
     { "version", cmd_version, "", "print the version" },
     { "help", cmd_help, "", "list the commands" },
 };
@@ -200,6 +206,77 @@ static int cmd_check_config(const struct cli *cli, int argc, char **argv)
         rc = version >= 0 ? EXIT_OK : EXIT_RUNTIME;
         db_close(db);
     }
+    config_free(&cfg);
+    return rc;
+}
+
+/* Reads the first line of f (without its line end) into buf. 0, or -1 when empty/too long. */
+static int read_password(FILE *f, char *buf, size_t len)
+{
+    if (!fgets(buf, (int)len, f))
+        return -1;
+    size_t n = strcspn(buf, "\r\n");
+    if (buf[n] == '\0' && n == len - 1)
+        return -1;   /* no line end within the buffer: longer than any password we accept */
+    buf[n] = '\0';
+    return n ? 0 : -1;
+}
+
+static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "email", required_argument, NULL, 'e' },
+        { "name", required_argument, NULL, 'n' },
+        { "password-file", required_argument, NULL, 'p' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *email = NULL, *name = NULL, *pwfile = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'e': email = optarg; break;
+        case 'n': name = optarg; break;
+        case 'p': pwfile = optarg; break;
+        default: return command_usage(argv[0]);
+        }
+    }
+    if (!email || !name || optind != argc)
+        return command_usage(argv[0]);
+    /* The password never goes on the command line, where ps would show it. */
+    char password[1024];
+    FILE *f = pwfile ? fopen(pwfile, "r") : stdin;
+    if (!f) {
+        fprintf(stderr, "usherctl: %s: %s\n", pwfile, strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    if (!pwfile && isatty(fileno(stdin)))
+        fprintf(stderr, "Password (one line): ");
+    int got = read_password(f, password, sizeof password);
+    if (pwfile)
+        fclose(f);
+    if (got != 0) {
+        fprintf(stderr, "usherctl: no password given (one non-empty line expected)\n");
+        return EXIT_RUNTIME;
+    }
+    struct usher_config cfg;
+    const char *path;
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    struct db *db = open_database(&cfg);
+    int rc = EXIT_RUNTIME;
+    if (db) {
+        char err[300];
+        if (accounts_create_admin(db, email, name, password, err, sizeof err) == 0) {
+            printf("created administrator %s\n", email);
+            rc = EXIT_OK;
+        } else {
+            fprintf(stderr, "usherctl: create-admin: %s\n", err);
+        }
+        db_close(db);
+    }
+    OPENSSL_cleanse(password, sizeof password);
     config_free(&cfg);
     return rc;
 }
