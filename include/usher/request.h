@@ -52,39 +52,56 @@ struct request {
 };
 
 /* Parses method, path, query, headers and cookies from envp (FastCGI params). The path
- * comes from REQUEST_URI (up to '?'), falling back to SCRIPT_NAME+PATH_INFO; it is
- * percent-decoded once and must start with '/'. Returns 0, or -1 with err filled:
- * 400 for bad percent-encoding, NUL, a ".." segment, or invalid UTF-8 in the path or query. */
+ * comes from REQUEST_URI (up to '?'; an absolute-form "http://host/p" keeps "/p"), is
+ * percent-decoded once ('+' stays '+') and must start with '/'. Without REQUEST_URI it is
+ * DOCUMENT_URI, else SCRIPT_NAME+PATH_INFO, taken as they are (the server decoded them).
+ * Query parameters are decoded ('+' is a space); cookies are split RFC 6265 style (trimmed,
+ * quotes removed, not decoded; pairs without '=' or a name, or not UTF-8, are skipped).
+ * Returns 0, or -1 with err filled: 400 "Invalid path" for bad percent-encoding, NUL, a ".."
+ * segment or invalid UTF-8 in the path, 400 "Invalid query string" for the same in the
+ * query, 400 "Invalid Content-Length". An absent REQUEST_METHOD reads as "GET". */
 int request_init(struct request *r, struct arena *a, char *const *envp, struct http_error *err);
 
 /* Reads the body with read_fn (returns bytes read, 0 at end, -1 on error) up to max bytes.
  * A body whose CONTENT_LENGTH exceeds max is refused with 413 before anything is read;
- * one that turns out longer is cut off at max+1 and refused with 413 too (the rest is
- * not read). Returns 0 or -1 with err. */
+ * with a CONTENT_LENGTH exactly that many bytes are read (fewer is a 400). Without one the
+ * body is read to its end, and one that turns out longer than max is cut off at max+1 and
+ * refused with 413 too (the rest is not read). 413's detail is "Request body too large".
+ * The body is copied into the arena, NUL-terminated; no bytes leave r->body NULL.
+ * Returns 0 or -1 with err. */
 typedef long (*body_read_fn)(void *ctx, char *buf, size_t len);
 int request_read_body(struct request *r, body_read_fn read_fn, void *ctx, size_t max,
                       struct http_error *err);
 
-/* Sets r->body/body_len directly (unit tests, benchmarks). The bytes are copied. */
+/* Sets r->body/body_len directly (unit tests, benchmarks). The bytes are copied
+ * (NUL-terminated); len 0 leaves r->body NULL. */
 void request_set_body(struct request *r, const char *body, size_t len);
 
-/* Turns r->body into r->fields according to Content-Type: application/json (or none with
- * a body starting with '{' or '['), application/x-www-form-urlencoded, multipart/form-data.
- * Errors: 422 json_invalid for malformed JSON, 422 for JSON nested deeper than 32,
- * 400 for bad percent-encoding or a broken multipart body, 400 for invalid UTF-8 in any
- * string, 415 for another content type. An empty body leaves fields NULL. Returns 0 or -1. */
+/* Turns r->body into r->fields according to Content-Type (media type compared without case,
+ * parameters ignored): application/json or application/<x>+json, and no Content-Type at all
+ * (as FastAPI does) -> JSON, any top-level value (r->fields stays NULL for the literal null);
+ * application/x-www-form-urlencoded and multipart/form-data (parts up to 1 MiB) -> BODY_FORM.
+ * Errors: 422 json_invalid "JSON decode error" for malformed JSON (invalid UTF-8, lone
+ * surrogate escapes and \u0000 included), 422 json_invalid for JSON nested deeper than 32;
+ * 400 for bad percent-encoding, a broken multipart body or invalid UTF-8/NUL in a form
+ * string; 413 for a multipart part over 1 MiB; 415 "Unsupported Media Type" for another
+ * content type. An empty or all-whitespace body leaves fields NULL and body_kind BODY_NONE.
+ * Returns 0 or -1. */
 int request_parse_body(struct request *r, struct http_error *err);
 
 /* Releases r->fields. */
 void request_release(struct request *r);
 
-/* Lookups; NULL when absent. request_header takes the HTTP name ("X-Api-Key") and reads
- * the FastCGI param HTTP_X_API_KEY. */
+/* Lookups; NULL when absent. request_header takes the HTTP name ("X-Api-Key", any case) and
+ * reads the FastCGI param HTTP_X_API_KEY (Content-Type/Content-Length: CONTENT_TYPE and
+ * CONTENT_LENGTH). request_query and request_cookie return the first of repeated names;
+ * request_env looks a param up by its exact name. */
 const char *request_header(const struct request *r, const char *name);
 const char *request_query(const struct request *r, const char *name);
 const char *request_cookie(const struct request *r, const char *name);
 const char *request_env(const struct request *r, const char *name);
-/* True when the client asked for HTML (Accept contains text/html) and posted a form. */
+/* True when the client asked for HTML (Accept contains text/html) and the Content-Type is
+ * urlencoded or multipart form data. */
 bool request_is_browser_form(const struct request *r);
 
 #endif

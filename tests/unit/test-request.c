@@ -32,13 +32,13 @@ static const char *plain(struct json_object *o)
              : NULL;
 }
 
-/* Printable copy of s[0..len) for test names (TAP lines must not break). */
+/* Printable ASCII copy of s[0..len) for test names (TAP lines must not break). */
 static const char *show(const char *s, size_t len)
 {
     char *out = arena_alloc(A, len * 4 + 1), *o = out;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f || c == '#')
+        if (c < 0x20 || c >= 0x7f || c == '#')
             o += sprintf(o, "\\x%02x", c);
         else
             *o++ = (char)c;
@@ -97,12 +97,13 @@ static void test_paths(void)
         struct request r;
         struct http_error err = { 0 };
         int rc = request_init(&r, A, mkenv(c->vars), &err);
+        const char *name = show(c->vars[0], strlen(c->vars[0]));
         if (c->want) {
-            is_int(rc, 0, "path %s: accepted", c->vars[0]);
-            is_str(r.path, c->want, "path %s: decoded", c->vars[0]);
+            is_int(rc, 0, "path %s: accepted", name);
+            is_str(r.path, c->want, "path %s: decoded", name);
         } else {
             ok(rc == -1 && err.status == 400 && strcmp(err.detail, "Invalid path") == 0,
-               "path %s: 400 Invalid path (got %d '%s')", c->vars[0], err.status, err.detail);
+               "path %s: 400 Invalid path (got %d '%s')", name, err.status, err.detail);
         }
     }
 }
@@ -146,7 +147,7 @@ static void test_query(void)
         int rc = request_init(&r, A, mkenv(vars), &err);
         if (c->n < 0) {
             ok(rc == -1 && err.status == 400 && strcmp(err.detail, "Invalid query string") == 0,
-               "query '%s': 400 Invalid query string", c->qs);
+               "query '%s': 400 Invalid query string (got %d '%s')", c->qs, err.status, err.detail);
             continue;
         }
         is_int(rc, 0, "query '%s': accepted", c->qs);
@@ -197,9 +198,10 @@ static void test_cookies(void)
         const char *vars[3] = { "REQUEST_URI=/", arena_printf(A, "HTTP_COOKIE=%s", c->header) };
         struct request r;
         struct http_error err = { 0 };
-        is_int(request_init(&r, A, mkenv(vars), &err), 0, "cookie '%s': init", c->header);
-        is_int(r.ncookies, c->n, "cookie '%s': count", c->header);
-        is_str(request_cookie(&r, c->name), c->want, "cookie '%s': %s", c->header, c->name);
+        const char *shown = show(c->header, strlen(c->header));
+        is_int(request_init(&r, A, mkenv(vars), &err), 0, "cookie '%s': init", shown);
+        is_int(r.ncookies, c->n, "cookie '%s': count", shown);
+        is_str(request_cookie(&r, c->name), c->want, "cookie '%s': %s", shown, c->name);
     }
 }
 
