@@ -394,7 +394,7 @@ const char *request_header(const struct request *r, const char *name)
         return NULL;
     /* CGI passes these two without the HTTP_ prefix. */
     if (strcasecmp(name, "Content-Type") == 0)
-        return env_get(r->envp, "CONTENT_TYPE");
+        return r->content_type;     /* NULL, not "", when nginx sent an empty one */
     if (strcasecmp(name, "Content-Length") == 0)
         return env_get(r->envp, "CONTENT_LENGTH");
     size_t n = strlen(name);

@@ -246,6 +246,7 @@ static void test_headers(void)
     const char *none[] = { "REQUEST_URI=/", "CONTENT_TYPE=", "CONTENT_LENGTH=", NULL };
     is_int(request_init(&r, A, mkenv(none), &err), 0, "empty CONTENT_TYPE/CONTENT_LENGTH");
     ok(r.content_type == NULL && r.content_length == 0, "empty values count as absent");
+    ok(request_header(&r, "content-type") == NULL, "request_header: empty Content-Type is NULL");
     is_str(r.method, "GET", "missing REQUEST_METHOD defaults to GET");
 
     static const char *const bad_lengths[] = { "abc", "-1", "1 2", "99999999999999999999999" };
@@ -553,6 +554,12 @@ static void test_depth(void)
        "100000 '[' refused for depth");
     free(deep);
 
+    static const char *const empty[] = { "", " ", "\r\n\t " };
+    for (size_t i = 0; i < N(empty); i++) {
+        memset(&err, 0, sizeof(err));
+        ok(form_parse_json(empty[i], strlen(empty[i]), 32, NULL, &err) == NULL
+           && err.status == 422, "form_parse_json of blank input #%zu is a 422", i);
+    }
     int is_null = 0;
     ok(form_parse_json("null", 4, 32, &is_null, &err) == NULL && is_null == 1,
        "form_parse_json null sets is_null");
