@@ -1,4 +1,5 @@
 /* Per-request arena: a list of chunks, bump allocation, reset after each request. */
+#include "config.h"
 #include "usher/arena.h"
 
 #include <stdint.h>
@@ -117,12 +118,16 @@ char *arena_strdup(struct arena *a, const char *s)
 
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
+    /* Most strings fit a small buffer: format once there, and a second time only when not. */
+    char small[256];
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int n = vsnprintf(small, sizeof(small), fmt, copy);
     va_end(copy);
     if (n < 0)
         return arena_strdup(a, "");
+    if ((size_t)n < sizeof(small))
+        return arena_strndup(a, small, (size_t)n);
     char *p = arena_alloc(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     return p;
