@@ -146,9 +146,10 @@ static json_object *lookup_row(struct lookup *lk, const char *id, size_t idlen, 
 
 static void respond(FCGX_Request *req, const char *status, const char *body)
 {
+    /* libfcgi's own printf knows no %zu */
     FCGX_FPrintF(req->out,
-                 "Status: %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                 status, strlen(body));
+                 "Status: %s\r\nContent-Type: application/json\r\nContent-Length: %lu\r\n\r\n",
+                 status, (unsigned long)strlen(body));
     FCGX_PutS(body, req->out);
 }
 

@@ -5,7 +5,8 @@
 # workers run as root here, which is only acceptable because everything is private).
 #
 #   scripts/stack.sh start  DIR [PORT]   start what is not running (PORT default: the last
-#                                        one used in DIR, else 8080); reuses DIR's data
+#                                        one used in DIR, else 8080); reuses DIR's data and
+#                                        applies pending migrations (usherctl migrate)
 #   scripts/stack.sh stop   DIR          stop nginx, the pool and MariaDB
 #   scripts/stack.sh status DIR          one line per part; exit 0 only when all three run
 #   scripts/stack.sh {db,pool,nginx}-{start,stop} DIR [PORT]
@@ -80,10 +81,10 @@ db_start() {
         --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
         </dev/null >/dev/null 2>&1 &
-    local pid=$! tenths=300
+    local pid=$! tenths=600
     until db_answers; do
         alive "$pid" || { tail -20 "$DIR/mysql.err" >&2; die "mariadbd exited"; }
-        ((tenths-- > 0)) || { tail -20 "$DIR/mysql.err" >&2; die "mariadbd did not answer in 30 s"; }
+        ((tenths-- > 0)) || { tail -20 "$DIR/mysql.err" >&2; die "mariadbd did not answer in 60 s"; }
         sleep 0.1
     done
     echo "$pid" >"$DIR/mysql.pid"
@@ -153,7 +154,6 @@ pool_start() {
         return 0
     fi
     write_usher_conf
-    pool_migrate
     local cmd
     if [[ ${STACK_STANDIN:-0} == 1 ]]; then
         [[ -x $BUILD/bench/hello-fcgi ]] || die "$BUILD/bench/hello-fcgi not found: make bench-programs"
@@ -294,6 +294,8 @@ start)
     fi
     db_start
     db_provision
+    write_usher_conf
+    pool_migrate
     pool_start
     nginx_start
     say "running in $DIR: http://127.0.0.1:$PORT/"

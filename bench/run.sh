@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# usher's benchmarks: each usher endpoint against a bare libfcgi baseline that does the least
+# the same answer needs, behind the same nginx, with the same worker count, in the same run.
+# Figures and ratios only; nothing here passes or fails on a time.
+#
+#   bench/run.sh [-w WORKERS] [-d SECONDS] [-c CONNECTIONS] [-t THREADS] [-n RSS_REQUESTS]
+#
+#   -w  workers of usher-fcgi and of each baseline (default 2)
+#   -d  seconds per measurement (default 10)
+#   -c  wrk connections (default 16)      -t  wrk threads (default 2)
+#   -n  requests to send before the second RSS reading (default 100000)
+#
+# As root on Debian 12 from the repo: installs wrk if missing, builds in .build/ (as the quick
+# start does) with the baselines (make bench-programs), starts a private stack in a temp dir
+# with hello-fcgi and select-fcgi beside it (nginx locations /bench/hello and
+# /bench/select), and prints one line per case: req/s, p50 and p99 of each side and the ratio.
+#
+# Cases: `compare NAME USHER_PATH BASELINE_PATH [wrk options]` below runs one, `measure NAME
+# PATH [wrk options]` measures one side alone. More cases go
+# in bench/cases/*.sh, sourced after the built-in ones with the stack running; they can use
+# compare, $BASE (http://127.0.0.1:PORT), $STATE (the stack's dir), `sql "..."` (as MariaDB's
+# root) and `api METHOD PATH [JSON]` (prints the response body). See bench/cases/README.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+workers=2 duration=10 connections=16 threads=2 rss_requests=100000
+while getopts "w:d:c:t:n:" opt; do
+    case $opt in
+    w) workers=$OPTARG ;; d) duration=$OPTARG ;; c) connections=$OPTARG ;;
+    t) threads=$OPTARG ;; n) rss_requests=$OPTARG ;;
+    *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
+    esac
+done
+
+[[ $(id -u) == 0 ]] || { echo "bench: run as root" >&2; exit 1; }
+scripts/deps.sh --bench
+if [[ ! -x configure || configure.ac -nt configure || Makefile.am -nt Makefile.in ]]; then
+    ./autogen.sh
+fi
+BUILD=${USHER_BUILD:-$REPO/.build}
+mkdir -p "$BUILD"
+[[ -f $BUILD/Makefile ]] || (cd "$BUILD" && "$REPO/configure" -q)
+make -C "$BUILD" -j"$(nproc)" -s all bench-programs
+
+STATE=$(mktemp -d /tmp/usher-bench.XXXXXX)
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE=http://127.0.0.1:$PORT
+baseline_pids=()
+cleanup() {
+    for pid in "${baseline_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    USHER_BUILD=$BUILD scripts/stack.sh stop "$STATE" >/dev/null 2>&1 || true
+    rm -rf "$STATE"
+}
+trap cleanup EXIT
+
+# The baselines sit behind the same server block, with the same FastCGI settings as usher's
+# own locations (nginx/usher.conf).
+mkdir -p "$STATE/site.d"
+for name in hello select; do
+    cat >>"$STATE/site.d/bench.conf" <<EOF
+location = /bench/$name {
+    include fastcgi_params;
+    fastcgi_param REQUEST_URI  \$request_uri;
+    fastcgi_param QUERY_STRING \$query_string;
+    fastcgi_pass unix:$STATE/$name.sock;
+}
+EOF
+done
+
+echo "bench: starting the stack in $STATE ($workers workers each, nginx on $BASE)"
+USHER_BUILD=$BUILD STACK_MAX_CHILDREN=$workers STACK_NGINX_ACCESS_LOG=off \
+    scripts/stack.sh start "$STATE" "$PORT" >/dev/null
+
+sql() { mariadb --no-defaults --socket="$STATE/mysql.sock" -uroot -N -B usher -e "$1"; }
+# api METHOD PATH [JSON]: prints the response body; sends "Authorization: Bearer $API_TOKEN"
+# when API_TOKEN is set.
+api() {
+    /usr/bin/python3 -c '
+import os, sys, requests
+method, url, body = sys.argv[1:4]
+headers = {"Content-Type": "application/json"}
+if os.environ.get("API_TOKEN"):
+    headers["Authorization"] = "Bearer " + os.environ["API_TOKEN"]
+sys.stdout.write(requests.request(method, url, data=body or None, headers=headers, timeout=30).text)
+' "$1" "$BASE$2" "${3:-}"
+}
+
+# A row for select-fcgi's default id, so the baseline does a real lookup.
+sql "INSERT IGNORE INTO user (id, email, role, name, last_active_at, updated_at, created_at)
+     VALUES ('bench-user', 'bench@example.invalid', 'user', 'Bench', UNIX_TIMESTAMP(),
+             UNIX_TIMESTAMP(), UNIX_TIMESTAMP())" || echo "bench: could not insert the bench user"
+
+setsid "$BUILD/bench/hello-fcgi" -n "$workers" -s "$STATE/hello.sock" </dev/null >>"$STATE/bench.out" 2>&1 &
+baseline_pids+=($!)
+setsid "$BUILD/bench/select-fcgi" -n "$workers" -s "$STATE/select.sock" -d "$STATE/mysql.sock" \
+    -u usher -p "$STATE/db.password" </dev/null >>"$STATE/bench.out" 2>&1 &
+baseline_pids+=($!)
+for name in hello select; do
+    for _ in $(seq 50); do [[ -S $STATE/$name.sock ]] && break; sleep 0.1; done
+done
+
+# wrk_run PATH SECONDS [wrk options] -> prints "req/s p50 p99 requests" (latencies as wrk
+# prints them, e.g. 2.31ms); non-2xx answers are reported on stderr.
+wrk_run() {
+    local path=$1 secs=$2 out
+    shift 2
+    out=$(wrk -t"$threads" -c"$connections" -d"${secs}s" --latency "$@" "$BASE$path")
+    if grep -q 'Non-2xx' <<<"$out"; then
+        echo "bench: $path: $(grep 'Non-2xx' <<<"$out" | xargs)" >&2
+    fi
+    awk '/Requests\/sec:/ {rps=$2}
+         $1 == "50%" {p50=$2} $1 == "99%" {p99=$2}
+         / requests in / {n=$1}
+         END {printf "%s %s %s %s\n", rps, p50, p99, n}' <<<"$out"
+}
+
+total_requests=0
+# compare NAME USHER_PATH BASELINE_PATH [wrk options]: warms both up, measures both one after
+# the other and prints one line.
+compare() {
+    local name=$1 upath=$2 bpath=$3 u b
+    shift 3
+    wrk_run "$upath" 1 "$@" >/dev/null
+    wrk_run "$bpath" 1 "$@" >/dev/null
+    read -r u_rps u_p50 u_p99 u_n < <(wrk_run "$upath" "$duration" "$@")
+    read -r b_rps b_p50 b_p99 b_n < <(wrk_run "$bpath" "$duration" "$@")
+    total_requests=$((total_requests + ${u_n:-0}))
+    printf '%-22s usher %9s req/s p50 %8s p99 %8s | baseline %9s req/s p50 %8s p99 %8s | %s\n' \
+        "$name" "$u_rps" "$u_p50" "$u_p99" "$b_rps" "$b_p50" "$b_p99" \
+        "$(awk -v u="$u_rps" -v b="$b_rps" 'BEGIN { if (b > 0) printf "usher = %.2f x baseline", u / b }')"
+}
+
+# measure NAME PATH [wrk options]: one side alone (a floor to compare against by eye).
+measure() {
+    local name=$1 path=$2 rps p50 p99 n
+    shift 2
+    wrk_run "$path" 1 "$@" >/dev/null
+    read -r rps p50 p99 n < <(wrk_run "$path" "$duration" "$@")
+    printf '%-22s %9s req/s p50 %8s p99 %8s\n' "$name" "$rps" "$p50" "$p99"
+}
+
+worker_rss() {
+    local master pids=() total=0 max=0 kb
+    master=$(cat "$STATE/usher.pid")
+    for p in /proc/[0-9]*; do
+        [[ $(awk '{print $4}' "$p/stat" 2>/dev/null) == "$master" ]] && pids+=("${p#/proc/}")
+    done
+    for p in "${pids[@]}"; do
+        kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+        total=$((total + kb)); ((kb > max)) && max=$kb
+    done
+    echo "${#pids[@]} workers, RSS total ${total} kB, largest ${max} kB"
+}
+
+echo "bench: wrk -t$threads -c$connections -d${duration}s, $(nproc) cores, nginx worker_processes ${STACK_NGINX_WORKERS:-1}"
+[[ $(api GET /bench/select) == *bench-user* ]] || echo "bench: select-fcgi does not find the bench user (schema?)" >&2
+rss_before=$(worker_rss)
+
+compare "GET /health" /health /bench/hello
+measure "select-fcgi (floor)" /bench/select
+
+for case_file in "$REPO"/bench/cases/*.sh; do
+    [[ -e $case_file ]] || continue
+    # shellcheck source=/dev/null
+    source "$case_file"
+done
+
+# Top up to the requested number of requests before the second RSS reading.
+while ((total_requests < rss_requests)); do
+    read -r _ _ _ n < <(wrk_run /health 5)
+    total_requests=$((total_requests + ${n:-0}))
+    [[ ${n:-0} -gt 0 ]] || break
+done
+echo "worker RSS before: $rss_before"
+echo "worker RSS after $total_requests requests to usher: $(worker_rss)"
