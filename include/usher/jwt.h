@@ -15,31 +15,41 @@ struct jwt_claims {
 
 enum jwt_status {
     JWT_OK = 0,
-    JWT_MALFORMED,       /* not three base64url parts of JSON objects */
+    JWT_MALFORMED,       /* not three base64url parts of JSON objects; over 8 KiB; a
+                          * non-string kid */
     JWT_BAD_ALG,         /* alg is not exactly "HS256" (checked before the signature) */
     JWT_BAD_SIGNATURE,
     JWT_EXPIRED,         /* exp <= now */
-    JWT_BAD_CLAIMS,      /* id missing or not a string, exp/iat not numeric, iat in the future */
+    JWT_BAD_CLAIMS,      /* id missing, empty or not a string; exp/iat/nbf not numeric; iat or nbf
+                          * in the future; jti/sub not strings; a non-empty aud (PyJWT's rules) */
 };
 
-/* Signs claims with secret. Returns a malloc'ed token (caller frees) or NULL. */
+/* Signs claims with secret. Returns a malloc'ed token (caller frees) or NULL (also for an
+ * empty secret or an empty id). Same bytes as PyJWT for the same claims in this order:
+ * id, jti, iat, exp. */
 char *jwt_sign(const struct jwt_claims *claims, const unsigned char *secret, size_t secret_len);
-/* Verifies token at time now. On JWT_OK fills claims. The signature is compared with
- * CRYPTO_memcmp. Leeway: none (PyJWT's default). */
+/* Verifies token at time now (epoch seconds). On JWT_OK fills claims. The signature is
+ * compared with CRYPTO_memcmp; an empty secret verifies nothing (JWT_BAD_SIGNATURE).
+ * Leeway: none (PyJWT's default): valid while now < exp. Float exp/iat are truncated
+ * toward zero as PyJWT's int() does. */
 enum jwt_status jwt_verify(const char *token, const unsigned char *secret, size_t secret_len,
                            long long now, struct jwt_claims *claims);
-/* Decodes without checking expiry (for sign-out: revoke what was presented). The signature
- * and alg are still checked. */
+/* Decodes without checking expiry (for sign-out: revoke what was presented). The signature,
+ * alg and claim types are still checked; no time-based check is made (exp, iat, nbf). */
 enum jwt_status jwt_verify_ignore_exp(const char *token, const unsigned char *secret,
                                       size_t secret_len, struct jwt_claims *claims);
 
 /* Parses a JWT_EXPIRES_IN duration as the contract says: "-1" or "0" mean no expiry;
  * otherwise a sum of <number><unit> pairs, units ms s m h d w, a number may be negative and
- * have decimals. *seconds gets the total (rounded toward zero); *expires false for no
- * expiry (including a zero total). Returns 0, or -1 for a string that does not parse. */
+ * have decimals. Like Open WebUI (re.findall), text between pairs is skipped: "1h 30m" is
+ * 5400 s. *seconds gets the total (rounded toward zero); *expires false for no expiry
+ * (including a zero total). A negative total gives expires true and negative seconds (an
+ * already-expired token). Returns 0, or -1 for a string with no pair, longer than 1024
+ * bytes, or beyond +-1e11 seconds. */
 int jwt_parse_duration(const char *s, bool *expires, double *seconds);
 /* The stricter admin-config check: -1, 0, or one optionally negative number (optional
- * decimals) followed directly by one unit. */
+ * decimals) followed directly by one unit, the whole string (no trailing newline), and
+ * within jwt_parse_duration's range. */
 bool jwt_duration_valid_for_config(const char *s);
 
 /* A uuid4 string (36 chars + NUL) from RAND_bytes. Returns 0 or -1. */

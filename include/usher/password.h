@@ -8,7 +8,8 @@
 #define PASSWORD_MAX_BYTES 72
 
 /* Hashes password (already checked to be <= 72 bytes) into out (>= 128 bytes). cost 0
- * means the default 12. Returns 0 or -1 (RAND_bytes or crypt failure, logged). */
+ * means the default 12; otherwise 4..31. Returns 0 or -1 (RAND_bytes or crypt failure, a
+ * password over 72 bytes, a bad cost or a short buffer; logged). */
 int password_hash(const char *password, int cost, char *out, size_t outlen);
 /* True when password matches hash. The password is truncated to 72 bytes first, dropping a
  * partial UTF-8 sequence at the cut (sign-in rule). An empty or malformed hash never

@@ -61,7 +61,8 @@ static void test_seal(void)
      * nonce 00..0b. Pins the layout and the KDF's salt and info. */
     static const char py_sealed[] =
         "AAECAwQFBgcICQoLyK-K_mSN4O4FNSTRvBpzTozIT1-QT7KP627M7a52iQX9gHxOxN5CK-4s2jkPf9gvm_6s";
-    is_int(apikey_open(py_sealed, SK, out), 0, "opens a value sealed by an independent implementation");
+    is_int(apikey_open(py_sealed, SK, out), 0,
+           "opens a value sealed by an independent implementation");
     is_str(out, key, "the same key back");
 
     char *s = apikey_seal(key, SK);

@@ -306,7 +306,8 @@ static void test_refusals(void)
     is_int(check_forged(HS256_HEADER, "{\"id\":\"u\",\"exp\":-5}"), JWT_EXPIRED, "negative exp");
     is_int(check_forged(HS256_HEADER, "{\"id\":\"u\",\"exp\":99999999999999999999}"), JWT_OK,
            "exp beyond int64 is 'never' (PyJWT takes big ints)");
-    is_int(check_forged(HS256_HEADER, "{\"id\":\"u\",\"iat\":\"1\"}"), JWT_BAD_CLAIMS, "string iat");
+    is_int(check_forged(HS256_HEADER, "{\"id\":\"u\",\"iat\":\"1\"}"), JWT_BAD_CLAIMS,
+           "string iat");
     is_int(check_forged(HS256_HEADER, "{\"id\":\"u\",\"iat\":1700000050.99}"), JWT_OK,
            "iat now.99 truncates to now");
     is_int(check_forged(HS256_HEADER, "{\"id\":\"u\",\"iat\":1700000051}"), JWT_BAD_CLAIMS,
