@@ -51,8 +51,9 @@ static int jti_new(char out[37])
 }
 
 /* When was this token issued, in ms? From a UUIDv7 jti when it has one; otherwise (tokens
- * minted by Open WebUI) the end of its iat second is assumed, so a token from the same second
- * as the mark counts as older: revocation errs on the safe side. -1: no way to tell. */
+ * minted by Open WebUI) the start of its iat second is assumed, so a token from the same
+ * second as the mark counts as older: revocation errs on the safe side (as v0.11.0's
+ * inclusive iat <= mark). -1: no way to tell. */
 static long long token_issued_ms(const struct jwt_claims *cl)
 {
     const char *j = cl->jti;
@@ -70,7 +71,7 @@ static long long token_issued_ms(const struct jwt_claims *cl)
         if (!cl->has_iat || (ms / 1000 >= cl->iat - 1 && ms / 1000 <= cl->iat + 1))
             return ms;
     }
-    return cl->has_iat ? cl->iat * 1000 + 999 : -1;
+    return cl->has_iat ? cl->iat * 1000 : -1;
 }
 
 const char *session_issue_token(struct ctx *c, const char *user_id, long long *expires_at)
