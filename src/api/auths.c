@@ -417,9 +417,18 @@ void auths_signin(struct ctx *c)
     answer_session(c, u);
 }
 
+static const struct field_spec ldap_form[] = {
+    { "user", FIELD_STR, true, false, 0, NULL, NULL },
+    { "password", FIELD_STR, true, false, 0, NULL, NULL },
+};
+
 void auths_ldap_signin(struct ctx *c)
 {
-    /* LDAP is out of scope: usher answers as the reference does with LDAP off. */
+    /* LDAP is out of scope: usher answers as the reference does with LDAP off, after the
+     * same body validation (a form without user/password is FastAPI's 422 first). */
+    struct field_value v[NFIELDS(ldap_form)];
+    if (api_parse_form(c, ldap_form, NFIELDS(ldap_form), false, v) != 0)
+        return;
     struct json_object *cfg = settings_get(c, "LDAP_CONFIG");
     struct json_object *en = NULL;
     bool enabled = cfg && json_object_object_get_ex(cfg, "ENABLE_LDAP", &en) &&

@@ -630,6 +630,9 @@ def test_ldap_server_settings(stack):
 def test_ldap_signin_not_enabled(stack):
     r = stack.post(AUTHS + "/ldap", json={"user": "jdoe", "password": "pw"})
     expect(r, 400, LDAP_NOT_ENABLED)
+    # the body is validated first, as FastAPI does with the LdapForm
+    r = stack.post(AUTHS + "/ldap", json={"user": "jdoe"})
+    assert expect(r, 422)["detail"][0]["loc"] == ["body", "password"]
 
 
 def test_oauth_config_and_sessions(stack):
