@@ -3,8 +3,9 @@
 #
 #   scripts/quickstart.sh          install what is missing, build in .build/, start MariaDB,
 #                                  usher-fcgi and nginx with their state in .run/ and serve
-#                                  http://127.0.0.1:8080/ (PORT=... to change); a second run
-#                                  rebuilds what changed and keeps the data
+#                                  http://127.0.0.1:8080/ (PORT=... to change; later runs keep
+#                                  the last port); a second run rebuilds what changed and
+#                                  keeps the data
 #   scripts/quickstart.sh stop     stop all three (the data stays in .run/)
 #   scripts/quickstart.sh status
 set -euo pipefail
@@ -13,7 +14,6 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 RUN=$REPO/.run
 BUILD=$REPO/.build
-PORT=${PORT:-8080}
 
 case ${1:-start} in
 stop) exec scripts/stack.sh stop "$RUN" ;;
@@ -40,7 +40,9 @@ if [[ ! -f $BUILD/Makefile ]]; then
 fi
 make -C "$BUILD" -j"$(nproc)" -s
 
-USHER_BUILD=$BUILD scripts/stack.sh start "$RUN" "$PORT"
+# No PORT: stack.sh takes the one .run/ last used, else 8080.
+USHER_BUILD=$BUILD scripts/stack.sh start "$RUN" ${PORT:-}
+PORT=$(cat "$RUN/port")
 
 cat <<EOF
 
