@@ -610,6 +610,15 @@ static void note_listen_queue(struct master *m)
         m->sb->max_listen_queue = queue;
 }
 
+/* A start-up failure is logged, and also told on stderr when the log is a file: whoever
+ * started usher-fcgi in the foreground is looking there. */
+static void startup_error(const struct usher_config *cfg, const char *msg)
+{
+    log_error("%s", msg);
+    if (cfg->error_log && strcmp(cfg->error_log, "-") != 0)
+        fprintf(stderr, "usher-fcgi: %s\n", msg);
+}
+
 /* ---- signals --------------------------------------------------------------------- */
 
 static bool same_str(const char *a, const char *b)
@@ -802,7 +811,7 @@ int pool_main(const char *config_path, struct usher_config *cfg)
     apply_log_settings(cfg);
     if (pool_check_config(cfg, err, sizeof(err)) != 0 ||
         resolve_ids(cfg, &m.ids, err, sizeof(err)) != 0) {
-        log_error("%s", err);
+        startup_error(cfg, err);
         return 1;
     }
     if (geteuid() == 0 && !cfg->user && !cfg->group)
@@ -811,13 +820,15 @@ int pool_main(const char *config_path, struct usher_config *cfg)
     else if (geteuid() != 0 && (cfg->user || cfg->group))
         log_notice("user and group are ignored when not started as root");
     if (secret_load(cfg) != 0) {
-        log_error("cannot load the server secret; not starting");
+        startup_error(cfg, "cannot load the server secret (the reason is in the error log); "
+                      "not starting");
         return 1;
     }
 
     m.sb = mmap(NULL, sizeof(*m.sb), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (m.sb == MAP_FAILED) {
-        log_error("mmap scoreboard: %s", strerror(errno));
+        snprintf(err, sizeof(err), "mmap scoreboard: %s", strerror(errno));
+        startup_error(cfg, err);
         return 1;
     }
     memset(m.sb, 0, sizeof(*m.sb));
@@ -827,13 +838,14 @@ int pool_main(const char *config_path, struct usher_config *cfg)
     int rc = 1;
     int fd = open_listener(&m, err, sizeof(err));
     if (fd < 0) {
-        log_error("%s", err);
+        startup_error(cfg, err);
         goto out;
     }
     m.listen_fd = fd;
     sigset_t wait_mask;
     if (setup_signals(&wait_mask) != 0) {
-        log_error("signals: %s", strerror(errno));
+        snprintf(err, sizeof(err), "signals: %s", strerror(errno));
+        startup_error(cfg, err);
         goto out;
     }
     log_notice("usher-fcgi %s: pool %s, listening on %s, pm static, %d workers", PACKAGE_VERSION,
@@ -849,6 +861,7 @@ out:
     if (m.listen_fd > 0)
         close(m.listen_fd);
     munmap(m.sb, sizeof(*m.sb));
-    log_notice("exiting");
+    if (rc == 0)
+        log_notice("exiting");
     return rc;
 }
