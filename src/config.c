@@ -439,7 +439,8 @@ static int parse_line(char *line, struct usher_config *cfg, char *section, size_
             fail(why, whylen, "a second pool '[%s]': one pool per file is supported", name);
             return -1;
         }
-        snprintf(section, seclen, "%s", name);
+        size_t nlen = strlen(name);   /* < seclen: valid_name() caps it */
+        memcpy(section, name, nlen < seclen ? nlen + 1 : 0);
         return set_string(cfg, F(pool_name), name, why, whylen);
     }
     char *eq = strchr(s, '=');

@@ -719,10 +719,11 @@ static void stop_now(struct master *m, int sig)
     if (live_workers(m, false) > 0) {
         log_warning("workers still running after %d ms: killing them", STOP_GRACE_MS);
         signal_workers(m, SIGKILL, false);
-        for (int i = 0; i < m->sb->nslots; i++)
-            if (m->sb->slots[i].pid)
-                waitpid(m->sb->slots[i].pid, NULL, 0);
-        reap(m);
+        while (live_workers(m, false) > 0) {
+            reap(m);
+            struct timespec ts = { 0, 20 * 1000000 };
+            nanosleep(&ts, NULL);
+        }
     }
 }
 

@@ -16,6 +16,8 @@ static char tmpdir[] = "/tmp/usher-test-config-XXXXXX";
 static char *write_temp(const char *text)
 {
     char *path = malloc(strlen(tmpdir) + 32);
+    if (!path)
+        exit(99);
     sprintf(path, "%s/conf-XXXXXX", tmpdir);
     int fd = mkstemp(path);
     if (fd < 0) {
