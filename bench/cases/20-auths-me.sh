@@ -1,0 +1,18 @@
+# GET /api/v1/auths/ (the session user) with a JWT and with an API key, against select-fcgi
+# looking up the same row: the floor for any endpoint that must look its caller up.
+# Sourced by bench/run.sh (see bench/cases/README).
+json_field() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }
+
+me_token=$(api POST /api/v1/auths/signup \
+    '{"name":"Bench Admin","email":"bench-admin@example.org","password":"bench-pass-1"}' |
+    json_field token)
+me_id=$(API_TOKEN=$me_token api GET /api/v1/auths/ | json_field id)
+compare "GET auths/ (JWT)" /api/v1/auths/ "/bench/select?id=$me_id" \
+    -H "Authorization: Bearer $me_token"
+
+# API keys are off by default; the admin turns them on the way an operator would.
+sql "INSERT INTO config (\`key\`, value, updated_at) VALUES ('auth.enable_api_keys', 'true', 0)
+     ON DUPLICATE KEY UPDATE value = 'true'"
+me_key=$(API_TOKEN=$me_token api POST /api/v1/auths/api_key | json_field api_key)
+compare "GET auths/ (API key)" /api/v1/auths/ "/bench/select?id=$me_id" \
+    -H "Authorization: Bearer $me_key"
