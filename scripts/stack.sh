@@ -65,11 +65,19 @@ db_start() {
     fi
     if [[ ! -d $DIR/mysql/mysql ]]; then
         say "initialising MariaDB in $DIR/mysql"
-        rm -rf "$DIR/mysql"
-        mariadb-install-db --no-defaults --user=root --datadir="$DIR/mysql" \
-            --auth-root-authentication-method=socket --skip-test-db \
-            >"$DIR/mysql-install.log" 2>&1 ||
-            { tail -20 "$DIR/mysql-install.log" >&2; die "mariadb-install-db failed"; }
+        # Twice at most: on a loaded machine the bootstrap has been seen to fail once.
+        local try
+        for try in 1 2; do
+            rm -rf "$DIR/mysql"
+            if mariadb-install-db --no-defaults --user=root --datadir="$DIR/mysql" \
+                --auth-root-authentication-method=socket --skip-test-db \
+                >"$DIR/mysql-install.log" 2>&1; then
+                break
+            fi
+            tail -20 "$DIR/mysql-install.log" >&2
+            ((try == 1)) || die "mariadb-install-db failed"
+            say "mariadb-install-db failed; trying once more"
+        done
     fi
     rm -f "$DIR/mysql.sock"
     # Small buffers and relaxed flushing: a private, throw-away-grade server that starts in
