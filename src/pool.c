@@ -677,11 +677,11 @@ static void reload(struct master *m)
         next.listen_mode = cur->listen_mode;
         next.listen_backlog = cur->listen_backlog;
     }
+    /* secret_load() replaces the loaded secret only when it succeeds. */
     if ((!same_str(cur->secret_key, next.secret_key) || !same_str(cur->data_dir, next.data_dir)) &&
         secret_load(&next) != 0) {
         log_error("reload failed: the secret could not be loaded; still running the previous "
                   "configuration");
-        secret_load(cur);
         config_free(&next);
         return;
     }
