@@ -452,8 +452,8 @@ static void signal_workers(struct master *m, int sig, bool old_generations_only)
         pid_t pid = m->sb->slots[i].pid;
         if (!pid || (old_generations_only && m->sb->slots[i].generation == m->generation))
             continue;
-        if (sig == SIGQUIT || sig == SIGTERM)
-            m->sb->slots[i].state = WORKER_EXITING;
+        /* The state is left to the worker: one told to stop is still ACTIVE while it
+         * finishes, and request_terminate_timeout must still apply to it. */
         kill(pid, sig);
     }
 }
