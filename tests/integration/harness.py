@@ -1,5 +1,6 @@
 """The integration harness's library: the Stack object the fixtures in conftest.py hand
-to tests, and small helpers tests import (wait_for, background, alive, children_of).
+to tests, and small helpers tests import (wait_for, background, alive, children_of,
+TIME_SCALE).
 
 Stack wraps scripts/stack.sh (the same script the quick start uses) for one state dir and
 port: HTTP helpers that never follow redirects and always time out, the pool's pids, the
@@ -21,7 +22,10 @@ import requests
 REPO = Path(__file__).resolve().parents[2]
 STACK_SH = REPO / "scripts" / "stack.sh"
 BUILD = Path(os.environ.get("USHER_BUILD", REPO / ".build")).resolve()
-HTTP_TIMEOUT = 15
+# Under a wrapper such as valgrind (scripts/test.sh --valgrind) everything the pool does is
+# several times slower: tests multiply their time bounds by this.
+TIME_SCALE = 4 if os.environ.get("USHER_WRAPPER") else 1
+HTTP_TIMEOUT = 15 * TIME_SCALE
 
 
 def free_port():
@@ -55,7 +59,9 @@ def children_of(ppid):
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
-    """Polls predicate until it returns a truthy value; returns it, or fails the test."""
+    """Polls predicate until it returns a truthy value; returns it, or fails the test.
+    timeout is scaled by TIME_SCALE."""
+    timeout *= TIME_SCALE
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

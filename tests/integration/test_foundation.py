@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from harness import alive, background, wait_for
+from harness import TIME_SCALE, alive, background, wait_for
 
 # Every POST route of the contract that takes a body (spec: openwebui-users.md and the
 # v0.11 deltas). A route not written yet answers 404 and is skipped.
@@ -248,7 +248,7 @@ def test_request_terminate_timeout(stack, fresh_pool):
     finally:
         stack.db_resume()
     assert r.status_code in (502, 504), r.text
-    assert 1.5 <= elapsed <= 6, f"answered after {elapsed:.1f} s"
+    assert 1.5 <= elapsed <= 6 * TIME_SCALE, f"answered after {elapsed:.1f} s"
     # The stuck worker was killed and replaced.
     wait_for(lambda: (p := stack.worker_pids()) and len(p) == stack.max_children()
              and before - p, timeout=10, what="the killed worker to be replaced")
