@@ -458,7 +458,7 @@ void auths_signout(struct ctx *c)
         struct jwt_claims cl;
         size_t slen;
         const unsigned char *secret = secret_bytes(&slen);
-        if (jwt_verify(token, secret, slen, (long long)time(NULL), &cl) == JWT_OK && cl.jti[0] &&
+        if (jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) == JWT_OK && cl.jti[0] &&
             tokens_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK) {
             api_db_error(c);
             return;

@@ -30,6 +30,15 @@ static long long now_ms(void)
     return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* Whole seconds of the precise clock. Not time(NULL): glibc serves that from the coarse
+ * clock, which lags by up to a tick, so a token whose iat was taken from a precise clock
+ * (PyJWT's, or another host's) in the current second would look issued in the future
+ * for the first milliseconds of every second and be refused. */
+static long long now_s(void)
+{
+    return now_ms() / 1000;
+}
+
 /* Token ids are UUIDv7: random like a uuid4 for every purpose a client has, but their first
  * 48 bits carry the issue time in milliseconds, which lets the per-user revocation mark
  * tell apart tokens issued before and after it within the same second (the contract's
@@ -80,7 +89,7 @@ const char *session_issue_token(struct ctx *c, const char *user_id, long long *e
     memset(&cl, 0, sizeof(cl));
     if (snprintf(cl.id, sizeof(cl.id), "%s", user_id) >= (int)sizeof(cl.id) || jti_new(cl.jti) != 0)
         return NULL;
-    long long now = (long long)time(NULL);
+    long long now = now_s();
     cl.iat = now;
     cl.has_iat = true;
     bool expires = false;
@@ -238,7 +247,7 @@ static int authenticate_jwt(struct ctx *c, const char *token)
     struct jwt_claims cl;
     size_t slen;
     const unsigned char *secret = secret_bytes(&slen);
-    if (jwt_verify(token, secret, slen, (long long)time(NULL), &cl) != JWT_OK)
+    if (jwt_verify(token, secret, slen, now_s(), &cl) != JWT_OK)
         return fail_jwt(c, ERR_UNAUTHORIZED);
     struct db_result r;
     if (db_query(c->db, c->arena, sql, DB_PARAMS(db_str(cl.jti), db_str(cl.id)), &r) != DB_OK)
