@@ -352,20 +352,32 @@ static void signin_trusted_header(struct ctx *c)
     }
     const char *gh = env->trusted_groups_header ? request_header(c->req, env->trusted_groups_header) : NULL;
     if (gh) {
+        /* Only a non-empty list of names syncs: an empty header leaves memberships alone,
+         * as in the reference. */
         const char **names;
         size_t n = split_names(c, gh, &names);
-        if (users_sync_groups_by_name(c->db, u->id, names, n) != DB_OK) {
+        if (n > 0 && users_sync_groups_by_name(c->db, u->id, names, n) != DB_OK) {
             api_db_error(c);
             return;
         }
     }
     const char *rh = env->trusted_role_header ? request_header(c->req, env->trusted_role_header) : NULL;
-    if (rh && validate_role(rh) && strcmp(rh, u->role) != 0) {
-        if (users_set_role(c->db, u->id, rh, 0) != DB_OK) {
-            api_db_error(c);
-            return;
+    if (rh) {
+        /* The reference lowercases and strips the value before checking it. */
+        while (*rh == ' ' || *rh == '\t')
+            rh++;
+        char *role = arena_strdup(c->arena, rh);
+        char *end = role + strlen(role);
+        while (end > role && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        ascii_lower(role);
+        if (validate_role(role) && strcmp(role, u->role) != 0) {
+            if (users_set_role(c->db, u->id, role, 0) != DB_OK) {
+                api_db_error(c);
+                return;
+            }
+            u->role = role;
         }
-        u->role = arena_strdup(c->arena, rh);
     }
     answer_session(c, u);
 }
