@@ -154,6 +154,7 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
     res->no_store = true;
     app->have_request = true;
     dispatch(app, &c, match, envp, read_fn, rctx);
+    session_release(&c);
     settings_release(&c);
 }
 

@@ -18,6 +18,9 @@ struct session {
     enum credential_kind kind;
     const char *token;            /* the credential as presented (arena) */
     struct jwt_claims claims;     /* for CRED_JWT */
+    /* The permission trees of the caller's groups, newest updated first, read with the
+     * caller's row (json array, owned; released by session_release). */
+    struct json_object *group_permissions;
 };
 
 /* Authenticates c->req for a route of the given access level. Returns 0 when the handler may
@@ -37,6 +40,11 @@ void session_touch(struct ctx *c, const char *user_id);
 
 /* has_permission (§4.2) for user u: its groups' trees over the stored defaults. */
 bool session_has_permission(struct ctx *c, const struct user *u, const char *path);
+/* The effective permission tree of user u (§4.2), a new object. For the caller no query is
+ * needed: its groups came with the session. */
+struct json_object *session_effective_permissions(struct ctx *c, const struct user *u);
+/* Releases what the session holds outside the arena. */
+void session_release(struct ctx *c);
 /* Wall clock in milliseconds (for revocation marks: now + 1 invalidates every earlier token). */
 long long session_now_ms(void);
 

@@ -57,6 +57,10 @@ int settings_put(struct ctx *c, const char *field, struct json_object *value);
 struct json_object *settings_admin_config(struct ctx *c);
 /* The stored default permission tree (or the compiled defaults), borrowed. */
 struct json_object *settings_permission_defaults(struct ctx *c);
+/* Hands over the config table already read as a JSON object {key: value} (the session
+ * query fetches it in the same round trip as the caller's row), so settings_get does not
+ * query again. Takes the reference; NULL means an empty table. Ignored once loaded. */
+void settings_preload(struct ctx *c, struct json_object *stored);
 /* Forgets the request's loaded settings. */
 void settings_release(struct ctx *c);
 

@@ -65,9 +65,6 @@ int users_update_password(struct db *db, const char *id, const char *hash, long 
 int users_set_role(struct db *db, const char *id, const char *role, long long mark_ms);
 int users_touch(struct db *db, const char *id, long long now);
 
-/* Group ids (and the permission trees) of the user's groups, newest updated first. */
-int users_group_permissions(struct db *db, struct arena *a, const char *id,
-                            struct json_object ***trees, size_t *n);
 /* Replaces the user's memberships by the existing groups named in names (trusted header). */
 int users_sync_groups_by_name(struct db *db, const char *id, const char *const *names, size_t n);
 

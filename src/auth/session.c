@@ -181,16 +181,98 @@ static int fail_jwt(struct ctx *c, const char *detail)
     return fail(c, 401, detail);
 }
 
+struct group_row { long long updated_at; const char *id; const char *permissions; };
+
+static int group_row_cmp(const void *pa, const void *pb)
+{
+    const struct group_row *a = pa, *b = pb;
+    if (a->updated_at != b->updated_at)
+        return a->updated_at > b->updated_at ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+/* The permission trees in columns col (group updated_at), col+1 (group id) and col+2 (its
+ * permissions) of r, newest updated first, as a new JSON array. Rows without a group (the
+ * LEFT JOIN of a user in none) are skipped. */
+static struct json_object *trees_from_rows(struct ctx *c, const struct db_result *r, size_t col)
+{
+    struct group_row *rows = arena_calloc(c->arena, r->nrows ? r->nrows : 1, sizeof(*rows));
+    size_t n = 0;
+    for (size_t i = 0; i < r->nrows; i++) {
+        const char *upd = db_cell(r, i, col), *id = db_cell(r, i, col + 1);
+        const char *perms = db_cell(r, i, col + 2);
+        if (id && perms)
+            rows[n++] = (struct group_row){ upd ? strtoll(upd, NULL, 10) : 0, id, perms };
+    }
+    qsort(rows, n, sizeof(*rows), group_row_cmp);
+    struct json_object *trees = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *t = json_tokener_parse(rows[i].permissions);
+        if (t)
+            json_object_array_add(trees, t);
+    }
+    return trees;
+}
+
+/* The permission trees of the groups of user_id, newest updated first (a new array). */
+static struct json_object *read_group_trees(struct ctx *c, const char *user_id)
+{
+    static const char sql[] =
+        "SELECT g.updated_at, g.id, g.permissions FROM group_member gm "
+        "JOIN `group` g ON g.id = gm.group_id WHERE gm.user_id = ?";
+    struct db_result r;
+    if (db_query(c->db, c->arena, sql, DB_PARAMS(db_str(user_id)), &r) != DB_OK)
+        return json_object_new_array();
+    return trees_from_rows(c, &r, 0);
+}
+
+/* The group trees of u as an array of objects (borrowed from the session for the caller,
+ * else read into *owned which the caller releases). */
+static size_t group_trees(struct ctx *c, const struct user *u, struct json_object ***trees,
+                          struct json_object **owned)
+{
+    *owned = NULL;
+    struct json_object *arr = NULL;
+    if (c->session && c->session->user == u) {
+        arr = c->session->group_permissions;
+    } else {
+        arr = *owned = read_group_trees(c, u->id);
+    }
+    size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    *trees = arena_calloc(c->arena, n ? n : 1, sizeof(**trees));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *t = json_object_array_get_idx(arr, i);
+        if (t && json_object_is_type(t, json_type_object))
+            (*trees)[k++] = t;
+    }
+    return k;
+}
+
 bool session_has_permission(struct ctx *c, const struct user *u, const char *path)
 {
-    struct json_object **trees = NULL;
-    size_t n = 0;
-    if (users_group_permissions(c->db, c->arena, u->id, &trees, &n) != DB_OK)
-        return false;
+    struct json_object **trees, *owned;
+    size_t n = group_trees(c, u, &trees, &owned);
     bool yes = permissions_has(path, settings_permission_defaults(c), trees, n);
-    for (size_t i = 0; i < n; i++)
-        json_object_put(trees[i]);
+    json_object_put(owned);
     return yes;
+}
+
+struct json_object *session_effective_permissions(struct ctx *c, const struct user *u)
+{
+    struct json_object **trees, *owned;
+    size_t n = group_trees(c, u, &trees, &owned);
+    struct json_object *p = permissions_effective(settings_permission_defaults(c), trees, n);
+    json_object_put(owned);
+    return p;
+}
+
+void session_release(struct ctx *c)
+{
+    if (c->session) {
+        json_object_put(c->session->group_permissions);
+        c->session->group_permissions = NULL;
+    }
 }
 
 /* API keys may be limited to some paths: an entry allows itself and what is below it. */
@@ -214,16 +296,54 @@ static bool endpoint_allowed(const char *path, const char *list)
     return false;
 }
 
+/* Everything a request needs to know about its caller comes in one round trip (DESIGN.md:
+ * the lookup of the caller is the floor of every endpoint): the user row, whether the token
+ * was revoked, the config table, and one row per group of the user with its permission
+ * tree. The groups are ordered here, not with ORDER BY, which would cost MariaDB a
+ * temporary table on every request. */
+#define CALLER_COLUMNS \
+    "SELECT " USER_COLUMNS ", rt.jti, " \
+    "(SELECT JSON_OBJECTAGG(cf.`key`, cf.value) FROM config cf), " \
+    "g.updated_at, g.id, g.permissions "
+#define CALLER_GROUPS \
+    "LEFT JOIN revoked_token rt ON rt.jti = ? " \
+    "LEFT JOIN group_member gm ON gm.user_id = u.id " \
+    "LEFT JOIN `group` g ON g.id = gm.group_id "
+
+/* Fills a new session from the rows of a caller query: DB_OK, DB_NOT_FOUND or DB_ERROR. */
+static int load_caller(struct ctx *c, const char *sql, const char *jti, const char *key,
+                       bool *revoked)
+{
+    struct db_result r;
+    if (db_query(c->db, c->arena, sql, DB_PARAMS(db_str(jti), db_str(key)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_NOT_FOUND;
+    struct user *u = arena_calloc(c->arena, 1, sizeof(*u));
+    user_from_row(u, &r, 0);
+    *revoked = db_cell(&r, 0, USER_NCOLUMNS) != NULL;
+    const char *config = db_cell(&r, 0, USER_NCOLUMNS + 1);
+    struct json_object *trees = trees_from_rows(c, &r, USER_NCOLUMNS + 2);
+    c->session = arena_calloc(c->arena, 1, sizeof(*c->session));
+    c->session->user = u;
+    c->session->group_permissions = trees;
+    settings_preload(c, config ? json_tokener_parse(config) : NULL);
+    return DB_OK;
+}
+
 static int authenticate_api_key(struct ctx *c, const char *key)
 {
+    static const char sql[] = CALLER_COLUMNS "FROM api_key k JOIN `user` u ON u.id = k.user_id "
+                              CALLER_GROUPS "WHERE k.key_digest = ?";
     char digest[APIKEY_DIGEST_HEX + 1];
     apikey_digest(key, digest);
-    struct user *u = NULL;
-    int rc = apikeys_find_user(c->db, c->arena, digest, &u);
+    bool revoked;
+    int rc = load_caller(c, sql, "", digest, &revoked);
     if (rc == DB_ERROR)
         return fail(c, 500, ERR_DEFAULT);
     if (rc == DB_NOT_FOUND)
         return fail(c, 401, ERR_INVALID_TOKEN);
+    struct user *u = c->session->user;
     if (!settings_bool(c, "ENABLE_API_KEYS"))
         return fail(c, 403, ERR_API_KEY_NOT_ALLOWED);
     if (strcmp(u->role, "admin") != 0 && !session_has_permission(c, u, "features.api_keys"))
@@ -231,8 +351,6 @@ static int authenticate_api_key(struct ctx *c, const char *key)
     if (settings_bool(c, "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS") &&
         !endpoint_allowed(c->req->path, settings_str(c, "API_KEYS_ALLOWED_ENDPOINTS")))
         return fail(c, 403, ERR_ACCESS_PROHIBITED);
-    c->session = arena_calloc(c->arena, 1, sizeof(*c->session));
-    c->session->user = u;
     c->session->kind = CRED_API_KEY;
     c->session->token = key;
     touch_if_stale(c, u);
@@ -241,23 +359,20 @@ static int authenticate_api_key(struct ctx *c, const char *key)
 
 static int authenticate_jwt(struct ctx *c, const char *token)
 {
-    static const char sql[] = "SELECT " USER_COLUMNS ", "
-                              "(SELECT COUNT(*) FROM revoked_token WHERE jti = ?) "
-                              "FROM `user` u WHERE u.id = ?";
+    static const char sql[] = CALLER_COLUMNS "FROM `user` u " CALLER_GROUPS "WHERE u.id = ?";
     struct jwt_claims cl;
     size_t slen;
     const unsigned char *secret = secret_bytes(&slen);
     if (jwt_verify(token, secret, slen, now_s(), &cl) != JWT_OK)
         return fail_jwt(c, ERR_UNAUTHORIZED);
-    struct db_result r;
-    if (db_query(c->db, c->arena, sql, DB_PARAMS(db_str(cl.jti), db_str(cl.id)), &r) != DB_OK)
+    bool revoked;
+    int rc = load_caller(c, sql, cl.jti, cl.id, &revoked);
+    if (rc == DB_ERROR)
         return fail(c, 500, ERR_DEFAULT);
-    if (r.nrows == 0)
+    if (rc == DB_NOT_FOUND)
         return fail_jwt(c, ERR_INVALID_TOKEN);
-    struct user *u = arena_calloc(c->arena, 1, sizeof(*u));
-    user_from_row(u, &r, 0);
-    const char *revoked = db_cell(&r, 0, USER_NCOLUMNS);
-    if (cl.jti[0] && revoked && strcmp(revoked, "0") != 0)
+    struct user *u = c->session->user;
+    if (cl.jti[0] && revoked)
         return fail_jwt(c, ERR_INVALID_TOKEN_SHORT);
     if (u->tokens_valid_after_ms > 0) {
         long long issued = token_issued_ms(&cl);
@@ -274,8 +389,6 @@ static int authenticate_jwt(struct ctx *c, const char *token)
                 return fail_jwt(c, ERR_USER_MISMATCH);
         }
     }
-    c->session = arena_calloc(c->arena, 1, sizeof(*c->session));
-    c->session->user = u;
     c->session->kind = CRED_JWT;
     c->session->token = token;
     c->session->claims = cl;

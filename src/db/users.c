@@ -230,28 +230,6 @@ int users_touch(struct db *db, const char *id, long long now)
     return db_exec(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
 }
 
-int users_group_permissions(struct db *db, struct arena *a, const char *id,
-                            struct json_object ***trees, size_t *n)
-{
-    static const char sql[] =
-        "SELECT g.permissions FROM group_member gm JOIN `group` g ON g.id = gm.group_id "
-        "WHERE gm.user_id = ? ORDER BY g.updated_at DESC, g.id";
-    struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
-        return DB_ERROR;
-    *trees = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**trees));
-    *n = 0;
-    for (size_t i = 0; i < r.nrows; i++) {
-        const char *s = db_cell(&r, i, 0);
-        struct json_object *t = s ? json_tokener_parse(s) : NULL;
-        if (t && json_object_is_type(t, json_type_object))
-            (*trees)[(*n)++] = t;
-        else
-            json_object_put(t);
-    }
-    return DB_OK;
-}
-
 int users_sync_groups_by_name(struct db *db, const char *id, const char *const *names, size_t n)
 {
     static const char del_sql[] = "DELETE FROM group_member WHERE user_id = ?";

@@ -188,6 +188,23 @@ static struct settings *load(struct ctx *c)
     return st;
 }
 
+void settings_preload(struct ctx *c, struct json_object *stored)
+{
+    if (c->settings) {
+        json_object_put(stored);
+        return;
+    }
+    struct settings *st = calloc(1, sizeof(*st));
+    if (!st)
+        abort();
+    st->cache = json_object_new_object();
+    st->stored = stored && json_object_is_type(stored, json_type_object) ? stored
+                                                                         : json_object_new_object();
+    if (st->stored != stored)
+        json_object_put(stored);
+    c->settings = st;
+}
+
 struct json_object *settings_get(struct ctx *c, const char *field)
 {
     const struct setting *s = find_setting(field);
