@@ -31,14 +31,7 @@
 
 static struct json_object *effective_permissions(struct ctx *c, const struct user *u)
 {
-    struct json_object **trees = NULL;
-    size_t n = 0;
-    if (users_group_permissions(c->db, c->arena, u->id, &trees, &n) != DB_OK)
-        n = 0;
-    struct json_object *p = permissions_effective(settings_permission_defaults(c), trees, n);
-    for (size_t i = 0; i < n; i++)
-        json_object_put(trees[i]);
-    return p;
+    return session_effective_permissions(c, u);
 }
 
 /* SessionUser (sign-in, sign-up): the token and who it belongs to. */
