@@ -186,7 +186,9 @@ def test_quit_lets_in_flight_request_finish(stack, fresh_pool):
     stack.db_pause()
     try:
         with background(stack.get, "/health/db") as box:
-            time.sleep(0.5)  # nginx has passed it on; the worker waits for MariaDB
+            # In flight once a worker besides the one answering /status is busy.
+            wait_for(lambda: stack.status_json()["active processes"] >= 2, timeout=5,
+                     what="GET /health/db to reach a worker")
             stack.signal_master(signal.SIGQUIT)
             time.sleep(1)
             stack.db_resume()
