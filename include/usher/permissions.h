@@ -7,8 +7,11 @@
 
 /* The compiled defaults, read from the USER_PERMISSIONS_* environment variables (a value
  * counts as true only when it is "true", case-insensitive); includes sharing.open_chats.
- * Returns a new object. */
+ * Read once per process: returns a new reference to a shared tree that callers must not
+ * modify (deep-copy it first); release it with json_object_put. */
 struct json_object *permissions_compiled_defaults(void);
+/* Forgets the tree read from the environment, so the next call reads it again (tests). */
+void permissions_forget_compiled(void);
 /* The router's view of a tree (GET /default/permissions, /default/permissions/defaults):
  * each of the six sections re-parsed with the router's key set and defaults (public_tools
  * and public_notes default true; open_chats dropped; "import_" read as "import"). Unknown

@@ -100,6 +100,10 @@ static void test_compiled(void)
     setenv("USER_PERMISSIONS_ACCESS_GRANTS_ALLOW_GROUPS", "", 1); /* set but empty: false */
     setenv("USER_PERMISSIONS_SETTINGS_INTERFACE", "1", 1);
     c = permissions_compiled_defaults();
+    ok(get_bool(c, "chat", "controls"), "the tree is read once per process: still the old one");
+    json_object_put(c);
+    permissions_forget_compiled();
+    c = permissions_compiled_defaults();
     ok(get_bool(c, "features", "webhooks"), "features.webhooks from ..._FEATURES_USER_WEBHOOKS");
     ok(!get_bool(c, "chat", "controls"), "\"yes\" is not true");
     ok(!get_bool(c, "chat", "import"), "chat.import from USER_PERMISSIONS_CHAT_IMPORT");
@@ -121,6 +125,7 @@ static void test_compiled(void)
     unsetenv("USER_PERMISSIONS_WORKSPACE_SKILLS_EXPORT");
     unsetenv("USER_PERMISSIONS_ACCESS_GRANTS_ALLOW_GROUPS");
     unsetenv("USER_PERMISSIONS_SETTINGS_INTERFACE");
+    permissions_forget_compiled();
 }
 
 static void test_router_view(void)
@@ -283,8 +288,10 @@ static void test_has(void)
     ok(permissions_has("sharing.open_chats", d, gs, 2), "a group may carry open_chats");
     ok(!permissions_has("sharing.open_chats", d, NULL, 0), "open_chats falls back to the compiled false");
     setenv("USER_PERMISSIONS_CHAT_ALLOW_OPEN_SHARING", "true", 1);
+    permissions_forget_compiled();
     ok(permissions_has("sharing.open_chats", d, NULL, 0), "... or the compiled true from env");
     unsetenv("USER_PERMISSIONS_CHAT_ALLOW_OPEN_SHARING");
+    permissions_forget_compiled();
     ok(permissions_has("chat.valves", d, NULL, 0), "key missing from the stored section: compiled true");
     ok(permissions_has("access_grants.allow_users", d, NULL, 0), "stored empty section: compiled");
     ok(!permissions_has("settings.interface", d, NULL, 0), "a scalar on the way: false");
