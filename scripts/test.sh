@@ -122,8 +122,13 @@ if ((integration)); then
         export USHER_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite --log-file=$STATE/valgrind.%p"
     fi
     junit=$BUILD/integration.xml
+    # The whole directory unless the arguments name test files or node ids themselves.
+    paths=(tests/integration)
+    for a in "${pytest_args[@]}"; do
+        [[ -e ${a%%::*} ]] && paths=()
+    done
     timeout 1800 /usr/bin/python3 -m pytest -p no:cacheprovider -q -rfEs \
-        --junitxml="$junit" tests/integration "${pytest_args[@]}"
+        --junitxml="$junit" "${paths[@]}" "${pytest_args[@]}"
     pytest_rc=$?
     if [[ -s $junit ]]; then
         read -r int_pass int_fail int_skip < <(/usr/bin/python3 - "$junit" <<'EOF'
