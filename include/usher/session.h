@@ -17,6 +17,7 @@ struct session {
     struct user *user;            /* the caller, from the database */
     enum credential_kind kind;
     const char *token;            /* the credential as presented (arena) */
+    bool from_cookie;             /* it came in the token cookie (a browser session) */
     struct jwt_claims claims;     /* for CRED_JWT */
     /* The permission trees of the caller's groups, newest updated first, read with the
      * caller's row (json array, owned; released by session_release). */

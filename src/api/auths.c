@@ -93,7 +93,9 @@ void auths_session_user(struct ctx *c)
     json_object_object_add(o, "permissions", effective_permissions(c, u));
     if (s->kind == CRED_JWT) {
         session_set_cookie(c, s->token, expires_at);
-        if (!request_cookie(c->req, "csrf_token"))
+        /* A browser session (cookie) needs a CSRF token for its form posts; Bearer callers
+         * never do. */
+        if (s->from_cookie && !request_cookie(c->req, "csrf_token"))
             csrf_issue(c);
     }
     response_json(c->res, 200, o);
