@@ -37,7 +37,7 @@ int users_get_credentials(struct db *db, struct arena *a, const char *email, str
                           const char **password_hash, bool *active);
 int users_get_password_hash(struct db *db, struct arena *a, const char *id, const char **hash);
 int users_count(struct db *db, long long *count);
-/* The primary admin: earliest created_at (then id). */
+/* The primary admin: earliest created_at, ties broken by creation order (seq). */
 int users_first(struct db *db, struct arena *a, struct user **out);
 int users_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out);
 

@@ -60,7 +60,7 @@ int users_get_by_email(struct db *db, struct arena *a, const char *email, struct
 int users_first(struct db *db, struct arena *a, struct user **out)
 {
     static const char sql[] =
-        "SELECT " USER_COLUMNS " FROM `user` u ORDER BY u.created_at ASC, u.id ASC LIMIT 1";
+        "SELECT " USER_COLUMNS " FROM `user` u ORDER BY u.created_at ASC, u.seq ASC LIMIT 1";
     return one_user(db, a, sql, NULL, 0, out);
 }
 
