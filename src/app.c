@@ -38,7 +38,7 @@ struct app *app_new(const struct usher_config *cfg)
         .user = cfg->db_user, .password = cfg->db_password, .name = cfg->db_name,
     };
     app->db = db_connect(&o);
-    settings_env_init();
+    settings_env_init(cfg);
     if (app->db)
         accounts_bootstrap_from_env(app->db);
     return app;

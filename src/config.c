@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/un.h>
 
 #include "usher/log.h"
@@ -30,7 +31,8 @@ enum key_type {
     K_PM,           /* only "static" for now */
     K_LOG_LEVEL,    /* error|warning|notice|debug */
     K_LISTEN,       /* unix path or [host:]port; empty = fd 0 */
-    K_PASSWORD_FILE /* reads db_password from the named file */
+    K_PASSWORD_FILE,/* reads db_password from the named file */
+    K_BOOL          /* yes/no, on/off, true/false, 1/0 */
 };
 
 struct key_def {
@@ -71,6 +73,10 @@ static const struct key_def keys[] = {
     { "db.password_file",          K_PASSWORD_FILE, F(db_password), 0, 0 },
     { "db.name",                   K_STRING,        F(db_name), 0, 0 },
     { "secret_key",                K_STRING,        F(secret_key), 0, 0 },
+    { "active_interval",           K_DURATION,      F(active_interval), 0, 86400 },
+    { "signin.rate_limit",         K_INT,           F(signin_rate_limit), 1, 1000000 },
+    { "bcrypt.cost",               K_INT,           F(bcrypt_cost), 4, 31 },
+    { "api_key.retrieval",         K_BOOL,          F(api_key_retrievable), 0, 0 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -348,6 +354,18 @@ static int apply(const struct key_def *k, const char *value, struct usher_config
         *(int *)field(cfg, k->offset) = secs;
         return 0;
     }
+    case K_BOOL: {
+        static const char *const yes[] = { "yes", "on", "true", "1" };
+        static const char *const no[] = { "no", "off", "false", "0" };
+        for (size_t i = 0; i < 4; i++) {
+            if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+                *(bool *)field(cfg, k->offset) = strcasecmp(value, yes[i]) == 0;
+                return 0;
+            }
+        }
+        fail(why, whylen, "expected yes or no, got '%s'", value);
+        return -1;
+    }
     case K_PM:
         if (strcmp(value, "static") == 0)
             return 0;
@@ -385,7 +403,7 @@ static bool value_required(const struct key_def *k)
 {
     switch (k->type) {
     case K_INT: case K_LONG: case K_MODE: case K_SIZE: case K_DURATION: case K_PM:
-    case K_LOG_LEVEL: case K_NAME:
+    case K_LOG_LEVEL: case K_NAME: case K_BOOL:
         return true;
     default:
         return false;
@@ -550,6 +568,10 @@ static int set_defaults(struct usher_config *cfg)
     cfg->request_terminate_timeout = 0;
     cfg->request_body_max = 1024 * 1024;
     cfg->db_port = 3306;
+    cfg->active_interval = 60;
+    cfg->signin_rate_limit = 15;
+    cfg->bcrypt_cost = 12;
+    cfg->api_key_retrievable = true;
     char why[64];
     if (set_string(cfg, F(pool_name), "usher", why, sizeof(why)) ||
         set_string(cfg, F(ping_response), "pong", why, sizeof(why)) ||

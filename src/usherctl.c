@@ -18,6 +18,7 @@
 #include "usher/db.h"
 #include "usher/log.h"
 #include "usher/migrate.h"
+#include "usher/settings.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -264,6 +265,7 @@ static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
     const char *path;
     if (load_config(cli, &cfg, &path) != 0)
         return EXIT_RUNTIME;
+    settings_env_init(&cfg);
     struct db *db = open_database(&cfg);
     int rc = EXIT_RUNTIME;
     if (db) {

@@ -5,6 +5,7 @@
  * USHER_ + the key upper-cased with '.' turned into '_' (db.socket -> USHER_DB_SOCKET).
  * The contract's own variables (WEBUI_SECRET_KEY, JWT_EXPIRES_IN, ...) are not read
  * here but by model/settings.c. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,6 +34,10 @@ struct usher_config {
     char *db_password;         /* from db.password or the file named by db.password_file */
     char *db_name;             /* default "usher" */
     char *secret_key;          /* "secret_key"; WEBUI_SECRET_KEY wins when set */
+    int active_interval;       /* seconds between last_active_at writes of a user, default 60 */
+    int signin_rate_limit;     /* sign-in attempts per email in the window, default 15 */
+    int bcrypt_cost;           /* cost of new password hashes, default 12 */
+    bool api_key_retrievable;  /* keep a sealed copy so GET /api_key shows the key (yes) */
     char *source_path;         /* the file this was read from (for reload) */
 };
 

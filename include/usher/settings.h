@@ -31,16 +31,18 @@ struct env_settings {
     bool cookie_secure;
     const char *api_key_header;       /* CUSTOM_API_KEY_HEADER (x-api-key) */
     const char *signout_redirect_url; /* WEBUI_AUTH_SIGNOUT_REDIRECT_URL */
-    long active_interval;             /* seconds between last_active_at writes (USHER_ACTIVE_INTERVAL, 60) */
-    bool api_key_retrievable;         /* USHER_API_KEY_RETRIEVAL (true); false = show once */
+    /* usher's own, from usher.conf (active_interval, signin.rate_limit, bcrypt.cost,
+     * api_key.retrieval) and so also USHER_* variables: */
+    long active_interval;             /* seconds between last_active_at writes (60) */
+    bool api_key_retrievable;         /* true; false = an API key is shown once */
     int signin_rate_limit;            /* 15 attempts ... */
-    int signin_rate_window;           /* ... per 180 s */
-    int bcrypt_cost;                  /* USHER_BCRYPT_COST (12) */
-    bool enable_user_status_env;      /* unused placeholder for future env-only switches */
+    int bcrypt_cost;                  /* 12 */
 };
 
-/* Reads the environment (idempotent). */
-void settings_env_init(void);
+struct usher_config;
+/* Reads the environment and usher's own keys of cfg (NULL: their defaults). The first call
+ * wins; settings_env() makes it with NULL when nobody did. */
+void settings_env_init(const struct usher_config *cfg);
 const struct env_settings *settings_env(void);
 
 /* Admin settings, by AdminConfig field name ("ENABLE_SIGNUP", "JWT_EXPIRES_IN", ...) or by

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "usher/config.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
 #include "usher/log.h"
@@ -93,7 +94,7 @@ static long env_long(const char *name, long def)
     return *end ? def : n;
 }
 
-void settings_env_init(void)
+void settings_env_init(const struct usher_config *cfg)
 {
     if (env_ready)
         return;
@@ -117,19 +118,16 @@ void settings_env_init(void)
                             : env_bool("WEBUI_SESSION_COOKIE_SECURE", false);
     env.api_key_header = env_str("CUSTOM_API_KEY_HEADER", "x-api-key");
     env.signout_redirect_url = env_str("WEBUI_AUTH_SIGNOUT_REDIRECT_URL", NULL);
-    env.active_interval = env_long("USHER_ACTIVE_INTERVAL", 60);
-    env.api_key_retrievable = env_bool("USHER_API_KEY_RETRIEVAL", true);
-    env.signin_rate_limit = (int)env_long("USHER_SIGNIN_RATE_LIMIT", 15);
-    env.signin_rate_window = 180;
-    env.bcrypt_cost = (int)env_long("USHER_BCRYPT_COST", 12);
-    if (env.bcrypt_cost < 4 || env.bcrypt_cost > 31)
-        env.bcrypt_cost = 12;
+    env.active_interval = cfg ? cfg->active_interval : 60;
+    env.api_key_retrievable = cfg ? cfg->api_key_retrievable : true;
+    env.signin_rate_limit = cfg ? cfg->signin_rate_limit : 15;
+    env.bcrypt_cost = cfg ? cfg->bcrypt_cost : 12;
     env_ready = true;
 }
 
 const struct env_settings *settings_env(void)
 {
-    settings_env_init();
+    settings_env_init(NULL);
     return &env;
 }
 

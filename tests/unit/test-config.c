@@ -65,6 +65,10 @@ static void test_defaults(void)
     is_str(c.ping_response, "pong", "default ping.response");
     is_int(c.request_terminate_timeout, 0, "default request_terminate_timeout");
     is_int(c.request_body_max, 1024 * 1024, "default request_body_max");
+    is_int(c.active_interval, 60, "default active_interval");
+    is_int(c.signin_rate_limit, 15, "default signin.rate_limit");
+    is_int(c.bcrypt_cost, 12, "default bcrypt.cost");
+    ok(c.api_key_retrievable, "default api_key.retrieval");
     is_str(c.log_level, "notice", "default log_level");
     is_str(c.data_dir, ".", "default data_dir");
     is_int(c.db_port, 3306, "default db.port");
@@ -107,7 +111,11 @@ static void test_good_file(void)
              "db.user = usher\n"
              "db.password_file = %s\n"
              "db.name = accounts\n"
-             "secret_key = 'abc def'\n",
+             "secret_key = 'abc def'\n"
+             "active_interval = 5m\n"
+             "signin.rate_limit = 30\n"
+             "bcrypt.cost = 10\n"
+             "api_key.retrieval = no\n",
              pwfile);
     char *path = write_temp(text);
     struct usher_config c;
@@ -141,6 +149,10 @@ static void test_good_file(void)
     is_str(c.db_password, "s3cret;#pw", "db.password_file: first line, ';' and '#' kept");
     is_str(c.db_name, "accounts", "db.name");
     is_str(c.secret_key, "abc def", "single quotes are stripped");
+    is_int(c.active_interval, 300, "active_interval 5m");
+    is_int(c.signin_rate_limit, 30, "signin.rate_limit");
+    is_int(c.bcrypt_cost, 10, "bcrypt.cost");
+    ok(!c.api_key_retrievable, "api_key.retrieval = no");
     is_str(c.source_path, path, "source_path remembers the file");
     config_free(&c);
     unlink(path);
@@ -179,6 +191,9 @@ static const struct bad_case bad_cases[] = {
     { "pm = dynamic\n", 1, "pm: 'dynamic' is not supported yet; use pm = static" },
     { "pm = ondemand\n", 1, "pm: 'ondemand' is not supported yet; use pm = static" },
     { "pm = fast\n", 1, "pm: expected 'static', got 'fast'" },
+    { "bcrypt.cost = 3\n", 1, "bcrypt.cost: expected a whole number from 4 to 31, got '3'" },
+    { "api_key.retrieval = maybe\n", 1, "api_key.retrieval: expected yes or no, got 'maybe'" },
+    { "signin.rate_limit = 0\n", 1, "signin.rate_limit: expected a whole number from 1 to 1000000, got '0'" },
     { "pm.max_children = 0\n", 1, "pm.max_children: expected a whole number from 1 to 512, got '0'" },
     { "pm.max_children = 513\n", 1, "pm.max_children: expected a whole number from 1 to 512, got '513'" },
     { "\n\npm.max_children = five\n", 3, "pm.max_children: expected a whole number from 1 to 512, got 'five'" },
