@@ -114,6 +114,14 @@ def ensure_pool_env(stack, extra=None):
     stack.wait_workers()
 
 
+def restart_pool_now(stack):
+    """Restarts the pool with the environment it runs with (for what happens at worker
+    start, such as WEBUI_ADMIN_EMAIL on an empty database)."""
+    stack.run("pool-stop")
+    stack.run("pool-start", env=stack.pool_env)
+    stack.wait_workers()
+
+
 def restore_default_pool(stack):
     """Back to the pool every other test module expects (no extra environment)."""
     if stack.pool_env or not stack.pool_running():

@@ -44,6 +44,7 @@ def test_admin_creates_shows_and_uses_a_key(stack):
         me = expect(Client(stack, key, how).get(ME), 200)
         assert me["id"] == admin.id and me["role"] == "admin"
         assert me["token"] == key
+        assert me["expires_at"] is None
 
 
 def test_key_is_never_stored_in_plaintext(stack):

@@ -32,7 +32,7 @@ from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
     RATE_LIMIT_EXCEEDED, SESSION_USER_KEYS, UNAUTHORIZED, USER_MISMATCH, Client, add_user,
     admin_config, auth_env, auth_module, b64url, b64url_decode, cookie_headers, detail,
     ensure_pool_env, expect, first_admin, jwt_claims, jwt_encode, make_group, openwebui_token,
-    row_counts, server_secret, set_admin_config, signin, signin_client, signup, sql_one,
+    restart_pool_now, row_counts, server_secret, set_admin_config, signin, signin_client, signup, sql_one,
     sql_quote, unique_email, wipe_db,
 )
 
@@ -561,6 +561,43 @@ class TestNoAuth:
         r = stack.post(AUTHS + "/signin", json={"email": first["email"], "password": PASSWORD})
         expect(r, 400, EXISTING_USERS)
         assert user_count(stack) == 1
+
+
+# ================================================================ environment at worker start
+
+class TestHeadlessAdmin:
+    POOL_ENV = {"WEBUI_ADMIN_EMAIL": "Root@Example.com", "WEBUI_ADMIN_PASSWORD": "Root-pw1!",
+                "WEBUI_ADMIN_NAME": "Root"}
+
+    def test_admin_from_env_on_an_empty_database(self, stack):
+        restart_pool_now(stack)                  # every worker starts on the empty database
+        assert user_count(stack) == 1
+        u = expect(signin(stack, "root@example.com", "Root-pw1!"), 200)
+        assert (u["email"], u["name"], u["role"]) == ("root@example.com", "Root", "admin")
+        assert admin_config(Client(stack, u["token"]))["ENABLE_SIGNUP"] is False
+        expect(signup(stack), 403, ACCESS_PROHIBITED)
+        # with users present a restart changes nothing
+        r = Client(stack, u["token"]).post("update/password",
+                                           json={"password": "Root-pw1!", "new_password": "Changed-1!"})
+        assert expect(r, 200) is True
+        restart_pool_now(stack)
+        assert user_count(stack) == 1
+        expect(signin(stack, "root@example.com", "Changed-1!"), 200)
+
+
+class TestSecretFromEnv:
+    POOL_ENV = {"WEBUI_SECRET_KEY": "shared-with-open-webui"}
+
+    def test_tokens_are_signed_with_webui_secret_key(self, stack):
+        admin = first_admin(stack)
+        head, body, sig = admin.token.split(".")
+        want = hmac.new(b"shared-with-open-webui", f"{head}.{body}".encode(), hashlib.sha256).digest()
+        assert b64url_decode(sig) == want
+        now = int(time.time())
+        claims = {"id": admin.id, "jti": str(uuid.uuid4()), "iat": now, "exp": now + 600}
+        expect(Client(stack, jwt_encode(claims, b"shared-with-open-webui")).get(ME), 200)
+        # the data-dir key file is not used while the variable is set
+        expect(Client(stack, jwt_encode(claims, server_secret(stack))).get(ME), 401, UNAUTHORIZED)
 
 
 # ================================================================ last_active_at
