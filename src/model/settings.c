@@ -10,6 +10,7 @@
 #include "usher/config.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
+#include "usher/jwt.h"
 #include "usher/log.h"
 #include "usher/permissions.h"
 #include "usher/settings_store.h"
@@ -139,6 +140,22 @@ static const struct setting *find_setting(const char *field)
     return NULL;
 }
 
+/* A JWT_EXPIRES_IN from the environment that is no duration (a typo) must not mean tokens
+ * that never expire, which is what an unparsable expiry amounts to when tokens are issued:
+ * the built-in default (4w) applies instead, and the operator is told once. */
+static bool expiry_parses(const char *v)
+{
+    static bool told;
+    bool expires;
+    double seconds;
+    if (jwt_parse_duration(v, &expires, &seconds) == 0)
+        return true;
+    if (!told)
+        log_error("JWT_EXPIRES_IN=\"%s\" is not a duration; using the default 4w", v);
+    told = true;
+    return false;
+}
+
 /* The value an unset key has: the environment variable of the field's name, else the
  * built-in default. */
 static struct json_object *env_default(const struct setting *s)
@@ -151,6 +168,8 @@ static struct json_object *env_default(const struct setting *s)
         return json_object_new_boolean(v ? strcasecmp(v, "true") == 0 : strcmp(s->def, "true") == 0);
     case S_STR:
     case S_STR_NULL:
+        if (v && strcmp(s->field, "JWT_EXPIRES_IN") == 0 && !expiry_parses(v))
+            v = NULL;
         if (v)
             return json_object_new_string(v);
         return s->def ? json_object_new_string(s->def) : NULL;
