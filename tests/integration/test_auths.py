@@ -646,3 +646,38 @@ def test_oauth_config_and_sessions(stack):
 def test_token_exchange_disabled(stack):
     r = stack.post(AUTHS + "/oauth/google/token/exchange", json={"token": "abc"})
     expect(r, 403, TOKEN_EXCHANGE_DISABLED)
+
+
+# ---------------------------------------------------------------- admin settings from the environment
+
+class TestAdminConfigEnvDefaults:
+    POOL_ENV = {"JWT_EXPIRES_IN": "2h", "DEFAULT_USER_ROLE": "user", "ENABLE_API_KEYS": "true",
+                "SHOW_ADMIN_DETAILS": "false", "FOLDER_MAX_FILE_COUNT": "12",
+                "WEBUI_URL": "https://chat.example.com", "ENABLE_CHANNELS": "True"}
+
+    def test_environment_gives_the_defaults_until_an_admin_stores_one(self, stack):
+        admin = first_admin(stack)
+        assert abs(admin.user["expires_at"] - (time.time() + 7200)) < 10
+        cfg = admin_config(admin)
+        assert cfg == dict(ADMIN_CONFIG_DEFAULTS, ENABLE_SIGNUP=False, JWT_EXPIRES_IN="2h",
+                           DEFAULT_USER_ROLE="user", ENABLE_API_KEYS=True, SHOW_ADMIN_DETAILS=False,
+                           FOLDER_MAX_FILE_COUNT=12, WEBUI_URL="https://chat.example.com",
+                           ENABLE_CHANNELS=True)
+        expect(admin.post("api_key"), 200)
+        expect(admin.get("admin/details"), 400, ACTION_PROHIBITED)
+        set_admin_config(admin, ENABLE_SIGNUP=True)
+        assert expect(signup(stack), 200)["role"] == "user"
+        # a stored value wins over the environment
+        set_admin_config(admin, JWT_EXPIRES_IN="30m", DEFAULT_USER_ROLE="pending")
+        u = expect(signup(stack), 200)
+        assert u["role"] == "pending" and abs(u["expires_at"] - (time.time() + 1800)) < 10
+
+
+class TestUnparsableExpiryEnv:
+    POOL_ENV = {"JWT_EXPIRES_IN": "forever"}
+
+    def test_a_typo_does_not_make_tokens_immortal(self, stack):
+        admin = first_admin(stack)
+        assert admin.user["expires_at"] is not None
+        assert abs(admin.user["expires_at"] - (time.time() + 28 * 86400)) < 30
+        assert admin_config(admin)["JWT_EXPIRES_IN"] == "4w"
