@@ -3,13 +3,14 @@
 plus usher's difference #2: a key is never stored in plaintext.
 """
 import hashlib
+import http.client
 import re
 import time
 
 from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
     ACCESS_PROHIBITED, API_KEY_CREATION_NOT_ALLOWED, API_KEY_NOT_ALLOWED, API_KEY_NOT_FOUND,
-    INVALID_TOKEN, ME, Client, add_user, auth_env, auth_module, expect, first_admin,
-    grant_group_permission, set_admin_config, sql_one,
+    INVALID_TOKEN, INVALID_TOKEN_SHORT, ME, PASSWORD, Client, add_user, auth_env, auth_module,
+    cookie_headers, expect, first_admin, grant_group_permission, set_admin_config, sql_one,
 )
 
 KEY_RE = re.compile(r"^sk-[0-9a-f]{32}$")
@@ -201,3 +202,61 @@ class TestShowOnce:
         assert expect(r, 200)["id"] == admin.id
         # the default header name is not read when another is configured
         expect(stack.get(ME, headers={"x-api-key": key}), 401, "Not authenticated")
+
+
+def test_key_survives_password_change_and_sign_out(stack):
+    # revocation marks and sign-out are about session tokens; API keys are not affected
+    admin = first_admin(stack)
+    enable_keys(admin)
+    key = create_key(admin)
+    r = admin.post("update/password", json={"password": PASSWORD, "new_password": "Other-pw2!"})
+    assert expect(r, 200) is True
+    expect(admin.get(ME), 401, INVALID_TOKEN_SHORT)
+    expect(Client(stack, key).get(ME), 200)
+    r = stack.post("/api/v1/auths/signout", headers={"Authorization": "Bearer " + key})
+    assert expect(r, 200) == {"status": True}
+    expect(Client(stack, key).get(ME), 200)
+
+
+def test_key_in_the_token_cookie(stack):
+    # deltas §4.4: whatever carries the key, the same checks apply; a failed key does not
+    # expire the cookie (only a failed JWT does)
+    admin = first_admin(stack)
+    enable_keys(admin)
+    key = create_key(admin)
+    assert expect(Client(stack, key, "cookie").get(ME), 200)["id"] == admin.id
+    r = Client(stack, "sk-" + "1" * 32, "cookie").get(ME)
+    expect(r, 401, INVALID_TOKEN)
+    assert not cookie_headers(r, "token")
+    set_admin_config(admin, ENABLE_API_KEYS=False)
+    r = Client(stack, key, "cookie").get(ME)
+    expect(r, 403, API_KEY_NOT_ALLOWED)
+    assert not cookie_headers(r, "token")
+
+
+def raw_get(stack, raw_path, headers):
+    """A GET with the path sent byte for byte (no client-side normalisation)."""
+    conn = http.client.HTTPConnection("127.0.0.1", stack.port, timeout=15)
+    try:
+        conn.request("GET", raw_path, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def test_endpoint_restriction_is_not_bypassed_by_path_tricks(stack):
+    admin = first_admin(stack)
+    enable_keys(admin, ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS=True,
+                API_KEYS_ALLOWED_ENDPOINTS="/api/v1/auths/admin/details")
+    key = create_key(admin)
+    h = {"Authorization": "Bearer " + key}
+    assert raw_get(stack, "/api/v1/auths/admin/details", h)[0] == 200
+    assert raw_get(stack, "/api/v1/auths/admin/%64etails", h)[0] == 200
+    for path in ("/api/v1/auths/admin/details/../config", "/api/v1/auths/admin/details/%2e%2e/config",
+                 "/api/v1/auths/admin/details%2f..%2fconfig", "/api/v1/auths/admin/details/..%2fconfig",
+                 "/api/v1/auths/admin/config?x=/api/v1/auths/admin/details",
+                 "/api/v1/auths/admin/config#/api/v1/auths/admin/details"):
+        status, body = raw_get(stack, path, h)
+        assert status in (400, 403, 404), (path, status, body[:200])
+        assert b"api_key" not in body and b"ENABLE_SIGNUP" not in body, path
