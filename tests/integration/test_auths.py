@@ -17,7 +17,8 @@ from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
     INVALID_TOKEN_SHORT, LDAP_NOT_ENABLED, ME, NO_OAUTH_SESSION, PASSWORD, PASSWORD_TOO_LONG,
     SESSION_USER_INFO_KEYS, SESSION_USER_KEYS, TOKEN_EXCHANGE_DISABLED, UNAUTHORIZED, Client,
     add_user, admin_config, auth_env, auth_module, cookie_deleted, cookie_headers, expect,
-    first_admin, jwt_claims, set_admin_config, signin, signin_client, signup, signup_client,
+    first_admin, jwt_claims, make_group, set_admin_config, signin, signin_client, signup,
+    signup_client,
     sql_one, unique_email,
 )
 
@@ -709,3 +710,25 @@ def test_non_ascii_email_is_lowercased_like_python(stack):
     u = expect(signup(stack, "ÄNNE@Example.com"), 200)
     assert u["email"] == "änne@example.com"
     assert expect(signin(stack, "änne@example.com"), 200)["id"] == u["id"]
+
+
+def test_new_accounts_join_the_default_group(stack):
+    admin = first_admin(stack)
+    gid = make_group(stack, "Everyone")
+    stack.sql(f"UPDATE `group` SET permissions = '{{\"features\": {{\"api_keys\": true}}}}', "
+              f"updated_at = 1000 WHERE id = '{gid}'")
+    set_admin_config(admin, ENABLE_SIGNUP=True, DEFAULT_GROUP_ID=gid)
+    signed_up = expect(signup(stack), 200)
+    added = add_user(admin, role="user")
+    for uid in (signed_up["id"], added.id):
+        assert sql_one(stack, f"SELECT COUNT(*) FROM group_member WHERE group_id = '{gid}' "
+                              f"AND user_id = '{uid}'") == "1"
+    assert int(sql_one(stack, f"SELECT updated_at FROM `group` WHERE id = '{gid}'")) > 1000
+    # the group's permissions count in the session user's tree (most permissive wins)
+    assert signed_up["permissions"]["features"]["api_keys"] is True
+    assert expect(added.get(ME), 200)["permissions"]["features"]["api_keys"] is True
+    assert admin.user["permissions"]["features"]["api_keys"] is False
+    # an id that names no group adds nobody and fails nothing
+    set_admin_config(admin, DEFAULT_GROUP_ID="no-such-group")
+    expect(signup(stack), 200)
+    assert sql_one(stack, "SELECT COUNT(*) FROM group_member") == "2"
