@@ -711,3 +711,22 @@ def test_browser_signup_and_signin_forms(stack):
                    headers=html)
     assert r.status_code == 303 and r.headers["Location"] == "/home"
     assert cookie_headers(r, "token") and cookie_headers(r, "csrf_token")
+
+
+class TestTrustedHeaderWithPasswordPolicy:
+    POOL_ENV = dict(TestTrustedHeader.POOL_ENV, ENABLE_PASSWORD_VALIDATION="true")
+
+    def test_auto_created_accounts_skip_the_password_policy(self, stack):
+        # the account's password is a random uuid nobody types: the reference creates it
+        # without the policy (signup_handler does not validate), so SSO keeps working
+        r = stack.post(AUTHS + "/signin", json=TestTrustedHeader.BODY,
+                       headers={"X-User-Email": "sso@example.com"})
+        assert expect(r, 200)["role"] == "admin"
+
+
+class TestNoAuthWithPasswordPolicy:
+    POOL_ENV = {"WEBUI_AUTH": "false", "ENABLE_PASSWORD_VALIDATION": "true"}
+
+    def test_default_admin_skips_the_password_policy(self, stack):
+        r = stack.post(AUTHS + "/signin", json={"email": "x@example.com", "password": "x"})
+        assert expect(r, 200)["email"] == "admin@localhost"
