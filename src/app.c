@@ -82,6 +82,19 @@ static void redirect_slash(struct ctx *c, const char *path)
     response_redirect(c->res, 307, loc);
 }
 
+/* A path on this site and nothing else: one '/' not followed by another, printable ASCII
+ * only (browsers drop tabs and newlines before resolving, so "/\t/evil" is "//evil"), and
+ * no backslash (which some browsers read as '/'). */
+static bool local_path(const char *p)
+{
+    if (!p || p[0] != '/' || p[1] == '/')
+        return false;
+    for (const unsigned char *q = (const unsigned char *)p; *q; q++)
+        if (*q < 0x21 || *q > 0x7e || *q == '\\')
+            return false;
+    return true;
+}
+
 /* A browser that posted a plain HTML form gets a 303 to the form's "next" (a local path
  * only, so the redirect cannot be turned against another site) instead of JSON. */
 static void browser_redirect(struct ctx *c)
@@ -93,7 +106,7 @@ static void browser_redirect(struct ctx *c)
     if (c->req->fields && json_object_is_type(c->req->fields, json_type_object) &&
         json_object_object_get_ex(c->req->fields, "next", &v) && json_object_is_type(v, json_type_string))
         next = json_object_get_string(v);
-    if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
+    if (!local_path(next))
         next = "/";
     c->res->body = "";
     c->res->body_len = 0;

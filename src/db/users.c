@@ -203,7 +203,8 @@ int users_update_password(struct db *db, const char *id, const char *hash, long 
 {
     static const char auth_sql[] = "UPDATE auth SET password = ? WHERE id = ?";
     static const char mark_sql[] =
-        "UPDATE `user` SET tokens_valid_after_ms = ?, updated_at = ? WHERE id = ?";
+        "UPDATE `user` SET tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
+        "updated_at = ? WHERE id = ?";
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
     if (db_exec(db, auth_sql, DB_PARAMS(db_str(hash), db_str(id)), NULL) != DB_OK ||
@@ -218,8 +219,10 @@ int users_update_password(struct db *db, const char *id, const char *hash, long 
 
 int users_set_role(struct db *db, const char *id, const char *role, long long mark_ms)
 {
+    /* The mark only ever moves forward: a later change must not revive older tokens. */
     static const char sql[] =
-        "UPDATE `user` SET role = ?, tokens_valid_after_ms = ?, updated_at = ? WHERE id = ?";
+        "UPDATE `user` SET role = ?, tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
+        "updated_at = ? WHERE id = ?";
     return db_exec(db, sql, DB_PARAMS(db_str(role), db_int(mark_ms), db_int(mark_ms / 1000),
                                       db_str(id)), NULL);
 }
