@@ -280,6 +280,26 @@ def test_signout_is_seen_by_every_worker(stack):
     expect(admin.get(ME), 200)
 
 
+def test_credential_order(stack):
+    # deltas §4.1: Bearer, then the token cookie, then any other "scheme value"
+    # Authorization header, then the API-key header (which may carry a JWT too)
+    admin = first_admin(stack)
+    other = add_user(admin, role="user")
+    who = lambda r: expect(r, 200)["id"]  # noqa: E731
+    assert who(stack.get(ME, headers={"x-api-key": other.token})) == other.id
+    assert who(stack.get(ME, headers={"Authorization": "Token " + other.token})) == other.id
+    assert who(stack.get(ME, headers={"Authorization": "Token " + other.token},
+                         cookies={"token": admin.token})) == admin.id
+    assert who(stack.get(ME, headers={"Authorization": "bearer " + other.token},
+                         cookies={"token": admin.token})) == other.id
+    assert who(stack.get(ME, headers={"x-api-key": other.token},
+                         cookies={"token": admin.token})) == admin.id
+    # a bad Bearer token is not rescued by a good cookie
+    r = stack.get(ME, headers={"Authorization": "Bearer nonsense"}, cookies={"token": admin.token})
+    expect(r, 401, UNAUTHORIZED)
+    expect(stack.get(ME, headers={"Authorization": "Bearer"}), 401, NOT_AUTHENTICATED)
+
+
 def test_deleted_user_token(stack):
     admin = first_admin(stack)
     other = add_user(admin, role="admin")
@@ -350,6 +370,12 @@ def test_openwebui_bcrypt_hashes_are_accepted(stack):
         u = expect(signin(stack, email.upper(), "owui-pass"), 200)
         assert u["id"] == uid and u["role"] == "user"
         expect(signin(stack, email, "owui-pass!"), 400, INVALID_CRED)
+    # sign-in cuts the password to 72 bytes, dropping a UTF-8 sequence split by the cut
+    email = unique_email("cut")
+    insert_openwebui_user(stack, email, crypt.crypt("a" * 71, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))
+    expect(signin(stack, email, "a" * 71 + "é"), 200)
+    expect(signin(stack, email, "a" * 71 + "éé"), 200)
+    expect(signin(stack, email, "a" * 71 + "b"), 400, INVALID_CRED)
     # an inactive credential row signs in nobody
     email = unique_email("inactive")
     insert_openwebui_user(stack, email, h, active=0)
