@@ -18,7 +18,6 @@ from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
     SESSION_USER_INFO_KEYS, SESSION_USER_KEYS, TOKEN_EXCHANGE_DISABLED, UNAUTHORIZED, Client,
     add_user, admin_config, auth_env, auth_module, cookie_deleted, cookie_headers, expect,
     first_admin, jwt_claims, make_group, set_admin_config, signin, signin_client, signup,
-    signup_client,
     sql_one, unique_email,
 )
 
