@@ -1,14 +1,19 @@
 #ifndef USHER_CSRF_H
 #define USHER_CSRF_H
-/* Double-submit CSRF protection for browser form posts (usher's difference #7): a
- * urlencoded or multipart POST authenticated by the session cookie must carry a field
- * csrf_token equal to the csrf_token cookie. JSON posts (which a cross-site form cannot
- * send without a CORS preflight) and Bearer/API-key callers need none. */
+/* CSRF protection for browser sessions (usher's difference #7). A POST authenticated by the
+ * token cookie must carry a csrf_token field equal to the session's CSRF token, unless its
+ * body is JSON: another site can make a browser POST a form or a body with no Content-Type
+ * without a CORS preflight, but not JSON, nor any PUT, PATCH or DELETE. Bearer and API-key
+ * callers need none.
+ *
+ * The token is an HMAC of the session token under the server secret: bound to the session,
+ * so a cookie planted by a sibling subdomain cannot stand in for it, and stateless. It is
+ * delivered in a csrf_token cookie (readable by the page, SameSite=Strict) at sign-in. */
 struct ctx;
 
 /* Returns 0 when the request may proceed, else fills c->res with 403 and returns -1. */
 int csrf_check(struct ctx *c);
-/* Sets a fresh csrf_token cookie (readable by the page, SameSite=Strict) and returns it. */
-const char *csrf_issue(struct ctx *c);
+/* Sets the csrf_token cookie for the session token and returns the CSRF token (arena). */
+const char *csrf_issue(struct ctx *c, const char *session_token);
 
 #endif

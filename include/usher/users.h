@@ -51,10 +51,18 @@ struct new_user {
     const char *default_group_id;   /* joined when the group exists; may be NULL/"" */
     bool first_becomes_admin;       /* the first account becomes admin */
     bool closes_signup;             /* the first account stores ui.enable_signup = false */
+    /* Sign-up's gate, decided under the lock so racing sign-ups cannot slip past a sign-up
+     * that another one just closed: CREATE_ALWAYS (admins, usherctl), CREATE_IF_FIRST, or
+     * CREATE_IF_FIRST_OR_OPEN (then ui.enable_signup as stored, else open_default). A
+     * refusal is DB_REFUSED. */
+    enum { CREATE_ALWAYS, CREATE_IF_FIRST, CREATE_IF_FIRST_OR_OPEN } gate;
+    bool open_default;
 };
 /* Creates the user and auth rows (and the default-group membership) in one transaction
- * serialised by a lock row, so "the first user becomes admin" holds under concurrency and
- * a duplicate email is reported as DB_DUPLICATE. Sets nu->id and nu->role to what was stored. */
+ * serialised by a lock row, so "the first user becomes admin" and the sign-up gate hold
+ * under concurrency; a duplicate email is DB_DUPLICATE, a closed gate DB_REFUSED. Sets
+ * nu->id and nu->role to what was stored. */
+#define DB_REFUSED (-4)
 int users_create(struct db *db, struct arena *a, struct new_user *nu);
 
 int users_update_profile(struct db *db, const char *id, const char *name, const char *image,

@@ -8,8 +8,13 @@
  * reference does), or a string that *starts* with x@y.z where x, y, z contain no '@' (not
  * anchored at the end, as the reference's re.match(r"[^@]+@[^@]+\.[^@]+")). */
 bool validate_email(const char *email);
-/* Lowercases ASCII letters of s in place (emails are compared lowercased). */
+/* Lowercases ASCII letters of s in place. */
 void ascii_lower(char *s);
+struct arena;
+/* A lowercased copy of the UTF-8 text s in the arena: every letter's simple lowercase
+ * mapping (as Python's str.lower() for all but a few special cases), so an e-mail address
+ * is stored and looked up as Open WebUI would. NULL in gives NULL out. */
+char *text_lower(struct arena *a, const char *s);
 /* True for "pending", "user", "admin". */
 bool validate_role(const char *role);
 

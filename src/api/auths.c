@@ -64,7 +64,7 @@ static void answer_session(struct ctx *c, const struct user *u)
     }
     struct json_object *o = session_user_json(c, u, token, expires_at);
     session_set_cookie(c, token, expires_at);
-    csrf_issue(c);
+    csrf_issue(c, token);
     response_json(c->res, 200, o);
 }
 
@@ -93,10 +93,10 @@ void auths_session_user(struct ctx *c)
     json_object_object_add(o, "permissions", effective_permissions(c, u));
     if (s->kind == CRED_JWT) {
         session_set_cookie(c, s->token, expires_at);
-        /* A browser session (cookie) needs a CSRF token for its form posts; Bearer callers
-         * never do. */
-        if (s->from_cookie && !request_cookie(c->req, "csrf_token"))
-            csrf_issue(c);
+        /* A browser session (cookie) needs its CSRF token for form posts (bound to this
+         * session, so re-sent whatever cookie the browser had); Bearer callers never do. */
+        if (s->from_cookie)
+            csrf_issue(c, s->token);
     }
     response_json(c->res, 200, o);
 }
@@ -120,11 +120,10 @@ static int check_password_policy(struct ctx *c, const char *password)
  * reference, whose policy check sits in those routes and not in signup_handler. */
 static struct user *create_account(struct ctx *c, const char *email_in, const char *name,
                                    const char *password, bool apply_policy, const char *image,
-                                   const char *role, bool first_becomes_admin,
+                                   const char *role, bool first_becomes_admin, int gate,
                                    const char *internal_error)
 {
-    char *email = arena_strdup(c->arena, email_in);
-    ascii_lower(email);
+    char *email = text_lower(c->arena, email_in);
     if (!validate_email(email)) {
         response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
         return NULL;
@@ -150,10 +149,15 @@ static struct user *create_account(struct ctx *c, const char *email_in, const ch
         .email = email, .name = name, .password_hash = hash, .profile_image_url = image,
         .role = role, .default_group_id = settings_str(c, "DEFAULT_GROUP_ID"),
         .first_becomes_admin = first_becomes_admin, .closes_signup = first_becomes_admin,
+        .gate = gate, .open_default = settings_bool(c, "ENABLE_SIGNUP"),
     };
     rc = users_create(c->db, c->arena, &nu);
     if (rc == DB_DUPLICATE) {
         response_detail(c->res, 400, ERR_EMAIL_TAKEN);
+        return NULL;
+    }
+    if (rc == DB_REFUSED) {   /* sign-up closed while this one waited for the lock */
+        response_detail(c->res, 403, ERR_ACCESS_PROHIBITED);
         return NULL;
     }
     struct user *u = NULL;
@@ -163,6 +167,32 @@ static struct user *create_account(struct ctx *c, const char *email_in, const ch
     }
     log_notice("user %s created with role %s", u->id, u->role);
     return u;
+}
+
+/* Sign-up's gate (contract §7.2 with v0.11.0's D13). Answers 403 (or 500) and returns -1
+ * when sign-up is closed now; otherwise gives the gate users_create applies again under
+ * its lock, where a sign-up that raced the first one is refused once that closed sign-up. */
+static int signup_gate(struct ctx *c, int *gate)
+{
+    const struct env_settings *env = settings_env();
+    long long count = 0;
+    if (users_count(c->db, &count) != DB_OK) {
+        response_detail(c->res, 500, ERR_SIGNUP_INTERNAL);
+        return -1;
+    }
+    bool refused;
+    if (!env->webui_auth)
+        refused = count > 0;
+    else if (count > 0)
+        refused = !settings_bool(c, "ENABLE_SIGNUP") || !env->enable_login_form;
+    else  /* v0.11.0: the first account ignores ENABLE_SIGNUP */
+        refused = !env->enable_login_form && !env->enable_initial_admin_signup;
+    if (refused) {
+        response_detail(c->res, 403, ERR_ACCESS_PROHIBITED);
+        return -1;
+    }
+    *gate = env->webui_auth && env->enable_login_form ? CREATE_IF_FIRST_OR_OPEN : CREATE_IF_FIRST;
+    return 0;
 }
 
 static const struct field_spec signup_form[] = {
@@ -179,29 +209,16 @@ void auths_signup(struct ctx *c)
     struct field_spec specs[NFIELDS(signup_form)];
     memcpy(specs, signup_form, sizeof(specs));
     specs[3].validate_arg = &env->image_policy;
-    if (api_parse_form(c, specs, NFIELDS(specs), true, v) != 0)
+    if (api_parse_form(c, specs, NFIELDS(specs), false, v) != 0)
         return;
-    long long count = 0;
-    if (users_count(c->db, &count) != DB_OK) {
-        response_detail(c->res, 500, ERR_SIGNUP_INTERNAL);
+    int gate;
+    if (signup_gate(c, &gate) != 0)
         return;
-    }
-    bool refused;
-    if (!env->webui_auth)
-        refused = count > 0;
-    else if (count > 0)
-        refused = !settings_bool(c, "ENABLE_SIGNUP") || !env->enable_login_form;
-    else  /* v0.11.0: the first account ignores ENABLE_SIGNUP */
-        refused = !env->enable_login_form && !env->enable_initial_admin_signup;
-    if (refused) {
-        response_detail(c->res, 403, ERR_ACCESS_PROHIBITED);
-        return;
-    }
     const char *role = settings_str(c, "DEFAULT_USER_ROLE");
     if (!validate_role(role))
         role = "pending";
     const char *image = api_value_str(&v[3]) ? v[3].s : "/user.png";
-    struct user *u = create_account(c, v[1].s, v[0].s, v[2].s, true, image, role, true,
+    struct user *u = create_account(c, v[1].s, v[0].s, v[2].s, true, image, role, true, gate,
                                     ERR_SIGNUP_INTERNAL);
     if (u)
         answer_session(c, u);
@@ -221,12 +238,12 @@ void auths_add_user(struct ctx *c)
     struct field_spec specs[NFIELDS(add_form)];
     memcpy(specs, add_form, sizeof(specs));
     specs[3].validate_arg = &settings_env()->image_policy;
-    if (api_parse_form(c, specs, NFIELDS(specs), true, v) != 0)
+    if (api_parse_form(c, specs, NFIELDS(specs), false, v) != 0)
         return;
     const char *image = api_value_str(&v[3]) ? v[3].s : "/user.png";
     const char *role = api_value_str(&v[4]) ? v[4].s : "pending";
     struct user *u = create_account(c, v[1].s, v[0].s, v[2].s, true, image, role, false,
-                                    ERR_ADD_INTERNAL);
+                                    CREATE_ALWAYS, ERR_ADD_INTERNAL);
     if (!u)
         return;
     long long expires_at = 0;
@@ -273,7 +290,7 @@ static void signin_no_auth(struct ctx *c)
             return;
         }
         u = create_account(c, email, "User", "admin", false, "/user.png", "pending", true,
-                           ERR_SIGNUP_INTERNAL);
+                           CREATE_IF_FIRST, ERR_SIGNUP_INTERNAL);
         if (u)
             answer_session(c, u);
         return;
@@ -320,8 +337,7 @@ static void signin_trusted_header(struct ctx *c)
         response_detail(c->res, 400, ERR_INVALID_TRUSTED_HEADER);
         return;
     }
-    char *email = arena_strdup(c->arena, hv);
-    ascii_lower(email);
+    char *email = text_lower(c->arena, hv);
     struct user *u = NULL;
     int rc = users_get_by_email(c->db, c->arena, email, &u);
     if (rc == DB_ERROR) {
@@ -337,6 +353,11 @@ static void signin_trusted_header(struct ctx *c)
             if (n > 0 && !memchr(dec, 0, (size_t)n) && utf8_valid(dec, (size_t)n))
                 name = dec;
         }
+        /* A new account goes through sign-up's gate, as in the reference: closing sign-up
+         * also stops the proxy from creating accounts. */
+        int gate;
+        if (signup_gate(c, &gate) != 0)
+            return;
         /* The account gets a random password nobody knows: it signs in through the proxy. */
         char random_pw[37];
         if (uuid4(random_pw) != 0) {
@@ -345,7 +366,8 @@ static void signin_trusted_header(struct ctx *c)
         }
         const char *role = settings_str(c, "DEFAULT_USER_ROLE");
         u = create_account(c, email, name, random_pw, false, "/user.png",
-                           validate_role(role) ? role : "pending", true, ERR_SIGNUP_INTERNAL);
+                           validate_role(role) ? role : "pending", true, gate,
+                           ERR_SIGNUP_INTERNAL);
         if (!u)
             return;
     }
@@ -371,7 +393,9 @@ static void signin_trusted_header(struct ctx *c)
             *--end = '\0';
         ascii_lower(role);
         if (validate_role(role) && strcmp(role, u->role) != 0) {
-            if (users_set_role(c->db, u->id, role, 0) != DB_OK) {
+            /* A role change ends the user's earlier sessions (usher's difference #1); the
+             * token issued just below is newer than the mark. */
+            if (users_set_role(c->db, u->id, role, session_now_ms()) != DB_OK) {
                 api_db_error(c);
                 return;
             }
@@ -385,7 +409,7 @@ void auths_signin(struct ctx *c)
 {
     const struct env_settings *env = settings_env();
     struct field_value v[NFIELDS(signin_form)];
-    if (api_parse_form(c, signin_form, NFIELDS(signin_form), true, v) != 0)
+    if (api_parse_form(c, signin_form, NFIELDS(signin_form), false, v) != 0)
         return;
     if (!env->enable_password_auth) {
         response_detail(c->res, 403, ERR_ACTION_PROHIBITED);
@@ -399,8 +423,7 @@ void auths_signin(struct ctx *c)
         signin_no_auth(c);
         return;
     }
-    char *email = arena_strdup(c->arena, v[0].s);
-    ascii_lower(email);
+    char *email = text_lower(c->arena, v[0].s);
     long long attempts = 0;
     if (ratelimit_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
         api_db_error(c);
@@ -420,7 +443,7 @@ void auths_signin(struct ctx *c)
     }
     /* Unknown and inactive accounts cost a bcrypt check too, so timing tells nothing. */
     bool ok = rc == DB_OK && active ? password_verify(v[1].s, hash)
-                                    : password_verify_dummy(v[1].s);
+                                    : password_verify_dummy(v[1].s, settings_env()->bcrypt_cost);
     if (!ok) {
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
@@ -504,7 +527,7 @@ void auths_update_profile(struct ctx *c)
     struct field_spec specs[NFIELDS(profile_form)];
     memcpy(specs, profile_form, sizeof(specs));
     specs[0].validate_arg = &settings_env()->image_policy;
-    if (api_parse_form(c, specs, NFIELDS(specs), true, v) != 0)
+    if (api_parse_form(c, specs, NFIELDS(specs), false, v) != 0)
         return;
     const struct user *me = c->session->user;
     /* All five are written: an omitted bio, gender or birth date becomes null (§7.12). */
@@ -529,7 +552,7 @@ static const struct field_spec timezone_form[] = {
 void auths_update_timezone(struct ctx *c)
 {
     struct field_value v[1];
-    if (api_parse_form(c, timezone_form, 1, true, v) != 0)
+    if (api_parse_form(c, timezone_form, 1, false, v) != 0)
         return;
     if (users_update_timezone(c->db, c->session->user->id, v[0].s) != DB_OK) {
         api_db_error(c);
@@ -548,7 +571,7 @@ static const struct field_spec password_form[] = {
 void auths_update_password(struct ctx *c)
 {
     struct field_value v[NFIELDS(password_form)];
-    if (api_parse_form(c, password_form, NFIELDS(password_form), true, v) != 0)
+    if (api_parse_form(c, password_form, NFIELDS(password_form), false, v) != 0)
         return;
     if (settings_env()->trusted_email_header) {
         response_detail(c->res, 400, ERR_ACTION_PROHIBITED);
@@ -593,8 +616,7 @@ void auths_admin_details(struct ctx *c)
     struct user *u = NULL;
     int rc;
     if (email[0]) {
-        char *lower = arena_strdup(c->arena, email);
-        ascii_lower(lower);
+        char *lower = text_lower(c->arena, email);
         rc = users_get_by_email(c->db, c->arena, lower, &u);
         if (rc == DB_OK)
             name = u->name;

@@ -1,49 +1,98 @@
-/* Double-submit CSRF tokens for browser form posts (see csrf.h). */
+/* CSRF tokens bound to the session (see csrf.h). */
 #include "config.h"
 #include "usher/csrf.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
+#include <openssl/evp.h>
+#include <openssl/core_names.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "usher/api.h"
 #include "usher/arena.h"
 #include "usher/ctx.h"
+#include "usher/secret.h"
 #include "usher/session.h"
 #include "usher/settings.h"
 
 #define CSRF_FIELD "csrf_token"
+#define CSRF_HEX 64
+
+/* hex(HMAC-SHA256(secret, "usher-csrf:" + session token)) into out. 0 or -1. */
+static int csrf_token_for(const char *session_token, char out[CSRF_HEX + 1])
+{
+    size_t slen;
+    const unsigned char *secret = secret_bytes(&slen);
+    unsigned char mac[32];
+    EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = m ? EVP_MAC_CTX_new(m) : NULL;
+    EVP_MAC_free(m);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string("digest", (char *)(uintptr_t)"SHA256", 0),
+        OSSL_PARAM_construct_end(),
+    };
+    static const char label[] = "usher-csrf:";
+    size_t outlen = 0;
+    int ok = ctx && secret && EVP_MAC_init(ctx, secret, slen, params) &&
+             EVP_MAC_update(ctx, (const unsigned char *)label, sizeof(label) - 1) &&
+             EVP_MAC_update(ctx, (const unsigned char *)session_token, strlen(session_token)) &&
+             EVP_MAC_final(ctx, mac, &outlen, sizeof(mac)) && outlen == sizeof(mac);
+    EVP_MAC_CTX_free(ctx);
+    if (!ok)
+        return -1;
+    for (size_t i = 0; i < sizeof(mac); i++)
+        snprintf(out + 2 * i, 3, "%02x", mac[i]);
+    return 0;
+}
+
+/* POST is the one state-changing method another site can make a browser send without a
+ * CORS preflight (a form, or fetch in no-cors mode); PUT, PATCH and DELETE need one. */
+static bool cross_site_method(const char *m)
+{
+    return strcmp(m, "POST") == 0;
+}
+
+/* application/json or application/<x>+json, whatever the parameters. */
+static bool json_content_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    size_t n = strcspn(ct, ";");
+    while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+        return true;
+    return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+           strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
 
 int csrf_check(struct ctx *c)
 {
     const struct request *r = c->req;
-    if (r->body_kind != BODY_FORM || !c->session || c->session->kind != CRED_JWT)
+    if (!c->session || !c->session->from_cookie || !cross_site_method(r->method) ||
+        json_content_type(r->content_type))
         return 0;
-    /* Only a session carried by the cookie can be ridden by another site. */
-    const char *auth = r->authorization;
-    if (auth && auth[0])
-        return 0;
-    const char *cookie = request_cookie(r, CSRF_FIELD);
     struct json_object *v = NULL;
     const char *field = NULL;
-    if (r->fields && json_object_object_get_ex(r->fields, CSRF_FIELD, &v) &&
+    if (r->fields && json_object_is_type(r->fields, json_type_object) &&
+        json_object_object_get_ex(r->fields, CSRF_FIELD, &v) &&
         json_object_is_type(v, json_type_string))
         field = json_object_get_string(v);
-    if (cookie && field && strlen(cookie) >= 32 && strlen(cookie) == strlen(field) &&
-        CRYPTO_memcmp(cookie, field, strlen(cookie)) == 0)
+    char want[CSRF_HEX + 1];
+    if (field && strlen(field) == CSRF_HEX && csrf_token_for(c->session->token, want) == 0 &&
+        CRYPTO_memcmp(field, want, CSRF_HEX) == 0)
         return 0;
     response_detail(c->res, 403, "CSRF token missing or invalid");
     return -1;
 }
 
-const char *csrf_issue(struct ctx *c)
+const char *csrf_issue(struct ctx *c, const char *session_token)
 {
-    unsigned char b[24];
-    if (RAND_bytes(b, sizeof(b)) != 1)
+    char *tok = arena_alloc(c->arena, CSRF_HEX + 1);
+    if (csrf_token_for(session_token, tok) != 0)
         return NULL;
-    char *tok = arena_alloc(c->arena, 2 * sizeof(b) + 1);
-    for (size_t i = 0; i < sizeof(b); i++)
-        snprintf(tok + 2 * i, 3, "%02x", b[i]);
     struct cookie_opts o = { .expires = 0, .max_age = -1, .http_only = false,
                              .secure = settings_env()->cookie_secure, .same_site = "Strict" };
     response_set_cookie(c->res, CSRF_FIELD, tok, &o);

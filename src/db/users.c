@@ -127,6 +127,7 @@ int users_create(struct db *db, struct arena *a, struct new_user *nu)
         "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
         "SELECT ?, g.id, ?, ?, ? FROM `group` g WHERE g.id = ?";
     static const char group_bump_sql[] = "UPDATE `group` SET updated_at = ? WHERE id = ?";
+    static const char signup_sql[] = "SELECT value FROM config WHERE `key` = 'ui.enable_signup'";
 
     char id[37], member_id[37];
     if (uuid4(id) != 0 || uuid4(member_id) != 0)
@@ -143,6 +144,20 @@ int users_create(struct db *db, struct arena *a, struct new_user *nu)
         return DB_DUPLICATE;
     }
     bool first = cell_ll(db_cell(&r, 0, 0)) == 0;
+    if (!first && nu->gate != CREATE_ALWAYS) {
+        bool open = false;
+        if (nu->gate == CREATE_IF_FIRST_OR_OPEN) {
+            struct db_result g;
+            if (db_query(db, a, signup_sql, NULL, 0, &g) != DB_OK)
+                goto fail;
+            const char *v = g.nrows ? db_cell(&g, 0, 0) : NULL;
+            open = v ? strcmp(v, "true") == 0 : nu->open_default;
+        }
+        if (!open) {
+            db_rollback(db);
+            return DB_REFUSED;
+        }
+    }
     const char *role = first && nu->first_becomes_admin ? "admin" : nu->role;
     int rc = db_exec(db, user_sql,
                      DB_PARAMS(db_str(id), db_str(nu->email), db_str(role), db_str(nu->name),

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "usher/validate.h"
+#include "usher/arena.h"
 #include "usher/log.h"
 
 #include <locale.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 /* ------------------------------------------------------------------ email, role */
 
@@ -38,6 +40,72 @@ bool validate_email(const char *email)
         if (*p == '.')
             return true;
     return false;
+}
+
+static locale_t utf8_locale(void);
+
+/* Appends code point cp to out as UTF-8; returns the bytes written. */
+static size_t utf8_put(unsigned long cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xc0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+char *text_lower(struct arena *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t len = strlen(s);
+    /* A lowercase letter takes at most 3 bytes where its capital took 2 (U+023A -> U+2C65). */
+    char *out = arena_alloc(a, len * 2 + 1), *o = out;
+    locale_t loc = utf8_locale();
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned long cp;
+        size_t n;
+        if (*p < 0x80) { cp = *p; n = 1; }
+        else if ((*p & 0xe0) == 0xc0 && (p[1] & 0xc0) == 0x80) {
+            cp = ((unsigned long)(*p & 0x1f) << 6) | (p[1] & 0x3f); n = 2;
+        } else if ((*p & 0xf0) == 0xe0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80) {
+            cp = ((unsigned long)(*p & 0x0f) << 12) | ((unsigned long)(p[1] & 0x3f) << 6) |
+                 (p[2] & 0x3f);
+            n = 3;
+        } else if ((*p & 0xf8) == 0xf0 && (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 &&
+                   (p[3] & 0xc0) == 0x80) {
+            cp = ((unsigned long)(*p & 0x07) << 18) | ((unsigned long)(p[1] & 0x3f) << 12) |
+                 ((unsigned long)(p[2] & 0x3f) << 6) | (p[3] & 0x3f);
+            n = 4;
+        } else {            /* not UTF-8 (the request layer refuses that): copy the byte */
+            *o++ = (char)*p++;
+            continue;
+        }
+        if (cp < 0x80)
+            cp = (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
+        else if (loc)
+            cp = (unsigned long)towlower_l((wint_t)cp, loc);
+        o += utf8_put(cp, o);
+        p += n;
+    }
+    *o = '\0';
+    return out;
 }
 
 void ascii_lower(char *s)

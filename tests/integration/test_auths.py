@@ -698,11 +698,6 @@ class TestUnparsableExpiryEnv:
         assert admin_config(admin)["JWT_EXPIRES_IN"] == "4w"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "emails are lowercased ASCII-only (ascii_lower in src/model/validate.c, not an auths file); "
-    "the reference's str.lower() also folds non-ASCII letters, so 'ÄNNE@Example.com' is stored "
-    "as 'Änne@example.com' and 'änne@example.com' cannot sign in, although the unique "
-    "LOWER(email) index calls that address taken"))
 def test_non_ascii_email_is_lowercased_like_python(stack):
     admin = first_admin(stack)
     set_admin_config(admin, ENABLE_SIGNUP=True)

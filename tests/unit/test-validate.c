@@ -2,6 +2,7 @@
  * and regex tables were computed with the reference's own expressions in CPython 3.11. */
 #include "config.h"
 
+#include "usher/arena.h"
 #include "usher/validate.h"
 #include "tap.h"
 
@@ -264,6 +265,15 @@ static void test_role_lower(void)
     ascii_lower(s);
     is_str(s, "mixed@example.com \xc3\x84", "ascii_lower leaves non-ASCII bytes alone");
     ascii_lower(NULL);
+
+    struct arena *a = arena_new(4096);
+    is_str(text_lower(a, "MiXeD@Example.COM"), "mixed@example.com", "text_lower: ASCII");
+    is_str(text_lower(a, "\xc3\x84NNE@Example.com"), "\xc3\xa4nne@example.com", "text_lower: \xc3\x84 -> \xc3\xa4");
+    is_str(text_lower(a, "\xce\xa3\xce\x9f\xce\xa6\xce\x99\xce\x91"), "\xcf\x83\xce\xbf\xcf\x86\xce\xb9\xce\xb1", "text_lower: Greek");
+    is_str(text_lower(a, "\xc8\xba"), "\xe2\xb1\xa5", "text_lower: U+023A grows to 3 bytes");
+    is_str(text_lower(a, "\xf0\x9f\x98\x80x"), "\xf0\x9f\x98\x80x", "text_lower: emoji kept");
+    ok(text_lower(a, NULL) == NULL, "text_lower(NULL)");
+    arena_free(a);
 }
 
 static void test_images(void)
