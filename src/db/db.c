@@ -637,6 +637,14 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
                     cache_remove(db, s);
                 continue;
             }
+            if ((err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) && !db->in_tx &&
+                attempt == 0) {
+                /* A single statement chosen as a deadlock victim (concurrent upserts of the
+                 * same rate-limit row, say) did nothing: running it again is safe. Inside a
+                 * transaction the whole transaction is gone, so that is the caller's call. */
+                log_notice("db: %s; retrying once", db->error);
+                continue;
+            }
             if (error_is_gone(err)) {
                 drop_connection(db);
                 if (!db->in_tx && attempt == 0) {
