@@ -226,6 +226,13 @@ static int resolve_ids(const struct usher_config *cfg, struct ids *ids, char *er
         snprintf(err, errlen, "group: no such group '%s'", cfg->group);
         return -1;
     }
+    /* group alone would leave the workers running as root with another group: a half drop
+     * an admin would not expect, so it is refused. */
+    if (cfg->group && !cfg->user && geteuid() == 0) {
+        snprintf(err, errlen, "group: '%s' is set without user; set user too (the workers "
+                 "would keep running as root)", cfg->group);
+        return -1;
+    }
     ids->drop = geteuid() == 0 && (cfg->user || cfg->group);
     return 0;
 }
