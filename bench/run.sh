@@ -166,11 +166,21 @@ for case_file in "$REPO"/bench/cases/*.sh; do
     source "$case_file"
 done
 
-# Top up to the requested number of requests before the second RSS reading.
-while ((total_requests < rss_requests)); do
-    read -r _ _ _ n < <(wrk_run /health 5)
-    total_requests=$((total_requests + ${n:-0}))
+# Memory: first touch (libraries, statement cache, arena chunks) grows a worker once; what
+# matters is that it stops there. So: a reading after the cases (warm), then another
+# rss_requests requests to usher (authenticated ones when a case left a token in me_token),
+# then the last reading, which should equal the warm one.
+rss_warm=$(worker_rss)
+top_up=0
+top_up_args=()
+[[ -n ${me_token:-} ]] && top_up_args=(-H "Authorization: Bearer $me_token")
+top_up_path=/health
+[[ -n ${me_token:-} ]] && top_up_path=/api/v1/auths/
+while ((top_up < rss_requests)); do
+    read -r _ _ _ n < <(wrk_run "$top_up_path" 5 "${top_up_args[@]}")
+    top_up=$((top_up + ${n:-0}))
     [[ ${n:-0} -gt 0 ]] || break
 done
-echo "worker RSS before: $rss_before"
-echo "worker RSS after $total_requests requests to usher: $(worker_rss)"
+echo "worker RSS at start:  $rss_before"
+echo "worker RSS warm:      $rss_warm (after $total_requests requests)"
+echo "worker RSS after $top_up more to $top_up_path: $(worker_rss)"

@@ -13,9 +13,15 @@ sql "UPDATE \`user\` SET role = 'admin' WHERE id = '$me_id'"
 compare "GET auths/ (JWT)" /api/v1/auths/ "/bench/select?id=$me_id" \
     -H "Authorization: Bearer $me_token"
 
-# API keys are off by default; the admin turns them on the way an operator would.
-sql "INSERT INTO config (\`key\`, value, updated_at) VALUES ('auth.enable_api_keys', 'true', 0)
-     ON DUPLICATE KEY UPDATE value = 'true'"
+# API keys are off by default; the admin turns them on through the API, as an operator would.
+API_TOKEN=$me_token /usr/bin/python3 - "$BASE" "$me_token" <<'PY'
+import requests, sys
+base, token = sys.argv[1], sys.argv[2]
+h = {"Authorization": "Bearer " + token}
+cfg = requests.get(base + "/api/v1/auths/admin/config", headers=h, timeout=10).json()
+cfg["ENABLE_API_KEYS"] = True
+requests.post(base + "/api/v1/auths/admin/config", json=cfg, headers=h, timeout=10).raise_for_status()
+PY
 me_key=$(API_TOKEN=$me_token api POST /api/v1/auths/api_key | json_field api_key)
 compare "GET auths/ (API key)" /api/v1/auths/ "/bench/select?id=$me_id" \
     -H "Authorization: Bearer $me_key"

@@ -53,16 +53,18 @@ struct json_object *settings_get(struct ctx *c, const char *field);
 bool settings_bool(struct ctx *c, const char *field);
 /* "" for null. */
 const char *settings_str(struct ctx *c, const char *field);
-/* Stores value (takes the reference) for field. Returns 0 or -1 (logged). */
+/* Stores value (takes the reference) for field and gives the table a new version; what
+ * this request had read is forgotten, so the next settings_get reads the table again.
+ * Returns 0 or -1 (logged). */
 int settings_put(struct ctx *c, const char *field, struct json_object *value);
 /* The 28 AdminConfig fields as a new object, in the contract's order. */
 struct json_object *settings_admin_config(struct ctx *c);
 /* The stored default permission tree (or the compiled defaults), borrowed. */
 struct json_object *settings_permission_defaults(struct ctx *c);
-/* Hands over the config table already read as a JSON object {key: value} (the session
- * query fetches it in the same round trip as the caller's row), so settings_get does not
- * query again. Takes the reference; NULL means an empty table. Ignored once loaded. */
-void settings_preload(struct ctx *c, struct json_object *stored);
+/* Tells the request which version the config table has (read with the caller's row, see
+ * settings_store.h): this worker's copy is used when it has that version, otherwise the
+ * table is read again. NULL means the table has no version row (it is empty). */
+void settings_use_version(struct ctx *c, const char *version);
 /* Forgets the request's loaded settings. */
 void settings_release(struct ctx *c);
 

@@ -7,7 +7,17 @@ struct db;
 /* Reads every row into a new JSON object {key: parsed value}; rows whose value does not
  * parse are skipped and logged. Returns DB_OK or DB_ERROR. */
 int settings_store_load(struct db *db, struct json_object **out);
-/* Inserts or replaces key with the JSON text of value. */
+/* Inserts or replaces key with the JSON text of value, and gives the table a new version. */
 int settings_store_put(struct db *db, const char *key, struct json_object *value);
+
+/* The config table carries a version, the row SETTINGS_VERSION_KEY, which every write
+ * replaces with a new random number. Workers keep the table they read last and read it
+ * again only when the version they see with the caller's row differs, so a change made by
+ * any worker or host is seen by all at the next request, without reading the whole table
+ * on every request. Whoever edits the table by hand changes the version too (or reloads
+ * the pool). */
+#define SETTINGS_VERSION_KEY "usher.settings_version"
+/* Gives the table a new version (inside the caller's transaction, if any). */
+int settings_store_bump(struct db *db);
 
 #endif

@@ -20,6 +20,7 @@
 #include "usher/permissions.h"
 #include "usher/secret.h"
 #include "usher/settings.h"
+#include "usher/settings_store.h"
 #include "usher/users.h"
 #include "usher/validate.h"
 
@@ -307,12 +308,12 @@ static bool endpoint_allowed(const char *path, const char *list)
 
 /* Everything a request needs to know about its caller comes in one round trip (DESIGN.md:
  * the lookup of the caller is the floor of every endpoint): the user row, whether the token
- * was revoked, the config table, and one row per group of the user with its permission
- * tree. The groups are ordered here, not with ORDER BY, which would cost MariaDB a
+ * was revoked, the version of the config table (the worker reads the table again only when
+ * it changed), and one row per group of the user with its permission tree. The groups are ordered here, not with ORDER BY, which would cost MariaDB a
  * temporary table on every request. */
 #define CALLER_COLUMNS \
     "SELECT " USER_COLUMNS ", rt.jti, " \
-    "(SELECT JSON_OBJECTAGG(cf.`key`, cf.value) FROM config cf), " \
+    "(SELECT cf.value FROM config cf WHERE cf.`key` = '" SETTINGS_VERSION_KEY "'), " \
     "g.updated_at, g.id, g.permissions "
 #define CALLER_GROUPS \
     "LEFT JOIN revoked_token rt ON rt.jti = ? " \
@@ -331,12 +332,12 @@ static int load_caller(struct ctx *c, const char *sql, const char *jti, const ch
     struct user *u = arena_calloc(c->arena, 1, sizeof(*u));
     user_from_row(u, &r, 0);
     *revoked = db_cell(&r, 0, USER_NCOLUMNS) != NULL;
-    const char *config = db_cell(&r, 0, USER_NCOLUMNS + 1);
+    const char *config = db_cell(&r, 0, USER_NCOLUMNS + 1);   /* the config table's version */
     struct json_object *trees = trees_from_rows(c, &r, USER_NCOLUMNS + 2);
     c->session = arena_calloc(c->arena, 1, sizeof(*c->session));
     c->session->user = u;
     c->session->group_permissions = trees;
-    settings_preload(c, config ? json_tokener_parse(config) : NULL);
+    settings_use_version(c, config);
     return DB_OK;
 }
 

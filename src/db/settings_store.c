@@ -2,6 +2,9 @@
 #include "config.h"
 #include "usher/settings_store.h"
 
+#include <openssl/rand.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "usher/arena.h"
@@ -31,12 +34,27 @@ int settings_store_load(struct db *db, struct json_object **out)
     return rc;
 }
 
+static const char upsert_sql[] =
+    "INSERT INTO config (`key`, value, updated_at) VALUES (?, ?, ?) "
+    "ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)";
+
+int settings_store_bump(struct db *db)
+{
+    /* Random, not a counter: a counter could come back to a value a worker still holds
+     * after the table was emptied and written again. */
+    uint64_t v = 0;
+    if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+        return DB_ERROR;
+    char text[24];
+    snprintf(text, sizeof(text), "%llu", (unsigned long long)(v >> 11));  /* < 2^53: exact */
+    return db_exec(db, upsert_sql, DB_PARAMS(db_str(SETTINGS_VERSION_KEY), db_str(text),
+                                             db_int((long long)time(NULL))), NULL);
+}
+
 int settings_store_put(struct db *db, const char *key, struct json_object *value)
 {
-    static const char sql[] =
-        "INSERT INTO config (`key`, value, updated_at) VALUES (?, ?, ?) "
-        "ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)";
     const char *text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN);
-    return db_exec(db, sql, DB_PARAMS(db_str(key), db_str(text), db_int((long long)time(NULL))),
-                   NULL);
+    int rc = db_exec(db, upsert_sql,
+                     DB_PARAMS(db_str(key), db_str(text), db_int((long long)time(NULL))), NULL);
+    return rc == DB_OK ? settings_store_bump(db) : rc;
 }

@@ -10,6 +10,7 @@
 #include "usher/db.h"
 #include "usher/jwt.h"
 #include "usher/log.h"
+#include "usher/settings_store.h"
 
 static long long cell_ll(const char *s)
 {
@@ -172,7 +173,8 @@ int users_create(struct db *db, struct arena *a, struct new_user *nu)
                 NULL) != DB_OK)
         goto fail;
     if (first && nu->closes_signup &&
-        db_exec(db, close_sql, DB_PARAMS(db_int(now)), NULL) != DB_OK)
+        (db_exec(db, close_sql, DB_PARAMS(db_int(now)), NULL) != DB_OK ||
+         settings_store_bump(db) != DB_OK))
         goto fail;
     if (nu->default_group_id && nu->default_group_id[0]) {
         unsigned long long added = 0;

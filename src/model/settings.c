@@ -3,6 +3,7 @@
 #include "config.h"
 #include "usher/settings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -189,37 +190,55 @@ static struct json_object *env_default(const struct setting *s)
     return NULL;
 }
 
-static struct settings *load(struct ctx *c)
+/* The config table as this worker read it last, and the version it had then (see
+ * settings_store.h). Shared read-only by the requests that find the version unchanged. */
+static struct json_object *worker_stored;
+static char worker_version[32];
+
+static const char *version_of(struct json_object *stored)
 {
-    if (c->settings)
-        return c->settings;
+    struct json_object *v;
+    if (!json_object_object_get_ex(stored, SETTINGS_VERSION_KEY, &v))
+        return "0";
+    return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
+static struct settings *settings_new(struct ctx *c, struct json_object *stored)
+{
     struct settings *st = calloc(1, sizeof(*st));
     if (!st)
         abort();
     st->cache = json_object_new_object();
-    if (!c->db || settings_store_load(c->db, &st->stored) != DB_OK) {
-        log_error("settings: the config table could not be read; using defaults");
-        st->stored = json_object_new_object();
-    }
+    st->stored = stored;
     c->settings = st;
     return st;
 }
 
-void settings_preload(struct ctx *c, struct json_object *stored)
+static struct settings *load(struct ctx *c)
 {
-    if (c->settings) {
-        json_object_put(stored);
-        return;
+    if (c->settings)
+        return c->settings;
+    struct json_object *stored = NULL;
+    if (!c->db || settings_store_load(c->db, &stored) != DB_OK) {
+        log_error("settings: the config table could not be read; using defaults");
+        return settings_new(c, json_object_new_object());
     }
-    struct settings *st = calloc(1, sizeof(*st));
-    if (!st)
-        abort();
-    st->cache = json_object_new_object();
-    st->stored = stored && json_object_is_type(stored, json_type_object) ? stored
-                                                                         : json_object_new_object();
-    if (st->stored != stored)
-        json_object_put(stored);
-    c->settings = st;
+    json_object_put(worker_stored);
+    worker_stored = json_object_get(stored);
+    snprintf(worker_version, sizeof(worker_version), "%s", version_of(stored));
+    return settings_new(c, stored);
+}
+
+void settings_use_version(struct ctx *c, const char *version)
+{
+    if (c->settings)
+        return;
+    if (!version)
+        version = "0";
+    if (worker_stored && strcmp(version, worker_version) == 0)
+        settings_new(c, json_object_get(worker_stored));
+    else
+        load(c);
 }
 
 struct json_object *settings_get(struct ctx *c, const char *field)
@@ -258,13 +277,13 @@ int settings_put(struct ctx *c, const char *field, struct json_object *value)
         json_object_put(value);
         return -1;
     }
-    struct settings *st = load(c);
     int rc = settings_store_put(c->db, s->key, value);
-    if (rc == DB_OK) {
-        json_object_object_add(st->stored, s->key, json_object_get(value));
-        json_object_object_del(st->cache, field);
-    }
     json_object_put(value);
+    /* What this request and this worker hold is now old: the next read fetches the table
+     * (inside the caller's transaction, when there is one, so it sees this write). */
+    settings_release(c);
+    json_object_put(worker_stored);
+    worker_stored = NULL;
     return rc == DB_OK ? 0 : -1;
 }
 

@@ -520,7 +520,9 @@ class TestTrustedHeader:
         assert user_count(stack) == 0
 
     def open_signup(self, stack):
-        stack.sql("UPDATE config SET value = 'true' WHERE `key` = 'ui.enable_signup'")
+        # by hand, as an operator would: the version tells every worker to read it again
+        stack.sql("UPDATE config SET value = 'true' WHERE `key` = 'ui.enable_signup'; "
+                  "UPDATE config SET value = value + 1 WHERE `key` = 'usher.settings_version'")
 
     def test_auto_created_users(self, stack):
         r = self.sso(stack, {"X-User-Email": "Boss@Example.com",
