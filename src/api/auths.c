@@ -103,6 +103,13 @@ void auths_session_user(struct ctx *c)
 
 /* ---- creating accounts ---------------------------------------------------------------- */
 
+/* Profile image URLs (§7.7) under the image policy of the environment. */
+static const char *image_url_ok(const char *url, size_t len, const void *arg)
+{
+    (void)arg;
+    return validate_profile_image_url(url, len, &settings_env()->image_policy);
+}
+
 /* The password policy, answered as a 400 with its text. */
 static int check_password_policy(struct ctx *c, const char *password)
 {
@@ -199,17 +206,13 @@ static const struct field_spec signup_form[] = {
     { "name", FIELD_STR, true, false, 255, NULL, NULL },
     { "email", FIELD_STR, true, false, 255, NULL, NULL },
     { "password", FIELD_STR, true, false, 0, NULL, NULL },
-    { "profile_image_url", FIELD_STR, false, false, 0, validate_profile_image_url, NULL },
+    { "profile_image_url", FIELD_STR, false, false, 0, image_url_ok, NULL },
 };
 
 void auths_signup(struct ctx *c)
 {
-    const struct env_settings *env = settings_env();
     struct field_value v[NFIELDS(signup_form)];
-    struct field_spec specs[NFIELDS(signup_form)];
-    memcpy(specs, signup_form, sizeof(specs));
-    specs[3].validate_arg = &env->image_policy;
-    if (api_parse_form(c, specs, NFIELDS(specs), false, v) != 0)
+    if (api_parse_form(c, signup_form, NFIELDS(signup_form), false, v) != 0)
         return;
     int gate;
     if (signup_gate(c, &gate) != 0)
@@ -228,17 +231,14 @@ static const struct field_spec add_form[] = {
     { "name", FIELD_STR, true, false, 255, NULL, NULL },
     { "email", FIELD_STR, true, false, 255, NULL, NULL },
     { "password", FIELD_STR, true, false, 0, NULL, NULL },
-    { "profile_image_url", FIELD_STR, false, false, 0, validate_profile_image_url, NULL },
+    { "profile_image_url", FIELD_STR, false, false, 0, image_url_ok, NULL },
     { "role", FIELD_STR, false, false, 16, NULL, NULL },
 };
 
 void auths_add_user(struct ctx *c)
 {
     struct field_value v[NFIELDS(add_form)];
-    struct field_spec specs[NFIELDS(add_form)];
-    memcpy(specs, add_form, sizeof(specs));
-    specs[3].validate_arg = &settings_env()->image_policy;
-    if (api_parse_form(c, specs, NFIELDS(specs), false, v) != 0)
+    if (api_parse_form(c, add_form, NFIELDS(add_form), false, v) != 0)
         return;
     const char *image = api_value_str(&v[3]) ? v[3].s : "/user.png";
     const char *role = api_value_str(&v[4]) ? v[4].s : "pending";
@@ -514,7 +514,7 @@ void auths_signout(struct ctx *c)
 /* ---- profile, timezone, password -------------------------------------------------------- */
 
 static const struct field_spec profile_form[] = {
-    { "profile_image_url", FIELD_STR, true, false, 0, validate_profile_image_url, NULL },
+    { "profile_image_url", FIELD_STR, true, false, 0, image_url_ok, NULL },
     { "name", FIELD_STR, true, false, 255, NULL, NULL },
     { "bio", FIELD_STR, false, true, 0, NULL, NULL },
     { "gender", FIELD_STR, false, true, 0, NULL, NULL },
@@ -524,10 +524,7 @@ static const struct field_spec profile_form[] = {
 void auths_update_profile(struct ctx *c)
 {
     struct field_value v[NFIELDS(profile_form)];
-    struct field_spec specs[NFIELDS(profile_form)];
-    memcpy(specs, profile_form, sizeof(specs));
-    specs[0].validate_arg = &settings_env()->image_policy;
-    if (api_parse_form(c, specs, NFIELDS(specs), false, v) != 0)
+    if (api_parse_form(c, profile_form, NFIELDS(profile_form), false, v) != 0)
         return;
     const struct user *me = c->session->user;
     /* All five are written: an omitted bio, gender or birth date becomes null (§7.12). */

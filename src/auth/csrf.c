@@ -3,9 +3,6 @@
 #include "usher/csrf.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/core_names.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -13,6 +10,7 @@
 #include "usher/api.h"
 #include "usher/arena.h"
 #include "usher/ctx.h"
+#include "usher/jwt.h"
 #include "usher/secret.h"
 #include "usher/session.h"
 #include "usher/settings.h"
@@ -21,26 +19,13 @@
 #define CSRF_HEX 64
 
 /* hex(HMAC-SHA256(secret, "usher-csrf:" + session token)) into out. 0 or -1. */
-static int csrf_token_for(const char *session_token, char out[CSRF_HEX + 1])
+static int csrf_token_for(struct ctx *c, const char *session_token, char out[CSRF_HEX + 1])
 {
     size_t slen;
     const unsigned char *secret = secret_bytes(&slen);
+    const char *data = arena_printf(c->arena, "usher-csrf:%s", session_token);
     unsigned char mac[32];
-    EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = m ? EVP_MAC_CTX_new(m) : NULL;
-    EVP_MAC_free(m);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string("digest", (char *)(uintptr_t)"SHA256", 0),
-        OSSL_PARAM_construct_end(),
-    };
-    static const char label[] = "usher-csrf:";
-    size_t outlen = 0;
-    int ok = ctx && secret && EVP_MAC_init(ctx, secret, slen, params) &&
-             EVP_MAC_update(ctx, (const unsigned char *)label, sizeof(label) - 1) &&
-             EVP_MAC_update(ctx, (const unsigned char *)session_token, strlen(session_token)) &&
-             EVP_MAC_final(ctx, mac, &outlen, sizeof(mac)) && outlen == sizeof(mac);
-    EVP_MAC_CTX_free(ctx);
-    if (!ok)
+    if (!secret || !hmac_sha256(secret, slen, data, strlen(data), mac))
         return -1;
     for (size_t i = 0; i < sizeof(mac); i++)
         snprintf(out + 2 * i, 3, "%02x", mac[i]);
@@ -81,7 +66,7 @@ int csrf_check(struct ctx *c)
         json_object_is_type(v, json_type_string))
         field = json_object_get_string(v);
     char want[CSRF_HEX + 1];
-    if (field && strlen(field) == CSRF_HEX && csrf_token_for(c->session->token, want) == 0 &&
+    if (field && strlen(field) == CSRF_HEX && csrf_token_for(c, c->session->token, want) == 0 &&
         CRYPTO_memcmp(field, want, CSRF_HEX) == 0)
         return 0;
     response_detail(c->res, 403, "CSRF token missing or invalid");
@@ -91,7 +76,7 @@ int csrf_check(struct ctx *c)
 const char *csrf_issue(struct ctx *c, const char *session_token)
 {
     char *tok = arena_alloc(c->arena, CSRF_HEX + 1);
-    if (csrf_token_for(session_token, tok) != 0)
+    if (csrf_token_for(c, session_token, tok) != 0)
         return NULL;
     struct cookie_opts o = { .expires = 0, .max_age = -1, .http_only = false,
                              .secure = settings_env()->cookie_secure, .same_site = "Strict" };

@@ -95,6 +95,12 @@ static bool hs256(const unsigned char *secret, size_t secret_len, const char *da
     return ok;
 }
 
+bool hmac_sha256(const unsigned char *secret, size_t secret_len, const char *data, size_t len,
+                 unsigned char mac[32])
+{
+    return hs256(secret, secret_len, data, len, mac);
+}
+
 /* NUL-terminated within size bytes? */
 static bool bounded_string(const char *s, size_t size)
 {
