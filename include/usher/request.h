@@ -26,6 +26,9 @@ struct http_error {
     char detail[200];
 };
 
+/* Fills err (NULL is accepted): status, the 422 type ("" for a plain detail) and detail. */
+void http_error_set(struct http_error *err, int status, const char *type, const char *detail);
+
 struct request {
     struct arena *arena;
     const char *method;          /* "GET", ... */

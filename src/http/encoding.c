@@ -97,3 +97,12 @@ size_t utf8_truncate(const char *str, size_t len, size_t max)
     size_t seq = s[n] >= 0xF0 ? 4 : s[n] >= 0xE0 ? 3 : 2;
     return n + seq > max ? n : max;
 }
+
+size_t utf8_length(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80)
+            n++;
+    return n;
+}

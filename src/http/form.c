@@ -11,15 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_error(struct http_error *err, int status, const char *type, const char *detail)
-{
-    if (!err)
-        return;
-    err->status = status;
-    snprintf(err->type, sizeof(err->type), "%s", type);
-    snprintf(err->detail, sizeof(err->detail), "%s", detail);
-}
-
 /* ---- field view ------------------------------------------------------------------------ */
 
 void form_add_field(struct json_object *obj, const char *name, const char *value, size_t len)
@@ -66,7 +57,7 @@ static long decode_component(const char *src, size_t len, char *dst)
 struct json_object *form_parse_urlencoded(const char *body, size_t len, struct http_error *err)
 {
     if (len > INT_MAX) {   /* json-c string lengths are ints; bodies are far smaller anyway */
-        set_error(err, 413, "", "Request body too large");
+        http_error_set(err, 413, "", "Request body too large");
         return NULL;
     }
     /* One scratch buffer holds each decoded name and value (a pair decodes to at most
@@ -89,7 +80,7 @@ struct json_object *form_parse_urlencoded(const char *body, size_t len, struct h
             char *value = nlen >= 0 ? scratch + nlen + 1 : NULL;
             long vlen = value ? decode_component(vstart, (size_t)(pair_end - vstart), value) : -1;
             if (nlen < 0 || vlen < 0) {
-                set_error(err, 400, "", "Invalid form body");
+                http_error_set(err, 400, "", "Invalid form body");
                 json_object_put(obj);
                 free(scratch);
                 return NULL;
@@ -288,10 +279,10 @@ struct json_object *form_parse_json(const char *body, size_t len, int max_depth,
         goto too_deep;
 
 invalid:
-    set_error(err, 422, "json_invalid", "JSON decode error");
+    http_error_set(err, 422, "json_invalid", "JSON decode error");
     return NULL;
 too_deep:
     snprintf(why, sizeof(why), "JSON decode error: nested deeper than %d levels", max_depth);
-    set_error(err, 422, "json_invalid", why);
+    http_error_set(err, 422, "json_invalid", why);
     return NULL;
 }

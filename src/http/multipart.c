@@ -18,13 +18,10 @@
 
 #define MAX_BOUNDARY 70        /* RFC 2046 section 5.1.1 */
 
+/* Multipart errors are plain {"detail": ...} answers. */
 static void set_error(struct http_error *err, int status, const char *detail)
 {
-    if (!err)
-        return;
-    err->status = status;
-    err->type[0] = '\0';
-    snprintf(err->detail, sizeof(err->detail), "%s", detail);
+    http_error_set(err, status, "", detail);
 }
 
 static bool is_space(char c)

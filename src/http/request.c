@@ -16,7 +16,7 @@
 #define JSON_MAX_DEPTH 32
 #define MULTIPART_MAX_PART (1024 * 1024)
 
-static void set_error(struct http_error *err, int status, const char *type, const char *detail)
+void http_error_set(struct http_error *err, int status, const char *type, const char *detail)
 {
     if (!err)
         return;
@@ -74,7 +74,7 @@ static int init_path(struct request *r, struct http_error *err)
         char *path = arena_alloc(r->arena, len + 1);
         long n = percent_decode(uri, len, path, false);
         if (n < 0 || !path_acceptable(path, (size_t)n)) {
-            set_error(err, 400, "", "Invalid path");
+            http_error_set(err, 400, "", "Invalid path");
             return -1;
         }
         r->path = path;
@@ -90,7 +90,7 @@ static int init_path(struct request *r, struct http_error *err)
         path = arena_printf(r->arena, "%s%s", script ? script : "", info ? info : "");
     }
     if (!path_acceptable(path, strlen(path))) {
-        set_error(err, 400, "", "Invalid path");
+        http_error_set(err, 400, "", "Invalid path");
         return -1;
     }
     r->path = path;
@@ -127,7 +127,7 @@ static int init_query(struct request *r, struct http_error *err)
             if (nlen < 0 || vlen < 0
                 || memchr(name, '\0', (size_t)nlen) || memchr(value, '\0', (size_t)vlen)
                 || !utf8_valid(name, (size_t)nlen) || !utf8_valid(value, (size_t)vlen)) {
-                set_error(err, 400, "", "Invalid query string");
+                http_error_set(err, 400, "", "Invalid query string");
                 return -1;
             }
             struct param *q = &r->query[r->nquery++];
@@ -227,7 +227,7 @@ int request_init(struct request *r, struct arena *a, char *const *envp, struct h
         r->https = NULL;
 
     if (parse_content_length(env_get(envp, "CONTENT_LENGTH"), &r->content_length) < 0) {
-        set_error(err, 400, "", "Invalid Content-Length");
+        http_error_set(err, 400, "", "Invalid Content-Length");
         return -1;
     }
     if (init_path(r, err) < 0 || init_query(r, err) < 0)
@@ -277,7 +277,7 @@ int request_read_body(struct request *r, body_read_fn read_fn, void *ctx, size_t
     r->body = NULL;
     r->body_len = 0;
     if (r->content_length > max) {
-        set_error(err, 413, "", too_large);
+        http_error_set(err, 413, "", too_large);
         return -1;
     }
     /* With a CONTENT_LENGTH exactly that much is read; without one, up to max+1 bytes so a
@@ -289,13 +289,13 @@ int request_read_body(struct request *r, body_read_fn read_fn, void *ctx, size_t
     char *buf = read_upto(read_fn, ctx, want, &got, &failed);
     int rc = 0;
     if (failed) {
-        set_error(err, 400, "", "Error reading request body");
+        http_error_set(err, 400, "", "Error reading request body");
         rc = -1;
     } else if (known && got < want) {
-        set_error(err, 400, "", "Incomplete request body");
+        http_error_set(err, 400, "", "Incomplete request body");
         rc = -1;
     } else if (got > max) {
-        set_error(err, 413, "", too_large);
+        http_error_set(err, 413, "", too_large);
         rc = -1;
     } else if (got > 0) {
         request_set_body(r, buf, got);
@@ -371,7 +371,7 @@ int request_parse_body(struct request *r, struct http_error *err)
     else if (media_type_is(ct, "multipart/form-data"))
         r->fields = form_parse_multipart(ct, r->body, r->body_len, MULTIPART_MAX_PART, err);
     else {
-        set_error(err, 415, "", "Unsupported Media Type");
+        http_error_set(err, 415, "", "Unsupported Media Type");
         return -1;
     }
     if (!r->fields)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "usher/fields.h"
+#include "usher/encoding.h"
 #include "usher/arena.h"
 
 #include <math.h>
@@ -145,15 +146,6 @@ static struct json_object *add_value_error(struct arena *a, struct errs *e, cons
 
 /* ------------------------------------------------------------------ scalar coercion */
 
-/* Python's len() of a str: code points. */
-static size_t utf8_chars(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 /* Checks a string value: no NUL, at most max_len characters, the validator. Returns true
  * when it is fine (errors added otherwise); idx >= 0 appends a list index to the loc. */
@@ -165,7 +157,7 @@ static bool check_string(struct arena *a, struct errs *e, const struct field_spe
     struct json_object *item = NULL;
     if (memchr(s, '\0', len)) {
         item = add_value_error(a, e, f->name, MSG_NUL, v);
-    } else if (f->max_len && utf8_chars(s, len) > f->max_len) {
+    } else if (f->max_len && utf8_length(s, len) > f->max_len) {
         char msg[96];
         snprintf(msg, sizeof(msg), "String should have at most %zu character%s", f->max_len,
                  f->max_len == 1 ? "" : "s");

@@ -5,6 +5,7 @@
 
 #include "usher/validate.h"
 #include "usher/arena.h"
+#include "usher/encoding.h"
 #include "usher/log.h"
 
 #include <locale.h>
@@ -160,15 +161,6 @@ static bool is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-/* Python's len() of a str: code points, i.e. bytes that do not continue a UTF-8 sequence. */
-static size_t utf8_chars(const char *s, size_t len)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 static bool is_profile_image_route(const char *url, size_t len)
 {
@@ -461,7 +453,7 @@ const char *validate_profile_image_url(const char *url, size_t len, const void *
     const char *allowed = pol && pol->allowed_mime ? pol->allowed_mime : IMG_DEFAULT_MIME;
     if (allowed_data_uri(url, len, allowed)) {
         size_t cap = pol ? pol->max_data_uri : 0;
-        if (cap && utf8_chars(url, len) > cap) {
+        if (cap && utf8_length(url, len) > cap) {
             static _Thread_local char msg[96];
             snprintf(msg, sizeof(msg),
                      "Invalid profile image URL: data URI exceeds the %zu-byte limit.", cap);
