@@ -290,6 +290,34 @@ static enum jwt_status check_claims(json_object *payload, bool check_time, long 
     return JWT_OK;
 }
 
+/* The header: alg exactly "HS256" (JWT_BAD_ALG otherwise), kid a string if present. The
+ * header every usher and PyJWT token carries, {"alg":"HS256","typ":"JWT"}, is recognised as
+ * text; any other is decoded and checked in full. */
+static enum jwt_status check_header(const char *b64, size_t len)
+{
+    static const char usual[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+    if (len == sizeof(usual) - 1 && memcmp(b64, usual, len) == 0)
+        return JWT_OK;
+    unsigned char buf[JWT_MAX_DECODED];
+    long n = base64url_decode_part(b64, len, buf);
+    if (n < 0)
+        return JWT_MALFORMED;
+    json_object *header = parse_object(buf, (size_t)n);
+    if (!header)
+        return JWT_MALFORMED;
+    json_object *v;
+    bool alg_ok = json_object_object_get_ex(header, "alg", &v) &&
+                  json_object_is_type(v, json_type_string) &&
+                  json_object_get_string_len(v) == 5 &&
+                  memcmp(json_object_get_string(v), "HS256", 5) == 0;
+    bool kid_ok = !json_object_object_get_ex(header, "kid", &v) ||
+                  json_object_is_type(v, json_type_string);
+    json_object_put(header);
+    if (!alg_ok)
+        return JWT_BAD_ALG;
+    return kid_ok ? JWT_OK : JWT_MALFORMED;
+}
+
 static enum jwt_status verify(const char *token, const unsigned char *secret, size_t secret_len,
                               bool check_time, long long now, struct jwt_claims *claims)
 {
@@ -306,28 +334,12 @@ static enum jwt_status verify(const char *token, const unsigned char *secret, si
     size_t payload_len = (size_t)(dot2 - dot1 - 1);
     size_t sig_len = len - (size_t)(dot2 + 1 - token);
 
-    unsigned char buf[JWT_MAX_DECODED];
-    long n = base64url_decode_part(token, header_len, buf);
-    if (n < 0)
-        return JWT_MALFORMED;
-    json_object *header = parse_object(buf, (size_t)n);
-    if (!header)
-        return JWT_MALFORMED;
-    json_object *v;
-    bool alg_ok = json_object_object_get_ex(header, "alg", &v) &&
-                  json_object_is_type(v, json_type_string) &&
-                  json_object_get_string_len(v) == 5 &&
-                  memcmp(json_object_get_string(v), "HS256", 5) == 0;
-    bool kid_ok = !json_object_object_get_ex(header, "kid", &v) ||
-                  json_object_is_type(v, json_type_string);
-    json_object_put(header);
-    if (!alg_ok)
-        return JWT_BAD_ALG;
-    if (!kid_ok)
-        return JWT_MALFORMED;
+    enum jwt_status hs = check_header(token, header_len);
+    if (hs != JWT_OK)
+        return hs;
 
     unsigned char sig[JWT_MAX_DECODED];
-    n = base64url_decode_part(dot2 + 1, sig_len, sig);
+    long n = base64url_decode_part(dot2 + 1, sig_len, sig);
     if (n < 0)
         return JWT_MALFORMED;
     unsigned char mac[HS256_LEN];
@@ -336,6 +348,7 @@ static enum jwt_status verify(const char *token, const unsigned char *secret, si
         CRYPTO_memcmp(mac, sig, HS256_LEN) != 0)
         return JWT_BAD_SIGNATURE;
 
+    unsigned char buf[JWT_MAX_DECODED];
     n = base64url_decode_part(dot1 + 1, payload_len, buf);
     if (n < 0)
         return JWT_MALFORMED;
