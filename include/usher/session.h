@@ -41,8 +41,10 @@ void session_touch(struct ctx *c, const char *user_id);
 
 /* has_permission (§4.2) for user u: its groups' trees over the stored defaults. */
 bool session_has_permission(struct ctx *c, const struct user *u, const char *path);
-/* The effective permission tree of user u (§4.2), a new object. For the caller no query is
- * needed: its groups came with the session. */
+/* The effective permission tree of user u (§4.2), a new object, for answers: it may be a
+ * value that only prints as the tree (see preserialized in session.c), so read permissions
+ * with session_has_permission, not from it. For the caller no query is needed: its groups
+ * came with the session. */
 struct json_object *session_effective_permissions(struct ctx *c, const struct user *u);
 /* Releases what the session holds outside the arena. */
 void session_release(struct ctx *c);
