@@ -10,8 +10,6 @@
 struct json_object *json_str_or_null(const char *s);
 /* A JSON integer from a decimal string, or null. */
 struct json_object *json_int_or_null(const char *s);
-/* Parsed JSON text (a stored JSON column), or null. */
-struct json_object *json_parsed_or_null(const char *s);
 /* "/api/v1/users/{id}/profile/image" in the arena. */
 const char *api_image_path(struct arena *a, const char *user_id);
 /* Validates the body against a form table; on failure answers the 422 and returns -1. */

@@ -35,9 +35,6 @@ const char *session_issue_token(struct ctx *c, const char *user_id, long long *e
 /* Sets the token cookie (HttpOnly, SameSite/Secure from the environment, Expires/Max-Age
  * from expires_at). */
 void session_set_cookie(struct ctx *c, const char *token, long long expires_at);
-/* Writes last_active_at for user_id unless this worker wrote it less than
- * USHER_ACTIVE_INTERVAL seconds ago (DESIGN.md: a read must not become a write). */
-void session_touch(struct ctx *c, const char *user_id);
 
 /* has_permission (§4.2) for user u: its groups' trees over the stored defaults. */
 bool session_has_permission(struct ctx *c, const struct user *u, const char *path);

@@ -78,15 +78,12 @@ int users_sync_groups_by_name(struct db *db, const char *id, const char *const *
 
 /* Tokens */
 int tokens_revoke(struct db *db, const char *jti, const char *user_id, long long expires_at);
-int tokens_is_revoked(struct db *db, const char *jti, bool *revoked);
 
 /* API keys: at most one per user. */
 int apikeys_put(struct db *db, const char *user_id, const char *digest, const char *sealed);
 int apikeys_get_sealed(struct db *db, struct arena *a, const char *user_id, const char **sealed,
                        bool *exists);
 int apikeys_delete(struct db *db, const char *user_id);
-/* The owner of the key with this digest. */
-int apikeys_find_user(struct db *db, struct arena *a, const char *digest, struct user **out);
 
 /* Sign-in attempts: counts this attempt and returns the total in the window. */
 int ratelimit_hit(struct db *db, const char *email, long long now, long long *count);

@@ -18,11 +18,6 @@ struct json_object *json_int_or_null(const char *s)
     return s ? json_object_new_int64(strtoll(s, NULL, 10)) : NULL;
 }
 
-struct json_object *json_parsed_or_null(const char *s)
-{
-    return s ? json_tokener_parse(s) : NULL;
-}
-
 const char *api_image_path(struct arena *a, const char *user_id)
 {
     return arena_printf(a, "/api/v1/users/%s/profile/image", user_id);

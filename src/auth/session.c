@@ -135,18 +135,13 @@ void session_set_cookie(struct ctx *c, const char *token, long long expires_at)
     response_set_cookie(c->res, "token", token, &o);
 }
 
-void session_touch(struct ctx *c, const char *user_id)
-{
-    users_touch(c->db, user_id, (long long)time(NULL));
-}
-
 static void touch_if_stale(struct ctx *c, const struct user *u)
 {
     long long now = (long long)time(NULL);
     /* The row we just read says when it was last written: reads stay reads while it is
      * fresher than the interval, on every worker at once. */
     if (now - u->last_active_at >= settings_env()->active_interval)
-        session_touch(c, u->id);
+        users_touch(c->db, u->id, now);
 }
 
 /* The credential, in the order of deltas §4.1: a Bearer header, the token cookie, any

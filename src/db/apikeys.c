@@ -37,16 +37,3 @@ int apikeys_delete(struct db *db, const char *user_id)
     return db_exec(db, sql, DB_PARAMS(db_str(user_id)), NULL);
 }
 
-int apikeys_find_user(struct db *db, struct arena *a, const char *digest, struct user **out)
-{
-    static const char sql[] = "SELECT " USER_COLUMNS " FROM api_key k "
-                              "JOIN `user` u ON u.id = k.user_id WHERE k.key_digest = ?";
-    struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(digest)), &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_NOT_FOUND;
-    *out = arena_calloc(a, 1, sizeof(**out));
-    user_from_row(*out, &r, 0);
-    return DB_OK;
-}

@@ -20,14 +20,3 @@ int tokens_revoke(struct db *db, const char *jti, const char *user_id, long long
                                       expires_at ? db_int(expires_at) : db_null()), NULL);
 }
 
-int tokens_is_revoked(struct db *db, const char *jti, bool *revoked)
-{
-    static const char sql[] = "SELECT 1 FROM revoked_token WHERE jti = ?";
-    struct arena *a = arena_new(1024);
-    struct db_result r;
-    int rc = db_query(db, a, sql, DB_PARAMS(db_str(jti)), &r);
-    if (rc == DB_OK)
-        *revoked = r.nrows > 0;
-    arena_free(a);
-    return rc;
-}
