@@ -17,6 +17,8 @@ import requests
 
 import pytest
 
+from harness import TIME_SCALE, wait_for
+
 # Open WebUI's bcrypt hashes are made with the standard library's crypt (libxcrypt), as
 # Python 3.11 still has it; where it is gone the test that needs it is skipped.
 with warnings.catch_warnings():
@@ -628,6 +630,8 @@ class TestHeadlessAdmin:
 
     def test_admin_from_env_on_an_empty_database(self, stack):
         restart_pool_now(stack)                  # every worker starts on the empty database
+        # a worker creates it while starting (a bcrypt hash: slow under valgrind)
+        wait_for(lambda: user_count(stack) >= 1, 10 * TIME_SCALE, what="the admin from the env")
         assert user_count(stack) == 1
         u = expect(signin(stack, "root@example.com", "Root-pw1!"), 200)
         assert (u["email"], u["name"], u["role"]) == ("root@example.com", "Root", "admin")
