@@ -95,26 +95,29 @@ struct json_object *form_parse_urlencoded(const char *body, size_t len, struct h
 
 /* ---- JSON -------------------------------------------------------------------------------- */
 
+/* Index past the digits of s starting at i (at most len). */
+static size_t skip_digits(const char *s, size_t i, size_t len)
+{
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i;
+}
+
 /* JSON number grammar (RFC 8259 section 6) over exactly s[0..len). */
 static bool json_number_valid(const char *s, size_t len)
 {
     size_t i = 0;
     if (i < len && s[i] == '-')
         i++;
-    if (i < len && s[i] == '0') {
+    if (i < len && s[i] == '0')
         i++;
-    } else if (i < len && s[i] >= '1' && s[i] <= '9') {
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++;
-    } else {
+    else if (i < len && s[i] >= '1' && s[i] <= '9')
+        i = skip_digits(s, i + 1, len);
+    else
         return false;
-    }
     if (i < len && s[i] == '.') {
-        i++;
-        size_t start = i;
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == start)
+        size_t start = ++i;
+        if ((i = skip_digits(s, i, len)) == start)
             return false;
     }
     if (i < len && (s[i] == 'e' || s[i] == 'E')) {
@@ -122,9 +125,7 @@ static bool json_number_valid(const char *s, size_t len)
         if (i < len && (s[i] == '+' || s[i] == '-'))
             i++;
         size_t start = i;
-        while (i < len && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == start)
+        if ((i = skip_digits(s, i, len)) == start)
             return false;
     }
     return i == len;

@@ -308,53 +308,47 @@ struct json_object *permissions_effective(struct json_object *defaults,
     return perms;
 }
 
-/* Walks the dotted path through nested objects. Returns false when some step is missing or
- * not an object; *out is the value at the end. */
-static bool lookup(struct json_object *tree, const char *path, struct json_object **out)
-{
-    struct json_object *cur = tree;
-    const char *p = path;
-    char key[128];
-    for (;;) {
-        const char *dot = strchr(p, '.');
-        size_t n = dot ? (size_t)(dot - p) : strlen(p);
-        if (n >= sizeof(key))
-            return false;
-        memcpy(key, p, n);
-        key[n] = '\0';
-        if (!cur || !json_object_is_type(cur, json_type_object) ||
-            !json_object_object_get_ex(cur, key, &cur))
-            return false;
-        if (!dot)
-            break;
-        p = dot + 1;
-    }
-    *out = cur;
-    return true;
-}
+enum walk { WALK_FOUND, WALK_GAP, WALK_BLOCKED };
 
-/* Whether the stored tree leaves a gap on path that the back-fill fills: every step before
- * the gap is an object. A scalar or null on the way means the path stays missing. */
-static bool gap_on_path(struct json_object *tree, const char *path)
+/* Follows the dotted path through nested objects. WALK_FOUND with *out the value at its
+ * end; WALK_GAP when a key is missing from an object on the way (the back-fill may fill
+ * it); WALK_BLOCKED when a scalar or null stands on the way, or a key is too long. */
+static enum walk walk(struct json_object *tree, const char *path, struct json_object **out)
 {
     struct json_object *cur = tree;
     const char *p = path;
     char key[128];
     for (;;) {
         if (!cur || !json_object_is_type(cur, json_type_object))
-            return false;
+            return WALK_BLOCKED;
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
         if (n >= sizeof(key))
-            return false;
+            return WALK_BLOCKED;
         memcpy(key, p, n);
         key[n] = '\0';
         if (!json_object_object_get_ex(cur, key, &cur))
-            return true;
+            return WALK_GAP;
         if (!dot)
-            return false;
+            break;
         p = dot + 1;
     }
+    *out = cur;
+    return WALK_FOUND;
+}
+
+/* The value at path in tree, if every step is an object that has the key. */
+static bool lookup(struct json_object *tree, const char *path, struct json_object **out)
+{
+    return walk(tree, path, out) == WALK_FOUND;
+}
+
+/* Whether the stored tree leaves a gap on path that the back-fill fills: every step before
+ * the gap is an object. A scalar or null on the way means the path stays missing. */
+static bool gap_on_path(struct json_object *tree, const char *path)
+{
+    struct json_object *unused;
+    return walk(tree, path, &unused) == WALK_GAP;
 }
 
 static bool compiled_truthy(const char *path, bool want_object)
