@@ -76,7 +76,7 @@ for u in usher-fcgi.service usher-fcgi.socket; do
 done
 check "service enabled" test -L /etc/systemd/system/multi-user.target.wants/usher-fcgi.service
 check "socket enabled" test -L /etc/systemd/system/sockets.target.wants/usher-fcgi.socket
-check "not started (no pool running)" bash -c "! pgrep -x usher-fcgi >/dev/null"
+check "not started (no pool running)" bash -c "! pgrep -f '^/usr/sbin/usher-fcgi' >/dev/null"
 for f in /usr/share/man/man8/usher-fcgi.8.gz /usr/share/man/man8/usherctl.8.gz \
          /usr/share/man/man5/usher.conf.5.gz /usr/share/usher/sql/001_initial.sql \
          /usr/share/usher/static/user.png /usr/share/doc/usher/examples/nginx/usher.conf \
