@@ -170,10 +170,12 @@ int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
         params[np++] = db_str(pattern);
         params[np++] = db_str(pattern);
     }
+    /* Unfiltered, the total is the count the triggers keep (sql/004_user_count.sql). */
     char *csql = count_sql[filtered];
     if (!csql[0])
-        snprintf(csql, sizeof(count_sql[0]), "SELECT COUNT(*) FROM `user` u %s",
-                 filtered ? FILTER : "");
+        snprintf(csql, sizeof(count_sql[0]), "%s",
+                 filtered ? "SELECT COUNT(*) FROM `user` u " FILTER
+                          : "SELECT n FROM user_count WHERE id = 1");
     struct db_result r;
     if (db_query(db, a, csql, params, np, &r) != DB_OK)
         return DB_ERROR;
