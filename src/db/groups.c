@@ -125,8 +125,16 @@ static void decode_counted(struct arena *a, const struct db_result *r, struct gr
 }
 
 /* The share setting of a group as the reference reads it: data->config->share as text,
- * lowercased (a JSON true reads "true"). */
-#define SHARE "LOWER(JSON_VALUE(g.data, '$.config.share'))"
+ * lowercased, a JSON true reading "true" and a JSON null as SQL NULL (not JSON_VALUE, which
+ * turns booleans into 1 and 0). */
+#define SHARE "LOWER(JSON_UNQUOTE(NULLIF(JSON_EXTRACT(g.data, '$.config.share'), 'null')))"
+/* Whole seconds of the precise clock: time() reads the coarse one, which lags a tick
+ * behind what a client saw (a bump right after a second began could look older). */
+static long long now_s(void)
+{
+    return clock_now_ms() / 1000;
+}
+
 #define ORDER " ORDER BY g.updated_at DESC, g.id"
 
 int db_group_list_visible(struct db *db, struct arena *a, enum group_visibility vis,
@@ -192,7 +200,7 @@ int db_group_create(struct db *db, struct arena *a, const char *creator,
     char id[37];
     if (uuid4(id) != 0)
         return DB_ERROR;
-    long long now = (long long)time(NULL);
+    long long now = now_s();
     int rc = db_exec(db, sql, DB_PARAMS(db_str(id), db_str_or_null(creator), db_str(w->name),
                                         db_str(w->description), db_str_or_null(w->data),
                                         db_str_or_null(w->permissions), db_int(now),
@@ -221,7 +229,7 @@ int db_group_update(struct db *db, const char *id, const struct group_write *w)
     unsigned long long matched = 0;
     int rc = db_exec(db, sql, DB_PARAMS(db_str_or_null(w->name), db_str_or_null(w->description),
                                         db_str_or_null(w->permissions), db_str_or_null(w->data),
-                                        db_int((long long)time(NULL)), db_str(id)), &matched);
+                                        db_int(now_s()), db_str(id)), &matched);
     if (rc != DB_OK)
         return rc;
     return matched ? DB_OK : DB_NOT_FOUND;
@@ -259,7 +267,7 @@ static int change_members(struct db *db, const char *id, const char *const *ids,
     struct arena *a = arena_new(n * 48 + 1024);
     if (!a)
         return DB_ERROR;
-    long long now = (long long)time(NULL);
+    long long now = now_s();
     struct db_result r;
     int rc = DB_ERROR;
     if (db_begin(db) != DB_OK)

@@ -28,6 +28,12 @@ int resource_type_parse(const char *name)
     return -1;
 }
 
+/* Whole seconds of the precise clock (time() reads the coarse one). */
+static long long now_s(void)
+{
+    return clock_now_ms() / 1000;
+}
+
 static long long cell_ll(const char *s)
 {
     return s ? strtoll(s, NULL, 10) : 0;
@@ -65,7 +71,7 @@ int db_resource_put(struct db *db, const struct resource *r)
 {
     if ((unsigned)r->type >= RESOURCE__COUNT)
         return DB_ERROR;
-    long long now = (long long)time(NULL);
+    long long now = now_s();
     const char *sql = registries[r->type].put;
     if (r->type == RESOURCE_MODEL)
         return db_exec(db, sql, DB_PARAMS(db_str(r->id), db_str_or_null(r->user_id),
@@ -139,7 +145,7 @@ int db_grant_add(struct db *db, const struct grant *g)
         return DB_ERROR;
     return db_exec(db, sql, DB_PARAMS(db_str(id), db_str(g->resource_type), db_str(g->resource_id),
                                       db_str(g->principal_type), db_str(g->principal_id),
-                                      db_str(g->permission), db_int((long long)time(NULL))),
+                                      db_str(g->permission), db_int(now_s())),
                    NULL);
 }
 
