@@ -51,9 +51,6 @@ int db_grant_delete(struct db *db, const struct grant *g);
  * (resource_id non-NULL), ordered by resource and principal: arena array of *n. */
 int db_grant_list(struct db *db, struct arena *a, const char *resource_type,
                   const char *resource_id, struct grant **out, size_t *n);
-/* Deletes every grant to user_id (principal_type "user"): what deleting the user must do,
- * inside the caller's transaction when one is open. */
-int db_grant_delete_of_user(struct db *db, const char *user_id);
 
 /* What a principal can read, per resource type (deltas §2.6, contract §1a/§1c previews). */
 struct preview_item {

@@ -183,13 +183,6 @@ int db_grant_list(struct db *db, struct arena *a, const char *resource_type,
     return DB_OK;
 }
 
-int db_grant_delete_of_user(struct db *db, const char *user_id)
-{
-    static const char sql[] =
-        "DELETE FROM access_grant WHERE principal_type = 'user' AND principal_id = ?";
-    return db_exec(db, sql, DB_PARAMS(db_str(user_id)), NULL);
-}
-
 /* ---- previews -------------------------------------------------------------------------- */
 
 /* Whether the principal may read resource r of type T: a read grant to every signed-in

@@ -354,6 +354,23 @@ def test_delete_leaves_no_memberships_or_grants(roles, stack):
     assert expect(roles.admin_key.delete(f"{GROUPS}/id/{g['id']}/delete"), 200) is True
 
 
+def test_deleting_a_user_leaves_no_memberships_or_grants(roles, stack):
+    admin, user = roles.admin, roles.user
+    g = create_group(admin, "g")
+    add_members(admin, g["id"], user.id, roles.pending.id)
+    ctl(stack, "resource", "add", "model", "m1", "M1")
+    ctl(stack, "grant", "add", "model", "m1", f"user:{user.id}")
+    ctl(stack, "grant", "add", "model", "m1", "user:*")
+    assert expect(admin.delete(f"/api/v1/users/{user.id}"), 200) is True
+    assert sql_one(stack, f"SELECT COUNT(*) FROM group_member WHERE user_id = '{user.id}'") == "0"
+    assert sql_one(stack, "SELECT COUNT(*) FROM access_grant WHERE principal_type = 'user' "
+                          f"AND principal_id = '{user.id}'") == "0"
+    assert sql_one(stack, "SELECT COUNT(*) FROM group_member gm LEFT JOIN `user` u "
+                          "ON u.id = gm.user_id WHERE u.id IS NULL") == "0"
+    assert ctl(stack, "grant", "list", "model") == "model\tm1\tuser:*\tread\n"
+    assert expect(admin.get(f"{GROUPS}/id/{g['id']}"), 200)["member_count"] == 1
+
+
 # ---------------------------------------------------------------- GET /id/{id}/preview
 
 def test_group_preview(roles, stack):
