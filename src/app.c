@@ -11,6 +11,7 @@
 #include "usher/api.h"
 #include "usher/api_common.h"
 #include "usher/arena.h"
+#include "usher/audit.h"
 #include "usher/config.h"
 #include "usher/csrf.h"
 #include "usher/ctx.h"
@@ -201,6 +202,7 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
         log_error("%s %s: handler produced no response", app->req.method, app->req.path);
         response_detail(res, 500, ERR_DEFAULT);
     }
+    audit_write(c);
     browser_redirect(c);
 }
 
