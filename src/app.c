@@ -216,6 +216,12 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
     res->no_store = true;
     app->have_request = true;
     dispatch(app, &c, match, envp, read_fn, rctx);
+    /* A failure because MariaDB cannot be reached is not the server's fault to hide: 503,
+     * so proxies and clients retry, with the contract's text. */
+    if (res->status == 500 && app->db && !db_connected(app->db)) {
+        response_detail(res, 503, ERR_DEFAULT);
+        response_header(res, "Retry-After", "1");
+    }
     session_release(&c);
     settings_release(&c);
 }
