@@ -9,11 +9,15 @@
 
 #include "usher/accounts.h"
 #include "usher/api.h"
+#include "usher/api_common.h"
 #include "usher/arena.h"
 #include "usher/config.h"
 #include "usher/csrf.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
+#include "usher/db_groups.h"
+#include "usher/db_users.h"
+#include "usher/fields.h"
 #include "usher/log.h"
 #include "usher/response.h"
 #include "usher/router.h"
@@ -62,10 +66,37 @@ void api_db_error(struct ctx *c)
     response_detail(c->res, 500, ERR_DEFAULT);
 }
 
-static bool method_has_body(const char *m)
+static bool method_has_body(enum http_method m)
 {
-    return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0 ||
-           strcmp(m, "DELETE") == 0;
+    return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH || m == HTTP_DELETE;
+}
+
+/* Loads the route's target from its path parameter, answering the contract's not-found
+ * error when there is none (route.h). Returns 0 when the handler may run. */
+static int load_target(struct ctx *c, enum route_target target)
+{
+    int rc = DB_OK;
+    switch (target) {
+    case TARGET_NONE:
+        return 0;
+    case TARGET_USER:
+    case TARGET_USER_404:
+        rc = db_user_get(c->db, c->arena, ctx_param(c, "user_id"), &c->target_user);
+        if (rc == DB_NOT_FOUND)
+            response_detail(c->res, target == TARGET_USER ? 400 : 404, ERR_NOT_FOUND);
+        break;
+    case TARGET_GROUP:
+    case TARGET_GROUP_404:
+        rc = db_group_get(c->db, c->arena, ctx_param(c, "id"), &c->target_group);
+        if (rc == DB_NOT_FOUND)
+            response_detail(c->res, target == TARGET_GROUP ? 401 : 404, ERR_NOT_FOUND);
+        break;
+    }
+    if (rc == DB_OK)
+        return 0;
+    if (rc != DB_NOT_FOUND)
+        api_db_error(c);
+    return -1;
 }
 
 /* FastAPI answers a path that matches only with the final slash toggled by a 307 to the
@@ -125,7 +156,8 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
         response_http_error(res, &err);
         return;
     }
-    switch (router_match(usher_routes, usher_routes_count, app->req.method, app->req.path, match)) {
+    switch (router_match(usher_routes, usher_routes_count, app->req.method_id, app->req.path,
+                         match)) {
     case ROUTE_NOT_FOUND:
         response_detail(res, 404, "Not Found");
         return;
@@ -138,7 +170,7 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
     case ROUTE_FOUND:
         break;
     }
-    if (method_has_body(app->req.method) || app->req.content_length > 0) {
+    if (method_has_body(app->req.method_id) || app->req.content_length > 0) {
         if (request_read_body(&app->req, read_fn, rctx, app->cfg->request_body_max, &err) != 0 ||
             request_parse_body(&app->req, &err) != 0) {
             response_http_error(res, &err);
@@ -149,7 +181,17 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
         return;
     if (csrf_check(c) != 0)
         return;
-    match->route->handler(c);
+    const struct route *route = match->route;
+    if (route->form) {
+        struct field_value *v = arena_calloc(c->arena, route->form->n, sizeof(*v));
+        if (api_parse_form(c, route->form->fields, route->form->n, route->form->forbid_extra,
+                           v) != 0)
+            return;
+        c->v = v;
+    }
+    if (load_target(c, route->target) != 0)
+        return;
+    route->handler(c);
     if (res->status == 0) {
         log_error("%s %s: handler produced no response", app->req.method, app->req.path);
         response_detail(res, 500, ERR_DEFAULT);

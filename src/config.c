@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,6 @@
 #include <sys/un.h>
 
 #include "usher/log.h"
-#include "usher/pool.h"
 
 enum key_type {
     K_STRING,       /* any text; empty = unset (NULL) */
@@ -269,7 +269,7 @@ static int read_password_file(struct usher_config *cfg, const char *path, char *
 static bool valid_name(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n >= sizeof(((struct scoreboard *)0)->pool))
+    if (n == 0 || n >= POOL_NAME_SIZE)
         return false;
     for (const char *p = s; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))

@@ -8,10 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <netdb.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +27,7 @@
 #endif
 
 #include "usher/config.h"
+#include "usher/ids.h"
 #include "usher/log.h"
 #include "usher/secret.h"
 #include "usher/status.h"
@@ -70,14 +69,6 @@ static const int master_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2
 #define NSIGNALS (sizeof(master_signals) / sizeof(master_signals[0]))
 
 /* Resolved user/group for the workers' privilege drop. */
-struct ids {
-    bool drop;                /* started as root with user or group set */
-    bool set_uid;
-    uid_t uid;
-    gid_t gid;
-    char user[64];            /* for initgroups; "" when the user was numeric */
-};
-
 struct master {
     const char *config_path;
     struct usher_config *cfg;
@@ -169,113 +160,6 @@ static void slot_clear(struct worker_slot *ws)
     ws->request_uri[0] = '\0';
 }
 
-/* ---- users and groups ------------------------------------------------------------ */
-
-static int lookup_user(const char *name, uid_t *uid, gid_t *gid, bool *numeric)
-{
-    struct passwd *pw = getpwnam(name);
-    if (!pw) {
-        char *end;
-        errno = 0;
-        unsigned long n = strtoul(name, &end, 10);
-        if (!name[0] || *end || errno || n >= (unsigned long)(uid_t)-1)
-            return -1;
-        pw = getpwuid((uid_t)n);
-        *uid = (uid_t)n;
-        *gid = pw ? pw->pw_gid : (gid_t)n;
-        *numeric = true;
-        return 0;
-    }
-    *uid = pw->pw_uid;
-    *gid = pw->pw_gid;
-    *numeric = false;
-    return 0;
-}
-
-static int lookup_group(const char *name, gid_t *gid)
-{
-    struct group *gr = getgrnam(name);
-    if (gr) {
-        *gid = gr->gr_gid;
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    unsigned long n = strtoul(name, &end, 10);
-    if (!name[0] || *end || errno || n >= (unsigned long)(gid_t)-1)
-        return -1;
-    *gid = (gid_t)n;
-    return 0;
-}
-
-static int resolve_ids(const struct usher_config *cfg, struct ids *ids, char *err,
-                       size_t errlen)
-{
-    memset(ids, 0, sizeof(*ids));
-    bool numeric = false;
-    if (cfg->user) {
-        if (lookup_user(cfg->user, &ids->uid, &ids->gid, &numeric) != 0) {
-            snprintf(err, errlen, "user: no such user '%s'", cfg->user);
-            return -1;
-        }
-        ids->set_uid = true;
-        if (!numeric)
-            snprintf(ids->user, sizeof(ids->user), "%s", cfg->user);
-    }
-    if (cfg->group && lookup_group(cfg->group, &ids->gid) != 0) {
-        snprintf(err, errlen, "group: no such group '%s'", cfg->group);
-        return -1;
-    }
-    /* group alone would leave the workers running as root with another group: a half drop
-     * an admin would not expect, so it is refused. */
-    if (cfg->group && !cfg->user && geteuid() == 0) {
-        snprintf(err, errlen, "group: '%s' is set without user; set user too (the workers "
-                 "would keep running as root)", cfg->group);
-        return -1;
-    }
-    ids->drop = geteuid() == 0 && (cfg->user || cfg->group);
-    return 0;
-}
-
-int pool_check_config(const struct usher_config *cfg, char *err, size_t errlen)
-{
-    struct ids ids;
-    if (resolve_ids(cfg, &ids, err, errlen) != 0)
-        return -1;
-    uid_t uid;
-    gid_t gid;
-    bool numeric;
-    if (cfg->listen_owner && lookup_user(cfg->listen_owner, &uid, &gid, &numeric) != 0) {
-        snprintf(err, errlen, "listen.owner: no such user '%s'", cfg->listen_owner);
-        return -1;
-    }
-    if (cfg->listen_group && lookup_group(cfg->listen_group, &gid) != 0) {
-        snprintf(err, errlen, "listen.group: no such group '%s'", cfg->listen_group);
-        return -1;
-    }
-    return 0;
-}
-
-/* In a new worker, before it serves anything. */
-static int drop_privileges(const struct ids *ids)
-{
-    if (!ids->drop)
-        return 0;
-    if (ids->user[0] ? initgroups(ids->user, ids->gid) : setgroups(1, &ids->gid)) {
-        log_error("cannot set supplementary groups: %s", strerror(errno));
-        return -1;
-    }
-    if (setgid(ids->gid) != 0) {
-        log_error("setgid(%ld): %s", (long)ids->gid, strerror(errno));
-        return -1;
-    }
-    if (ids->set_uid && setuid(ids->uid) != 0) {
-        log_error("setuid(%ld): %s", (long)ids->uid, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- the listening socket -------------------------------------------------------- */
 
 static int open_unix(struct master *m, const char *path, char *err, size_t errlen)
@@ -342,12 +226,12 @@ static int open_unix(struct master *m, const char *path, char *err, size_t errle
         uid_t uid = (uid_t)-1;
         gid_t gid = (gid_t)-1, ugid;
         bool numeric;
-        if (owner && lookup_user(owner, &uid, &ugid, &numeric) != 0) {
+        if (owner && ids_lookup_user(owner, &uid, &ugid, &numeric) != 0) {
             snprintf(err, errlen, "listen.owner: no such user '%s'", owner);
             close(fd);
             return -1;
         }
-        if (group && lookup_group(group, &gid) != 0) {
+        if (group && ids_lookup_group(group, &gid) != 0) {
             snprintf(err, errlen, "listen.group: no such group '%s'", group);
             close(fd);
             return -1;
@@ -470,7 +354,7 @@ static void child_main(struct master *m, int slot)
 {
     /* Still the master's handlers and mask here (every handled signal blocked): worker_run
      * installs its own handlers before it unblocks them. */
-    if (drop_privileges(&m->ids) != 0)
+    if (ids_drop_privileges(&m->ids) != 0)
         _exit(1);
 #ifdef __linux__
     /* If the master is killed outright, finish the request in hand and leave. Set after
@@ -660,7 +544,7 @@ static void reload(struct master *m)
         return;
     }
     struct ids ids;
-    if (resolve_ids(&next, &ids, err, sizeof(err)) != 0) {
+    if (ids_resolve(&next, &ids, err, sizeof(err)) != 0) {
         log_error("reload failed: %s; still running the previous configuration", err);
         config_free(&next);
         return;
@@ -818,7 +702,7 @@ int pool_main(const char *config_path, struct usher_config *cfg)
     }
     apply_log_settings(cfg);
     if (pool_check_config(cfg, err, sizeof(err)) != 0 ||
-        resolve_ids(cfg, &m.ids, err, sizeof(err)) != 0) {
+        ids_resolve(cfg, &m.ids, err, sizeof(err)) != 0) {
         startup_error(cfg, err);
         return 1;
     }

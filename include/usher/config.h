@@ -9,6 +9,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The longest pool name plus its NUL ([A-Za-z0-9_.-]; the scoreboard holds it). */
+#define POOL_NAME_SIZE 64
+/* The most workers a pool may have (pm.max_children; the scoreboard has this many slots). */
+#define SCOREBOARD_MAX_WORKERS 512
+
 struct usher_config {
     char *pool_name;           /* "pool", default "usher" */
     char *listen;              /* unix socket path or host:port; NULL = take fd 0 */

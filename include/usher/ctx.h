@@ -1,7 +1,9 @@
 #ifndef USHER_CTX_H
 #define USHER_CTX_H
 /* What a handler gets: the request, the response to fill, the worker's database
- * connection, the daemon config, the caller's session and the route parameters. */
+ * connection, the daemon config, the caller's session, the route parameters, and what the
+ * route entry asked app.c to prepare: the parsed form (c->v, indexed by the form's enum)
+ * and the target of the path (c->target_user / c->target_group). */
 #include "usher/request.h"
 #include "usher/response.h"
 #include "usher/router.h"
@@ -10,6 +12,9 @@ struct db;
 struct usher_config;
 struct session;
 struct settings;
+struct field_value;
+struct user;
+struct group;
 
 struct ctx {
     struct arena *arena;
@@ -20,6 +25,9 @@ struct ctx {
     const struct route_match *match;
     struct session *session;     /* NULL for an anonymous caller */
     struct settings *settings;   /* loaded on first use by settings_get() */
+    const struct field_value *v; /* the route's form, parsed (NULL for a route without one) */
+    struct user *target_user;    /* TARGET_USER*: the user in {user_id} */
+    struct group *target_group;  /* TARGET_GROUP*: the group in {id} */
 };
 
 /* The route parameter called name (never NULL for a parameter of the matched pattern). */

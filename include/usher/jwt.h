@@ -52,12 +52,4 @@ int jwt_parse_duration(const char *s, bool *expires, double *seconds);
  * within jwt_parse_duration's range. */
 bool jwt_duration_valid_for_config(const char *s);
 
-/* HMAC-SHA256 of data under secret, with the per-process keyed context the tokens use.
- * Returns true and fills mac, or false. */
-bool hmac_sha256(const unsigned char *secret, size_t secret_len, const char *data, size_t len,
-                 unsigned char mac[32]);
-
-/* A uuid4 string (36 chars + NUL) from RAND_bytes. Returns 0 or -1. */
-int uuid4(char out[37]);
-
 #endif

@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "usher/config.h"
+
 struct usher_config;
 
 enum worker_state { WORKER_EMPTY = 0, WORKER_IDLE, WORKER_ACTIVE, WORKER_EXITING };
@@ -32,10 +34,9 @@ struct worker_slot {
     char request_uri[128];              /* its path, never the query string */
 };
 
-#define SCOREBOARD_MAX_WORKERS 512
 
 struct scoreboard {
-    char pool[64];
+    char pool[POOL_NAME_SIZE];
     time_t start_time;
     volatile uint64_t accepted_conn;    /* updated with __atomic builtins */
     volatile uint64_t max_children_reached;

@@ -17,6 +17,14 @@ struct param {
 
 enum body_kind { BODY_NONE, BODY_JSON, BODY_FORM };
 
+/* The request method, parsed once from REQUEST_METHOD (the text stays in r->method for
+ * logs). */
+enum http_method {
+    HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE, HTTP_OPTIONS, HTTP_OTHER,
+};
+/* The method of a method name (exact, upper case as HTTP has it); HTTP_OTHER otherwise. */
+enum http_method http_method_parse(const char *name);
+
 /* A failed parse: status is the HTTP status (400, 413, 415, 422); detail is the text.
  * When type is non-empty the error is a FastAPI validation error and is rendered as
  * {"detail":[{"type":type,"loc":["body"...],"msg":detail,"input":null}]}. */
@@ -31,7 +39,8 @@ void http_error_set(struct http_error *err, int status, const char *type, const 
 
 struct request {
     struct arena *arena;
-    const char *method;          /* "GET", ... */
+    const char *method;          /* "GET", ... (for logs) */
+    enum http_method method_id;  /* the same, parsed */
     const char *path;            /* percent-decoded once, e.g. "/api/v1/users/x" */
     const char *query_string;    /* raw, without '?', "" when absent */
     struct param *query;  size_t nquery;    /* decoded query parameters, in order */

@@ -1,12 +1,16 @@
 #ifndef USHER_ROUTER_H
 #define USHER_ROUTER_H
-/* Routes: one const table of {method, pattern, access, handler}. Patterns are paths whose
+/* Routes: one const table; an entry says everything about its endpoint but the code:
+ * {method, pattern, access, form, target, handler}. Patterns are paths whose
  * segments are literals or "{name}" parameters; literal segments beat parameters at the
  * same depth, so "/users/search" wins over "/users/{user_id}" whatever the table order.
  * A final "{name:path}" segment matches the rest of the path, slashes included. */
+#include <stdbool.h>
 #include <stddef.h>
+#include "usher/request.h"
 
 struct ctx;
+struct field_spec;
 
 /* Who may call a route; enforced by auth/session.c before the handler runs. */
 enum access {
@@ -18,11 +22,33 @@ enum access {
 
 typedef void (*handler_fn)(struct ctx *c);
 
+/* What a route loads from its path parameter before the handler runs (app.c), answering
+ * the contract's not-found error itself: the handler gets c->target_user or
+ * c->target_group, never NULL. */
+enum route_target {
+    TARGET_NONE,
+    TARGET_USER,        /* {user_id}; unknown: 400 USER_NOT_FOUND */
+    TARGET_USER_404,    /* {user_id}; unknown: 404 USER_NOT_FOUND (the preview) */
+    TARGET_GROUP,       /* {id}; unknown: 401 NOT_FOUND (the reference's code) */
+    TARGET_GROUP_404,   /* {id}; unknown: 404 NOT_FOUND (the preview) */
+};
+
+/* The body form a route parses before the handler runs (app.c): fields_parse against
+ * fields[0..n) into c->v, indexed by the form's enum; a failure is the 422 answer. */
+struct form {
+    const struct field_spec *fields;
+    size_t n;
+    bool forbid_extra;   /* unknown members are a 422 (else ignored) */
+};
+#define FORM(specs) { (specs), sizeof(specs) / sizeof((specs)[0]), false }
+
 struct route {
-    const char *method;
+    enum http_method method;
     const char *pattern;
     enum access access;
     handler_fn handler;
+    const struct form *form;      /* NULL: the handler reads no form (or its own body) */
+    enum route_target target;
 };
 
 #define ROUTE_MAX_PARAMS 4
@@ -47,7 +73,7 @@ struct route_match {
 /* Matches method and path (already percent-decoded, no query) against table. FastAPI's
  * rules: when no route matches the path but one matches it with the final slash toggled,
  * the answer is ROUTE_REDIRECT. Returns the status and fills m. */
-enum route_status router_match(const struct route *table, size_t n, const char *method,
+enum route_status router_match(const struct route *table, size_t n, enum http_method method,
                                const char *path, struct route_match *m);
 /* The value of the parameter called name, or NULL. */
 const char *route_param(const struct route_match *m, const char *name);

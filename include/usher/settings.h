@@ -57,6 +57,17 @@ const char *settings_str(struct ctx *c, const char *field);
  * this request had read is forgotten, so the next settings_get reads the table again.
  * Returns 0 or -1 (logged). */
 int settings_put(struct ctx *c, const char *field, struct json_object *value);
+struct field_spec;
+struct field_value;
+/* The POST /auths/admin/config form, made from the settings table: *n specs in the
+ * contract's order (static, never freed). */
+const struct field_spec *settings_admin_form(size_t *n);
+/* Stores the parsed form (values in settings_admin_form's order) in one transaction: every
+ * field is written, an omitted optional one with its default, except values its row
+ * silently refuses (an unknown DEFAULT_USER_ROLE, a JWT_EXPIRES_IN that is no duration, a
+ * CHANNEL_MODEL_RESPONSE_MODE other than thread/channel), which keep what was stored.
+ * Returns 0 or -1 (logged). */
+int settings_admin_config_store(struct ctx *c, const struct field_value *v);
 /* The 28 AdminConfig fields as a new object, in the contract's order. */
 struct json_object *settings_admin_config(struct ctx *c);
 /* The stored default permission tree (or the compiled defaults), borrowed. */

@@ -45,12 +45,4 @@ struct password_policy {
  * pattern the two differ only for a trailing newline, which Python's '$' lets through).
  * A pattern that cannot be compiled rejects every password (and is logged once). */
 const char *password_policy_check(const char *password, const struct password_policy *p);
-/* Full-match of a Python-style pattern: supports a leading run of lookaheads (?=...) and
- * (?!...), (?:...), \d \w \s \D \W \S (\d \w \s also inside brackets), \xhh \uhhhh escapes,
- * Python's repeat and set rules, lazy repeats; '.' does not match a newline. Matching runs
- * in C.UTF-8 (characters, not bytes). Returns 1 match, 0 no match, -1 the pattern is not
- * supported (other (?...) groups, backreferences, \A \Z \p, possessive repeats, \D \W \S
- * inside brackets) or invalid. */
-int pyregex_fullmatch(const char *pattern, const char *subject);
-
 #endif

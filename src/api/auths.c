@@ -1,6 +1,6 @@
-/* /api/v1/auths: sign-up, sign-in, sessions, profile and password, admin settings and API
- * keys (contract §1b, deltas §1). LDAP, OAuth and token exchange answer as the reference
- * does when they are not configured. */
+/* /api/v1/auths: sign-up, sign-in, sessions, profile and password, and API keys (contract
+ * §1b, deltas §1). The admin, LDAP and OAuth settings are in auths_config.c. LDAP sign-in,
+ * OAuth and token exchange answer as the reference does when they are not configured. */
 #include "config.h"
 #include "usher/api.h"
 
@@ -12,48 +12,47 @@
 #include "usher/api_common.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
+#include "usher/crypto.h"
 #include "usher/csrf.h"
 #include "usher/db.h"
+#include "usher/db_apikeys.h"
+#include "usher/db_groups.h"
+#include "usher/db_oauth.h"
+#include "usher/db_signin.h"
+#include "usher/db_tokens.h"
+#include "usher/db_users.h"
 #include "usher/encoding.h"
 #include "usher/jwt.h"
 #include "usher/log.h"
 #include "usher/password.h"
-#include "usher/permissions.h"
 #include "usher/secret.h"
 #include "usher/session.h"
 #include "usher/settings.h"
-#include "usher/users.h"
+#include "usher/user.h"
 #include "usher/validate.h"
-
-#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- answers ----------------------------------------------------------------------- */
 
-static struct json_object *effective_permissions(struct ctx *c, const struct user *u)
-{
-    return session_effective_permissions(c, u);
-}
-
-/* SessionUser (sign-in, sign-up): the token and who it belongs to. */
+/* SessionUser (sign-in, sign-up) and SessionUserInfo (GET /auths/, view VIEW_SESSION): the
+ * token, who it belongs to and their effective permissions. */
 static struct json_object *session_user_json(struct ctx *c, const struct user *u,
-                                             const char *token, long long expires_at)
+                                             const char *token, long long expires_at,
+                                             enum user_view view)
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "token", json_object_new_string(token));
     json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
     json_object_object_add(o, "expires_at", expires_at ? json_object_new_int64(expires_at) : NULL);
-    json_object_object_add(o, "id", json_object_new_string(u->id));
-    json_object_object_add(o, "email", json_object_new_string(u->email ? u->email : ""));
-    json_object_object_add(o, "name", json_object_new_string(u->name ? u->name : ""));
-    json_object_object_add(o, "role", json_object_new_string(u->role));
-    json_object_object_add(o, "profile_image_url",
-                           json_object_new_string(api_image_path(c->arena, u->id)));
-    json_object_object_add(o, "permissions", effective_permissions(c, u));
+    struct json_object *fields = user_json(c->arena, u, view);
+    json_object_object_foreach(fields, k, v)
+        json_object_object_add(o, k, json_object_get(v));
+    json_object_put(fields);
+    json_object_object_add(o, "permissions", session_effective_permissions(c, u));
     return o;
 }
 
 /* Answers a successful sign-in or sign-up: SessionUser, the token cookie and a CSRF cookie
- * for browser forms. */
+ * for browser forms. SessionUser shows the image path, whatever is stored (§7.9). */
 static void answer_session(struct ctx *c, const struct user *u)
 {
     long long expires_at = 0;
@@ -62,7 +61,9 @@ static void answer_session(struct ctx *c, const struct user *u)
         response_detail(c->res, 500, ERR_DEFAULT);
         return;
     }
-    struct json_object *o = session_user_json(c, u, token, expires_at);
+    struct user shown = *u;
+    shown.profile_image_url = "";
+    struct json_object *o = session_user_json(c, &shown, token, expires_at, VIEW_SIGNIN);
     session_set_cookie(c, token, expires_at);
     csrf_issue(c, token);
     response_json(c->res, 200, o);
@@ -71,26 +72,8 @@ static void answer_session(struct ctx *c, const struct user *u)
 void auths_session_user(struct ctx *c)
 {
     const struct session *s = c->session;
-    const struct user *u = s->user;
     long long expires_at = s->kind == CRED_JWT && s->claims.has_exp ? s->claims.exp : 0;
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "token", json_object_new_string(s->token));
-    json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
-    json_object_object_add(o, "expires_at", expires_at ? json_object_new_int64(expires_at) : NULL);
-    json_object_object_add(o, "id", json_object_new_string(u->id));
-    json_object_object_add(o, "email", json_object_new_string(u->email ? u->email : ""));
-    json_object_object_add(o, "name", json_object_new_string(u->name ? u->name : ""));
-    json_object_object_add(o, "role", json_object_new_string(u->role));
-    const char *img = u->profile_image_url && u->profile_image_url[0]
-                          ? u->profile_image_url : api_image_path(c->arena, u->id);
-    json_object_object_add(o, "profile_image_url", json_object_new_string(img));
-    json_object_object_add(o, "bio", json_str_or_null(u->bio));
-    json_object_object_add(o, "gender", json_str_or_null(u->gender));
-    json_object_object_add(o, "date_of_birth", json_str_or_null(u->date_of_birth));
-    json_object_object_add(o, "status_emoji", json_str_or_null(u->status_emoji));
-    json_object_object_add(o, "status_message", json_str_or_null(u->status_message));
-    json_object_object_add(o, "status_expires_at", json_int_or_null(u->status_expires_at));
-    json_object_object_add(o, "permissions", effective_permissions(c, u));
+    struct json_object *o = session_user_json(c, s->user, s->token, expires_at, VIEW_SESSION);
     if (s->kind == CRED_JWT) {
         session_set_cookie(c, s->token, expires_at);
         /* A browser session (cookie) needs its CSRF token for form posts (bound to this
@@ -103,40 +86,29 @@ void auths_session_user(struct ctx *c)
 
 /* ---- creating accounts ---------------------------------------------------------------- */
 
-/* Profile image URLs (§7.7) under the image policy of the environment. */
-static const char *image_url_ok(const char *url, size_t len, const void *arg)
-{
-    (void)arg;
-    return validate_profile_image_url(url, len, &settings_env()->image_policy);
-}
-
-/* The password policy, answered as a 400 with its text. */
-static int check_password_policy(struct ctx *c, const char *password)
-{
-    const char *why = password_policy_check(password, &settings_env()->password_policy);
-    if (!why)
-        return 0;
-    response_detail(c->res, 400, why);
-    return -1;
-}
-
 /* Creates an account after the checks every creation path shares. Returns the new user (or
- * NULL with the response filled). internal_error is the 500 text of the calling route.
- * apply_policy: the password policy is for passwords people choose (signup, /add); the
- * machine-made ones of the no-auth and trusted-header accounts skip it, as in the
- * reference, whose policy check sits in those routes and not in signup_handler. */
-static struct user *create_account(struct ctx *c, const char *email_in, const char *name,
-                                   const char *password, bool apply_policy, const char *image,
-                                   const char *role, bool first_becomes_admin, int gate,
-                                   const char *internal_error)
+ * NULL with the response filled). apply_policy: the password policy is for passwords people
+ * choose (signup, /add); the machine-made ones of the no-auth and trusted-header accounts
+ * skip it, as in the reference, whose policy check sits in those routes and not in
+ * signup_handler. */
+struct new_account {
+    const char *email, *name, *password, *image, *role;
+    bool apply_policy;          /* the password policy applies (see create_account) */
+    bool first_becomes_admin;   /* and then also closes sign-up */
+    int gate;                   /* struct new_user's gate */
+    const char *internal_error; /* the calling route's 500 text */
+};
+
+static struct user *create_account(struct ctx *c, const struct new_account *na)
 {
-    char *email = text_lower(c->arena, email_in);
+    const char *internal_error = na->internal_error, *password = na->password;
+    char *email = text_lower(c->arena, na->email);
     if (!validate_email(email)) {
         response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
         return NULL;
     }
     struct user *existing = NULL;
-    int rc = users_get_by_email(c->db, c->arena, email, &existing);
+    int rc = db_user_get_by_email(c->db, c->arena, email, &existing);
     if (rc == DB_OK) {
         response_detail(c->res, 400, ERR_EMAIL_TAKEN);
         return NULL;
@@ -145,7 +117,7 @@ static struct user *create_account(struct ctx *c, const char *email_in, const ch
         response_detail(c->res, 500, internal_error);
         return NULL;
     }
-    if (apply_policy && check_password_policy(c, password) != 0)
+    if (na->apply_policy && api_check_password_policy(c, password) != 0)
         return NULL;
     char hash[128];
     if (password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash)) != 0) {
@@ -153,12 +125,14 @@ static struct user *create_account(struct ctx *c, const char *email_in, const ch
         return NULL;
     }
     struct new_user nu = {
-        .email = email, .name = name, .password_hash = hash, .profile_image_url = image,
-        .role = role, .default_group_id = settings_str(c, "DEFAULT_GROUP_ID"),
-        .first_becomes_admin = first_becomes_admin, .closes_signup = first_becomes_admin,
-        .gate = gate, .open_default = settings_bool(c, "ENABLE_SIGNUP"),
+        .email = email, .name = na->name, .password_hash = hash,
+        .profile_image_url = na->image, .role = na->role,
+        .default_group_id = settings_str(c, "DEFAULT_GROUP_ID"),
+        .first_becomes_admin = na->first_becomes_admin,
+        .closes_signup = na->first_becomes_admin,
+        .gate = na->gate, .open_default = settings_bool(c, "ENABLE_SIGNUP"),
     };
-    rc = users_create(c->db, c->arena, &nu);
+    rc = db_user_create(c->db, c->arena, &nu);
     if (rc == DB_DUPLICATE) {
         response_detail(c->res, 400, ERR_EMAIL_TAKEN);
         return NULL;
@@ -168,22 +142,22 @@ static struct user *create_account(struct ctx *c, const char *email_in, const ch
         return NULL;
     }
     struct user *u = NULL;
-    if (rc != DB_OK || users_get(c->db, c->arena, nu.id, &u) != DB_OK) {
+    if (rc != DB_OK || db_user_get(c->db, c->arena, nu.id, &u) != DB_OK) {
         response_detail(c->res, 500, internal_error);
         return NULL;
     }
-    log_notice("user %s created with role %s", u->id, u->role);
+    log_notice("user %s created with role %s", u->id, u->role_name);
     return u;
 }
 
 /* Sign-up's gate (contract §7.2 with v0.11.0's D13). Answers 403 (or 500) and returns -1
- * when sign-up is closed now; otherwise gives the gate users_create applies again under
+ * when sign-up is closed now; otherwise gives the gate db_user_create applies again under
  * its lock, where a sign-up that raced the first one is refused once that closed sign-up. */
 static int signup_gate(struct ctx *c, int *gate)
 {
     const struct env_settings *env = settings_env();
     long long count = 0;
-    if (users_count(c->db, &count) != DB_OK) {
+    if (db_user_count(c->db, &count) != DB_OK) {
         response_detail(c->res, 500, ERR_SIGNUP_INTERNAL);
         return -1;
     }
@@ -202,48 +176,50 @@ static int signup_gate(struct ctx *c, int *gate)
     return 0;
 }
 
-static const struct field_spec signup_form[] = {
-    { "name", FIELD_STR, true, false, 255, NULL, NULL },
-    { "email", FIELD_STR, true, false, 255, NULL, NULL },
-    { "password", FIELD_STR, true, false, 0, NULL, NULL },
-    { "profile_image_url", FIELD_STR, false, false, 0, image_url_ok, NULL },
+/* SignupForm; also the first four fields of AddUserForm (/add). */
+enum { ACCOUNT_NAME, ACCOUNT_EMAIL, ACCOUNT_PASSWORD, ACCOUNT_IMAGE, ACCOUNT_ROLE, ACCOUNT__MAX };
+static const struct field_spec account_fields[ACCOUNT__MAX] = {
+    [ACCOUNT_NAME] = { "name", FIELD_STR, true, false, 255, NULL, NULL },
+    [ACCOUNT_EMAIL] = { "email", FIELD_STR, true, false, 255, NULL, NULL },
+    [ACCOUNT_PASSWORD] = { "password", FIELD_STR, true, false, 0, NULL, NULL },
+    [ACCOUNT_IMAGE] = { "profile_image_url", FIELD_STR, false, false, 0, api_image_url_ok, NULL },
+    [ACCOUNT_ROLE] = { "role", FIELD_STR, false, false, 16, NULL, NULL },
 };
+const struct form auths_signup_form = { account_fields, ACCOUNT_ROLE, false };
+const struct form auths_add_form = { account_fields, ACCOUNT__MAX, false };
 
 void auths_signup(struct ctx *c)
 {
-    struct field_value v[NFIELDS(signup_form)];
-    if (api_parse_form(c, signup_form, NFIELDS(signup_form), false, v) != 0)
-        return;
+    const struct field_value *v = c->v;
     int gate;
     if (signup_gate(c, &gate) != 0)
         return;
     const char *role = settings_str(c, "DEFAULT_USER_ROLE");
     if (!validate_role(role))
         role = "pending";
-    const char *image = api_value_str(&v[3]) ? v[3].s : "/user.png";
-    struct user *u = create_account(c, v[1].s, v[0].s, v[2].s, true, image, role, true, gate,
-                                    ERR_SIGNUP_INTERNAL);
+    struct new_account na = {
+        .email = v[ACCOUNT_EMAIL].s, .name = v[ACCOUNT_NAME].s,
+        .password = v[ACCOUNT_PASSWORD].s, .apply_policy = true,
+        .image = api_value_str(&v[ACCOUNT_IMAGE]) ? v[ACCOUNT_IMAGE].s : "/user.png",
+        .role = role, .first_becomes_admin = true, .gate = gate,
+        .internal_error = ERR_SIGNUP_INTERNAL,
+    };
+    struct user *u = create_account(c, &na);
     if (u)
         answer_session(c, u);
 }
 
-static const struct field_spec add_form[] = {
-    { "name", FIELD_STR, true, false, 255, NULL, NULL },
-    { "email", FIELD_STR, true, false, 255, NULL, NULL },
-    { "password", FIELD_STR, true, false, 0, NULL, NULL },
-    { "profile_image_url", FIELD_STR, false, false, 0, image_url_ok, NULL },
-    { "role", FIELD_STR, false, false, 16, NULL, NULL },
-};
-
 void auths_add_user(struct ctx *c)
 {
-    struct field_value v[NFIELDS(add_form)];
-    if (api_parse_form(c, add_form, NFIELDS(add_form), false, v) != 0)
-        return;
-    const char *image = api_value_str(&v[3]) ? v[3].s : "/user.png";
-    const char *role = api_value_str(&v[4]) ? v[4].s : "pending";
-    struct user *u = create_account(c, v[1].s, v[0].s, v[2].s, true, image, role, false,
-                                    CREATE_ALWAYS, ERR_ADD_INTERNAL);
+    const struct field_value *v = c->v;
+    struct new_account na = {
+        .email = v[ACCOUNT_EMAIL].s, .name = v[ACCOUNT_NAME].s,
+        .password = v[ACCOUNT_PASSWORD].s, .apply_policy = true,
+        .image = api_value_str(&v[ACCOUNT_IMAGE]) ? v[ACCOUNT_IMAGE].s : "/user.png",
+        .role = api_value_str(&v[ACCOUNT_ROLE]) ? v[ACCOUNT_ROLE].s : "pending",
+        .gate = CREATE_ALWAYS, .internal_error = ERR_ADD_INTERNAL,
+    };
+    struct user *u = create_account(c, &na);
     if (!u)
         return;
     long long expires_at = 0;
@@ -252,24 +228,27 @@ void auths_add_user(struct ctx *c)
         response_detail(c->res, 500, ERR_ADD_INTERNAL);
         return;
     }
+    /* SessionUser without expires_at and permissions, and no cookie (§1b). */
+    struct user shown = *u;
+    shown.profile_image_url = "";
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "token", json_object_new_string(token));
     json_object_object_add(o, "token_type", json_object_new_string("Bearer"));
-    json_object_object_add(o, "id", json_object_new_string(u->id));
-    json_object_object_add(o, "email", json_object_new_string(u->email));
-    json_object_object_add(o, "name", json_object_new_string(u->name));
-    json_object_object_add(o, "role", json_object_new_string(u->role));
-    json_object_object_add(o, "profile_image_url",
-                           json_object_new_string(api_image_path(c->arena, u->id)));
+    struct json_object *fields = user_json(c->arena, &shown, VIEW_SIGNIN);
+    json_object_object_foreach(fields, k, val)
+        json_object_object_add(o, k, json_object_get(val));
+    json_object_put(fields);
     response_json(c->res, 200, o);
 }
 
 /* ---- signing in ----------------------------------------------------------------------- */
 
-static const struct field_spec signin_form[] = {
-    { "email", FIELD_STR, true, false, 0, NULL, NULL },
-    { "password", FIELD_STR, true, false, 0, NULL, NULL },
+enum { SIGNIN_EMAIL, SIGNIN_PASSWORD, SIGNIN__MAX };
+static const struct field_spec signin_fields[SIGNIN__MAX] = {
+    [SIGNIN_EMAIL] = { "email", FIELD_STR, true, false, 0, NULL, NULL },
+    [SIGNIN_PASSWORD] = { "password", FIELD_STR, true, false, 0, NULL, NULL },
 };
+const struct form auths_signin_form = FORM(signin_fields);
 
 /* §7.3: WEBUI_AUTH=false signs everyone in as admin@localhost, created on first use. */
 static void signin_no_auth(struct ctx *c)
@@ -278,10 +257,10 @@ static void signin_no_auth(struct ctx *c)
     struct user *u = NULL;
     const char *hash = NULL;
     bool active = false;
-    int rc = users_get_credentials(c->db, c->arena, email, &u, &hash, &active);
+    int rc = db_user_get_credentials(c->db, c->arena, email, &u, &hash, &active);
     if (rc == DB_NOT_FOUND) {
         long long count = 0;
-        if (users_count(c->db, &count) != DB_OK) {
+        if (db_user_count(c->db, &count) != DB_OK) {
             api_db_error(c);
             return;
         }
@@ -289,8 +268,12 @@ static void signin_no_auth(struct ctx *c)
             response_detail(c->res, 400, ERR_EXISTING_USERS);
             return;
         }
-        u = create_account(c, email, "User", "admin", false, "/user.png", "pending", true,
-                           CREATE_IF_FIRST, ERR_SIGNUP_INTERNAL);
+        struct new_account na = {
+            .email = email, .name = "User", .password = "admin", .image = "/user.png",
+            .role = "pending", .first_becomes_admin = true, .gate = CREATE_IF_FIRST,
+            .internal_error = ERR_SIGNUP_INTERNAL,
+        };
+        u = create_account(c, &na);
         if (u)
             answer_session(c, u);
         return;
@@ -339,7 +322,7 @@ static void signin_trusted_header(struct ctx *c)
     }
     char *email = text_lower(c->arena, hv);
     struct user *u = NULL;
-    int rc = users_get_by_email(c->db, c->arena, email, &u);
+    int rc = db_user_get_by_email(c->db, c->arena, email, &u);
     if (rc == DB_ERROR) {
         api_db_error(c);
         return;
@@ -365,9 +348,12 @@ static void signin_trusted_header(struct ctx *c)
             return;
         }
         const char *role = settings_str(c, "DEFAULT_USER_ROLE");
-        u = create_account(c, email, name, random_pw, false, "/user.png",
-                           validate_role(role) ? role : "pending", true, gate,
-                           ERR_SIGNUP_INTERNAL);
+        struct new_account na = {
+            .email = email, .name = name, .password = random_pw, .image = "/user.png",
+            .role = validate_role(role) ? role : "pending", .first_becomes_admin = true,
+            .gate = gate, .internal_error = ERR_SIGNUP_INTERNAL,
+        };
+        u = create_account(c, &na);
         if (!u)
             return;
     }
@@ -377,7 +363,7 @@ static void signin_trusted_header(struct ctx *c)
          * as in the reference. */
         const char **names;
         size_t n = split_names(c, gh, &names);
-        if (n > 0 && users_sync_groups_by_name(c->db, u->id, names, n) != DB_OK) {
+        if (n > 0 && db_group_sync_user_by_names(c->db, u->id, names, n) != DB_OK) {
             api_db_error(c);
             return;
         }
@@ -392,14 +378,15 @@ static void signin_trusted_header(struct ctx *c)
         while (end > role && (end[-1] == ' ' || end[-1] == '\t'))
             *--end = '\0';
         ascii_lower(role);
-        if (validate_role(role) && strcmp(role, u->role) != 0) {
+        if (validate_role(role) && strcmp(role, u->role_name) != 0) {
             /* A role change ends the user's earlier sessions (usher's difference #1); the
              * token issued just below is newer than the mark. */
-            if (users_set_role(c->db, u->id, role, session_now_ms()) != DB_OK) {
+            if (db_user_set_role(c->db, u->id, role, session_now_ms()) != DB_OK) {
                 api_db_error(c);
                 return;
             }
-            u->role = role;
+            u->role_name = role;
+            u->role = user_role_parse(role);
         }
     }
     answer_session(c, u);
@@ -408,9 +395,7 @@ static void signin_trusted_header(struct ctx *c)
 void auths_signin(struct ctx *c)
 {
     const struct env_settings *env = settings_env();
-    struct field_value v[NFIELDS(signin_form)];
-    if (api_parse_form(c, signin_form, NFIELDS(signin_form), false, v) != 0)
-        return;
+    const struct field_value *v = c->v;
     if (!env->enable_password_auth) {
         response_detail(c->res, 403, ERR_ACTION_PROHIBITED);
         return;
@@ -423,9 +408,9 @@ void auths_signin(struct ctx *c)
         signin_no_auth(c);
         return;
     }
-    char *email = text_lower(c->arena, v[0].s);
+    char *email = text_lower(c->arena, v[SIGNIN_EMAIL].s);
     long long attempts = 0;
-    if (ratelimit_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
+    if (db_signin_attempt_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
         api_db_error(c);
         return;
     }
@@ -436,14 +421,15 @@ void auths_signin(struct ctx *c)
     struct user *u = NULL;
     const char *hash = NULL;
     bool active = false;
-    int rc = users_get_credentials(c->db, c->arena, email, &u, &hash, &active);
+    int rc = db_user_get_credentials(c->db, c->arena, email, &u, &hash, &active);
     if (rc == DB_ERROR) {
         api_db_error(c);
         return;
     }
     /* Unknown and inactive accounts cost a bcrypt check too, so timing tells nothing. */
-    bool ok = rc == DB_OK && active ? password_verify(v[1].s, hash)
-                                    : password_verify_dummy(v[1].s, settings_env()->bcrypt_cost);
+    const char *password = v[SIGNIN_PASSWORD].s;
+    bool ok = rc == DB_OK && active ? password_verify(password, hash)
+                                    : password_verify_dummy(password, env->bcrypt_cost);
     if (!ok) {
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
@@ -451,18 +437,16 @@ void auths_signin(struct ctx *c)
     answer_session(c, u);
 }
 
-static const struct field_spec ldap_form[] = {
+static const struct field_spec ldap_fields[] = {
     { "user", FIELD_STR, true, false, 0, NULL, NULL },
     { "password", FIELD_STR, true, false, 0, NULL, NULL },
 };
+const struct form auths_ldap_form = FORM(ldap_fields);
 
 void auths_ldap_signin(struct ctx *c)
 {
     /* LDAP is out of scope: usher answers as the reference does with LDAP off, after the
      * same body validation (a form without user/password is FastAPI's 422 first). */
-    struct field_value v[NFIELDS(ldap_form)];
-    if (api_parse_form(c, ldap_form, NFIELDS(ldap_form), false, v) != 0)
-        return;
     struct json_object *cfg = settings_get(c, "LDAP_CONFIG");
     struct json_object *en = NULL;
     bool enabled = cfg && json_object_object_get_ex(cfg, "ENABLE_LDAP", &en) &&
@@ -493,7 +477,7 @@ void auths_signout(struct ctx *c)
         size_t slen;
         const unsigned char *secret = secret_bytes(&slen);
         if (jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) == JWT_OK && cl.jti[0] &&
-            tokens_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK) {
+            db_token_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK) {
             api_db_error(c);
             return;
         }
@@ -513,45 +497,47 @@ void auths_signout(struct ctx *c)
 
 /* ---- profile, timezone, password -------------------------------------------------------- */
 
-static const struct field_spec profile_form[] = {
-    { "profile_image_url", FIELD_STR, true, false, 0, image_url_ok, NULL },
-    { "name", FIELD_STR, true, false, 255, NULL, NULL },
-    { "bio", FIELD_STR, false, true, 0, NULL, NULL },
-    { "gender", FIELD_STR, false, true, 0, NULL, NULL },
-    { "date_of_birth", FIELD_DATE, false, true, 0, NULL, NULL },
+enum { PROFILE_IMAGE, PROFILE_NAME, PROFILE_BIO, PROFILE_GENDER, PROFILE_BIRTH, PROFILE__MAX };
+static const struct field_spec profile_fields[PROFILE__MAX] = {
+    [PROFILE_IMAGE] = { "profile_image_url", FIELD_STR, true, false, 0, api_image_url_ok, NULL },
+    [PROFILE_NAME] = { "name", FIELD_STR, true, false, 255, NULL, NULL },
+    [PROFILE_BIO] = { "bio", FIELD_STR, false, true, 0, NULL, NULL },
+    [PROFILE_GENDER] = { "gender", FIELD_STR, false, true, 0, NULL, NULL },
+    [PROFILE_BIRTH] = { "date_of_birth", FIELD_DATE, false, true, 0, NULL, NULL },
 };
+const struct form auths_profile_form = FORM(profile_fields);
 
 void auths_update_profile(struct ctx *c)
 {
-    struct field_value v[NFIELDS(profile_form)];
-    if (api_parse_form(c, profile_form, NFIELDS(profile_form), false, v) != 0)
-        return;
+    const struct field_value *v = c->v;
     const struct user *me = c->session->user;
     /* All five are written: an omitted bio, gender or birth date becomes null (§7.12). */
-    if (users_update_profile(c->db, me->id, v[1].s, v[0].s, api_value_str(&v[2]),
-                             api_value_str(&v[3]), api_value_str(&v[4])) != DB_OK) {
+    struct user_profile p = {
+        .name = v[PROFILE_NAME].s, .profile_image_url = v[PROFILE_IMAGE].s,
+        .bio = api_value_str(&v[PROFILE_BIO]), .gender = api_value_str(&v[PROFILE_GENDER]),
+        .date_of_birth = api_value_str(&v[PROFILE_BIRTH]),
+    };
+    if (db_user_update_profile(c->db, me->id, &p) != DB_OK) {
         response_detail(c->res, 400, ERR_DEFAULT);
         return;
     }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "id", json_object_new_string(me->id));
-    json_object_object_add(o, "name", json_object_new_string(v[1].s));
-    json_object_object_add(o, "role", json_object_new_string(me->role));
+    json_object_object_add(o, "name", json_object_new_string(p.name));
+    json_object_object_add(o, "role", json_object_new_string(me->role_name));
     json_object_object_add(o, "email", json_object_new_string(me->email ? me->email : ""));
-    json_object_object_add(o, "profile_image_url", json_object_new_string(v[0].s));
+    json_object_object_add(o, "profile_image_url", json_object_new_string(p.profile_image_url));
     response_json(c->res, 200, o);
 }
 
-static const struct field_spec timezone_form[] = {
+static const struct field_spec timezone_fields[] = {
     { "timezone", FIELD_STR, true, false, 64, NULL, NULL },
 };
+const struct form auths_timezone_form = FORM(timezone_fields);
 
 void auths_update_timezone(struct ctx *c)
 {
-    struct field_value v[1];
-    if (api_parse_form(c, timezone_form, 1, false, v) != 0)
-        return;
-    if (users_update_timezone(c->db, c->session->user->id, v[0].s) != DB_OK) {
+    if (db_user_set_timezone(c->db, c->session->user->id, c->v[0].s) != DB_OK) {
         api_db_error(c);
         return;
     }
@@ -560,359 +546,34 @@ void auths_update_timezone(struct ctx *c)
     response_json(c->res, 200, o);
 }
 
-static const struct field_spec password_form[] = {
-    { "password", FIELD_STR, true, false, 0, NULL, NULL },
-    { "new_password", FIELD_STR, true, false, 0, NULL, NULL },
+enum { PASSWORD_CURRENT, PASSWORD_NEW, PASSWORD__MAX };
+static const struct field_spec password_fields[PASSWORD__MAX] = {
+    [PASSWORD_CURRENT] = { "password", FIELD_STR, true, false, 0, NULL, NULL },
+    [PASSWORD_NEW] = { "new_password", FIELD_STR, true, false, 0, NULL, NULL },
 };
+const struct form auths_password_form = FORM(password_fields);
 
 void auths_update_password(struct ctx *c)
 {
-    struct field_value v[NFIELDS(password_form)];
-    if (api_parse_form(c, password_form, NFIELDS(password_form), false, v) != 0)
-        return;
+    const struct field_value *v = c->v;
     if (settings_env()->trusted_email_header) {
         response_detail(c->res, 400, ERR_ACTION_PROHIBITED);
         return;
     }
     const struct user *me = c->session->user;
     const char *hash = NULL;
-    int rc = users_get_password_hash(c->db, c->arena, me->id, &hash);
+    int rc = db_user_get_password_hash(c->db, c->arena, me->id, &hash);
     if (rc == DB_ERROR) {
         api_db_error(c);
         return;
     }
-    if (rc != DB_OK || !password_verify(v[0].s, hash)) {
+    if (rc != DB_OK || !password_verify(v[PASSWORD_CURRENT].s, hash)) {
         response_detail(c->res, 400, ERR_INCORRECT_PASSWORD);
         return;
     }
-    if (check_password_policy(c, v[1].s) != 0)
+    if (api_set_password(c, me->id, v[PASSWORD_NEW].s) != 0)
         return;
-    char newhash[128];
-    if (password_hash(v[1].s, settings_env()->bcrypt_cost, newhash, sizeof(newhash)) != 0) {
-        api_db_error(c);
-        return;
-    }
-    /* Every token issued before now stops working (usher's difference #1). */
-    if (users_update_password(c->db, me->id, newhash, session_now_ms() + 1) != DB_OK) {
-        api_db_error(c);
-        return;
-    }
     response_json(c->res, 200, json_object_new_boolean(1));
-}
-
-/* ---- admin details and config ----------------------------------------------------------- */
-
-void auths_admin_details(struct ctx *c)
-{
-    if (!settings_bool(c, "SHOW_ADMIN_DETAILS")) {
-        response_detail(c->res, 400, ERR_ACTION_PROHIBITED);
-        return;
-    }
-    const char *email = settings_str(c, "ADMIN_EMAIL");
-    const char *name = NULL;
-    struct user *u = NULL;
-    int rc;
-    if (email[0]) {
-        char *lower = text_lower(c->arena, email);
-        rc = users_get_by_email(c->db, c->arena, lower, &u);
-        if (rc == DB_OK)
-            name = u->name;
-    } else {
-        email = NULL;
-        rc = users_first(c->db, c->arena, &u);
-        if (rc == DB_OK) {
-            email = u->email;
-            name = u->name;
-        }
-    }
-    if (rc == DB_ERROR) {
-        api_db_error(c);
-        return;
-    }
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "name", json_str_or_null(name));
-    json_object_object_add(o, "email", json_str_or_null(email));
-    response_json(c->res, 200, o);
-}
-
-void auths_admin_config_get(struct ctx *c)
-{
-    response_json(c->res, 200, settings_admin_config(c));
-}
-
-static const char *count_field_check(const char *s, size_t len, const void *arg)
-{
-    (void)arg;
-    if (len == 0)
-        return NULL;
-    char *end;
-    strtoll(s, &end, 10);
-    return *end ? "must be an integer" : NULL;
-}
-
-/* The POST body of deltas §1.4, in the contract's order. */
-static const struct field_spec admin_config_form[] = {
-    { "SHOW_ADMIN_DETAILS", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ADMIN_EMAIL", FIELD_STR, false, true, 255, NULL, NULL },
-    { "WEBUI_URL", FIELD_STR, true, false, 2048, NULL, NULL },
-    { "ENABLE_SIGNUP", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_API_KEYS", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "API_KEYS_ALLOWED_ENDPOINTS", FIELD_STR, true, false, 8192, NULL, NULL },
-    { "DEFAULT_USER_ROLE", FIELD_STR, true, false, 64, NULL, NULL },
-    { "DEFAULT_GROUP_ID", FIELD_STR, true, false, 64, NULL, NULL },
-    { "JWT_EXPIRES_IN", FIELD_STR, true, false, 64, NULL, NULL },
-    { "ENABLE_COMMUNITY_SHARING", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_MESSAGE_RATING", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_FOLDERS", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "FOLDER_MAX_FILE_COUNT", FIELD_INT_OR_STR, false, true, 32, count_field_check, NULL },
-    { "AUTOMATION_MAX_COUNT", FIELD_INT_OR_STR, false, true, 32, count_field_check, NULL },
-    { "AUTOMATION_MIN_INTERVAL", FIELD_INT_OR_STR, false, true, 32, count_field_check, NULL },
-    { "ENABLE_AUTOMATIONS", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_CHANNELS", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "CHANNEL_MODEL_RESPONSE_MODE", FIELD_STR, false, true, 16, NULL, NULL },
-    { "ENABLE_CALENDAR", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_MEMORIES", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_MEMORY_SYSTEM_CONTEXT", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_NOTES", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_USER_WEBHOOKS", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "ENABLE_USER_STATUS", FIELD_BOOL, true, false, 0, NULL, NULL },
-    { "PENDING_USER_OVERLAY_TITLE", FIELD_STR, false, true, 1024, NULL, NULL },
-    { "PENDING_USER_OVERLAY_CONTENT", FIELD_STR, false, true, 65536, NULL, NULL },
-    { "RESPONSE_WATERMARK", FIELD_STR, false, true, 4096, NULL, NULL },
-};
-
-void auths_admin_config_post(struct ctx *c)
-{
-    enum { N = NFIELDS(admin_config_form) };
-    struct field_value v[N];
-    /* Extra members are ignored: the frontend posts back the whole object it received. */
-    if (api_parse_form(c, admin_config_form, N, false, v) != 0)
-        return;
-    /* Decide every value first, then write them all in one transaction. */
-    struct json_object *vals[N];
-    for (size_t i = 0; i < N; i++) {
-        const struct field_spec *f = &admin_config_form[i];
-        const struct field_value *x = &v[i];
-        const char *name = f->name;
-        vals[i] = NULL;
-        if (f->type == FIELD_BOOL) {
-            vals[i] = json_object_new_boolean(x->b);
-        } else if (f->type == FIELD_INT_OR_STR) {
-            long long n = x->present && !x->is_null ? (x->is_int ? x->i : strtoll(x->s, NULL, 10)) : 0;
-            vals[i] = n ? json_object_new_int64(n) : json_object_new_string("");
-        } else if (strcmp(name, "DEFAULT_USER_ROLE") == 0) {
-            if (validate_role(x->s))
-                vals[i] = json_object_new_string(x->s);
-        } else if (strcmp(name, "JWT_EXPIRES_IN") == 0) {
-            if (jwt_duration_valid_for_config(x->s))
-                vals[i] = json_object_new_string(x->s);
-        } else if (strcmp(name, "CHANNEL_MODEL_RESPONSE_MODE") == 0) {
-            const char *mode = api_value_str(x) ? x->s : "thread";
-            if (strcmp(mode, "thread") == 0 || strcmp(mode, "channel") == 0)
-                vals[i] = json_object_new_string(mode);
-        } else {
-            vals[i] = api_value_str(x) ? json_object_new_string(x->s) : NULL;
-            if (!vals[i] && f->required)
-                vals[i] = json_object_new_string("");
-        }
-    }
-    /* Values silently refused (role, expiry, mode) keep what was stored: skip them. */
-    bool skip[N];
-    for (size_t i = 0; i < N; i++) {
-        const char *name = admin_config_form[i].name;
-        skip[i] = !vals[i] && (strcmp(name, "DEFAULT_USER_ROLE") == 0 ||
-                               strcmp(name, "JWT_EXPIRES_IN") == 0 ||
-                               strcmp(name, "CHANNEL_MODEL_RESPONSE_MODE") == 0);
-    }
-    int rc = db_begin(c->db);
-    for (size_t i = 0; i < N; i++) {
-        if (skip[i])
-            continue;
-        if (rc == DB_OK && settings_put(c, admin_config_form[i].name, vals[i]) != 0)
-            rc = DB_ERROR;
-        else if (rc != DB_OK)
-            json_object_put(vals[i]);
-    }
-    if (rc != DB_OK || db_commit(c->db) != DB_OK) {
-        db_rollback(c->db);
-        settings_release(c);
-        api_db_error(c);
-        return;
-    }
-    settings_release(c);   /* answer with a fresh read */
-    response_json(c->res, 200, settings_admin_config(c));
-}
-
-/* ---- LDAP and OAuth settings (stored and returned; usher does not run these flows) ----- */
-
-void auths_ldap_config_get(struct ctx *c)
-{
-    struct json_object *cfg = settings_get(c, "LDAP_CONFIG");
-    struct json_object *en = NULL;
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "ENABLE_LDAP",
-                           cfg && json_object_object_get_ex(cfg, "ENABLE_LDAP", &en)
-                               ? json_object_get(en) : json_object_new_boolean(0));
-    response_json(c->res, 200, o);
-}
-
-static const struct field_spec ldap_config_form[] = {
-    { "enable_ldap", FIELD_BOOL, false, true, 0, NULL, NULL },
-};
-
-void auths_ldap_config_post(struct ctx *c)
-{
-    struct field_value v[1];
-    if (api_parse_form(c, ldap_config_form, 1, false, v) != 0)
-        return;
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "ENABLE_LDAP",
-                           v[0].present && !v[0].is_null ? json_object_new_boolean(v[0].b) : NULL);
-    if (settings_put(c, "LDAP_CONFIG", o) != 0) {
-        api_db_error(c);
-        return;
-    }
-    auths_ldap_config_get(c);
-}
-
-static const struct field_spec ldap_server_form[] = {
-    { "label", FIELD_STR, true, false, 255, NULL, NULL },
-    { "host", FIELD_STR, true, false, 255, NULL, NULL },
-    { "port", FIELD_INT, false, true, 0, NULL, NULL },
-    { "attribute_for_mail", FIELD_STR, false, false, 255, NULL, NULL },
-    { "attribute_for_username", FIELD_STR, false, false, 255, NULL, NULL },
-    { "app_dn", FIELD_STR, true, false, 1024, NULL, NULL },
-    { "app_dn_password", FIELD_STR, true, false, 1024, NULL, NULL },
-    { "search_base", FIELD_STR, true, false, 1024, NULL, NULL },
-    { "search_filters", FIELD_STR, false, false, 4096, NULL, NULL },
-    { "use_tls", FIELD_BOOL, false, false, 0, NULL, NULL },
-    { "certificate_path", FIELD_STR, false, true, 1024, NULL, NULL },
-    { "validate_cert", FIELD_BOOL, false, false, 0, NULL, NULL },
-    { "ciphers", FIELD_STR, false, true, 1024, NULL, NULL },
-    { "enable_group_management", FIELD_BOOL, false, false, 0, NULL, NULL },
-    { "enable_group_creation", FIELD_BOOL, false, false, 0, NULL, NULL },
-    { "attribute_for_groups", FIELD_STR, false, false, 255, NULL, NULL },
-};
-
-/* The LDAP server settings with their defaults (deltas §1.6). */
-static struct json_object *ldap_server_defaults(void)
-{
-    struct json_object *o = json_object_new_object();
-    const char *strs[][2] = { { "label", "" }, { "host", "" } };
-    for (size_t i = 0; i < 2; i++)
-        json_object_object_add(o, strs[i][0], json_object_new_string(strs[i][1]));
-    json_object_object_add(o, "port", NULL);
-    json_object_object_add(o, "attribute_for_mail", json_object_new_string("mail"));
-    json_object_object_add(o, "attribute_for_username", json_object_new_string("uid"));
-    json_object_object_add(o, "app_dn", json_object_new_string(""));
-    json_object_object_add(o, "app_dn_password", json_object_new_string(""));
-    json_object_object_add(o, "search_base", json_object_new_string(""));
-    json_object_object_add(o, "search_filters", json_object_new_string(""));
-    json_object_object_add(o, "use_tls", json_object_new_boolean(1));
-    json_object_object_add(o, "certificate_path", NULL);
-    json_object_object_add(o, "validate_cert", json_object_new_boolean(1));
-    json_object_object_add(o, "ciphers", json_object_new_string("ALL"));
-    json_object_object_add(o, "enable_group_management", json_object_new_boolean(0));
-    json_object_object_add(o, "enable_group_creation", json_object_new_boolean(0));
-    json_object_object_add(o, "attribute_for_groups", json_object_new_string("memberOf"));
-    return o;
-}
-
-void auths_ldap_server_get(struct ctx *c)
-{
-    struct json_object *o = ldap_server_defaults();
-    struct json_object *stored = settings_get(c, "LDAP_SERVER");
-    if (stored && json_object_is_type(stored, json_type_object)) {
-        json_object_object_foreach(stored, k, val)
-            if (json_object_object_get_ex(o, k, NULL))
-                json_object_object_add(o, k, json_object_get(val));
-    }
-    response_json(c->res, 200, o);
-}
-
-void auths_ldap_server_post(struct ctx *c)
-{
-    enum { N = NFIELDS(ldap_server_form) };
-    struct field_value v[N];
-    if (api_parse_form(c, ldap_server_form, N, false, v) != 0)
-        return;
-    struct json_object *o = ldap_server_defaults();
-    for (size_t i = 0; i < N; i++) {
-        const struct field_spec *f = &ldap_server_form[i];
-        if (!v[i].present)
-            continue;
-        struct json_object *val = v[i].is_null ? NULL
-                                  : f->type == FIELD_BOOL ? json_object_new_boolean(v[i].b)
-                                  : f->type == FIELD_INT ? json_object_new_int64(v[i].i)
-                                                          : json_object_new_string(v[i].s);
-        json_object_object_add(o, f->name, val);
-    }
-    static const char *const required[] = { "label", "host", "attribute_for_mail",
-                                            "attribute_for_username", "search_base" };
-    for (size_t i = 0; i < NFIELDS(required); i++) {
-        struct json_object *val = json_object_object_get(o, required[i]);
-        if (!val || !json_object_get_string_len(val)) {
-            json_object_put(o);
-            response_detail(c->res, 400, arena_printf(c->arena, "Required field %s is empty", required[i]));
-            return;
-        }
-    }
-    struct json_object *gm = json_object_object_get(o, "enable_group_management");
-    struct json_object *ga = json_object_object_get(o, "attribute_for_groups");
-    if (json_object_get_boolean(gm) && (!ga || !json_object_get_string_len(ga))) {
-        json_object_put(o);
-        response_detail(c->res, 400, "Required field attribute_for_groups is empty");
-        return;
-    }
-    if (settings_put(c, "LDAP_SERVER", o) != 0) {
-        api_db_error(c);
-        return;
-    }
-    auths_ldap_server_get(c);
-}
-
-void auths_oauth_config_get(struct ctx *c)
-{
-    struct json_object *stored = settings_get(c, "OAUTH_CONFIG");
-    struct json_object *o = stored && json_object_is_type(stored, json_type_object)
-                                ? json_object_get(stored) : json_object_new_object();
-    if (!json_object_object_get_ex(o, "ENABLE_OAUTH", NULL))
-        json_object_object_add(o, "ENABLE_OAUTH", json_object_new_boolean(0));
-    response_json(c->res, 200, o);
-}
-
-void auths_oauth_config_post(struct ctx *c)
-{
-    struct json_object *body = c->req->fields;
-    if (!body || !json_object_is_type(body, json_type_object)) {
-        struct json_object *errs = json_object_new_array();
-        json_object_array_add(errs, fields_error("model_attributes_type", NULL,
-                                                 "Input should be a valid dictionary or object to extract fields from",
-                                                 body));
-        response_validation(c->res, errs);
-        return;
-    }
-    /* Only non-null fields are written (deltas §1.5). */
-    struct json_object *stored = settings_get(c, "OAUTH_CONFIG");
-    struct json_object *o = json_object_new_object();
-    if (stored && json_object_is_type(stored, json_type_object)) {
-        json_object_object_foreach(stored, k, val)
-            json_object_object_add(o, k, json_object_get(val));
-    }
-    json_object_object_foreach(body, k, val) {
-        if (val && strncmp(k, "OAUTH_", 6) != 0 && strncmp(k, "OPENID_", 7) != 0 &&
-            strcmp(k, "ENABLE_OAUTH_SIGNUP") != 0 && strcmp(k, "ENABLE_OAUTH") != 0 &&
-            strncmp(k, "ENABLE_OAUTH_", 13) != 0)
-            continue;
-        if (val)
-            json_object_object_add(o, k, json_object_get(val));
-    }
-    if (settings_put(c, "OAUTH_CONFIG", o) != 0) {
-        api_db_error(c);
-        return;
-    }
-    auths_oauth_config_get(c);
 }
 
 /* ---- API keys --------------------------------------------------------------------------- */
@@ -922,7 +583,7 @@ static int api_key_allowed(struct ctx *c)
 {
     const struct user *u = c->session->user;
     if (settings_bool(c, "ENABLE_API_KEYS") &&
-        (strcmp(u->role, "admin") == 0 || session_has_permission(c, u, "features.api_keys")))
+        (u->role == ROLE_ADMIN || session_has_permission(c, u, "features.api_keys")))
         return 0;
     response_detail(c->res, 403, ERR_API_KEY_CREATION_NOT_ALLOWED);
     return -1;
@@ -948,7 +609,7 @@ void auths_api_key_create(struct ctx *c)
             return;
         }
     }
-    int rc = apikeys_put(c->db, c->session->user->id, digest, sealed);
+    int rc = db_apikey_put(c->db, c->session->user->id, digest, sealed);
     free(sealed);
     if (rc != DB_OK) {
         response_detail(c->res, 500, ERR_CREATE_API_KEY);
@@ -965,7 +626,7 @@ void auths_api_key_get(struct ctx *c)
         return;
     const char *sealed = NULL;
     bool exists = false;
-    if (apikeys_get_sealed(c->db, c->arena, c->session->user->id, &sealed, &exists) != DB_OK) {
+    if (db_apikey_get_sealed(c->db, c->arena, c->session->user->id, &sealed, &exists) != DB_OK) {
         api_db_error(c);
         return;
     }
@@ -986,7 +647,7 @@ void auths_api_key_delete(struct ctx *c)
 {
     if (api_key_allowed(c) != 0)
         return;
-    if (apikeys_delete(c->db, c->session->user->id) != DB_OK) {
+    if (db_apikey_delete(c->db, c->session->user->id) != DB_OK) {
         api_db_error(c);
         return;
     }
@@ -997,15 +658,13 @@ void auths_api_key_delete(struct ctx *c)
 
 void auths_oauth_session_delete(struct ctx *c)
 {
-    static const char sql[] = "DELETE FROM oauth_session WHERE user_id = ? AND provider = ?";
-    unsigned long long n = 0;
-    if (db_exec(c->db, sql, DB_PARAMS(db_str(c->session->user->id),
-                                      db_str(ctx_param(c, "provider"))), &n) != DB_OK) {
+    int rc = db_oauth_session_delete(c->db, c->session->user->id, ctx_param(c, "provider"));
+    if (rc == DB_ERROR) {
         api_db_error(c);
         return;
     }
-    if (n == 0) {
-        response_detail(c->res, 404, "No OAuth session found for this provider");
+    if (rc == DB_NOT_FOUND) {
+        response_detail(c->res, 404, ERR_NO_OAUTH_SESSION);
         return;
     }
     response_json(c->res, 200, json_object_new_boolean(1));
@@ -1013,5 +672,5 @@ void auths_oauth_session_delete(struct ctx *c)
 
 void auths_token_exchange(struct ctx *c)
 {
-    response_detail(c->res, 403, "Token exchange is disabled");
+    response_detail(c->res, 403, ERR_TOKEN_EXCHANGE_DISABLED);
 }

@@ -5,8 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "usher/api.h"
 #include "usher/arena.h"
-#include "usher/users.h"
+#include "usher/db.h"
+#include "usher/db_users.h"
+#include "usher/password.h"
+#include "usher/session.h"
+#include "usher/settings.h"
+#include "usher/validate.h"
 
 struct json_object *json_str_or_null(const char *s)
 {
@@ -16,11 +22,6 @@ struct json_object *json_str_or_null(const char *s)
 struct json_object *json_int_or_null(const char *s)
 {
     return s ? json_object_new_int64(strtoll(s, NULL, 10)) : NULL;
-}
-
-const char *api_image_path(struct arena *a, const char *user_id)
-{
-    return arena_printf(a, "/api/v1/users/%s/profile/image", user_id);
 }
 
 int api_parse_form(struct ctx *c, const struct field_spec *specs, size_t n, bool forbid_extra,
@@ -37,3 +38,41 @@ const char *api_value_str(const struct field_value *v)
 {
     return v->present && !v->is_null ? v->s : NULL;
 }
+
+const char *api_image_url_ok(const char *url, size_t len, const void *arg)
+{
+    (void)arg;
+    return validate_profile_image_url(url, len, &settings_env()->image_policy);
+}
+
+/* The password policy, answered as a 400 with its text. */
+int api_check_password_policy(struct ctx *c, const char *password)
+{
+    const char *why = password_policy_check(password, &settings_env()->password_policy);
+    if (!why)
+        return 0;
+    response_detail(c->res, 400, why);
+    return -1;
+}
+
+int api_set_password(struct ctx *c, const char *user_id, const char *password)
+{
+    if (api_check_password_policy(c, password) != 0)
+        return -1;
+    char newhash[128];
+    if (password_hash(password, settings_env()->bcrypt_cost, newhash, sizeof(newhash)) != 0) {
+        api_db_error(c);
+        return -1;
+    }
+    /* Every token of the user issued before now stops working (usher's difference #1), but
+     * the session making the change keeps working when it is the user's own. */
+    const struct session *s = c->session;
+    const char *keep = s && s->kind == CRED_JWT && strcmp(s->user->id, user_id) == 0 &&
+                               s->claims.jti[0] ? s->claims.jti : NULL;
+    if (db_user_set_password(c->db, user_id, newhash, session_now_ms() + 1, keep) != DB_OK) {
+        api_db_error(c);
+        return -1;
+    }
+    return 0;
+}
+

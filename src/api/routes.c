@@ -1,40 +1,57 @@
-/* The route table: every endpoint usher serves, with the access level the session module
- * enforces before the handler runs. Order does not matter (see router.c). */
+/* The route table: every endpoint usher serves. An entry says everything about its
+ * endpoint but the code: method, path, who may call it (enforced by auth/session.c), the
+ * body form app.c parses into c->v and the target it loads from the path (answering the
+ * contract's not-found error). Order does not matter (see router.c). */
 #include "config.h"
 #include "usher/api.h"
 #include "usher/router.h"
 
 #define AUTHS "/api/v1/auths"
 
-const struct route usher_routes[] = {
-    { "GET",    "/health",                         ACCESS_PUBLIC,   health_get },
-    { "GET",    "/health/db",                      ACCESS_PUBLIC,   health_db_get },
+#define GET HTTP_GET
+#define POST HTTP_POST
+#define DELETE HTTP_DELETE
+#define PUBLIC ACCESS_PUBLIC
+#define ANY ACCESS_ANY
+#define VERIFIED ACCESS_VERIFIED
+#define ADMIN ACCESS_ADMIN
 
-    { "GET",    AUTHS "/",                         ACCESS_ANY,      auths_session_user },
-    { "POST",   AUTHS "/signin",                   ACCESS_PUBLIC,   auths_signin },
-    { "POST",   AUTHS "/signup",                   ACCESS_PUBLIC,   auths_signup },
+/* R: a route; F: that parses a form; T: that loads a target; FT: both. */
+#define R(m, p, a, h) { .method = m, .pattern = p, .access = a, .handler = h }
+#define F(m, p, a, h, f) { .method = m, .pattern = p, .access = a, .handler = h, .form = &f }
+#define T(m, p, a, h, t) { .method = m, .pattern = p, .access = a, .handler = h, .target = t }
+#define FT(m, p, a, h, f, t) \
+    { .method = m, .pattern = p, .access = a, .handler = h, .form = &f, .target = t }
+
+const struct route usher_routes[] = {
+    R(GET, "/health", PUBLIC, health_get),
+    R(GET, "/health/db", PUBLIC, health_db_get),
+
+    R(GET, AUTHS "/", ANY, auths_session_user),
+    F(POST, AUTHS "/signin", PUBLIC, auths_signin, auths_signin_form),
+    F(POST, AUTHS "/signup", PUBLIC, auths_signup, auths_signup_form),
     /* v0.11.0 signs out with POST; the 0.8 GET is kept, as the contract allows. */
-    { "POST",   AUTHS "/signout",                  ACCESS_PUBLIC,   auths_signout },
-    { "GET",    AUTHS "/signout",                  ACCESS_PUBLIC,   auths_signout },
-    { "POST",   AUTHS "/update/profile",           ACCESS_VERIFIED, auths_update_profile },
-    { "POST",   AUTHS "/update/timezone",          ACCESS_ANY,      auths_update_timezone },
-    { "POST",   AUTHS "/update/password",          ACCESS_ANY,      auths_update_password },
-    { "POST",   AUTHS "/ldap",                     ACCESS_PUBLIC,   auths_ldap_signin },
-    { "POST",   AUTHS "/add",                      ACCESS_ADMIN,    auths_add_user },
-    { "GET",    AUTHS "/admin/details",            ACCESS_ANY,      auths_admin_details },
-    { "GET",    AUTHS "/admin/config",             ACCESS_ADMIN,    auths_admin_config_get },
-    { "POST",   AUTHS "/admin/config",             ACCESS_ADMIN,    auths_admin_config_post },
-    { "GET",    AUTHS "/admin/config/ldap",        ACCESS_ADMIN,    auths_ldap_config_get },
-    { "POST",   AUTHS "/admin/config/ldap",        ACCESS_ADMIN,    auths_ldap_config_post },
-    { "GET",    AUTHS "/admin/config/ldap/server", ACCESS_ADMIN,    auths_ldap_server_get },
-    { "POST",   AUTHS "/admin/config/ldap/server", ACCESS_ADMIN,    auths_ldap_server_post },
-    { "GET",    AUTHS "/admin/config/oauth",       ACCESS_ADMIN,    auths_oauth_config_get },
-    { "POST",   AUTHS "/admin/config/oauth",       ACCESS_ADMIN,    auths_oauth_config_post },
-    { "POST",   AUTHS "/api_key",                  ACCESS_ANY,      auths_api_key_create },
-    { "GET",    AUTHS "/api_key",                  ACCESS_ANY,      auths_api_key_get },
-    { "DELETE", AUTHS "/api_key",                  ACCESS_ANY,      auths_api_key_delete },
-    { "DELETE", AUTHS "/oauth/sessions/{provider:path}", ACCESS_VERIFIED, auths_oauth_session_delete },
-    { "POST",   AUTHS "/oauth/{provider}/token/exchange", ACCESS_PUBLIC, auths_token_exchange },
+    R(POST, AUTHS "/signout", PUBLIC, auths_signout),
+    R(GET, AUTHS "/signout", PUBLIC, auths_signout),
+    F(POST, AUTHS "/update/profile", VERIFIED, auths_update_profile, auths_profile_form),
+    F(POST, AUTHS "/update/timezone", ANY, auths_update_timezone, auths_timezone_form),
+    F(POST, AUTHS "/update/password", ANY, auths_update_password, auths_password_form),
+    F(POST, AUTHS "/ldap", PUBLIC, auths_ldap_signin, auths_ldap_form),
+    F(POST, AUTHS "/add", ADMIN, auths_add_user, auths_add_form),
+    R(GET, AUTHS "/admin/details", ANY, auths_admin_details),
+    R(GET, AUTHS "/admin/config", ADMIN, auths_admin_config_get),
+    R(POST, AUTHS "/admin/config", ADMIN, auths_admin_config_post),
+    R(GET, AUTHS "/admin/config/ldap", ADMIN, auths_ldap_config_get),
+    F(POST, AUTHS "/admin/config/ldap", ADMIN, auths_ldap_config_post, auths_ldap_config_form),
+    R(GET, AUTHS "/admin/config/ldap/server", ADMIN, auths_ldap_server_get),
+    F(POST, AUTHS "/admin/config/ldap/server", ADMIN, auths_ldap_server_post, auths_ldap_server_form),
+    R(GET, AUTHS "/admin/config/oauth", ADMIN, auths_oauth_config_get),
+    R(POST, AUTHS "/admin/config/oauth", ADMIN, auths_oauth_config_post),
+    R(POST, AUTHS "/api_key", ANY, auths_api_key_create),
+    R(GET, AUTHS "/api_key", ANY, auths_api_key_get),
+    R(DELETE, AUTHS "/api_key", ANY, auths_api_key_delete),
+    R(DELETE, AUTHS "/oauth/sessions/{provider:path}", VERIFIED, auths_oauth_session_delete),
+    R(POST, AUTHS "/oauth/{provider}/token/exchange", PUBLIC, auths_token_exchange),
 };
 
 const size_t usher_routes_count = sizeof(usher_routes) / sizeof(usher_routes[0]);

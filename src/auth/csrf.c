@@ -7,10 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "usher/api.h"
 #include "usher/arena.h"
+#include "usher/crypto.h"
 #include "usher/ctx.h"
-#include "usher/jwt.h"
+#include "usher/errors.h"
 #include "usher/secret.h"
 #include "usher/session.h"
 #include "usher/settings.h"
@@ -34,9 +34,9 @@ static int csrf_token_for(struct ctx *c, const char *session_token, char out[CSR
 
 /* POST is the one state-changing method another site can make a browser send without a
  * CORS preflight (a form, or fetch in no-cors mode); PUT, PATCH and DELETE need one. */
-static bool cross_site_method(const char *m)
+static bool cross_site_method(enum http_method m)
 {
-    return strcmp(m, "POST") == 0;
+    return m == HTTP_POST;
 }
 
 /* application/json or application/<x>+json, whatever the parameters. */
@@ -56,7 +56,7 @@ static bool json_content_type(const char *ct)
 int csrf_check(struct ctx *c)
 {
     const struct request *r = c->req;
-    if (!c->session || !c->session->from_cookie || !cross_site_method(r->method) ||
+    if (!c->session || !c->session->from_cookie || !cross_site_method(r->method_id) ||
         json_content_type(r->content_type))
         return 0;
     struct json_object *v = NULL;

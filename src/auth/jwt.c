@@ -1,5 +1,5 @@
 /* HS256 JSON Web Tokens that Open WebUI (PyJWT 2.x, default options) and usher accept
- * from each other, the JWT_EXPIRES_IN duration syntax, and uuid4 ids.
+ * from each other, and the JWT_EXPIRES_IN duration syntax.
  *
  * Verification order: shape and length, header, alg == "HS256" exactly, the HMAC over
  * "header.payload" (CRYPTO_memcmp), and only then the payload JSON and its claims, so
@@ -24,6 +24,7 @@
 
 #include "usher/jwt.h"
 #include "usher/base64url.h"
+#include "usher/crypto.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -46,60 +47,6 @@
 static const char jwt_header_b64[] = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
 /* ---------------------------------------------------------------- signing */
-
-/* OpenSSL 3's one-shot HMAC() fetches the algorithm and sets the key up on every call. A
- * worker signs and verifies with one secret, so a context keyed with it is kept (per
- * process) and duplicated for each token: about a tenth of the instructions of an
- * authenticated request. A different secret (a reload, the tests) replaces it. */
-static EVP_MAC_CTX *keyed_ctx;
-static unsigned char *keyed_secret;      /* a copy of the key the context holds */
-static size_t keyed_len;
-
-static EVP_MAC_CTX *hmac_ctx_for(const unsigned char *secret, size_t secret_len)
-{
-    if (!keyed_ctx || keyed_len != secret_len ||
-        CRYPTO_memcmp(secret, keyed_secret, secret_len) != 0) {
-        unsigned char *copy = OPENSSL_malloc(secret_len);
-        if (!copy)
-            return NULL;
-        memcpy(copy, secret, secret_len);
-        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-        EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-        EVP_MAC_free(mac);
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string("digest", (char *)(uintptr_t)"SHA256", 0),
-            OSSL_PARAM_construct_end(),
-        };
-        if (!ctx || !EVP_MAC_init(ctx, secret, secret_len, params)) {
-            EVP_MAC_CTX_free(ctx);
-            OPENSSL_clear_free(copy, secret_len);
-            return NULL;
-        }
-        EVP_MAC_CTX_free(keyed_ctx);
-        OPENSSL_clear_free(keyed_secret, keyed_len);
-        keyed_ctx = ctx;
-        keyed_secret = copy;
-        keyed_len = secret_len;
-    }
-    return EVP_MAC_CTX_dup(keyed_ctx);
-}
-
-static bool hs256(const unsigned char *secret, size_t secret_len, const char *data,
-                  size_t len, unsigned char mac[HS256_LEN])
-{
-    EVP_MAC_CTX *ctx = hmac_ctx_for(secret, secret_len);
-    size_t mac_len = 0;
-    bool ok = ctx && EVP_MAC_update(ctx, (const unsigned char *)data, len) &&
-              EVP_MAC_final(ctx, mac, &mac_len, HS256_LEN) && mac_len == HS256_LEN;
-    EVP_MAC_CTX_free(ctx);
-    return ok;
-}
-
-bool hmac_sha256(const unsigned char *secret, size_t secret_len, const char *data, size_t len,
-                 unsigned char mac[32])
-{
-    return hs256(secret, secret_len, data, len, mac);
-}
 
 /* NUL-terminated within size bytes? */
 static bool bounded_string(const char *s, size_t size)
@@ -142,7 +89,7 @@ char *jwt_sign(const struct jwt_claims *claims, const unsigned char *secret, siz
             size_t n = hlen + 1;
             n += base64url_encode((const unsigned char *)json, json_len, token + n);
             unsigned char mac[HS256_LEN];
-            if (hs256(secret, secret_len, token, n, mac)) {
+            if (hmac_sha256(secret, secret_len, token, n, mac)) {
                 token[n++] = '.';
                 base64url_encode(mac, sizeof mac, token + n);
             } else {
@@ -344,7 +291,7 @@ static enum jwt_status verify(const char *token, const unsigned char *secret, si
         return JWT_MALFORMED;
     unsigned char mac[HS256_LEN];
     if (!secret || secret_len == 0 || secret_len > INT32_MAX || n != HS256_LEN ||
-        !hs256(secret, secret_len, token, (size_t)(dot2 - token), mac) ||
+        !hmac_sha256(secret, secret_len, token, (size_t)(dot2 - token), mac) ||
         CRYPTO_memcmp(mac, sig, HS256_LEN) != 0)
         return JWT_BAD_SIGNATURE;
 
@@ -502,25 +449,4 @@ bool jwt_duration_valid_for_config(const char *s)
     bool expires;
     double seconds;
     return jwt_parse_duration(s, &expires, &seconds) == 0;
-}
-
-/* ---------------------------------------------------------------- uuid4 */
-
-int uuid4(char out[37])
-{
-    unsigned char b[16];
-    if (RAND_bytes(b, sizeof b) != 1)
-        return -1;
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < sizeof b; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[o++] = '-';
-        out[o++] = hex[b[i] >> 4];
-        out[o++] = hex[b[i] & 15];
-    }
-    out[o] = '\0';
-    return 0;
 }

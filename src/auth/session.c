@@ -4,32 +4,26 @@
 #include "usher/session.h"
 
 #include <ctype.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <time.h>
 
-#include "usher/api.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
+#include "usher/crypto.h"
+#include "usher/ctx.h"
 #include "usher/db.h"
+#include "usher/db_callers.h"
+#include "usher/db_users.h"
+#include "usher/errors.h"
 #include "usher/log.h"
 #include "usher/permissions.h"
 #include "usher/secret.h"
 #include "usher/settings.h"
-#include "usher/settings_store.h"
-#include "usher/users.h"
+#include "usher/user.h"
 #include "usher/validate.h"
-
-static long long now_ms(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* Whole seconds of the precise clock. Not time(NULL): glibc serves that from the coarse
  * clock, which lags by up to a tick, so a token whose iat was taken from a precise clock
@@ -37,28 +31,13 @@ static long long now_ms(void)
  * for the first milliseconds of every second and be refused. */
 static long long now_s(void)
 {
-    return now_ms() / 1000;
+    return clock_now_ms() / 1000;
 }
 
-/* Token ids are UUIDv7: random like a uuid4 for every purpose a client has, but their first
- * 48 bits carry the issue time in milliseconds, which lets the per-user revocation mark
+/* Token ids are UUIDv7 (crypto.h): random like a uuid4 for every purpose a client has,
+ * but they carry the issue time in milliseconds, which lets the per-user revocation mark
  * tell apart tokens issued before and after it within the same second (the contract's
  * difference #1; iat has whole seconds only). */
-static int jti_new(char out[37])
-{
-    unsigned char b[16];
-    if (RAND_bytes(b, sizeof(b)) != 1)
-        return -1;
-    unsigned long long ms = (unsigned long long)now_ms();
-    for (int i = 0; i < 6; i++)
-        b[i] = (unsigned char)(ms >> (40 - 8 * i));
-    b[6] = (unsigned char)(0x70 | (b[6] & 0x0f));
-    b[8] = (unsigned char)(0x80 | (b[8] & 0x3f));
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
-    return 0;
-}
 
 /* When was this token issued, in ms? From a UUIDv7 jti when it has one; otherwise (tokens
  * minted by Open WebUI) the start of its iat second is assumed, so a token from the same
@@ -66,21 +45,10 @@ static int jti_new(char out[37])
  * inclusive iat <= mark). -1: no way to tell. */
 static long long token_issued_ms(const struct jwt_claims *cl)
 {
-    const char *j = cl->jti;
-    if (strlen(j) == 36 && j[14] == '7' && j[8] == '-' && j[13] == '-') {
-        long long ms = 0;
-        for (int i = 0; i < 13; i++) {
-            if (j[i] == '-')
-                continue;
-            int v = isdigit((unsigned char)j[i]) ? j[i] - '0' : (tolower((unsigned char)j[i]) - 'a' + 10);
-            if (v < 0 || v > 15)
-                return -1;
-            ms = ms * 16 + v;
-        }
-        /* Only trust it when it agrees with the signed iat. */
-        if (!cl->has_iat || (ms / 1000 >= cl->iat - 1 && ms / 1000 <= cl->iat + 1))
-            return ms;
-    }
+    long long ms = uuid7_time_ms(cl->jti);
+    /* Only trust it when it agrees with the signed iat. */
+    if (ms >= 0 && (!cl->has_iat || (ms / 1000 >= cl->iat - 1 && ms / 1000 <= cl->iat + 1)))
+        return ms;
     return cl->has_iat ? cl->iat * 1000 : -1;
 }
 
@@ -88,7 +56,7 @@ const char *session_issue_token(struct ctx *c, const char *user_id, long long *e
 {
     struct jwt_claims cl;
     memset(&cl, 0, sizeof(cl));
-    if (snprintf(cl.id, sizeof(cl.id), "%s", user_id) >= (int)sizeof(cl.id) || jti_new(cl.jti) != 0)
+    if (snprintf(cl.id, sizeof(cl.id), "%s", user_id) >= (int)sizeof(cl.id) || uuid7(cl.jti, clock_now_ms()) != 0)
         return NULL;
     long long now = now_s();
     cl.iat = now;
@@ -141,7 +109,7 @@ static void touch_if_stale(struct ctx *c, const struct user *u)
     /* The row we just read says when it was last written: reads stay reads while it is
      * fresher than the interval, on every worker at once. */
     if (now - u->last_active_at >= settings_env()->active_interval)
-        users_touch(c->db, u->id, now);
+        db_user_touch(c->db, u->id, now);
 }
 
 /* The credential, in the order of deltas §4.1: a Bearer header, the token cookie, any
@@ -182,51 +150,6 @@ static int fail_jwt(struct ctx *c, const char *detail)
     return fail(c, 401, detail);
 }
 
-struct group_row { long long updated_at; const char *id; const char *permissions; };
-
-static int group_row_cmp(const void *pa, const void *pb)
-{
-    const struct group_row *a = pa, *b = pb;
-    if (a->updated_at != b->updated_at)
-        return a->updated_at > b->updated_at ? -1 : 1;
-    return strcmp(a->id, b->id);
-}
-
-/* The permission trees in columns col (group updated_at), col+1 (group id) and col+2 (its
- * permissions) of r, newest updated first, as a new JSON array. Rows without a group (the
- * LEFT JOIN of a user in none) are skipped. */
-static struct json_object *trees_from_rows(struct ctx *c, const struct db_result *r, size_t col)
-{
-    struct group_row *rows = arena_calloc(c->arena, r->nrows ? r->nrows : 1, sizeof(*rows));
-    size_t n = 0;
-    for (size_t i = 0; i < r->nrows; i++) {
-        const char *upd = db_cell(r, i, col), *id = db_cell(r, i, col + 1);
-        const char *perms = db_cell(r, i, col + 2);
-        if (id && perms)
-            rows[n++] = (struct group_row){ upd ? strtoll(upd, NULL, 10) : 0, id, perms };
-    }
-    qsort(rows, n, sizeof(*rows), group_row_cmp);
-    struct json_object *trees = json_object_new_array();
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *t = json_tokener_parse(rows[i].permissions);
-        if (t)
-            json_object_array_add(trees, t);
-    }
-    return trees;
-}
-
-/* The permission trees of the groups of user_id, newest updated first (a new array). */
-static struct json_object *read_group_trees(struct ctx *c, const char *user_id)
-{
-    static const char sql[] =
-        "SELECT g.updated_at, g.id, g.permissions FROM group_member gm "
-        "JOIN `group` g ON g.id = gm.group_id WHERE gm.user_id = ?";
-    struct db_result r;
-    if (db_query(c->db, c->arena, sql, DB_PARAMS(db_str(user_id)), &r) != DB_OK)
-        return json_object_new_array();
-    return trees_from_rows(c, &r, 0);
-}
-
 /* The group trees of u as an array of objects (borrowed from the session for the caller,
  * else read into *owned which the caller releases). */
 static size_t group_trees(struct ctx *c, const struct user *u, struct json_object ***trees,
@@ -237,7 +160,8 @@ static size_t group_trees(struct ctx *c, const struct user *u, struct json_objec
     if (c->session && c->session->user == u) {
         arr = c->session->group_permissions;
     } else {
-        arr = *owned = read_group_trees(c, u->id);
+        db_caller_group_trees(c->db, c->arena, u->id, owned);
+        arr = *owned;
     }
     size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
     *trees = arena_calloc(c->arena, n ? n : 1, sizeof(**trees));
@@ -327,57 +251,31 @@ static bool endpoint_allowed(const char *path, const char *list)
     return false;
 }
 
-/* Everything a request needs to know about its caller comes in one round trip (DESIGN.md:
- * the lookup of the caller is the floor of every endpoint): the user row, whether the token
- * was revoked, the version of the config table (the worker reads the table again only when
- * it changed), and one row per group of the user with its permission tree. The groups are ordered here, not with ORDER BY, which would cost MariaDB a
- * temporary table on every request. */
-#define CALLER_COLUMNS \
-    "SELECT " USER_COLUMNS ", rt.jti, " \
-    "(SELECT cf.value FROM config cf WHERE cf.`key` = '" SETTINGS_VERSION_KEY "'), " \
-    "g.updated_at, g.id, g.permissions "
-#define CALLER_GROUPS \
-    "LEFT JOIN revoked_token rt ON rt.jti = ? " \
-    "LEFT JOIN group_member gm ON gm.user_id = u.id " \
-    "LEFT JOIN `group` g ON g.id = gm.group_id "
-
-/* Fills a new session from the rows of a caller query: DB_OK, DB_NOT_FOUND or DB_ERROR. */
-static int load_caller(struct ctx *c, const char *sql, const char *jti, const char *key,
-                       bool *revoked)
+/* Fills a new session from the caller lookup (db_callers.h: one round trip for the user
+ * row, the revocation probe, the config version and the group trees). */
+static void start_session(struct ctx *c, struct db_caller *dc)
 {
-    struct db_result r;
-    if (db_query(c->db, c->arena, sql, DB_PARAMS(db_str(jti), db_str(key)), &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_NOT_FOUND;
-    struct user *u = arena_calloc(c->arena, 1, sizeof(*u));
-    user_from_row(u, &r, 0);
-    *revoked = db_cell(&r, 0, USER_NCOLUMNS) != NULL;
-    const char *config = db_cell(&r, 0, USER_NCOLUMNS + 1);   /* the config table's version */
-    struct json_object *trees = trees_from_rows(c, &r, USER_NCOLUMNS + 2);
     c->session = arena_calloc(c->arena, 1, sizeof(*c->session));
-    c->session->user = u;
-    c->session->group_permissions = trees;
-    settings_use_version(c, config);
-    return DB_OK;
+    c->session->user = dc->user;
+    c->session->group_permissions = dc->group_trees;
+    settings_use_version(c, dc->config_version);
 }
 
 static int authenticate_api_key(struct ctx *c, const char *key)
 {
-    static const char sql[] = CALLER_COLUMNS "FROM api_key k JOIN `user` u ON u.id = k.user_id "
-                              CALLER_GROUPS "WHERE k.key_digest = ?";
     char digest[APIKEY_DIGEST_HEX + 1];
     apikey_digest(key, digest);
-    bool revoked;
-    int rc = load_caller(c, sql, "", digest, &revoked);
+    struct db_caller dc;
+    int rc = db_caller_load_by_key_digest(c->db, c->arena, digest, &dc);
     if (rc == DB_ERROR)
         return fail(c, 500, ERR_DEFAULT);
     if (rc == DB_NOT_FOUND)
         return fail(c, 401, ERR_INVALID_TOKEN);
+    start_session(c, &dc);
     struct user *u = c->session->user;
     if (!settings_bool(c, "ENABLE_API_KEYS"))
         return fail(c, 403, ERR_API_KEY_NOT_ALLOWED);
-    if (strcmp(u->role, "admin") != 0 && !session_has_permission(c, u, "features.api_keys"))
+    if (u->role != ROLE_ADMIN && !session_has_permission(c, u, "features.api_keys"))
         return fail(c, 403, ERR_API_KEY_NOT_ALLOWED);
     if (settings_bool(c, "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS") &&
         !endpoint_allowed(c->req->path, settings_str(c, "API_KEYS_ALLOWED_ENDPOINTS")))
@@ -390,24 +288,26 @@ static int authenticate_api_key(struct ctx *c, const char *key)
 
 static int authenticate_jwt(struct ctx *c, const char *token)
 {
-    static const char sql[] = CALLER_COLUMNS "FROM `user` u " CALLER_GROUPS "WHERE u.id = ?";
     struct jwt_claims cl;
     size_t slen;
     const unsigned char *secret = secret_bytes(&slen);
     if (jwt_verify(token, secret, slen, now_s(), &cl) != JWT_OK)
         return fail_jwt(c, ERR_UNAUTHORIZED);
-    bool revoked;
-    int rc = load_caller(c, sql, cl.jti, cl.id, &revoked);
+    struct db_caller dc;
+    int rc = db_caller_load_by_id(c->db, c->arena, cl.id, cl.jti, &dc);
     if (rc == DB_ERROR)
         return fail(c, 500, ERR_DEFAULT);
     if (rc == DB_NOT_FOUND)
         return fail_jwt(c, ERR_INVALID_TOKEN);
+    start_session(c, &dc);
     struct user *u = c->session->user;
-    if (cl.jti[0] && revoked)
+    if (cl.jti[0] && dc.revoked)
         return fail_jwt(c, ERR_INVALID_TOKEN_SHORT);
     if (u->tokens_valid_after_ms > 0) {
+        /* The mark ends every earlier token but the one that changed the password. */
         long long issued = token_issued_ms(&cl);
-        if (issued < 0 || issued < u->tokens_valid_after_ms)
+        bool kept = cl.jti[0] && u->tokens_kept_jti && strcmp(cl.jti, u->tokens_kept_jti) == 0;
+        if (!kept && (issued < 0 || issued < u->tokens_valid_after_ms))
             return fail_jwt(c, ERR_INVALID_TOKEN_SHORT);
     }
     const char *th = settings_env()->trusted_email_header;
@@ -442,15 +342,15 @@ int session_authenticate(struct ctx *c, enum access access)
     if (rc != 0)
         return rc;
     c->session->from_cookie = from_cookie;
-    const char *role = c->session->user->role;
-    if (access == ACCESS_VERIFIED && strcmp(role, "user") != 0 && strcmp(role, "admin") != 0)
+    enum user_role role = c->session->user->role;
+    if (access == ACCESS_VERIFIED && role == ROLE_PENDING)
         return fail(c, 401, ERR_ACCESS_PROHIBITED);
-    if (access == ACCESS_ADMIN && strcmp(role, "admin") != 0)
+    if (access == ACCESS_ADMIN && role != ROLE_ADMIN)
         return fail(c, 401, ERR_ACCESS_PROHIBITED);
     return 0;
 }
 
 long long session_now_ms(void)
 {
-    return now_ms();
+    return clock_now_ms();
 }

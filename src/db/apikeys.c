@@ -1,6 +1,6 @@
 /* API keys at rest: a SHA-256 digest for lookup and a sealed copy for GET /api_key. */
 #include "config.h"
-#include "usher/users.h"
+#include "usher/db_apikeys.h"
 
 #include <string.h>
 #include <time.h>
@@ -8,7 +8,7 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 
-int apikeys_put(struct db *db, const char *user_id, const char *digest, const char *sealed)
+int db_apikey_put(struct db *db, const char *user_id, const char *digest, const char *sealed)
 {
     /* One key per user: the id is "key_" + user id, as the reference, so REPLACE swaps it. */
     static const char sql[] =
@@ -19,7 +19,7 @@ int apikeys_put(struct db *db, const char *user_id, const char *digest, const ch
                                       db_str_or_null(sealed), db_int(now), db_int(now)), NULL);
 }
 
-int apikeys_get_sealed(struct db *db, struct arena *a, const char *user_id, const char **sealed,
+int db_apikey_get_sealed(struct db *db, struct arena *a, const char *user_id, const char **sealed,
                        bool *exists)
 {
     static const char sql[] = "SELECT key_sealed FROM api_key WHERE user_id = ?";
@@ -31,7 +31,7 @@ int apikeys_get_sealed(struct db *db, struct arena *a, const char *user_id, cons
     return DB_OK;
 }
 
-int apikeys_delete(struct db *db, const char *user_id)
+int db_apikey_delete(struct db *db, const char *user_id)
 {
     static const char sql[] = "DELETE FROM api_key WHERE user_id = ?";
     return db_exec(db, sql, DB_PARAMS(db_str(user_id)), NULL);

@@ -20,6 +20,7 @@
 
 #include "usher/arena.h"
 #include "usher/log.h"
+#include "stmt_cache.h"
 
 /* MySQL 8 sends this when it closes an idle connection; MariaDB's headers lack it. */
 #ifndef ER_CLIENT_INTERACTION_TIMEOUT
@@ -46,27 +47,18 @@ static const char session_init_sql[] =
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
     "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'";
 
-struct stmt_slot {
-    const char *key;       /* the caller's SQL pointer; NULL = empty, &tombstone = deleted */
-    char *text;            /* our copy, compared on a hit so a reused address is caught */
-    MYSQL_STMT *stmt;
-};
-
 struct db {
     MYSQL *conn;               /* NULL while disconnected */
     struct {
         char *socket, *host, *user, *password, *name;
         unsigned int port;
     } opts;
-    struct stmt_slot *slots;   /* open addressing, capacity a power of two */
-    size_t nslots, nused, nlive;
+    struct stmt_cache cache;   /* prepared statements by SQL address */
     bool in_tx;
     bool tx_broken;            /* a statement failed inside the open transaction */
     time_t last_connect_log;
     char error[512];
 };
-
-static const char tombstone;
 
 /* ----- errors ------------------------------------------------------------------------ */
 
@@ -106,101 +98,6 @@ static void log_sql_error(const struct db *db, const char *what, const char *sql
         log_error("db: %s failed: %s", what, db->error);
 }
 
-/* ----- statement cache --------------------------------------------------------------- */
-
-static size_t slot_hash(const char *key, size_t nslots)
-{
-    uintptr_t h = (uintptr_t)key;
-    h ^= h >> 17;
-    h *= (uintptr_t)0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    return (size_t)h & (nslots - 1);
-}
-
-static void slot_clear(struct stmt_slot *s)
-{
-    if (s->stmt)
-        mysql_stmt_close(s->stmt);
-    free(s->text);
-    s->stmt = NULL;
-    s->text = NULL;
-}
-
-/* Closes every cached statement and empties the cache (keeps the table). */
-static void cache_clear(struct db *db)
-{
-    for (size_t i = 0; i < db->nslots; i++) {
-        slot_clear(&db->slots[i]);
-        db->slots[i].key = NULL;
-    }
-    db->nused = db->nlive = 0;
-}
-
-static struct stmt_slot *cache_find(struct db *db, const char *sql)
-{
-    if (!db->nslots)
-        return NULL;
-    for (size_t i = slot_hash(sql, db->nslots);; i = (i + 1) & (db->nslots - 1)) {
-        struct stmt_slot *s = &db->slots[i];
-        if (!s->key)
-            return NULL;
-        if (s->key == sql)
-            return s;
-    }
-}
-
-static void cache_remove(struct db *db, struct stmt_slot *s)
-{
-    slot_clear(s);
-    s->key = &tombstone;
-    db->nlive--;
-}
-
-/* Makes room for one more entry, rehashing (and dropping tombstones) at half load.
- * Returns false on ENOMEM. */
-static bool cache_reserve(struct db *db)
-{
-    if ((db->nused + 1) * 2 <= db->nslots)
-        return true;
-    size_t n = db->nslots ? db->nslots : 64;
-    while ((db->nlive + 1) * 2 > n)
-        n *= 2;
-    struct stmt_slot *fresh = calloc(n, sizeof *fresh);
-    if (!fresh)
-        return false;
-    for (size_t i = 0; i < db->nslots; i++) {
-        struct stmt_slot *s = &db->slots[i];
-        if (!s->key || s->key == &tombstone)
-            continue;
-        size_t j = slot_hash(s->key, n);
-        while (fresh[j].key)
-            j = (j + 1) & (n - 1);
-        fresh[j] = *s;
-    }
-    free(db->slots);
-    db->slots = fresh;
-    db->nslots = n;
-    db->nused = db->nlive;
-    return true;
-}
-
-static struct stmt_slot *cache_insert(struct db *db, const char *sql)
-{
-    if (!cache_reserve(db))
-        return NULL;
-    size_t i = slot_hash(sql, db->nslots);
-    while (db->slots[i].key && db->slots[i].key != &tombstone)
-        i = (i + 1) & (db->nslots - 1);
-    struct stmt_slot *s = &db->slots[i];
-    if (!s->key)
-        db->nused++;
-    s->key = sql;
-    s->text = NULL;
-    s->stmt = NULL;
-    db->nlive++;
-    return s;
-}
-
 /* ----- connection -------------------------------------------------------------------- */
 
 /* Forgets the connection: statements and connection closed, cache emptied. The
@@ -212,7 +109,7 @@ static void drop_connection(struct db *db)
         mysql_close(db->conn);
         db->conn = NULL;
     }
-    cache_clear(db);
+    stmt_cache_clear(&db->cache);
 }
 
 static bool open_connection(struct db *db)
@@ -307,11 +204,9 @@ void db_close(struct db *db)
     if (!db)
         return;
     /* On a live connection the statements are closed first, politely. */
-    for (size_t i = 0; i < db->nslots; i++)
-        slot_clear(&db->slots[i]);
+    stmt_cache_free(&db->cache);
     if (db->conn)
         mysql_close(db->conn);
-    free(db->slots);
     free(db->opts.socket);
     free(db->opts.host);
     free(db->opts.user);
@@ -354,18 +249,18 @@ bool db_ping(struct db *db)
  * with the server's errno returned in *err). */
 static MYSQL_STMT *get_statement(struct db *db, const char *sql, unsigned int *err)
 {
-    struct stmt_slot *s = cache_find(db, sql);
+    struct stmt_slot *s = stmt_cache_find(&db->cache, sql);
     if (s && strcmp(s->text, sql) == 0)
         return s->stmt;
     if (s) {
         /* Same address, different text: the caller passed a non-static string. */
         log_warning("db: SQL text changed at a cached address; re-preparing");
-        cache_remove(db, s);
+        stmt_cache_remove(&db->cache, s);
     }
-    if (db->nlive >= STMT_CACHE_MAX) {
+    if (db->cache.nlive >= STMT_CACHE_MAX) {
         log_warning("db: %d prepared statements cached; emptying the cache (is SQL being "
                     "built at run time?)", STMT_CACHE_MAX);
-        cache_clear(db);
+        stmt_cache_clear(&db->cache);
     }
 
     MYSQL_STMT *stmt = mysql_stmt_init(db->conn);
@@ -384,7 +279,7 @@ static MYSQL_STMT *get_statement(struct db *db, const char *sql, unsigned int *e
     mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &on);
 
     char *text = strdup(sql);
-    s = text ? cache_insert(db, sql) : NULL;
+    s = text ? stmt_cache_insert(&db->cache, sql) : NULL;
     if (!s) {
         free(text);
         mysql_stmt_close(stmt);
@@ -632,9 +527,9 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
             }
             if (err == ER_NEED_REPREPARE && attempt == 0) {
                 /* The table changed under a prepared statement: prepare it again. */
-                struct stmt_slot *s = cache_find(db, sql);
+                struct stmt_slot *s = stmt_cache_find(&db->cache, sql);
                 if (s)
-                    cache_remove(db, s);
+                    stmt_cache_remove(&db->cache, s);
                 continue;
             }
             if ((err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) && !db->in_tx &&
@@ -826,5 +721,5 @@ const char *db_error(const struct db *db)
 
 size_t db_prepared_count(const struct db *db)
 {
-    return db->nlive;
+    return db->cache.nlive;
 }

@@ -58,3 +58,24 @@ int settings_store_put(struct db *db, const char *key, struct json_object *value
                      DB_PARAMS(db_str(key), db_str(text), db_int((long long)time(NULL))), NULL);
     return rc == DB_OK ? settings_store_bump(db) : rc;
 }
+
+int settings_store_put_many(struct db *db, const char *const *keys,
+                            struct json_object *const *values, size_t n)
+{
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
+    long long now = (long long)time(NULL);
+    for (size_t i = 0; i < n; i++) {
+        const char *text = json_object_to_json_string_ext(values[i], JSON_C_TO_STRING_PLAIN);
+        if (db_exec(db, upsert_sql, DB_PARAMS(db_str(keys[i]), db_str(text), db_int(now)),
+                    NULL) != DB_OK) {
+            db_rollback(db);
+            return DB_ERROR;
+        }
+    }
+    if (settings_store_bump(db) != DB_OK || db_commit(db) != DB_OK) {
+        db_rollback(db);
+        return DB_ERROR;
+    }
+    return DB_OK;
+}

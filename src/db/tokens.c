@@ -1,13 +1,13 @@
 /* Revoked token ids (usher's difference #1: sign-out really revokes, on every worker). */
 #include "config.h"
-#include "usher/users.h"
+#include "usher/db_tokens.h"
 
 #include <time.h>
 
 #include "usher/arena.h"
 #include "usher/db.h"
 
-int tokens_revoke(struct db *db, const char *jti, const char *user_id, long long expires_at)
+int db_token_revoke(struct db *db, const char *jti, const char *user_id, long long expires_at)
 {
     /* Expired entries are purged as new ones arrive, so the table stays the size of the
      * live revoked set. */

@@ -1,14 +1,16 @@
-/* Users, auth rows and memberships: the queries behind sign-up, sign-in and sessions. */
+/* Users and auth rows: the queries behind sign-up, sign-in, sessions and profiles. The
+ * SELECT list and the row decoding come from the user model's field table. */
 #include "config.h"
-#include "usher/users.h"
+#include "usher/db_users.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "usher/arena.h"
+#include "usher/crypto.h"
 #include "usher/db.h"
-#include "usher/jwt.h"
 #include "usher/log.h"
 #include "usher/settings_store.h"
 
@@ -17,20 +19,62 @@ static long long cell_ll(const char *s)
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
-void user_from_row(struct user *u, const struct db_result *r, size_t row)
+const char *db_user_columns(void)
 {
-    const char **str[] = { &u->id, &u->email, &u->username, &u->role, &u->name,
-                           &u->profile_image_url, &u->profile_banner_image_url, &u->bio,
-                           &u->gender, &u->date_of_birth, &u->timezone, &u->presence_state,
-                           &u->status_emoji, &u->status_message, &u->status_expires_at,
-                           &u->info, &u->settings, &u->oauth, &u->scim };
-    size_t nstr = sizeof(str) / sizeof(str[0]);
-    for (size_t i = 0; i < nstr; i++)
-        *str[i] = db_cell(r, row, i);
-    u->last_active_at = cell_ll(db_cell(r, row, nstr));
-    u->updated_at = cell_ll(db_cell(r, row, nstr + 1));
-    u->created_at = cell_ll(db_cell(r, row, nstr + 2));
-    u->tokens_valid_after_ms = cell_ll(db_cell(r, row, nstr + 3));
+    static char cols[1024];
+    if (cols[0])
+        return cols;
+    size_t n = 0;
+    for (size_t i = 0; i < user_nfields; i++) {
+        const char *sep = i ? ", " : "";
+        const char *col = user_fields[i].column;
+        n += (size_t)snprintf(cols + n, sizeof(cols) - n,
+                              user_fields[i].type == UF_DATE ? "%sDATE_FORMAT(u.%s, '%%Y-%%m-%%d')"
+                                                              : "%su.%s", sep, col);
+    }
+    return cols;
+}
+
+/* "SELECT <user columns> <rest>", made in buf the first time: the statement cache keys on
+ * the address, which stays the same. */
+static const char *user_sql(char *buf, size_t size, const char *rest)
+{
+    if (!buf[0])
+        snprintf(buf, size, "SELECT %s %s", db_user_columns(), rest);
+    return buf;
+}
+#define USER_SQL(rest) \
+    static char sql_buf_[2048]; \
+    const char *sql = user_sql(sql_buf_, sizeof(sql_buf_), rest)
+
+void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
+                    size_t col)
+{
+    for (size_t i = 0; i < user_nfields; i++) {
+        const struct user_field *f = &user_fields[i];
+        void *dst = (char *)u + f->offset;
+        const char *cell = db_cell(r, row, col + i);
+        switch (f->type) {
+        case UF_INT:
+            *(long long *)dst = cell_ll(cell);
+            break;
+        case UF_INT_NULL: {
+            long long *n = NULL;
+            if (cell) {
+                n = arena_alloc(a, sizeof(*n));
+                *n = cell_ll(cell);
+            }
+            *(const long long **)dst = n;
+            break;
+        }
+        case UF_ROLE:
+            u->role = user_role_parse(cell);
+            /* fall through */
+        default:
+            *(const char **)dst = cell;
+            break;
+        }
+    }
 }
 
 static int one_user(struct db *db, struct arena *a, const char *sql, const struct db_param *p,
@@ -42,48 +86,47 @@ static int one_user(struct db *db, struct arena *a, const char *sql, const struc
     if (r.nrows == 0)
         return DB_NOT_FOUND;
     *out = arena_calloc(a, 1, sizeof(**out));
-    user_from_row(*out, &r, 0);
+    db_user_decode(a, *out, &r, 0, 0);
     return DB_OK;
 }
 
-int users_get(struct db *db, struct arena *a, const char *id, struct user **out)
+int db_user_get(struct db *db, struct arena *a, const char *id, struct user **out)
 {
-    static const char sql[] = "SELECT " USER_COLUMNS " FROM `user` u WHERE u.id = ?";
+    USER_SQL("FROM `user` u WHERE u.id = ?");
     return one_user(db, a, sql, DB_PARAMS(db_str(id)), out);
 }
 
-int users_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out)
+int db_user_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out)
 {
-    static const char sql[] = "SELECT " USER_COLUMNS " FROM `user` u WHERE u.email = ?";
+    USER_SQL("FROM `user` u WHERE u.email = ?");
     return one_user(db, a, sql, DB_PARAMS(db_str(email)), out);
 }
 
-int users_first(struct db *db, struct arena *a, struct user **out)
+int db_user_get_primary(struct db *db, struct arena *a, struct user **out)
 {
-    static const char sql[] =
-        "SELECT " USER_COLUMNS " FROM `user` u ORDER BY u.created_at ASC, u.seq ASC LIMIT 1";
+    USER_SQL("FROM `user` u ORDER BY u.created_at ASC, u.seq ASC LIMIT 1");
     return one_user(db, a, sql, NULL, 0, out);
 }
 
-int users_get_credentials(struct db *db, struct arena *a, const char *email, struct user **out,
-                          const char **password_hash, bool *active)
+int db_user_get_credentials(struct db *db, struct arena *a, const char *email,
+                            struct user **out, const char **password_hash, bool *active)
 {
-    static const char sql[] = "SELECT " USER_COLUMNS ", au.password, au.active "
-                              "FROM `user` u JOIN auth au ON au.id = u.id WHERE u.email = ?";
+    USER_SQL(", au.password, au.active "
+             "FROM `user` u JOIN auth au ON au.id = u.id WHERE u.email = ?");
     struct db_result r;
     if (db_query(db, a, sql, DB_PARAMS(db_str(email)), &r) != DB_OK)
         return DB_ERROR;
     if (r.nrows == 0)
         return DB_NOT_FOUND;
     *out = arena_calloc(a, 1, sizeof(**out));
-    user_from_row(*out, &r, 0);
-    *password_hash = db_cell(&r, 0, USER_NCOLUMNS);
-    const char *act = db_cell(&r, 0, USER_NCOLUMNS + 1);
+    db_user_decode(a, *out, &r, 0, 0);
+    *password_hash = db_cell(&r, 0, user_nfields);
+    const char *act = db_cell(&r, 0, user_nfields + 1);
     *active = act && strcmp(act, "0") != 0;
     return DB_OK;
 }
 
-int users_get_password_hash(struct db *db, struct arena *a, const char *id, const char **hash)
+int db_user_get_password_hash(struct db *db, struct arena *a, const char *id, const char **hash)
 {
     static const char sql[] = "SELECT password FROM auth WHERE id = ?";
     struct db_result r;
@@ -95,7 +138,7 @@ int users_get_password_hash(struct db *db, struct arena *a, const char *id, cons
     return DB_OK;
 }
 
-int users_count(struct db *db, long long *count)
+int db_user_count(struct db *db, long long *count)
 {
     static const char sql[] = "SELECT COUNT(*) FROM `user`";
     struct arena *a = arena_new(1024);
@@ -107,7 +150,7 @@ int users_count(struct db *db, long long *count)
     return rc;
 }
 
-int users_create(struct db *db, struct arena *a, struct new_user *nu)
+int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
 {
     /* Every creation takes the same lock row first, so "is this the first user?" and the
      * duplicate-email check see every earlier creation, on any worker or host. */
@@ -196,36 +239,37 @@ fail:
     return DB_ERROR;
 }
 
-int users_update_profile(struct db *db, const char *id, const char *name, const char *image,
-                         const char *bio, const char *gender, const char *date_of_birth)
+int db_user_update_profile(struct db *db, const char *id, const struct user_profile *p)
 {
     static const char sql[] =
         "UPDATE `user` SET name = ?, profile_image_url = ?, bio = ?, gender = ?, "
         "date_of_birth = ?, updated_at = ? WHERE id = ?";
     unsigned long long n = 0;
     int rc = db_exec(db, sql,
-                     DB_PARAMS(db_str(name), db_str(image), db_str_or_null(bio),
-                               db_str_or_null(gender), db_str_or_null(date_of_birth),
+                     DB_PARAMS(db_str(p->name), db_str(p->profile_image_url), db_str_or_null(p->bio),
+                               db_str_or_null(p->gender), db_str_or_null(p->date_of_birth),
                                db_int((long long)time(NULL)), db_str(id)), &n);
     return rc != DB_OK ? rc : n ? DB_OK : DB_NOT_FOUND;
 }
 
-int users_update_timezone(struct db *db, const char *id, const char *tz)
+int db_user_set_timezone(struct db *db, const char *id, const char *tz)
 {
     static const char sql[] = "UPDATE `user` SET timezone = ?, updated_at = ? WHERE id = ?";
     return db_exec(db, sql, DB_PARAMS(db_str(tz), db_int((long long)time(NULL)), db_str(id)), NULL);
 }
 
-int users_update_password(struct db *db, const char *id, const char *hash, long long mark_ms)
+int db_user_set_password(struct db *db, const char *id, const char *hash, long long mark_ms,
+                         const char *keep_jti)
 {
     static const char auth_sql[] = "UPDATE auth SET password = ? WHERE id = ?";
     static const char mark_sql[] =
         "UPDATE `user` SET tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
-        "updated_at = ? WHERE id = ?";
+        "tokens_kept_jti = ?, updated_at = ? WHERE id = ?";
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
     if (db_exec(db, auth_sql, DB_PARAMS(db_str(hash), db_str(id)), NULL) != DB_OK ||
-        db_exec(db, mark_sql, DB_PARAMS(db_int(mark_ms), db_int(mark_ms / 1000), db_str(id)),
+        db_exec(db, mark_sql, DB_PARAMS(db_int(mark_ms), db_str_or_null(keep_jti),
+                                        db_int(mark_ms / 1000), db_str(id)),
                 NULL) != DB_OK ||
         db_commit(db) != DB_OK) {
         db_rollback(db);
@@ -234,43 +278,18 @@ int users_update_password(struct db *db, const char *id, const char *hash, long 
     return DB_OK;
 }
 
-int users_set_role(struct db *db, const char *id, const char *role, long long mark_ms)
+int db_user_set_role(struct db *db, const char *id, const char *role, long long mark_ms)
 {
     /* The mark only ever moves forward: a later change must not revive older tokens. */
     static const char sql[] =
         "UPDATE `user` SET role = ?, tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
-        "updated_at = ? WHERE id = ?";
+        "tokens_kept_jti = NULL, updated_at = ? WHERE id = ?";
     return db_exec(db, sql, DB_PARAMS(db_str(role), db_int(mark_ms), db_int(mark_ms / 1000),
                                       db_str(id)), NULL);
 }
 
-int users_touch(struct db *db, const char *id, long long now)
+int db_user_touch(struct db *db, const char *id, long long now)
 {
     static const char sql[] = "UPDATE `user` SET last_active_at = ? WHERE id = ?";
     return db_exec(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
-}
-
-int users_sync_groups_by_name(struct db *db, const char *id, const char *const *names, size_t n)
-{
-    static const char del_sql[] = "DELETE FROM group_member WHERE user_id = ?";
-    static const char add_sql[] =
-        "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
-        "SELECT ?, g.id, ?, ?, ? FROM `group` g WHERE g.name = ?";
-    long long now = (long long)time(NULL);
-    if (db_begin(db) != DB_OK)
-        return DB_ERROR;
-    if (db_exec(db, del_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK)
-        goto fail;
-    for (size_t i = 0; i < n; i++) {
-        char mid[37];
-        if (uuid4(mid) != 0 ||
-            db_exec(db, add_sql, DB_PARAMS(db_str(mid), db_str(id), db_int(now), db_int(now),
-                                           db_str(names[i])), NULL) != DB_OK)
-            goto fail;
-    }
-    if (db_commit(db) == DB_OK)
-        return DB_OK;
-fail:
-    db_rollback(db);
-    return DB_ERROR;
 }

@@ -206,6 +206,18 @@ static int parse_content_length(const char *s, size_t *out)
     return 0;
 }
 
+enum http_method http_method_parse(const char *name)
+{
+    static const char *const names[] = {
+        [HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_POST] = "POST", [HTTP_PUT] = "PUT",
+        [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE", [HTTP_OPTIONS] = "OPTIONS",
+    };
+    for (size_t i = 0; i < HTTP_OTHER; i++)
+        if (strcmp(name, names[i]) == 0)
+            return (enum http_method)i;
+    return HTTP_OTHER;
+}
+
 int request_init(struct request *r, struct arena *a, char *const *envp, struct http_error *err)
 {
     memset(r, 0, sizeof(*r));
@@ -215,6 +227,7 @@ int request_init(struct request *r, struct arena *a, char *const *envp, struct h
 
     const char *method = env_get(envp, "REQUEST_METHOD");
     r->method = method && *method ? method : "GET";   /* CGI: a server always sets it */
+    r->method_id = http_method_parse(r->method);
     r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
     r->content_type = env_get(envp, "CONTENT_TYPE");
     r->accept = env_get(envp, "HTTP_ACCEPT");

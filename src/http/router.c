@@ -81,7 +81,7 @@ static bool pattern_match(const char *pattern, const char *path, struct score *s
 
 /* Best route for path: *with_method gets the best whose method matches (or NULL), and the
  * return value says whether any route matched the path at all. */
-static bool find(const struct route *table, size_t n, const char *method, const char *path,
+static bool find(const struct route *table, size_t n, enum http_method method, const char *path,
                  const struct route **with_method)
 {
     bool any = false;
@@ -91,8 +91,8 @@ static bool find(const struct route *table, size_t n, const char *method, const 
         if (!pattern_match(table[i].pattern, path, &sc, NULL))
             continue;
         any = true;
-        bool same = strcmp(table[i].method, method) == 0 ||
-                    (strcmp(method, "HEAD") == 0 && strcmp(table[i].method, "GET") == 0);
+        bool same = table[i].method == method ||
+                    (method == HTTP_HEAD && table[i].method == HTTP_GET);
         if (same && (!*with_method || score_cmp(&sc, &best) > 0)) {
             *with_method = &table[i];
             best = sc;
@@ -101,7 +101,7 @@ static bool find(const struct route *table, size_t n, const char *method, const 
     return any;
 }
 
-enum route_status router_match(const struct route *table, size_t n, const char *method,
+enum route_status router_match(const struct route *table, size_t n, enum http_method method,
                                const char *path, struct route_match *m)
 {
     memset(m, 0, offsetof(struct route_match, buf));

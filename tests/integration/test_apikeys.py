@@ -10,7 +10,8 @@ import time
 from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
     ACCESS_PROHIBITED, API_KEY_CREATION_NOT_ALLOWED, API_KEY_NOT_ALLOWED, API_KEY_NOT_FOUND,
     INVALID_TOKEN, INVALID_TOKEN_SHORT, ME, PASSWORD, Client, add_user, auth_env, auth_module,
-    cookie_headers, expect, first_admin, grant_group_permission, set_admin_config, sql_one,
+    cookie_headers, expect, first_admin, grant_group_permission, set_admin_config, signin_client,
+    sql_one,
 )
 
 KEY_RE = re.compile(r"^sk-[0-9a-f]{32}$")
@@ -209,7 +210,8 @@ def test_key_survives_password_change_and_sign_out(stack):
     admin = first_admin(stack)
     enable_keys(admin)
     key = create_key(admin)
-    r = admin.post("update/password", json={"password": PASSWORD, "new_password": "Other-pw2!"})
+    other = signin_client(stack, admin.email)
+    r = other.post("update/password", json={"password": PASSWORD, "new_password": "Other-pw2!"})
     assert expect(r, 200) is True
     expect(admin.get(ME), 401, INVALID_TOKEN_SHORT)
     expect(Client(stack, key).get(ME), 200)

@@ -421,9 +421,10 @@ def test_update_password_revokes_old_tokens_new_signin_works_at_once(stack):
     fresh = signin_client(stack, admin.email, "Other-pw2!")
     expect(fresh.get(ME), 200)
     same_second = int(time.time()) == int(changed)
-    # every token from before the change is dead, on every worker
+    # every other token from before the change is dead, on every worker; the session that
+    # made the change keeps working (issue 7: the v0.11.0 frontend keeps sending it)
     for _ in range(6):
-        expect(admin.get(ME), 401, INVALID_TOKEN_SHORT)
+        expect(admin.get(ME), 200)
         expect(other.get(ME), 401, INVALID_TOKEN_SHORT)
         expect(fresh.get(ME), 200)
     expect(signin(stack, admin.email), 400, INVALID_CRED)

@@ -11,7 +11,7 @@
 #include "usher/log.h"
 #include "usher/password.h"
 #include "usher/settings.h"
-#include "usher/users.h"
+#include "usher/db_users.h"
 #include "usher/validate.h"
 
 int accounts_create_admin(struct db *db, const char *email_in, const char *name,
@@ -34,7 +34,7 @@ int accounts_create_admin(struct db *db, const char *email_in, const char *name,
     } else if (password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash)) != 0) {
         snprintf(err, errlen, "could not hash the password");
     } else {
-        int rc = users_create(db, a, &nu);
+        int rc = db_user_create(db, a, &nu);
         if (rc == DB_DUPLICATE)
             snprintf(err, errlen, "a user with the email %s already exists", email);
         else if (rc != DB_OK)
@@ -55,7 +55,7 @@ void accounts_bootstrap_from_env(struct db *db)
     if (!email || !*email || !password || !*password)
         return;
     long long count = 0;
-    if (users_count(db, &count) != DB_OK || count > 0)
+    if (db_user_count(db, &count) != DB_OK || count > 0)
         return;
     const char *name = getenv("WEBUI_ADMIN_NAME");
     char err[256];

@@ -11,54 +11,78 @@
 #include "usher/config.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
+#include "usher/fields.h"
 #include "usher/jwt.h"
 #include "usher/log.h"
 #include "usher/permissions.h"
 #include "usher/settings_store.h"
+#include "usher/validate.h"
 
 enum setting_type { S_BOOL, S_STR, S_STR_NULL, S_INT_OR_STR, S_JSON };
 
+/* The admin settings: one row drives the config key, the environment default, the POST
+ * /auths/admin/config form (type, length, optional) and what a value must be to be stored
+ * (a value refused by accept keeps what was stored, as the reference silently does). */
 struct setting {
     const char *field;        /* AdminConfig name, also the environment variable */
     const char *key;          /* config table key (v0.11.0's) */
     enum setting_type type;
-    const char *def;          /* default when neither the table nor the environment has it */
+    const char *def;          /* default when neither the table nor the environment has it;
+                               * for an optional S_STR also what an omitted one stores */
+    size_t max_len;           /* longest string the form takes (characters) */
+    bool optional;            /* may be omitted from the POST body */
+    bool (*accept)(const char *value);
 };
 
-/* The 28 AdminConfig fields in the contract's order, then the permission tree. */
+static bool accept_role(const char *v) { return validate_role(v); }
+static bool accept_expiry(const char *v) { return jwt_duration_valid_for_config(v); }
+static bool accept_response_mode(const char *v)
+{
+    return strcmp(v, "thread") == 0 || strcmp(v, "channel") == 0;
+}
+
+#define BOOL_ROW(field, key, def) { field, key, S_BOOL, def, 0, false, NULL }
+#define STR_ROW(field, key, def, max) { field, key, S_STR, def, max, false, NULL }
+#define NULLABLE_ROW(field, key, def, max) { field, key, S_STR_NULL, def, max, true, NULL }
+#define COUNT_ROW(field, key) { field, key, S_INT_OR_STR, "", 32, true, NULL }
+#define JSON_ROW(field, key) { field, key, S_JSON, NULL, 0, true, NULL }
+
+/* The 28 AdminConfig fields in the contract's order (deltas §1.4), then the JSON values. */
 static const struct setting settings_table[] = {
-    { "SHOW_ADMIN_DETAILS", "auth.admin.show", S_BOOL, "true" },
-    { "ADMIN_EMAIL", "auth.admin.email", S_STR_NULL, NULL },
-    { "WEBUI_URL", "webui.url", S_STR, "" },
-    { "ENABLE_SIGNUP", "ui.enable_signup", S_BOOL, "true" },
-    { "ENABLE_API_KEYS", "auth.enable_api_keys", S_BOOL, "false" },
-    { "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS", "auth.api_key.endpoint_restrictions", S_BOOL, "false" },
-    { "API_KEYS_ALLOWED_ENDPOINTS", "auth.api_key.allowed_endpoints", S_STR, "" },
-    { "DEFAULT_USER_ROLE", "ui.default_user_role", S_STR, "pending" },
-    { "DEFAULT_GROUP_ID", "ui.default_group_id", S_STR, "" },
-    { "JWT_EXPIRES_IN", "auth.jwt_expiry", S_STR, "4w" },
-    { "ENABLE_COMMUNITY_SHARING", "ui.enable_community_sharing", S_BOOL, "true" },
-    { "ENABLE_MESSAGE_RATING", "ui.enable_message_rating", S_BOOL, "true" },
-    { "ENABLE_FOLDERS", "folders.enable", S_BOOL, "true" },
-    { "FOLDER_MAX_FILE_COUNT", "folders.max_file_count", S_INT_OR_STR, "" },
-    { "AUTOMATION_MAX_COUNT", "automations.max_count", S_INT_OR_STR, "" },
-    { "AUTOMATION_MIN_INTERVAL", "automations.min_interval", S_INT_OR_STR, "" },
-    { "ENABLE_AUTOMATIONS", "automations.enable", S_BOOL, "true" },
-    { "ENABLE_CHANNELS", "channels.enable", S_BOOL, "false" },
-    { "CHANNEL_MODEL_RESPONSE_MODE", "channels.model_response_mode", S_STR, "thread" },
-    { "ENABLE_CALENDAR", "calendar.enable", S_BOOL, "true" },
-    { "ENABLE_MEMORIES", "memories.enable", S_BOOL, "true" },
-    { "ENABLE_MEMORY_SYSTEM_CONTEXT", "memories.system_context.enable", S_BOOL, "true" },
-    { "ENABLE_NOTES", "notes.enable", S_BOOL, "true" },
-    { "ENABLE_USER_WEBHOOKS", "ui.enable_user_webhooks", S_BOOL, "false" },
-    { "ENABLE_USER_STATUS", "users.enable_status", S_BOOL, "true" },
-    { "PENDING_USER_OVERLAY_TITLE", "ui.pending_user_overlay_title", S_STR_NULL, "" },
-    { "PENDING_USER_OVERLAY_CONTENT", "ui.pending_user_overlay_content", S_STR_NULL, "" },
-    { "RESPONSE_WATERMARK", "ui.watermark", S_STR_NULL, "" },
-    { "USER_PERMISSIONS", "user.permissions", S_JSON, NULL },
-    { "LDAP_CONFIG", "ldap.config", S_JSON, NULL },
-    { "LDAP_SERVER", "ldap.server", S_JSON, NULL },
-    { "OAUTH_CONFIG", "oauth.config", S_JSON, NULL },
+    BOOL_ROW("SHOW_ADMIN_DETAILS", "auth.admin.show", "true"),
+    NULLABLE_ROW("ADMIN_EMAIL", "auth.admin.email", NULL, 255),
+    STR_ROW("WEBUI_URL", "webui.url", "", 2048),
+    BOOL_ROW("ENABLE_SIGNUP", "ui.enable_signup", "true"),
+    BOOL_ROW("ENABLE_API_KEYS", "auth.enable_api_keys", "false"),
+    BOOL_ROW("ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS", "auth.api_key.endpoint_restrictions", "false"),
+    STR_ROW("API_KEYS_ALLOWED_ENDPOINTS", "auth.api_key.allowed_endpoints", "", 8192),
+    { "DEFAULT_USER_ROLE", "ui.default_user_role", S_STR, "pending", 64, false, accept_role },
+    STR_ROW("DEFAULT_GROUP_ID", "ui.default_group_id", "", 64),
+    { "JWT_EXPIRES_IN", "auth.jwt_expiry", S_STR, "4w", 64, false, accept_expiry },
+    BOOL_ROW("ENABLE_COMMUNITY_SHARING", "ui.enable_community_sharing", "true"),
+    BOOL_ROW("ENABLE_MESSAGE_RATING", "ui.enable_message_rating", "true"),
+    BOOL_ROW("ENABLE_FOLDERS", "folders.enable", "true"),
+    COUNT_ROW("FOLDER_MAX_FILE_COUNT", "folders.max_file_count"),
+    COUNT_ROW("AUTOMATION_MAX_COUNT", "automations.max_count"),
+    COUNT_ROW("AUTOMATION_MIN_INTERVAL", "automations.min_interval"),
+    BOOL_ROW("ENABLE_AUTOMATIONS", "automations.enable", "true"),
+    BOOL_ROW("ENABLE_CHANNELS", "channels.enable", "false"),
+    /* Omitted: reset to "thread" (deltas §1.4). */
+    { "CHANNEL_MODEL_RESPONSE_MODE", "channels.model_response_mode", S_STR, "thread", 16, true,
+      accept_response_mode },
+    BOOL_ROW("ENABLE_CALENDAR", "calendar.enable", "true"),
+    BOOL_ROW("ENABLE_MEMORIES", "memories.enable", "true"),
+    BOOL_ROW("ENABLE_MEMORY_SYSTEM_CONTEXT", "memories.system_context.enable", "true"),
+    BOOL_ROW("ENABLE_NOTES", "notes.enable", "true"),
+    BOOL_ROW("ENABLE_USER_WEBHOOKS", "ui.enable_user_webhooks", "false"),
+    BOOL_ROW("ENABLE_USER_STATUS", "users.enable_status", "true"),
+    NULLABLE_ROW("PENDING_USER_OVERLAY_TITLE", "ui.pending_user_overlay_title", "", 1024),
+    NULLABLE_ROW("PENDING_USER_OVERLAY_CONTENT", "ui.pending_user_overlay_content", "", 65536),
+    NULLABLE_ROW("RESPONSE_WATERMARK", "ui.watermark", "", 4096),
+    JSON_ROW("USER_PERMISSIONS", "user.permissions"),
+    JSON_ROW("LDAP_CONFIG", "ldap.config"),
+    JSON_ROW("LDAP_SERVER", "ldap.server"),
+    JSON_ROW("OAUTH_CONFIG", "oauth.config"),
 };
 #define ADMIN_CONFIG_FIELDS 28
 #define NSETTINGS (sizeof(settings_table) / sizeof(settings_table[0]))
@@ -310,4 +334,83 @@ void settings_release(struct ctx *c)
     json_object_put(c->settings->cache);
     free(c->settings);
     c->settings = NULL;
+}
+
+/* A count field (int | str) must read as an integer when it is a non-empty string. */
+static const char *count_field_check(const char *s, size_t len, const void *arg)
+{
+    (void)arg;
+    if (len == 0)
+        return NULL;
+    char *end;
+    strtoll(s, &end, 10);
+    return *end ? "must be an integer" : NULL;
+}
+
+const struct field_spec *settings_admin_form(size_t *n)
+{
+    static struct field_spec form[ADMIN_CONFIG_FIELDS];
+    if (!form[0].name) {
+        for (size_t i = 0; i < ADMIN_CONFIG_FIELDS; i++) {
+            const struct setting *st = &settings_table[i];
+            struct field_spec *f = &form[i];
+            f->name = st->field;
+            f->required = !st->optional;
+            f->nullable = st->optional;
+            f->max_len = st->max_len;
+            f->type = st->type == S_BOOL ? FIELD_BOOL
+                      : st->type == S_INT_OR_STR ? FIELD_INT_OR_STR : FIELD_STR;
+            if (st->type == S_INT_OR_STR)
+                f->validate = count_field_check;
+        }
+    }
+    *n = ADMIN_CONFIG_FIELDS;
+    return form;
+}
+
+/* The value the form's field i stores, or NULL when the row refuses it (kept as stored). */
+static struct json_object *admin_value(const struct setting *st, const struct field_value *x,
+                                       bool *skip)
+{
+    bool given = x->present && !x->is_null;
+    *skip = false;
+    switch (st->type) {
+    case S_BOOL:
+        return json_object_new_boolean(x->b);
+    case S_INT_OR_STR: {
+        long long n = given ? (x->is_int ? x->i : strtoll(x->s, NULL, 10)) : 0;
+        return n ? json_object_new_int64(n) : json_object_new_string("");
+    }
+    default: {
+        /* Omitted: null for the nullable strings, else the default. */
+        const char *v = given ? x->s : st->type == S_STR_NULL ? NULL : st->def;
+        if (v && st->accept && !st->accept(v)) {
+            *skip = true;
+            return NULL;
+        }
+        return v ? json_object_new_string(v) : NULL;
+    }
+    }
+}
+
+int settings_admin_config_store(struct ctx *c, const struct field_value *v)
+{
+    const char *keys[ADMIN_CONFIG_FIELDS];
+    struct json_object *vals[ADMIN_CONFIG_FIELDS];
+    size_t n = 0;
+    for (size_t i = 0; i < ADMIN_CONFIG_FIELDS; i++) {
+        bool skip;
+        struct json_object *val = admin_value(&settings_table[i], &v[i], &skip);
+        if (skip)
+            continue;
+        keys[n] = settings_table[i].key;
+        vals[n++] = val;
+    }
+    int rc = settings_store_put_many(c->db, keys, vals, n);
+    for (size_t i = 0; i < n; i++)
+        json_object_put(vals[i]);
+    settings_release(c);   /* the next read (the answer) fetches the table again */
+    json_object_put(worker_stored);
+    worker_stored = NULL;
+    return rc == DB_OK ? 0 : -1;
 }

@@ -2,27 +2,17 @@
  * (usher's difference #3): one row per (email, minute); the current minute and the three
  * before it are summed, as the reference's 60-second buckets. */
 #include "config.h"
-#include "usher/users.h"
+#include "usher/db_signin.h"
 
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "usher/arena.h"
+#include "usher/crypto.h"
 #include "usher/db.h"
 
-/* Emails can be long; the key is their SHA-256 so the primary key stays small. */
-static void email_key(const char *email, char out[65])
-{
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_Digest(email, strlen(email), md, &len, EVP_sha256(), NULL);
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-int ratelimit_hit(struct db *db, const char *email, long long now, long long *count)
+int db_signin_attempt_hit(struct db *db, const char *email, long long now, long long *count)
 {
     static const char hit_sql[] =
         "INSERT INTO signin_attempt (email_key, bucket, attempts) VALUES (?, ?, 1) "
@@ -32,8 +22,9 @@ int ratelimit_hit(struct db *db, const char *email, long long now, long long *co
         "WHERE email_key = ? AND bucket BETWEEN ? AND ?";
     static const char purge_sql[] = "DELETE FROM signin_attempt WHERE bucket < ? LIMIT 1000";
     static long long last_purge_bucket;
+    /* Emails can be long; the key is their SHA-256 so the primary key stays small. */
     char key[65];
-    email_key(email, key);
+    sha256_hex(email, strlen(email), key);
     long long bucket = now / 60;
     if (db_exec(db, hit_sql, DB_PARAMS(db_str(key), db_int(bucket)), NULL) != DB_OK)
         return DB_ERROR;

@@ -1,0 +1,34 @@
+#ifndef USHER_DB_CALLERS_H
+#define USHER_DB_CALLERS_H
+/* Who is calling, in one round trip: the lookup every authenticated request makes (the
+ * floor of every endpoint). It brings the user row, whether the token id was revoked, the
+ * version of the config table (so a worker re-reads settings only when they changed) and
+ * the permission trees of the user's groups. The data layer: no HTTP here. */
+#include <stdbool.h>
+#include <json-c/json.h>
+
+struct db;
+struct arena;
+struct user;
+
+struct db_caller {
+    struct user *user;                /* in the arena */
+    bool revoked;                     /* the token id is in revoked_token */
+    const char *config_version;       /* the config table's version, NULL when it has none */
+    struct json_object *group_trees;  /* new array (caller puts it): the permission trees of
+                                       * the user's groups, newest updated first */
+};
+
+/* The caller behind a JWT: user_id from the token, jti its id ("" for none). Returns DB_OK,
+ * DB_NOT_FOUND (no such user) or DB_ERROR; out is filled only on DB_OK. */
+int db_caller_load_by_id(struct db *db, struct arena *a, const char *user_id, const char *jti,
+                         struct db_caller *out);
+/* The caller behind an API key, by the key's SHA-256 digest (hex). Same returns. */
+int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *digest,
+                                 struct db_caller *out);
+/* The permission trees of the groups of any user, newest updated first: a new array in
+ * *out (empty on DB_ERROR too, so callers may always use it). Returns DB_OK or DB_ERROR. */
+int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
+                          struct json_object **out);
+
+#endif

@@ -1,0 +1,76 @@
+#ifndef USHER_DB_USERS_H
+#define USHER_DB_USERS_H
+/* Users and their password credentials in MariaDB (tables `user` and auth): the queries of
+ * sign-up, sign-in, sessions, profiles and the users router. The data layer: no HTTP here.
+ * Rows come back as struct user (user.h) in the caller's arena, decoded through the user
+ * model's field table. Every function returns DB_OK, DB_NOT_FOUND (no such user),
+ * DB_DUPLICATE (a unique key said no) or DB_ERROR (already logged by db.c). */
+#include <stdbool.h>
+#include <stddef.h>
+#include <json-c/json.h>
+#include "usher/user.h"
+
+struct db;
+struct arena;
+struct db_result;
+
+/* The user columns of user_fields as a SELECT list over the alias u ("u.id, u.email, ..."),
+ * built once. For SQL of the data layer that selects users beside other columns. */
+const char *db_user_columns(void);
+/* Decodes the user_nfields columns that start at col of row into u (strings point into
+ * the result, which lives in the arena a). */
+void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
+                    size_t col);
+
+/* One user by id or by (lowercased) email; *out is allocated in a. */
+int db_user_get(struct db *db, struct arena *a, const char *id, struct user **out);
+int db_user_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out);
+/* The primary admin: earliest created_at, ties broken by creation order (seq). */
+int db_user_get_primary(struct db *db, struct arena *a, struct user **out);
+/* For sign-in: the user with this (lowercased) email, its password hash and whether its
+ * auth row is active. */
+int db_user_get_credentials(struct db *db, struct arena *a, const char *email,
+                            struct user **out, const char **password_hash, bool *active);
+int db_user_get_password_hash(struct db *db, struct arena *a, const char *id, const char **hash);
+int db_user_count(struct db *db, long long *count);
+
+struct new_user {
+    const char *id;                 /* filled by db_user_create (uuid4) */
+    const char *email;              /* lowercased */
+    const char *name;
+    const char *password_hash;
+    const char *profile_image_url;
+    const char *role;               /* the role unless first_becomes_admin promotes */
+    const char *default_group_id;   /* joined when the group exists; may be NULL/"" */
+    bool first_becomes_admin;       /* the first account becomes admin */
+    bool closes_signup;             /* the first account stores ui.enable_signup = false */
+    /* Sign-up's gate, decided under the lock so racing sign-ups cannot slip past a sign-up
+     * that another one just closed: CREATE_ALWAYS (admins, usherctl), CREATE_IF_FIRST, or
+     * CREATE_IF_FIRST_OR_OPEN (then ui.enable_signup as stored, else open_default). A
+     * refusal is DB_REFUSED. */
+    enum { CREATE_ALWAYS, CREATE_IF_FIRST, CREATE_IF_FIRST_OR_OPEN } gate;
+    bool open_default;
+};
+#define DB_REFUSED (-4)
+/* Creates the user and auth rows (and the default-group membership) in one transaction
+ * serialised by a lock row, so "the first user becomes admin" and the sign-up gate hold
+ * under concurrency. A duplicate email is DB_DUPLICATE, a closed gate DB_REFUSED. Sets
+ * nu->id and nu->role to what was stored. */
+int db_user_create(struct db *db, struct arena *a, struct new_user *nu);
+
+/* The profile form of /auths/update/profile: all five are written (NULL stores NULL). */
+struct user_profile {
+    const char *name, *profile_image_url, *bio, *gender, *date_of_birth;
+};
+int db_user_update_profile(struct db *db, const char *id, const struct user_profile *p);
+int db_user_set_timezone(struct db *db, const char *id, const char *tz);
+/* Sets the password hash and the revocation mark: tokens issued before mark_ms are invalid,
+ * except the one whose jti is keep_jti (NULL: none). One transaction. */
+int db_user_set_password(struct db *db, const char *id, const char *hash, long long mark_ms,
+                         const char *keep_jti);
+/* Sets the role and the revocation mark (no token is spared). */
+int db_user_set_role(struct db *db, const char *id, const char *role, long long mark_ms);
+/* last_active_at = now (not updated_at: activity is not an edit of the row). */
+int db_user_touch(struct db *db, const char *id, long long now);
+
+#endif

@@ -1,0 +1,239 @@
+/* /api/v1/auths admin settings: admin details, the admin config (driven by the settings
+ * table of settings.c), and the LDAP and OAuth settings, which usher stores and returns so
+ * the admin pages work although it runs neither flow (deltas §1.4-§1.6). */
+#include "config.h"
+#include "usher/api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "usher/api_common.h"
+#include "usher/arena.h"
+#include "usher/db.h"
+#include "usher/db_users.h"
+#include "usher/settings.h"
+#include "usher/user.h"
+#include "usher/validate.h"
+
+void auths_admin_details(struct ctx *c)
+{
+    if (!settings_bool(c, "SHOW_ADMIN_DETAILS")) {
+        response_detail(c->res, 400, ERR_ACTION_PROHIBITED);
+        return;
+    }
+    const char *email = settings_str(c, "ADMIN_EMAIL");
+    const char *name = NULL;
+    struct user *u = NULL;
+    int rc;
+    if (email[0]) {
+        char *lower = text_lower(c->arena, email);
+        rc = db_user_get_by_email(c->db, c->arena, lower, &u);
+        if (rc == DB_OK)
+            name = u->name;
+    } else {
+        email = NULL;
+        rc = db_user_get_primary(c->db, c->arena, &u);
+        if (rc == DB_OK) {
+            email = u->email;
+            name = u->name;
+        }
+    }
+    if (rc == DB_ERROR) {
+        api_db_error(c);
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_str_or_null(name));
+    json_object_object_add(o, "email", json_str_or_null(email));
+    response_json(c->res, 200, o);
+}
+
+void auths_admin_config_get(struct ctx *c)
+{
+    response_json(c->res, 200, settings_admin_config(c));
+}
+
+void auths_admin_config_post(struct ctx *c)
+{
+    /* The form comes from the settings table; extra members are ignored, since the
+     * frontend posts back the whole object it received. */
+    size_t n;
+    const struct field_spec *form = settings_admin_form(&n);
+    struct field_value *v = arena_calloc(c->arena, n, sizeof(*v));
+    if (api_parse_form(c, form, n, false, v) != 0)
+        return;
+    if (settings_admin_config_store(c, v) != 0) {
+        api_db_error(c);
+        return;
+    }
+    response_json(c->res, 200, settings_admin_config(c));
+}
+
+/* ---- LDAP and OAuth settings (stored and returned; usher does not run these flows) ----- */
+
+void auths_ldap_config_get(struct ctx *c)
+{
+    struct json_object *cfg = settings_get(c, "LDAP_CONFIG");
+    struct json_object *en = NULL;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "ENABLE_LDAP",
+                           cfg && json_object_object_get_ex(cfg, "ENABLE_LDAP", &en)
+                               ? json_object_get(en) : json_object_new_boolean(0));
+    response_json(c->res, 200, o);
+}
+
+static const struct field_spec ldap_config_fields[] = {
+    { "enable_ldap", FIELD_BOOL, false, true, 0, NULL, NULL },
+};
+const struct form auths_ldap_config_form = FORM(ldap_config_fields);
+
+void auths_ldap_config_post(struct ctx *c)
+{
+    const struct field_value *v = c->v;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "ENABLE_LDAP",
+                           v[0].present && !v[0].is_null ? json_object_new_boolean(v[0].b) : NULL);
+    if (settings_put(c, "LDAP_CONFIG", o) != 0) {
+        api_db_error(c);
+        return;
+    }
+    auths_ldap_config_get(c);
+}
+
+static const struct field_spec ldap_server_fields[] = {
+    { "label", FIELD_STR, true, false, 255, NULL, NULL },
+    { "host", FIELD_STR, true, false, 255, NULL, NULL },
+    { "port", FIELD_INT, false, true, 0, NULL, NULL },
+    { "attribute_for_mail", FIELD_STR, false, false, 255, NULL, NULL },
+    { "attribute_for_username", FIELD_STR, false, false, 255, NULL, NULL },
+    { "app_dn", FIELD_STR, true, false, 1024, NULL, NULL },
+    { "app_dn_password", FIELD_STR, true, false, 1024, NULL, NULL },
+    { "search_base", FIELD_STR, true, false, 1024, NULL, NULL },
+    { "search_filters", FIELD_STR, false, false, 4096, NULL, NULL },
+    { "use_tls", FIELD_BOOL, false, false, 0, NULL, NULL },
+    { "certificate_path", FIELD_STR, false, true, 1024, NULL, NULL },
+    { "validate_cert", FIELD_BOOL, false, false, 0, NULL, NULL },
+    { "ciphers", FIELD_STR, false, true, 1024, NULL, NULL },
+    { "enable_group_management", FIELD_BOOL, false, false, 0, NULL, NULL },
+    { "enable_group_creation", FIELD_BOOL, false, false, 0, NULL, NULL },
+    { "attribute_for_groups", FIELD_STR, false, false, 255, NULL, NULL },
+};
+const struct form auths_ldap_server_form = FORM(ldap_server_fields);
+
+/* The LDAP server settings with their defaults (deltas §1.6). */
+static struct json_object *ldap_server_defaults(void)
+{
+    struct json_object *o = json_object_new_object();
+    const char *strs[][2] = { { "label", "" }, { "host", "" } };
+    for (size_t i = 0; i < 2; i++)
+        json_object_object_add(o, strs[i][0], json_object_new_string(strs[i][1]));
+    json_object_object_add(o, "port", NULL);
+    json_object_object_add(o, "attribute_for_mail", json_object_new_string("mail"));
+    json_object_object_add(o, "attribute_for_username", json_object_new_string("uid"));
+    json_object_object_add(o, "app_dn", json_object_new_string(""));
+    json_object_object_add(o, "app_dn_password", json_object_new_string(""));
+    json_object_object_add(o, "search_base", json_object_new_string(""));
+    json_object_object_add(o, "search_filters", json_object_new_string(""));
+    json_object_object_add(o, "use_tls", json_object_new_boolean(1));
+    json_object_object_add(o, "certificate_path", NULL);
+    json_object_object_add(o, "validate_cert", json_object_new_boolean(1));
+    json_object_object_add(o, "ciphers", json_object_new_string("ALL"));
+    json_object_object_add(o, "enable_group_management", json_object_new_boolean(0));
+    json_object_object_add(o, "enable_group_creation", json_object_new_boolean(0));
+    json_object_object_add(o, "attribute_for_groups", json_object_new_string("memberOf"));
+    return o;
+}
+
+void auths_ldap_server_get(struct ctx *c)
+{
+    struct json_object *o = ldap_server_defaults();
+    struct json_object *stored = settings_get(c, "LDAP_SERVER");
+    if (stored && json_object_is_type(stored, json_type_object)) {
+        json_object_object_foreach(stored, k, val)
+            if (json_object_object_get_ex(o, k, NULL))
+                json_object_object_add(o, k, json_object_get(val));
+    }
+    response_json(c->res, 200, o);
+}
+
+void auths_ldap_server_post(struct ctx *c)
+{
+    const struct field_value *v = c->v;
+    struct json_object *o = ldap_server_defaults();
+    for (size_t i = 0; i < auths_ldap_server_form.n; i++) {
+        const struct field_spec *f = &ldap_server_fields[i];
+        if (!v[i].present)
+            continue;
+        struct json_object *val = v[i].is_null ? NULL
+                                  : f->type == FIELD_BOOL ? json_object_new_boolean(v[i].b)
+                                  : f->type == FIELD_INT ? json_object_new_int64(v[i].i)
+                                                          : json_object_new_string(v[i].s);
+        json_object_object_add(o, f->name, val);
+    }
+    static const char *const required[] = { "label", "host", "attribute_for_mail",
+                                            "attribute_for_username", "search_base" };
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+        struct json_object *val = json_object_object_get(o, required[i]);
+        if (!val || !json_object_get_string_len(val)) {
+            json_object_put(o);
+            response_detail(c->res, 400, arena_printf(c->arena, "Required field %s is empty", required[i]));
+            return;
+        }
+    }
+    struct json_object *gm = json_object_object_get(o, "enable_group_management");
+    struct json_object *ga = json_object_object_get(o, "attribute_for_groups");
+    if (json_object_get_boolean(gm) && (!ga || !json_object_get_string_len(ga))) {
+        json_object_put(o);
+        response_detail(c->res, 400, "Required field attribute_for_groups is empty");
+        return;
+    }
+    if (settings_put(c, "LDAP_SERVER", o) != 0) {
+        api_db_error(c);
+        return;
+    }
+    auths_ldap_server_get(c);
+}
+
+void auths_oauth_config_get(struct ctx *c)
+{
+    struct json_object *stored = settings_get(c, "OAUTH_CONFIG");
+    struct json_object *o = stored && json_object_is_type(stored, json_type_object)
+                                ? json_object_get(stored) : json_object_new_object();
+    if (!json_object_object_get_ex(o, "ENABLE_OAUTH", NULL))
+        json_object_object_add(o, "ENABLE_OAUTH", json_object_new_boolean(0));
+    response_json(c->res, 200, o);
+}
+
+void auths_oauth_config_post(struct ctx *c)
+{
+    struct json_object *body = c->req->fields;
+    if (!body || !json_object_is_type(body, json_type_object)) {
+        struct json_object *errs = json_object_new_array();
+        json_object_array_add(errs, fields_error("model_attributes_type", NULL,
+                                                 "Input should be a valid dictionary or object to extract fields from",
+                                                 body));
+        response_validation(c->res, errs);
+        return;
+    }
+    /* Only non-null fields are written (deltas §1.5). */
+    struct json_object *stored = settings_get(c, "OAUTH_CONFIG");
+    struct json_object *o = json_object_new_object();
+    if (stored && json_object_is_type(stored, json_type_object)) {
+        json_object_object_foreach(stored, k, val)
+            json_object_object_add(o, k, json_object_get(val));
+    }
+    json_object_object_foreach(body, k, val) {
+        if (val && strncmp(k, "OAUTH_", 6) != 0 && strncmp(k, "OPENID_", 7) != 0 &&
+            strcmp(k, "ENABLE_OAUTH_SIGNUP") != 0 && strcmp(k, "ENABLE_OAUTH") != 0 &&
+            strncmp(k, "ENABLE_OAUTH_", 13) != 0)
+            continue;
+        if (val)
+            json_object_object_add(o, k, json_object_get(val));
+    }
+    if (settings_put(c, "OAUTH_CONFIG", o) != 0) {
+        api_db_error(c);
+        return;
+    }
+    auths_oauth_config_get(c);
+}
+
