@@ -230,9 +230,12 @@ def set_default_permissions(stack, admin, **section_changes):
     for section, changes in section_changes.items():
         tree.setdefault(section, {}).update(changes)
     now = int(time.time())
+    # Workers re-read the config table when its version row changes (settings_store.h:
+    # "whoever edits the table by hand changes the version too"), so bump it as well.
+    version = uuid.uuid4().int % 10**15
     stack.sql("INSERT INTO config (`key`, value, updated_at) VALUES ('user.permissions', "
-              f"{sql_json(tree)}, {now}) ON DUPLICATE KEY UPDATE value = VALUES(value), "
-              "updated_at = VALUES(updated_at)")
+              f"{sql_json(tree)}, {now}), ('usher.settings_version', '{version}', {now}) "
+              "ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)")
     return tree
 
 
