@@ -331,3 +331,12 @@ def test_api_key_of_a_user_sees_only_user_routes(stack):
     expect(k.delete(u(f"/{admin.id}")), 401, ACCESS_PROHIBITED)
     assert expect(k.post(u("/user/info/update"), json={"via": "key"}), 200) == {"via": "key"}
     assert expect(k.get(ME), 200)["id"] == user.id
+
+
+@pytest.mark.parametrize("raw", ["query=%FF", "query=%C0%AF", "order_by=%FE", "page=%FF", "query=a%00b"])
+def test_query_strings_that_are_not_utf8_are_400_not_500(stack, raw):
+    admin = first_admin(stack)
+    for c, path in ((admin, "/"), (admin, "/search")):
+        r = c.get(u(path) + "?" + raw)
+        assert r.status_code in (400, 422), f"{path}?{raw}: {r.status_code} {r.text[:200]}"
+        assert r.headers["Content-Type"].startswith("application/json")
