@@ -5,6 +5,8 @@
 #
 #   scripts/deps.sh           build + test dependencies
 #   scripts/deps.sh --bench   also wrk (for bench/run.sh)
+#   scripts/deps.sh --apache  also Apache httpd (for scripts/test-apache.sh)
+#   scripts/deps.sh --package also the Debian packaging tools (for scripts/test-package.sh)
 #   scripts/deps.sh --check   list what is missing; exit 1 if anything is
 set -euo pipefail
 
@@ -13,14 +15,19 @@ packages=(
     libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev
     mariadb-server mariadb-client nginx-light
     python3-pytest python3-requests mandoc
+    systemd
 )
+# systemd: systemd-analyze verify and systemd-socket-activate for the service tests
+# (tests/integration/test_service.py); it is not started.
 check_only=0
 for arg in "$@"; do
     case $arg in
     --bench) packages+=(wrk) ;;
     --valgrind) packages+=(valgrind) ;;
+    --apache) packages+=(apache2) ;;
+    --package) packages+=(debhelper dpkg-dev fakeroot lintian logrotate) ;;
     --check) check_only=1 ;;
-    *) echo "usage: $0 [--bench] [--valgrind] [--check]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--bench] [--valgrind] [--apache] [--package] [--check]" >&2; exit 2 ;;
     esac
 done
 

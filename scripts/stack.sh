@@ -23,6 +23,9 @@
 #   USHER_BUILD          build dir holding usher-fcgi and usherctl (default REPO/.build)
 #   STACK_MAX_CHILDREN   pm.max_children written into a new usher.conf (default 4)
 #   STACK_NGINX_WORKERS  nginx worker_processes (default 1)
+#   STACK_WEB=apache     Apache httpd 2.4 + mod_proxy_fcgi with nginx/apache-usher.conf in
+#                        place of nginx (apache.conf apache.pid apache-*.log in DIR; DIR is
+#                        then 0711 so Apache's www-data workers reach usher.sock)
 #   STACK_STANDIN=1      run bench/hello-fcgi from USHER_BUILD instead of usher-fcgi and
 #                        skip the migrations (to work on the harness before the pool exists)
 #   USHER_*              passed to usher-fcgi, where they override usher.conf keys
@@ -263,6 +266,71 @@ nginx_stop() {
     rm -f "$DIR/nginx.pid"
 }
 
+# ---------------------------------------------------------------- Apache (STACK_WEB=apache)
+write_apache_conf() {
+    mkdir -p "$DIR/apache-run"
+    local mods=/usr/lib/apache2/modules m
+    {
+        cat <<EOF
+# Apache of the private usher stack in $DIR, written by scripts/stack.sh on every start.
+# Only what the site snippet needs; the snippet is included exactly as shipped.
+ServerRoot /etc/apache2
+PidFile $DIR/apache.pid
+DefaultRuntimeDir $DIR/apache-run
+Mutex file:$DIR/apache-run default
+Listen 127.0.0.1:$PORT
+ServerName localhost
+User www-data
+Group www-data
+ErrorLog $DIR/apache-error.log
+LogLevel warn
+EOF
+        for m in mpm_event authz_core authz_host proxy proxy_fcgi setenvif; do
+            echo "LoadModule ${m}_module $mods/mod_$m.so"
+        done
+        cat <<EOF
+LogFormat "%h %t \"%r\" %>s %b %D" usher
+CustomLog ${STACK_NGINX_ACCESS_LOG:-$DIR/apache-access.log} usher
+Define USHER_SOCKET $DIR/usher.sock
+<VirtualHost 127.0.0.1:$PORT>
+    Include $REPO/nginx/apache-usher.conf
+</VirtualHost>
+EOF
+    } >"$DIR/apache.conf"
+}
+
+apache_start() {
+    if alive "$(pid_of "$DIR/apache.pid")"; then
+        return 0
+    fi
+    command -v apache2 >/dev/null || die "apache2 not installed: scripts/deps.sh --apache"
+    write_apache_conf
+    apache2 -t -f "$DIR/apache.conf" 2>&1 | grep -v 'Syntax OK' >&2 || true
+    apache2 -f "$DIR/apache.conf" -k start </dev/null ||
+        { tail -5 "$DIR/apache-error.log" >&2; die "apache2 did not start (port $PORT taken?)"; }
+    local tenths=50
+    until nginx_answers && alive "$(pid_of "$DIR/apache.pid")"; do
+        ((tenths-- > 0)) || die "apache2 does not answer on 127.0.0.1:$PORT"
+        sleep 0.1
+    done
+    echo "$PORT" >"$DIR/port"
+}
+
+apache_stop() {
+    local pid
+    pid=$(pid_of "$DIR/apache.pid")
+    if alive "$pid"; then
+        kill -TERM "$pid"
+        wait_gone "$pid" 10 || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$DIR/apache.pid"
+}
+
+# The web server in front: nginx, or Apache with STACK_WEB=apache.
+WEB=${STACK_WEB:-nginx}
+web_start() { if [[ $WEB == apache ]]; then apache_start; else nginx_start; fi; }
+web_stop() { if [[ $WEB == apache ]]; then apache_stop; else nginx_stop; fi; }
+
 # ---------------------------------------------------------------- main
 status() {
     local ok=0 pid
@@ -272,9 +340,9 @@ status() {
     pid=$(pid_of "$DIR/usher.pid")
     if alive "$pid"; then say "usher-fcgi running (pid $pid, $DIR/usher.sock)"
     else say "usher-fcgi stopped"; ok=1; fi
-    pid=$(pid_of "$DIR/nginx.pid")
-    if alive "$pid"; then say "nginx      running (pid $pid, http://127.0.0.1:$PORT/)"
-    else say "nginx      stopped"; ok=1; fi
+    pid=$(pid_of "$DIR/$WEB.pid")
+    if alive "$pid"; then say "$(printf '%-10s' "$WEB") running (pid $pid, http://127.0.0.1:$PORT/)"
+    else say "$(printf '%-10s' "$WEB") stopped"; ok=1; fi
     return $ok
 }
 
@@ -289,7 +357,7 @@ DIR=$2
 PORT=${3:-}
 [[ $(id -u) == 0 ]] || die "run as root (mariadbd and nginx are started with --user=root)"
 mkdir -p "$DIR"
-chmod 700 "$DIR"
+if [[ $WEB == apache ]]; then chmod 711 "$DIR"; else chmod 700 "$DIR"; fi
 DIR=$(cd "$DIR" && pwd)
 [[ -n $PORT ]] || PORT=$(cat "$DIR/port" 2>/dev/null || echo 8080)
 [[ $PORT =~ ^[0-9]+$ ]] || die "bad port: $PORT"
@@ -305,11 +373,11 @@ start)
     write_usher_conf
     pool_migrate
     pool_start
-    nginx_start
+    web_start
     say "running in $DIR: http://127.0.0.1:$PORT/"
     ;;
 stop)
-    nginx_stop
+    web_stop
     pool_stop
     db_stop
     ;;
@@ -318,7 +386,7 @@ db-start) db_start; db_provision ;;
 db-stop) db_stop ;;
 pool-start) pool_start ;;
 pool-stop) pool_stop ;;
-nginx-start) nginx_start ;;
-nginx-stop) nginx_stop ;;
+nginx-start|web-start) web_start ;;
+nginx-stop|web-stop) web_stop ;;
 *) usage ;;
 esac

@@ -74,6 +74,7 @@ struct master {
     struct usher_config *cfg;
     int listen_fd;
     char *unix_path;          /* the socket file we made, removed at exit */
+    const char *listen_desc;  /* where the socket came from, for the log */
     struct scoreboard *sb;
     int generation;
     bool quitting;
@@ -290,7 +291,7 @@ static int open_tcp(struct master *m, const char *host, const char *port, char *
     return fd;
 }
 
-/* spawn-fcgi and systemd hand over a listening socket on fd 0. */
+/* spawn-fcgi (and systemd with StandardInput=socket) hand over a listening socket on fd 0. */
 static int inherit_fd0(struct master *m, char *err, size_t errlen)
 {
     int accepting = 0;
@@ -298,7 +299,7 @@ static int inherit_fd0(struct master *m, char *err, size_t errlen)
     if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) {
         snprintf(err, errlen, "listen is not set and fd 0 is not a listening socket "
                  "(set listen in the configuration, or start usher-fcgi with spawn-fcgi "
-                 "or a systemd socket)");
+                 "or a systemd .socket unit)");
         return -1;
     }
     struct sockaddr_storage ss;
@@ -309,11 +310,61 @@ static int inherit_fd0(struct master *m, char *err, size_t errlen)
     return 0;
 }
 
+/* systemd socket activation, sd_listen_fds(3) without libsystemd: when LISTEN_PID is our
+ * pid, LISTEN_FDS sockets start at fd 3 (SD_LISTEN_FDS_START). The variables are unset
+ * whatever they say, so the workers (and anything they might start) never take them for
+ * their own. Returns 3 when systemd passed our socket, 0 when it passed none, -1 with the
+ * reason in err when what it passed is not one listening socket. */
+#define LISTEN_FDS_START 3
+static int inherit_systemd(struct master *m, char *err, size_t errlen)
+{
+    const char *pid_s = getenv("LISTEN_PID"), *fds_s = getenv("LISTEN_FDS");
+    long pid = pid_s ? strtol(pid_s, NULL, 10) : 0;
+    long nfds = fds_s ? strtol(fds_s, NULL, 10) : 0;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    if (pid <= 0 || pid != (long)getpid() || nfds <= 0)
+        return 0;
+    if (nfds != 1) {
+        snprintf(err, errlen, "systemd passed %ld sockets; usher-fcgi serves exactly one "
+                 "(one ListenStream= in the .socket unit)", nfds);
+        return -1;
+    }
+    int fd = LISTEN_FDS_START, accepting = 0;
+    socklen_t len = sizeof(accepting);
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) {
+        snprintf(err, errlen, "systemd passed fd %d, which is not a listening stream socket",
+                 fd);
+        return -1;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    struct sockaddr_storage ss;
+    len = sizeof(ss);
+    m->sb->listen_is_unix = getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+                            ss.ss_family == AF_UNIX;
+    m->sb->listen_backlog = 0;
+    return fd;
+}
+
+/* The socket, from the first that applies: systemd's (LISTEN_FDS), `listen`, fd 0. */
 static int open_listener(struct master *m, char *err, size_t errlen)
 {
     const char *listen_on = m->cfg->listen;
-    if (!listen_on)
+    int fd = inherit_systemd(m, err, errlen);
+    if (fd != 0) {
+        if (fd > 0) {
+            m->listen_desc = "the socket passed by systemd (fd 3)";
+            if (listen_on)
+                log_notice("listen = %s is ignored: systemd passed the socket", listen_on);
+        }
+        return fd;
+    }
+    if (!listen_on) {
+        m->listen_desc = "fd 0";
         return inherit_fd0(m, err, errlen);
+    }
+    m->listen_desc = listen_on;
     char host[256], port[8];
     switch (config_listen_parse(listen_on, host, sizeof(host), port, sizeof(port))) {
     case 1:
@@ -556,7 +607,7 @@ static void reload(struct master *m)
         !same_str(cur->listen_group, next.listen_group) ||
         cur->listen_backlog != next.listen_backlog) {
         log_warning("listen settings changed: restart usher-fcgi to apply them; "
-                    "still listening on %s", cur->listen ? cur->listen : "fd 0");
+                    "still listening on %s", m->listen_desc);
         char *keep[] = { dup_or_null(cur->listen), dup_or_null(cur->listen_owner),
                          dup_or_null(cur->listen_group) };
         free(next.listen);
@@ -741,7 +792,7 @@ int pool_main(const char *config_path, struct usher_config *cfg)
         goto out;
     }
     log_notice("usher-fcgi %s: pool %s, listening on %s, pm static, %d workers", PACKAGE_VERSION,
-               cfg->pool_name, cfg->listen ? cfg->listen : "fd 0", cfg->pm_max_children);
+               cfg->pool_name, m.listen_desc, cfg->pm_max_children);
     spawn_missing(&m);
     run_loop(&m, &wait_mask);
     rc = 0;

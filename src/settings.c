@@ -132,6 +132,7 @@ void settings_env_init(const struct usher_config *cfg)
     env.password_policy.pattern = env_str("PASSWORD_VALIDATION_REGEX_PATTERN", PASSWORD_DEFAULT_PATTERN);
     env.password_policy.hint = env_str("PASSWORD_VALIDATION_HINT", "");
     env.image_policy.allowed_mime = env_str("PROFILE_IMAGE_ALLOWED_MIME_TYPES", NULL);
+    env.image_forwarding = env_bool("ENABLE_PROFILE_IMAGE_URL_FORWARDING", true);
     env.image_policy.max_data_uri = (size_t)env_long("PROFILE_IMAGE_MAX_DATA_URI_SIZE", 0);
     env.trusted_email_header = env_str("WEBUI_AUTH_TRUSTED_EMAIL_HEADER", NULL);
     env.trusted_name_header = env_str("WEBUI_AUTH_TRUSTED_NAME_HEADER", NULL);

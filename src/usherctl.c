@@ -18,6 +18,7 @@
 #include "usher/db.h"
 #include "usher/log.h"
 #include "usher/migrate.h"
+#include "usher/pool.h"
 #include "usher/settings.h"
 
 #ifndef SYSCONFDIR
@@ -54,7 +55,8 @@ static int cmd_help(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
-    { "check-config", cmd_check_config, "", "load the configuration and connect to the database" },
+    { "check-config", cmd_check_config, "[-n]",
+      "validate the configuration, then connect to the database (not with -n)" },
     { "create-admin", cmd_create_admin, "--email E --name N [--password-file F]",
       "create an administrator (password from stdin or F)" },
     { "version", cmd_version, "", "print the version" },
@@ -188,14 +190,42 @@ static int cmd_migrate(const struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* Errors go out as "FILE:LINE: reason" (what config_load reports), first thing on the line,
+ * so editors and scripts can take them; -n stops before the database. */
 static int cmd_check_config(const struct cli *cli, int argc, char **argv)
 {
-    if (argc != 1)
+    bool offline = false;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt(argc, argv, "n")) != -1) {
+        if (c != 'n')
+            return command_usage(argv[0]);
+        offline = true;
+    }
+    if (optind != argc)
         return command_usage(argv[0]);
+    const char *path = cli->config_path;
+    if (!cli->config_given && access(path, F_OK) != 0 && errno == ENOENT)
+        path = NULL;
     struct usher_config cfg;
-    const char *path;
-    if (load_config(cli, &cfg, &path) != 0)
+    char err[600] = "";
+    if (config_load(path, &cfg, err, sizeof err) != 0 ||
+        pool_check_config(&cfg, err, sizeof err) != 0) {
+        /* pool_check_config's reasons name the key but not the file. */
+        if (path && strncmp(err, path, strlen(path)) != 0 && strncmp(err, "USHER_", 6) != 0)
+            fprintf(stderr, "%s: %s\n", path, err);
+        else
+            fprintf(stderr, "%s\n", err[0] ? err : "cannot load the configuration");
+        config_free(&cfg);
         return EXIT_RUNTIME;
+    }
+    if (offline) {
+        printf("OK: %s%s\n", path ? "configuration " : "no configuration file, defaults and "
+               "environment", path ? path : "");
+        config_free(&cfg);
+        return EXIT_OK;
+    }
     struct db *db = open_database(&cfg);
     int rc = EXIT_RUNTIME;
     if (db) {

@@ -34,6 +34,31 @@ void auths_api_key_get(struct ctx *c);
 void auths_api_key_delete(struct ctx *c);
 void auths_oauth_session_delete(struct ctx *c);
 void auths_token_exchange(struct ctx *c);
+/* users.c */
+extern const struct form users_update_form;
+void users_list(struct ctx *c);
+void users_all(struct ctx *c);
+void users_search(struct ctx *c);
+void users_my_groups(struct ctx *c);
+void users_groups_by_id(struct ctx *c);
+void users_get_by_id(struct ctx *c);
+void users_info_by_id(struct ctx *c);
+void users_active_by_id(struct ctx *c);
+void users_oauth_sessions_by_id(struct ctx *c);
+void users_profile_image(struct ctx *c);
+void users_update_by_id(struct ctx *c);
+void users_delete_by_id(struct ctx *c);
+/* users_self.c */
+extern const struct form users_settings_form, users_status_form, users_variables_form;
+void users_settings_get(struct ctx *c);
+void users_settings_update(struct ctx *c);
+void users_info_get(struct ctx *c);
+void users_info_update(struct ctx *c);
+void users_status_get(struct ctx *c);
+void users_status_update(struct ctx *c);
+void users_variables_get(struct ctx *c);
+void users_variables_update(struct ctx *c);
+void users_usage(struct ctx *c);
 /* auths_config.c */
 extern const struct form auths_ldap_config_form, auths_ldap_server_form;
 void auths_admin_details(struct ctx *c);

@@ -15,6 +15,19 @@ int api_parse_form(struct ctx *c, const struct field_spec *specs, size_t n, bool
                    struct field_value *out);
 /* The string of a present, non-null field, else NULL. */
 const char *api_value_str(const struct field_value *v);
+/* The integer query parameter name into *out (left as it is when absent). Returns 0, or
+ * answers FastAPI's 422 int_parsing (loc ["query", name]) and returns -1. */
+int api_query_int(struct ctx *c, const char *name, long long *out);
+/* FastAPI's 422 for a query integer outside [min, max] (greater_than_equal /
+ * less_than_equal). Returns 0 when value is within. */
+int api_query_range(struct ctx *c, const char *name, long long value, long long min,
+                    long long max);
+/* For a body that must be a JSON object (a dict form): 0 when it is, else answers
+ * FastAPI's 422 (missing body, or model_attributes_type) and returns -1. */
+int api_body_object(struct ctx *c);
+/* The default profile image (user.png), served when a user has none that can be shown. */
+extern const unsigned char api_default_avatar[];
+extern const size_t api_default_avatar_len;
 /* A field_validator for profile image URLs (§7.7, D22) under the environment's policy. */
 const char *api_image_url_ok(const char *url, size_t len, const void *arg);
 /* The password policy (§3.6): returns 0 when password passes, else answers 400 with the

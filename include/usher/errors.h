@@ -35,6 +35,8 @@
 #define ERR_TOKEN_EXCHANGE_DISABLED "Token exchange is disabled"
 #define ERR_START_AFTER_END "start_date must be before end_date"
 #define ERR_VARIABLES_TOO_LARGE "User variables are too large."
+/* usher only: /users/usage refuses periods of more than a century (one entry a day). */
+#define ERR_PERIOD_TOO_LONG "The requested period is too long."
 /* Group routes (deltas §3, D18). */
 #define ERR_GROUP_CREATE "[ERROR: Error creating group]"
 #define ERR_GROUP_UPDATE "[ERROR: Error updating group]"

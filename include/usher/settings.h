@@ -23,6 +23,7 @@ struct env_settings {
     bool enable_initial_admin_signup; /* ENABLE_INITIAL_ADMIN_SIGNUP (false) */
     struct password_policy password_policy;
     struct image_policy image_policy;
+    bool image_forwarding;            /* ENABLE_PROFILE_IMAGE_URL_FORWARDING (true) */
     const char *trusted_email_header; /* WEBUI_AUTH_TRUSTED_EMAIL_HEADER, NULL = off */
     const char *trusted_name_header;
     const char *trusted_groups_header;

@@ -2,6 +2,8 @@
 #include "config.h"
 #include "usher/api_common.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,3 +78,77 @@ int api_set_password(struct ctx *c, const char *user_id, const char *password)
     return 0;
 }
 
+
+/* One 422 item at loc ["query", name] (FastAPI's shape for a query parameter). */
+static void query_error(struct ctx *c, const char *type, const char *name, const char *msg,
+                        const char *input, struct json_object *ctxobj)
+{
+    struct json_object *item = json_object_new_object();
+    struct json_object *loc = json_object_new_array();
+    json_object_array_add(loc, json_object_new_string("query"));
+    json_object_array_add(loc, json_object_new_string(name));
+    json_object_object_add(item, "type", json_object_new_string(type));
+    json_object_object_add(item, "loc", loc);
+    json_object_object_add(item, "msg", json_object_new_string(msg));
+    json_object_object_add(item, "input", json_object_new_string(input));
+    if (ctxobj)
+        json_object_object_add(item, "ctx", ctxobj);
+    struct json_object *list = json_object_new_array();
+    json_object_array_add(list, item);
+    response_validation(c->res, list);
+}
+
+int api_query_int(struct ctx *c, const char *name, long long *out)
+{
+    const char *s = request_query(c->req, name);
+    if (!s)
+        return 0;
+    /* pydantic's lax int from a string: optional sign and surrounding whitespace, digits
+     * (underscores between digits are allowed too, but nobody sends them). */
+    const char *p = s;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    char *end;
+    errno = 0;
+    long long v = strtoll(p, &end, 10);
+    while (end != p && (*end == ' ' || *end == '\t'))
+        end++;
+    if (end == p || *end || errno == ERANGE || !(p[0] == '-' || p[0] == '+' || isdigit((unsigned char)p[0]))) {
+        query_error(c, "int_parsing", name,
+                    "Input should be a valid integer, unable to parse string as an integer",
+                    s, NULL);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int api_query_range(struct ctx *c, const char *name, long long value, long long min,
+                    long long max)
+{
+    if (value >= min && value <= max)
+        return 0;
+    bool low = value < min;
+    struct json_object *ctxobj = json_object_new_object();
+    json_object_object_add(ctxobj, low ? "ge" : "le", json_object_new_int64(low ? min : max));
+    const char *msg = arena_printf(c->arena, "Input should be %s than or equal to %lld",
+                                   low ? "greater" : "less", low ? min : max);
+    query_error(c, low ? "greater_than_equal" : "less_than_equal", name, msg,
+                request_query(c->req, name), ctxobj);
+    return -1;
+}
+
+int api_body_object(struct ctx *c)
+{
+    struct json_object *body = c->req->fields;
+    if (body && json_object_is_type(body, json_type_object))
+        return 0;
+    struct json_object *list = json_object_new_array();
+    if (!body && c->req->body_kind == BODY_NONE)
+        json_object_array_add(list, fields_error("missing", NULL, "Field required", NULL));
+    else
+        json_object_array_add(list, fields_error("dict_type", NULL,
+                                                 "Input should be a valid dictionary", body));
+    response_validation(c->res, list);
+    return -1;
+}

@@ -7,6 +7,7 @@
 #include "usher/router.h"
 
 #define AUTHS "/api/v1/auths"
+#define USERS "/api/v1/users"
 
 #define GET HTTP_GET
 #define POST HTTP_POST
@@ -52,6 +53,31 @@ const struct route usher_routes[] = {
     R(DELETE, AUTHS "/api_key", ANY, auths_api_key_delete),
     R(DELETE, AUTHS "/oauth/sessions/{provider:path}", VERIFIED, auths_oauth_session_delete),
     R(POST, AUTHS "/oauth/{provider}/token/exchange", PUBLIC, auths_token_exchange),
+
+    /* users (api/users.c, api/users_self.c); literal paths beat /{user_id} (router.c) */
+    R(GET, USERS "/", ADMIN, users_list),
+    R(GET, USERS "/all", ADMIN, users_all),
+    R(GET, USERS "/search", VERIFIED, users_search),
+    R(GET, USERS "/groups", VERIFIED, users_my_groups),
+    R(GET, USERS "/user/settings", VERIFIED, users_settings_get),
+    F(POST, USERS "/user/settings/update", VERIFIED, users_settings_update, users_settings_form),
+    R(GET, USERS "/user/status", VERIFIED, users_status_get),
+    F(POST, USERS "/user/status/update", VERIFIED, users_status_update, users_status_form),
+    R(GET, USERS "/user/info", VERIFIED, users_info_get),
+    R(POST, USERS "/user/info/update", VERIFIED, users_info_update),
+    R(GET, USERS "/user/variables", VERIFIED, users_variables_get),
+    F(POST, USERS "/user/variables/update", VERIFIED, users_variables_update,
+      users_variables_form),
+    R(GET, USERS "/usage", VERIFIED, users_usage),
+    T(GET, USERS "/{user_id}", ADMIN, users_get_by_id, TARGET_USER),
+    T(GET, USERS "/{user_id}/info", VERIFIED, users_info_by_id, TARGET_USER),
+    T(GET, USERS "/{user_id}/oauth/sessions", ADMIN, users_oauth_sessions_by_id, TARGET_USER),
+    T(GET, USERS "/{user_id}/profile/image", VERIFIED, users_profile_image, TARGET_USER),
+    R(GET, USERS "/{user_id}/active", VERIFIED, users_active_by_id),
+    FT(POST, USERS "/{user_id}/update", ADMIN, users_update_by_id, users_update_form,
+       TARGET_USER),
+    T(DELETE, USERS "/{user_id}", ADMIN, users_delete_by_id, TARGET_USER),
+    R(GET, USERS "/{user_id}/groups", ADMIN, users_groups_by_id),
 };
 
 const size_t usher_routes_count = sizeof(usher_routes) / sizeof(usher_routes[0]);

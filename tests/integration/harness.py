@@ -184,7 +184,7 @@ class Stack:
 
     def log_tail(self, lines=30):
         out = []
-        for name in ("usher.log", "usher.out", "nginx-error.log"):
+        for name in ("usher.log", "usher.out", "nginx-error.log", "apache-error.log"):
             p = self.dir / name
             if p.exists():
                 text = p.read_text(errors="replace").splitlines()[-lines:]

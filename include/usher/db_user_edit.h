@@ -1,0 +1,53 @@
+#ifndef USHER_DB_USER_EDIT_H
+#define USHER_DB_USER_EDIT_H
+/* Writes of the users router: the admin's update and deletion, the atomic merges of a
+ * user's settings and info, status and variables. Every write refreshes updated_at
+ * (usher's difference #5) except variables, as the reference. The data layer: no HTTP
+ * here. Functions return DB_OK, DB_NOT_FOUND (no such user), DB_DUPLICATE or DB_ERROR
+ * (logged by db.c). */
+#include <stdbool.h>
+#include <json-c/json.h>
+
+struct db;
+struct arena;
+
+/* POST /users/{id}/update: NULL fields are left as they are. */
+struct user_update {
+    const char *role, *name, *email /* lowercased */, *profile_image_url;
+    const char *password_hash;   /* NULL: the password stays */
+    long long mark_ms;           /* > 0: tokens issued before are invalid (role or password
+                                  * change), except keep_jti's */
+    const char *keep_jti;
+};
+/* Applies upd to the user and auth rows in one transaction. An email another user has is
+ * DB_DUPLICATE (nothing written). */
+int db_user_update(struct db *db, const char *id, const struct user_update *upd);
+
+/* Deletes the user and everything usher keeps about them in one transaction: memberships
+ * (their groups get a new updated_at), API key, access grants to the user, OAuth sessions,
+ * the auth and the user row. Their tokens die with the row (the caller lookup finds no
+ * user). DB_NOT_FOUND when there is no such user. */
+int db_user_delete(struct db *db, const char *id);
+
+enum user_json_column { USER_COLUMN_SETTINGS, USER_COLUMN_INFO };
+/* Shallow-merges the members of patch (an object) into the column's stored object (NULL or
+ * not an object counts as {}), under a row lock, so concurrent merges of different keys all
+ * land. *merged gets a new reference to the stored result. */
+int db_user_merge_json(struct db *db, struct arena *a, const char *id,
+                       enum user_json_column column, struct json_object *patch,
+                       struct json_object **merged);
+
+/* Sets the status fields that are not NULL (NULL cannot clear one). */
+int db_user_set_status(struct db *db, const char *id, const char *emoji, const char *message,
+                       const long long *expires_at);
+
+/* The user's variables as stored JSON text (*json NULL when none). */
+int db_user_get_variables(struct db *db, struct arena *a, const char *id, const char **json);
+/* Replaces the user's variables with the JSON text json (updated_at untouched, as the
+ * reference). */
+int db_user_set_variables(struct db *db, const char *id, const char *json);
+
+/* last_active_at of the user (DB_NOT_FOUND for an unknown id). */
+int db_user_get_last_active(struct db *db, struct arena *a, const char *id, long long *at);
+
+#endif

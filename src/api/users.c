@@ -1,0 +1,398 @@
+/* /api/v1/users: listing and search, the caller's own data (groups, settings, status,
+ * info, variables, usage), one user (record, info, activity, groups, OAuth sessions,
+ * profile image) and the admin's update and deletion (contract §1a, §6, §7; deltas §2).
+ * The permission endpoints and the preview are in permissions.c. */
+#include "config.h"
+#include "usher/api.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "usher/api_common.h"
+#include "usher/arena.h"
+#include "usher/base64url.h"
+#include "usher/db.h"
+#include "usher/db_groups.h"
+#include "usher/db_oauth.h"
+#include "usher/db_user_edit.h"
+#include "usher/db_user_list.h"
+#include "usher/db_users.h"
+#include "usher/log.h"
+#include "usher/password.h"
+#include "usher/session.h"
+#include "usher/settings.h"
+#include "usher/usage.h"
+#include "usher/user.h"
+#include "usher/validate.h"
+#include "usher/variables.h"
+
+#define PAGE_SIZE 30
+/* A user is active when seen in the last 3 minutes (§6). */
+#define ACTIVE_WINDOW_S 180
+
+static bool is_active(long long last_active_at)
+{
+    return last_active_at >= (long long)time(NULL) - ACTIVE_WINDOW_S;
+}
+
+/* ---- listing ------------------------------------------------------------------------- */
+
+/* order_by as the contract names it; anything else orders as no order_by does. */
+static enum user_order parse_order(const char *s, const char **group_id)
+{
+    static const struct { const char *name; enum user_order order; } names[] = {
+        { "name", USER_ORDER_NAME }, { "email", USER_ORDER_EMAIL },
+        { "created_at", USER_ORDER_CREATED_AT }, { "last_active_at", USER_ORDER_LAST_ACTIVE_AT },
+        { "updated_at", USER_ORDER_UPDATED_AT }, { "role", USER_ORDER_ROLE },
+    };
+    if (!s)
+        return USER_ORDER_DEFAULT;
+    if (strncmp(s, "group_id:", 9) == 0) {
+        *group_id = s + 9;
+        return USER_ORDER_GROUP;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(s, names[i].name) == 0)
+            return names[i].order;
+    return USER_ORDER_DEFAULT;
+}
+
+/* The listing query of GET / and /search: query, order_by, direction and page (clamped to
+ * at least 1; not an integer is FastAPI's 422). */
+static int parse_listing(struct ctx *c, struct user_query *q)
+{
+    memset(q, 0, sizeof(*q));
+    long long page = 1;
+    if (api_query_int(c, "page", &page) != 0)
+        return -1;
+    if (page < 1)
+        page = 1;
+    if (page > LLONG_MAX / PAGE_SIZE)
+        page = LLONG_MAX / PAGE_SIZE;
+    q->text = request_query(c->req, "query");
+    q->order = parse_order(request_query(c->req, "order_by"), &q->group_id);
+    const char *dir = request_query(c->req, "direction");
+    q->ascending = dir && strcmp(dir, "asc") == 0;
+    q->offset = (page - 1) * PAGE_SIZE;
+    q->limit = PAGE_SIZE;
+    return 0;
+}
+
+/* {"users": [...], "total": n}: each user in view, plus what the endpoint adds. */
+static void answer_page(struct ctx *c, const struct user_page *p, enum user_view view)
+{
+    struct json_object *users = json_object_new_array();
+    for (size_t i = 0; i < p->n; i++) {
+        struct json_object *u = user_json(c->arena, &p->users[i], view);
+        if (view == VIEW_MODEL) {
+            struct json_object *ids = json_object_new_array();
+            char *list = p->group_ids && p->group_ids[i] ? arena_strdup(c->arena, p->group_ids[i])
+                                                         : NULL;
+            for (char *save = NULL, *t = list ? strtok_r(list, ",", &save) : NULL; t;
+                 t = strtok_r(NULL, ",", &save))
+                json_object_array_add(ids, json_object_new_string(t));
+            json_object_object_add(u, "group_ids", ids);
+        } else {
+            /* UserInfo in lists: groups and activity are not computed (§7.13). */
+            json_object_object_add(u, "groups", json_object_new_array());
+            json_object_object_add(u, "is_active", json_object_new_boolean(0));
+        }
+        json_object_array_add(users, u);
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "users", users);
+    json_object_object_add(o, "total", json_object_new_int64(p->total));
+    response_json(c->res, 200, o);
+}
+
+static void list(struct ctx *c, const struct user_query *q, enum user_view view)
+{
+    struct user_page page;
+    if (db_user_list(c->db, c->arena, q, &page) != DB_OK) {
+        api_db_error(c);
+        return;
+    }
+    answer_page(c, &page, view);
+}
+
+void users_list(struct ctx *c)
+{
+    struct user_query q;
+    if (parse_listing(c, &q) != 0)
+        return;
+    q.with_group_ids = true;
+    list(c, &q, VIEW_MODEL);
+}
+
+void users_search(struct ctx *c)
+{
+    struct user_query q;
+    if (parse_listing(c, &q) != 0)
+        return;
+    list(c, &q, VIEW_INFO);
+}
+
+void users_all(struct ctx *c)
+{
+    struct user_query q = { .order = USER_ORDER_DEFAULT };
+    list(c, &q, VIEW_INFO);
+}
+
+/* ---- groups ---------------------------------------------------------------------------- */
+
+/* The groups of user_id as GroupModel (full) or {id, name} items, in a new array; NULL
+ * after a database error (answered). */
+static struct json_object *groups_of(struct ctx *c, const char *user_id, bool id_name_only)
+{
+    struct group *groups;
+    size_t n;
+    if (db_group_list_of_user(c->db, c->arena, user_id, &groups, &n) != DB_OK) {
+        api_db_error(c);
+        return NULL;
+    }
+    struct json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, id_name_only ? group_id_name_json(&groups[i])
+                                              : group_json(&groups[i]));
+    return a;
+}
+
+void users_my_groups(struct ctx *c)
+{
+    struct json_object *a = groups_of(c, c->session->user->id, false);
+    if (a)
+        response_json(c->res, 200, a);
+}
+
+void users_groups_by_id(struct ctx *c)
+{
+    struct json_object *a = groups_of(c, ctx_param(c, "user_id"), false);
+    if (a)
+        response_json(c->res, 200, a);
+}
+
+/* ---- one user -------------------------------------------------------------------------- */
+
+/* The user in view with its groups as {id, name} and whether it is active. */
+static void answer_user_with_groups(struct ctx *c, const struct user *u, enum user_view view)
+{
+    struct json_object *groups = groups_of(c, u->id, true);
+    if (!groups)
+        return;
+    struct json_object *o = user_json(c->arena, u, view);
+    json_object_object_add(o, "groups", groups);
+    json_object_object_add(o, "is_active", json_object_new_boolean(is_active(u->last_active_at)));
+    response_json(c->res, 200, o);
+}
+
+void users_get_by_id(struct ctx *c)
+{
+    answer_user_with_groups(c, c->target_user, VIEW_MODEL);
+}
+
+void users_info_by_id(struct ctx *c)
+{
+    answer_user_with_groups(c, c->target_user, VIEW_INFO);
+}
+
+void users_active_by_id(struct ctx *c)
+{
+    long long at = 0;
+    int rc = db_user_get_last_active(c->db, c->arena, ctx_param(c, "user_id"), &at);
+    if (rc == DB_ERROR) {
+        api_db_error(c);
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "active", json_object_new_boolean(rc == DB_OK && is_active(at)));
+    response_json(c->res, 200, o);
+}
+
+void users_oauth_sessions_by_id(struct ctx *c)
+{
+    struct json_object *list = NULL;
+    if (db_oauth_session_list(c->db, c->arena, c->target_user->id, &list) != DB_OK) {
+        api_db_error(c);
+        return;
+    }
+    /* The reference answers "not found" when the user has none. */
+    if (json_object_array_length(list) == 0) {
+        json_object_put(list);
+        response_detail(c->res, 400, ERR_NOT_FOUND);
+        return;
+    }
+    response_json(c->res, 200, list);
+}
+
+/* ---- profile image (§7.8) ------------------------------------------------------------------ */
+
+/* The media type of a data:image URI ("data:<type>[;...],<data>"), lowercased, if the
+ * policy allows it; *data points after the comma. NULL otherwise. */
+static const char *data_uri_type(struct ctx *c, const char *url, const char **data)
+{
+    const char *comma = strchr(url, ',');
+    if (!comma)
+        return NULL;
+    size_t end = strcspn(url + 5, ";,");
+    char *type = arena_strndup(c->arena, url + 5, end);
+    ascii_lower(type);
+    const char *allowed = settings_env()->image_policy.allowed_mime;
+    if (!allowed)
+        allowed = "image/png,image/jpeg,image/gif,image/webp";
+    /* an entry of the comma list, whole */
+    size_t tl = strlen(type);
+    for (const char *p = allowed; *p;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t n = strcspn(p, ",");
+        while (n && p[n - 1] == ' ')
+            n--;
+        if (n == tl && n && strncasecmp(p, type, n) == 0) {
+            *data = comma + 1;
+            return type;
+        }
+        p += strcspn(p, ",");
+    }
+    return NULL;
+}
+
+void users_profile_image(struct ctx *c)
+{
+    const char *url = c->target_user->profile_image_url;
+    if (url && strncmp(url, "http", 4) == 0 && settings_env()->image_forwarding) {
+        response_redirect(c->res, 302, url);
+        return;
+    }
+    const char *data = NULL, *type = NULL;
+    if (url && strncmp(url, "data:image", 10) == 0 && (type = data_uri_type(c, url, &data))) {
+        size_t len = strlen(data);
+        unsigned char *bytes = arena_alloc(c->arena, len / 4 * 3 + 4);
+        long n = base64_decode(data, len, bytes);
+        if (n >= 0) {
+            response_bytes(c->res, 200, type, (const char *)bytes, (size_t)n);
+            response_header(c->res, "Content-Disposition", "inline");
+            response_header(c->res, "X-Content-Type-Options", "nosniff");
+            return;
+        }
+    }
+    /* Anything else, a decode error included: the default image. */
+    response_bytes(c->res, 200, "image/png", (const char *)api_default_avatar,
+                   api_default_avatar_len);
+}
+
+/* ---- the admin's writes (§7.5, §7.6) ------------------------------------------------------ */
+
+/* The primary-admin rules (§7.5). Returns 0 when the change may go on; otherwise answers
+ * (403 ACTION_PROHIBITED, or 500 when the primary admin cannot be read) and returns -1. */
+static int primary_admin_check(struct ctx *c, const char *target_id, const char *new_role,
+                               bool deleting)
+{
+    struct user *primary = NULL;
+    int rc = db_user_get_primary(c->db, c->arena, &primary);
+    if (rc == DB_ERROR) {
+        response_detail(c->res, 500, ERR_PRIMARY_ADMIN_CHECK);
+        return -1;
+    }
+    bool is_primary = rc == DB_OK && strcmp(primary->id, target_id) == 0;
+    bool self = strcmp(c->session->user->id, target_id) == 0;
+    bool refused = deleting ? is_primary || self
+                            : is_primary && (!self || (new_role && strcmp(new_role, "admin") != 0));
+    if (refused) {
+        response_detail(c->res, 403, ERR_ACTION_PROHIBITED);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *role_ok(const char *v, size_t len, const void *arg)
+{
+    (void)len;
+    (void)arg;
+    return validate_role(v) ? NULL : "role must be one of pending, user, admin";
+}
+
+enum { UPDATE_ROLE, UPDATE_NAME, UPDATE_EMAIL, UPDATE_IMAGE, UPDATE_PASSWORD, UPDATE__MAX };
+static const struct field_spec update_fields[UPDATE__MAX] = {
+    [UPDATE_ROLE] = { "role", FIELD_STR, false, true, 16, role_ok, NULL },
+    [UPDATE_NAME] = { "name", FIELD_STR, false, true, 255, NULL, NULL },
+    [UPDATE_EMAIL] = { "email", FIELD_STR, false, true, 255, NULL, NULL },
+    [UPDATE_IMAGE] = { "profile_image_url", FIELD_STR, false, true, 0, api_image_url_ok, NULL },
+    [UPDATE_PASSWORD] = { "password", FIELD_STR, false, true, 0, NULL, NULL },
+};
+const struct form users_update_form = FORM(update_fields);
+
+void users_update_by_id(struct ctx *c)
+{
+    const struct field_value *v = c->v;
+    const struct user *target = c->target_user;
+    struct user_update upd = {
+        .role = api_value_str(&v[UPDATE_ROLE]), .name = api_value_str(&v[UPDATE_NAME]),
+        .profile_image_url = api_value_str(&v[UPDATE_IMAGE]),
+    };
+    if (primary_admin_check(c, target->id, upd.role, false) != 0)
+        return;
+    const char *email = api_value_str(&v[UPDATE_EMAIL]);
+    if (email) {
+        upd.email = text_lower(c->arena, email);
+        if (!validate_email(upd.email)) {
+            response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
+            return;
+        }
+    }
+    /* An empty password means "unchanged", as the frontend sends it. */
+    const char *password = api_value_str(&v[UPDATE_PASSWORD]);
+    char hash[128];
+    if (password && password[0]) {
+        if (api_check_password_policy(c, password) != 0)
+            return;
+        if (password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash)) != 0) {
+            api_db_error(c);
+            return;
+        }
+        upd.password_hash = hash;
+    }
+    /* A role or password change ends the user's earlier sessions (usher's difference #1);
+     * an admin changing only their own password keeps the session doing it. */
+    bool role_changes = upd.role && strcmp(upd.role, target->role_name) != 0;
+    if (role_changes || upd.password_hash) {
+        upd.mark_ms = session_now_ms() + 1;
+        const struct session *s = c->session;
+        if (!role_changes && s->kind == CRED_JWT && s->claims.jti[0] &&
+            strcmp(s->user->id, target->id) == 0)
+            upd.keep_jti = s->claims.jti;
+    }
+    int rc = db_user_update(c->db, target->id, &upd);
+    struct user *u = NULL;
+    if (rc == DB_OK)
+        rc = db_user_get(c->db, c->arena, target->id, &u);
+    if (rc == DB_DUPLICATE)
+        response_detail(c->res, 400, ERR_EMAIL_TAKEN);
+    else if (rc == DB_NOT_FOUND)
+        response_detail(c->res, 400, ERR_NOT_FOUND);
+    else if (rc != DB_OK)
+        api_db_error(c);
+    else
+        response_json(c->res, 200, user_json(c->arena, u, VIEW_MODEL));
+}
+
+void users_delete_by_id(struct ctx *c)
+{
+    const char *id = c->target_user->id;
+    if (primary_admin_check(c, id, NULL, true) != 0)
+        return;
+    int rc = db_user_delete(c->db, id);
+    if (rc == DB_NOT_FOUND) {
+        response_detail(c->res, 400, ERR_NOT_FOUND);
+        return;
+    }
+    if (rc != DB_OK) {
+        response_detail(c->res, 500, ERR_DELETE_USER);
+        return;
+    }
+    log_notice("user %s deleted by %s", id, c->session->user->id);
+    response_json(c->res, 200, json_object_new_boolean(1));
+}

@@ -1,0 +1,166 @@
+/* Writes of the users router (see db_user_edit.h). */
+#include "config.h"
+#include "usher/db_user_edit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "usher/arena.h"
+#include "usher/db.h"
+
+static long long now_s(void)
+{
+    return (long long)time(NULL);
+}
+
+static int rollback(struct db *db, int rc)
+{
+    db_rollback(db);
+    return rc;
+}
+
+int db_user_update(struct db *db, const char *id, const struct user_update *upd)
+{
+    static const char user_sql[] =
+        "UPDATE `user` SET role = COALESCE(?, role), name = COALESCE(?, name), "
+        "email = COALESCE(?, email), profile_image_url = COALESCE(?, profile_image_url), "
+        "tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
+        "tokens_kept_jti = IF(? > 0, ?, tokens_kept_jti), updated_at = ? WHERE id = ?";
+    static const char auth_sql[] =
+        "UPDATE auth SET email = COALESCE(?, email), password = COALESCE(?, password) "
+        "WHERE id = ?";
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
+    unsigned long long n = 0;
+    int rc = db_exec(db, user_sql,
+                     DB_PARAMS(db_str_or_null(upd->role), db_str_or_null(upd->name),
+                               db_str_or_null(upd->email), db_str_or_null(upd->profile_image_url),
+                               db_int(upd->mark_ms), db_int(upd->mark_ms),
+                               db_str_or_null(upd->keep_jti), db_int(now_s()), db_str(id)), &n);
+    if (rc != DB_OK)
+        return rollback(db, rc);
+    if (n == 0)
+        return rollback(db, DB_NOT_FOUND);
+    if (db_exec(db, auth_sql, DB_PARAMS(db_str_or_null(upd->email),
+                                        db_str_or_null(upd->password_hash), db_str(id)),
+                NULL) != DB_OK)
+        return rollback(db, DB_ERROR);
+    return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int db_user_delete(struct db *db, const char *id)
+{
+    /* Children first, the user row last: every statement names the user, so nothing is
+     * left pointing at a user that is gone. */
+    static const char bump_sql[] =
+        "UPDATE `group` g JOIN group_member gm ON gm.group_id = g.id "
+        "SET g.updated_at = ? WHERE gm.user_id = ?";
+    static const char *const child_sql[] = {
+        "DELETE FROM group_member WHERE user_id = ?",
+        "DELETE FROM api_key WHERE user_id = ?",
+        "DELETE FROM access_grant WHERE principal_type = 'user' AND principal_id = ?",
+        "DELETE FROM oauth_session WHERE user_id = ?",
+        "DELETE FROM auth WHERE id = ?",
+    };
+    static const char user_sql[] = "DELETE FROM `user` WHERE id = ?";
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
+    if (db_exec(db, bump_sql, DB_PARAMS(db_int(now_s()), db_str(id)), NULL) != DB_OK)
+        return rollback(db, DB_ERROR);
+    for (size_t i = 0; i < sizeof(child_sql) / sizeof(child_sql[0]); i++)
+        if (db_exec(db, child_sql[i], DB_PARAMS(db_str(id)), NULL) != DB_OK)
+            return rollback(db, DB_ERROR);
+    unsigned long long n = 0;
+    if (db_exec(db, user_sql, DB_PARAMS(db_str(id)), &n) != DB_OK)
+        return rollback(db, DB_ERROR);
+    if (n == 0)
+        return rollback(db, DB_NOT_FOUND);
+    return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
+}
+
+int db_user_merge_json(struct db *db, struct arena *a, const char *id,
+                       enum user_json_column column, struct json_object *patch,
+                       struct json_object **merged)
+{
+    static const char *const lock_sql[] = {
+        [USER_COLUMN_SETTINGS] = "SELECT settings FROM `user` WHERE id = ? FOR UPDATE",
+        [USER_COLUMN_INFO] = "SELECT info FROM `user` WHERE id = ? FOR UPDATE",
+    };
+    static const char *const write_sql[] = {
+        [USER_COLUMN_SETTINGS] = "UPDATE `user` SET settings = ?, updated_at = ? WHERE id = ?",
+        [USER_COLUMN_INFO] = "UPDATE `user` SET info = ?, updated_at = ? WHERE id = ?",
+    };
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
+    struct db_result r;
+    if (db_query(db, a, lock_sql[column], DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return rollback(db, DB_ERROR);
+    if (r.nrows == 0)
+        return rollback(db, DB_NOT_FOUND);
+    const char *stored = db_cell(&r, 0, 0);
+    struct json_object *obj = stored ? json_tokener_parse(stored) : NULL;
+    if (!obj || !json_object_is_type(obj, json_type_object)) {
+        json_object_put(obj);
+        obj = json_object_new_object();
+    }
+    json_object_object_foreach(patch, k, v)
+        json_object_object_add(obj, k, json_object_get(v));
+    const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (db_exec(db, write_sql[column], DB_PARAMS(db_str(text), db_int(now_s()), db_str(id)),
+                NULL) != DB_OK || db_commit(db) != DB_OK) {
+        json_object_put(obj);
+        return rollback(db, DB_ERROR);
+    }
+    *merged = obj;
+    return DB_OK;
+}
+
+int db_user_set_status(struct db *db, const char *id, const char *emoji, const char *message,
+                       const long long *expires_at)
+{
+    static const char sql[] =
+        "UPDATE `user` SET status_emoji = COALESCE(?, status_emoji), "
+        "status_message = COALESCE(?, status_message), "
+        "status_expires_at = COALESCE(?, status_expires_at), updated_at = ? WHERE id = ?";
+    unsigned long long n = 0;
+    int rc = db_exec(db, sql,
+                     DB_PARAMS(db_str_or_null(emoji), db_str_or_null(message),
+                               expires_at ? db_int(*expires_at) : db_null(), db_int(now_s()),
+                               db_str(id)), &n);
+    return rc != DB_OK ? rc : n ? DB_OK : DB_NOT_FOUND;
+}
+
+int db_user_get_variables(struct db *db, struct arena *a, const char *id, const char **json)
+{
+    static const char sql[] = "SELECT variables FROM `user` WHERE id = ?";
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_NOT_FOUND;
+    *json = db_cell(&r, 0, 0);
+    return DB_OK;
+}
+
+int db_user_set_variables(struct db *db, const char *id, const char *json)
+{
+    static const char sql[] = "UPDATE `user` SET variables = ? WHERE id = ?";
+    unsigned long long n = 0;
+    int rc = db_exec(db, sql, DB_PARAMS(db_str(json), db_str(id)), &n);
+    return rc != DB_OK ? rc : n ? DB_OK : DB_NOT_FOUND;
+}
+
+int db_user_get_last_active(struct db *db, struct arena *a, const char *id, long long *at)
+{
+    static const char sql[] = "SELECT last_active_at FROM `user` WHERE id = ?";
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_NOT_FOUND;
+    const char *v = db_cell(&r, 0, 0);
+    *at = v ? strtoll(v, NULL, 10) : 0;
+    return DB_OK;
+}
