@@ -786,6 +786,9 @@ def test_profile_image_data_uri_served_decoded(stack, uri, ctype, data):
     "/favicon.png",
     "data:image/svg+xml;base64," + base64.b64encode(b"<svg onload='alert(1)'/>").decode(),
     "data:text/html;base64," + base64.b64encode(b"<script>alert(1)</script>").decode(),
+    # IMPLEMENTATION BUG (dae1b55): "…;base64,abc" and "data:image/png,rawdata" are served
+    # as image/png with the bytes a lenient decoder makes of them ("abc" -> b"i\xb7");
+    # Python's b64decode refuses both (incorrect padding), so the reference serves user.png
     "data:image/png;base64,abc",
     "data:image/png;base64,!!!notbase64!!!",
     "data:image/png,rawdata",

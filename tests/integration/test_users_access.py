@@ -122,7 +122,16 @@ def callers(stack, auth_module):
 # The token cookie alone is how a browser fetches GETs (the profile image in an <img>); the
 # v0.11 client sends every write with a Bearer header, and how a cookie-only DELETE meets
 # usher's CSRF rule is not this module's question: cookie callers try the GET routes.
-MATRIX = [pytest.param(caller, *route, id=f"{route[0]} {route[1]}-{caller}")
+#
+# GAP, not a test bug: the users router of dae1b55 leaves the permission endpoints and the
+# preview to the groups issue (its commit message says so). Until they land, these routes
+# answer 404, and GET /permissions falls through to GET /{user_id} (admin only: a user gets
+# 401, an admin 400 USER_NOT_FOUND). Marked, not removed: they are the contract.
+DEFERRED = pytest.mark.xfail(strict=False, reason="GAP (dae1b55): /permissions, /default/permissions*, "
+                                                  "/{id}/preview are left to the groups issue")
+DEFERRED_PATHS = {"/permissions", "/default/permissions", "/default/permissions/defaults", "/{id}/preview"}
+MATRIX = [pytest.param(caller, *route, id=f"{route[0]} {route[1]}-{caller}",
+                       marks=[DEFERRED] if route[1] in DEFERRED_PATHS else [])
           for route in ROUTES for caller in CALLERS
           if not (caller.endswith("-cookie") and route[0] != "GET")]
 
@@ -145,7 +154,9 @@ class TestAccessMatrix:
             expect(r, 401, ACCESS_PROHIBITED)
         else:
             assert r.status_code == ok, f"{where}: {r.status_code} {r.text[:300]}"
-            if r.headers.get("Content-Type", "").startswith("application/json"):
+            if path.startswith("/user/variables"):
+                assert set(r.json()) == {"variables"}, where     # the one place they show
+            elif r.headers.get("Content-Type", "").startswith("application/json"):
                 assert_no_hidden(r.json(), where)
         if victim:
             left = sql_one(stack, f"SELECT COUNT(*) FROM `user` WHERE id = '{victim}'")
@@ -171,22 +182,21 @@ def test_literal_paths_beat_user_id(stack):
     assert listing["total"] == 2 + len(ODD_IDS)
     found = expect(member.get(u("/search"), params={"query": "odd-usage"}), 200)
     assert [x["id"] for x in found["users"]] == ["usage"]
-    perms = expect(member.get(u("/permissions")), 200)
-    assert "chat" in perms and "features" in perms and "id" not in perms
-    defaults = expect(admin.get(u("/default/permissions")), 200)
-    assert "chat" in defaults and "id" not in defaults
-    assert "chat" in expect(admin.get(u("/default/permissions/defaults")), 200)
     # /user/... are the caller's own
     expect(member.post(u("/user/info/update"), json={"mine": True}), 200)
     assert json_column(stack, member.id, "info") == {"mine": True}
     assert json_column(stack, "user", "info") is None
+    # /user/info is the literal route too, though a user has the id "user"
+    assert expect(member.get(u("/user/info")), 200) == {"mine": True}
     # one segment more, and they are users again
     for i in ODD_IDS:
-        info = expect(member.get(u(f"/{i}/info")), 200)
-        assert_user_info(info, f"/{i}/info")
-        assert (info["id"], info["name"]) == (i, f"Odd {i}")
-        assert expect(member.get(u(f"/{i}/active")), 200) == {"active": info["is_active"]}
-        assert expect(admin.get(u(f"/{i}/groups")), 200) == []
+        if i != "user":
+            info = expect(member.get(u(f"/{i}/info")), 200)
+            assert_user_info(info, f"/{i}/info")
+            assert (info["id"], info["name"], info["is_active"]) == (i, f"Odd {i}", True)
+        # seeded as active (last_active_at = created_at, just now)
+        assert expect(member.get(u(f"/{i}/active")), 200) == {"active": True}, i
+        assert expect(admin.get(u(f"/{i}/groups")), 200) == [], i
     for i in ("user", "default"):
         got = expect(admin.get(u(f"/{i}")), 200)
         assert_user_model(got, f"/{i}")
@@ -194,6 +204,23 @@ def test_literal_paths_beat_user_id(stack):
     assert expect(admin.post(u("/user/update"), json={"name": "Odd renamed"}), 200)["name"] == "Odd renamed"
     assert expect(admin.delete(u("/default")), 200) is True
     assert sql_one(stack, "SELECT COUNT(*) FROM `user` WHERE id = 'default'") == "0"
+
+
+@DEFERRED
+def test_permission_paths_beat_user_id(stack):
+    admin = first_admin(stack)
+    member = add_user(admin, role="user")
+    later = int(time.time()) + 5
+    seed_users(stack, [{"id": "permissions", "name": "Odd permissions", "email": "odd-p@example.com",
+                        "created_at": later},
+                       {"id": "default", "name": "Odd default", "email": "odd-d@example.com",
+                        "created_at": later}])
+    perms = expect(member.get(u("/permissions")), 200)
+    assert "chat" in perms and "features" in perms and "id" not in perms
+    defaults = expect(admin.get(u("/default/permissions")), 200)
+    assert "chat" in defaults and "id" not in defaults
+    assert "chat" in expect(admin.get(u("/default/permissions/defaults")), 200)
+    assert expect(member.get(u("/permissions/info")), 200)["id"] == "permissions"
 
 
 def test_path_without_trailing_slash_redirects(stack):
@@ -286,7 +313,10 @@ def test_id_of_exactly_the_column_width_and_beyond(stack):
     seed_users(stack, [{"id": long_id, "name": "Long Id", "email": "long@example.com"}])
     assert expect(admin.get(u(f"/{long_id}")), 200)["id"] == long_id
     expect(admin.get(u(f"/{long_id}X")), 400, USER_NOT_FOUND)
-    expect(admin.get(u(f"/{'L' * 5000}")), 400, USER_NOT_FOUND)
+    # far beyond any id: the contract's answer, or usher's documented 404 for paths over its
+    # router's 1 KB of parameters (router.h) -- never a 5xx
+    r = admin.get(u(f"/{'L' * 5000}"))
+    assert (r.status_code, r.json()) in ((400, {"detail": USER_NOT_FOUND}), (404, {"detail": "Not Found"})), r.text[:200]
 
 
 # ================================================================ wrong types everywhere
