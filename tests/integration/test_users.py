@@ -967,6 +967,18 @@ def test_admin_changing_own_password_keeps_own_session(stack):
     expect(user.get(ME), 200)                                # another user: untouched
 
 
+@pytest.mark.parametrize("who", ["primary", "second-admin"])
+def test_admin_changing_own_password_with_other_fields_keeps_own_session(stack, who):
+    primary, user = setup_pair(stack)
+    me = primary if who == "primary" else add_user(primary, role="admin", name="Second Admin")
+    elsewhere = signin_client(stack, me.email)
+    got = expect(me.post(u(f"/{me.id}/update"), json={"password": NEW_PASSWORD, "name": "New Me"}), 200)
+    assert got["name"] == "New Me"
+    assert parallel(lambda _: me.get(ME).status_code, range(12)) == [200] * 12
+    assert sessions_dead(elsewhere) == [(401, INVALID_TOKEN_SHORT)] * 12
+    expect(signin(stack, me.email, NEW_PASSWORD), 200)
+
+
 def test_own_password_change_keeps_callers_session_and_ends_the_others(stack):
     # POST /api/v1/auths/update/password: the caller's token lives on, every other token of
     # the same user (older or newer than the caller's) dies
@@ -1134,3 +1146,35 @@ def test_updated_at_refreshed_on_writes(stack, write):
     else:
         expect(admin.post(u(f"/{user.id}/update"), json={"name": "Touched"}), 200)
     assert abs(int(column(stack, user.id, "updated_at")) - time.time()) < 10
+
+
+# ================================================================ browser forms (difference 7)
+
+def browser_login(stack, email):
+    from authlib import cookie_headers
+    r = signin(stack, email)
+    token = expect(r, 200)["token"]
+    csrf = cookie_headers(r, "csrf_token")[0].split(";")[0].split("=", 1)[1]
+    return token, csrf
+
+
+def test_cookie_form_posts_need_the_csrf_token(stack):
+    # a form another site could make the browser post, authenticated by the cookie alone
+    admin, user = setup_pair(stack)
+    token, csrf = browser_login(stack, admin.email)
+    jar = {"token": token, "csrf_token": csrf}
+    before = user_row(stack, user.id), user_row(stack, admin.id)
+    for path, data in ((f"/{user.id}/update", {"role": "admin"}), ("/user/info/update", {"a": "b"}),
+                       ("/user/settings/update", {"x": "1"}), ("/user/status/update", {"status_message": "p"})):
+        r = stack.post(u(path), data=data, cookies=jar)
+        assert r.status_code == 403, f"{path}: {r.status_code} {r.text[:200]}"
+        r = stack.post(u(path), files={k: (None, v) for k, v in data.items()}, cookies=jar)
+        assert r.status_code == 403, f"{path} (multipart): {r.status_code} {r.text[:200]}"
+    assert (user_row(stack, user.id), user_row(stack, admin.id)) == before
+    r = stack.post(u(f"/{user.id}/update"), data={"name": "Via Form", "csrf_token": csrf}, cookies=jar)
+    assert expect(r, 200)["name"] == "Via Form"
+    # a browser's form post that succeeds is sent on to its next page
+    r = stack.post(u(f"/{user.id}/update"), data={"name": "Again", "csrf_token": csrf, "next": "/admin/users"},
+                   cookies=jar, headers={"Accept": "text/html"})
+    assert r.status_code == 303 and r.headers["Location"] == "/admin/users", r.text[:200]
+    assert column(stack, user.id, "name") == "Again"
