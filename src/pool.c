@@ -98,69 +98,6 @@ static int64_t now_ms(void)
     return pool_now_us() / 1000;
 }
 
-/* ---- scoreboard, worker side ---------------------------------------------------- */
-
-void scoreboard_request_start(struct scoreboard *sb, int slot, const char *method,
-                              const char *uri, uint64_t content_length)
-{
-    struct worker_slot *ws = &sb->slots[slot];
-    size_t i = 0;
-    for (; uri && uri[i] && uri[i] != '?' && i + 1 < sizeof(ws->request_uri); i++)
-        ws->request_uri[i] = (unsigned char)uri[i] < 0x20 || uri[i] == 0x7f ? '?' : uri[i];
-    ws->request_uri[i] = '\0';
-    snprintf(ws->request_method, sizeof(ws->request_method), "%s", method ? method : "-");
-    ws->content_length = content_length;
-    ws->requests++;
-    __atomic_store_n(&ws->request_started_us, pool_now_us(), __ATOMIC_RELAXED);
-    /* The state is published last, so the master never sees ACTIVE with a stale start. */
-    __atomic_store_n(&ws->state, WORKER_ACTIVE, __ATOMIC_RELEASE);
-    __atomic_add_fetch(&sb->accepted_conn, 1, __ATOMIC_RELAXED);
-
-    int idle = 0, active = 0;
-    for (int s = 0; s < sb->nslots; s++) {
-        if (!sb->slots[s].pid)
-            continue;
-        int st = __atomic_load_n(&sb->slots[s].state, __ATOMIC_RELAXED);
-        if (st == WORKER_IDLE && s != slot)
-            idle++;
-        else if (st == WORKER_ACTIVE)
-            active++;
-    }
-    if (idle == 0)
-        __atomic_add_fetch(&sb->max_children_reached, 1, __ATOMIC_RELAXED);
-    int seen = __atomic_load_n(&sb->max_active_processes, __ATOMIC_RELAXED);
-    while (active > seen &&
-           !__atomic_compare_exchange_n(&sb->max_active_processes, &seen, active, false,
-                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-        ;
-}
-
-void scoreboard_request_end(struct scoreboard *sb, int slot, uint64_t memory,
-                            uint32_t cpu_centi)
-{
-    struct worker_slot *ws = &sb->slots[slot];
-    ws->last_duration_us = pool_now_us() - ws->request_started_us;
-    ws->last_memory = memory;
-    ws->last_cpu_centi = cpu_centi;
-    __atomic_store_n(&ws->state, WORKER_IDLE, __ATOMIC_RELEASE);
-}
-
-static void slot_clear(struct worker_slot *ws)
-{
-    ws->pid = 0;
-    ws->state = WORKER_EMPTY;
-    ws->generation = 0;
-    ws->start_time = 0;
-    ws->requests = 0;
-    ws->request_started_us = 0;
-    ws->last_duration_us = 0;
-    ws->content_length = 0;
-    ws->last_memory = 0;
-    ws->last_cpu_centi = 0;
-    ws->request_method[0] = '\0';
-    ws->request_uri[0] = '\0';
-}
-
 /* ---- the listening socket -------------------------------------------------------- */
 
 static int open_unix(struct master *m, const char *path, char *err, size_t errlen)
@@ -430,7 +367,7 @@ static int spawn_worker(struct master *m)
     if (slot < 0)
         return -1;   /* old generations still hold every slot; retried next tick */
     struct worker_slot *ws = &sb->slots[slot];
-    slot_clear(ws);
+    scoreboard_slot_clear(ws);
     /* Filled before fork: the child may mark itself ACTIVE before the master runs again. */
     ws->state = WORKER_IDLE;
     ws->generation = m->generation;
@@ -441,7 +378,7 @@ static int spawn_worker(struct master *m)
     pid_t pid = fork();
     if (pid < 0) {
         log_error("fork: %s", strerror(errno));
-        slot_clear(ws);
+        scoreboard_slot_clear(ws);
         m->spawn_after_ms = now_ms() + 1000;
         return -1;
     }
@@ -497,7 +434,7 @@ static void reap(struct master *m)
                         requests);
         }
         bool current = ws->generation == m->generation;
-        slot_clear(ws);
+        scoreboard_slot_clear(ws);
         if (!current || m->quitting)
             continue;
         /* A worker that cannot even start (database client crash, bad permissions) would

@@ -34,7 +34,10 @@ void auths_api_key_get(struct ctx *c);
 void auths_api_key_delete(struct ctx *c);
 void auths_oauth_session_delete(struct ctx *c);
 void auths_token_exchange(struct ctx *c);
-/* users.c */
+/* users.c: GET / (admin: UserModel + group_ids), /all, /search (UserInfo items), GET
+ * /groups (the caller's), /{id}, /{id}/info, /{id}/active, /{id}/groups,
+ * /{id}/oauth/sessions, /{id}/profile/image; POST /{id}/update and DELETE /{id} (admin,
+ * primary-admin rules). Each answers as contract §1a and README "Users" say. */
 extern const struct form users_update_form;
 void users_list(struct ctx *c);
 void users_all(struct ctx *c);
@@ -48,7 +51,8 @@ void users_oauth_sessions_by_id(struct ctx *c);
 void users_profile_image(struct ctx *c);
 void users_update_by_id(struct ctx *c);
 void users_delete_by_id(struct ctx *c);
-/* users_self.c */
+/* users_self.c: the caller's /user/settings, /user/status, /user/info, /user/variables
+ * (GET and POST .../update) and GET /usage (deltas §2.1, §2.3, §2.4). */
 extern const struct form users_settings_form, users_status_form, users_variables_form;
 void users_settings_get(struct ctx *c);
 void users_settings_update(struct ctx *c);
@@ -59,7 +63,8 @@ void users_status_update(struct ctx *c);
 void users_variables_get(struct ctx *c);
 void users_variables_update(struct ctx *c);
 void users_usage(struct ctx *c);
-/* auths_config.c */
+/* auths_config.c: GET /admin/details; GET/POST /admin/config, /admin/config/ldap,
+ * /admin/config/ldap/server and /admin/config/oauth (deltas §1.4-§1.6). */
 extern const struct form auths_ldap_config_form, auths_ldap_server_form;
 void auths_admin_details(struct ctx *c);
 void auths_admin_config_get(struct ctx *c);

@@ -63,6 +63,7 @@ struct user_profile {
     const char *name, *profile_image_url, *bio, *gender, *date_of_birth;
 };
 int db_user_update_profile(struct db *db, const char *id, const struct user_profile *p);
+/* Sets the user's time zone (as given; /users/usage reads it). */
 int db_user_set_timezone(struct db *db, const char *id, const char *tz);
 /* Sets the password hash and the revocation mark: tokens issued before mark_ms are invalid,
  * except the one whose jti is keep_jti (NULL: none). One transaction. */

@@ -71,5 +71,7 @@ void scoreboard_request_end(struct scoreboard *sb, int slot, uint64_t memory,
 
 /* CLOCK_MONOTONIC in microseconds. */
 int64_t pool_now_us(void);
+/* Empties a slot (the master, when its worker is gone). */
+void scoreboard_slot_clear(struct worker_slot *ws);
 
 #endif

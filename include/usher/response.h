@@ -33,6 +33,7 @@ struct cookie_opts {
     const char *path;            /* default "/" */
 };
 
+/* An empty response (status 0: no answer yet) whose strings live in a. */
 void response_init(struct response *res, struct arena *a);
 /* Serialises obj (json-c, compact, "/" not escaped) as the body with status and
  * Content-Type application/json, then drops the caller's reference to obj. */
