@@ -217,6 +217,8 @@ def test_settings_interface_permission_off_refuses_non_admins(stack):
     before = user_row(stack, user.id)
     r = user.post(u("/user/settings/update"), json={"ui": {"theme": "dark", "toolServers": []}})
     expect(r, 403, ACCESS_PROHIBITED)
+    # the body is checked before the permission (deltas §2.4: 401, then 422, then 403)
+    assert_422(user.post(u("/user/settings/update"), json={"ui": "dark"}), ["body", "ui"], "dict_type")
     assert user_row(stack, user.id) == before
     assert expect(user.get(u("/user/settings")), 200) == {"ui": {"theme": "light"}}
     # admins bypass the check
@@ -258,6 +260,13 @@ def test_webhook_settings_stripped_without_webhooks_permission(stack):
     r = user.post(u("/user/settings/update"), json={"notifications": {"a": 1}, "ui": {"b": 2}})
     assert expect(r, 200) == {"ui": {"b": 2}, "keep": 1}
     assert "notifications" not in settings_of(stack, user.id)
+    # only ui.notifications.webhook_url present: it goes, its siblings stay
+    r = user.post(u("/user/settings/update"),
+                  json={"ui": {"notifications": {"webhook_url": "https://h.example.com/z", "sound": False}}})
+    assert expect(r, 200)["ui"] == {"notifications": {"sound": False}}
+    # no webhook anywhere: nothing is removed
+    r = user.post(u("/user/settings/update"), json={"ui": {"notifications": {"enabled": True}, "t": 1}})
+    assert expect(r, 200)["ui"] == {"notifications": {"enabled": True}, "t": 1}
     # admins keep everything
     assert expect(admin.post(u("/user/settings/update"), json=body), 200) == body
     # and so does a user granted features.webhooks
@@ -657,6 +666,15 @@ def test_usage_start_date_wins_over_days_and_end_zero_is_now(stack):
     check_empty_usage(body, 1700000000, 1700000000)
 
 
+def test_usage_days_count_back_from_end_date(stack):
+    admin, user = setup_pair(stack)
+    end = 1700000000
+    body = expect(user.get(u("/usage"), params={"days": 10, "end_date": end}), 200)
+    assert body["period"] == {"start_date": end - 9 * 86400, "end_date": end, "days": 10}
+    check_empty_usage(body, end - 9 * 86400, end)
+    assert body["heatmap"][0]["date"] == "2023-11-05" and body["heatmap"][-1]["date"] == "2023-11-14"
+
+
 def test_usage_start_after_end_is_400(stack):
     admin, user = setup_pair(stack)
     r = user.get(u("/usage"), params={"start_date": 1700000001, "end_date": 1700000000})
@@ -802,6 +820,21 @@ def test_profile_image_default_for_anything_else(stack, stored):
     assert r.status_code == 200, r.text[:200]
     assert r.headers["Content-Type"].split(";")[0] == "image/png"
     assert r.content == default
+
+
+class TestProfileImageForwardingOff:
+    POOL_ENV = {"ENABLE_PROFILE_IMAGE_URL_FORWARDING": "false"}
+
+    def test_url_images_get_the_default_image(self, stack):
+        admin, user = setup_pair(stack)
+        default = default_image(user, admin.id, stack)
+        set_image(stack, admin.id, "https://cdn.example.com/a.png")
+        r = user.get(u(f"/{admin.id}/profile/image"))
+        assert r.status_code == 200 and "Location" not in r.headers, r.status_code
+        assert r.content == default
+        # data URIs are still served
+        set_image(stack, admin.id, PNG_DATA_URI)
+        assert user.get(u(f"/{admin.id}/profile/image")).content == PNG_1PX
 
 
 def test_profile_image_of_nobody(stack):
@@ -1078,6 +1111,7 @@ def test_delete_leaves_no_orphans_and_ends_sessions_everywhere(stack):
     add_oauth_session(stack, victim.id)
     keep_session = add_oauth_session(stack, bystander.id)
     stack.sql(f"UPDATE `group` SET updated_at = 1000 WHERE id = '{gid}'")
+    made = make_group(stack, "Made by the victim", [bystander.id], creator=victim.id)
     # warm every worker with the victim's tokens first
     assert parallel(lambda _: victim.get(ME).status_code, range(12)) == [200] * 12
 
@@ -1101,6 +1135,11 @@ def test_delete_leaves_no_orphans_and_ends_sessions_everywhere(stack):
     expect(bystander.get(ME), 200)
     expect(signin(stack, victim.email), 400, INVALID_CRED)
     assert expect(admin.get(u()), 200)["total"] == 2
+    # a group the victim made stays (its creator is not a foreign key), with its members
+    assert sql_one(stack, f"SELECT COUNT(*) FROM group_member WHERE group_id = '{made}'") == "1"
+    # and the address is free again
+    again = add_user(admin, role="user", email=victim.email)
+    assert again.id != victim.id
 
 
 # ================================================================ forms, updated_at

@@ -186,12 +186,12 @@ def set_updated_at(stack, uid, when):
     stack.sql(f"UPDATE `user` SET updated_at = {int(when)} WHERE id = {sql_quote(uid)}")
 
 
-def make_group(stack, name, members=(), updated_at=None, permissions=None, description=""):
+def make_group(stack, name, members=(), updated_at=None, permissions=None, description="", creator=None):
     gid = str(uuid.uuid4())
     now = int(time.time())
     upd = now if updated_at is None else int(updated_at)
     stack.sql("INSERT INTO `group` (id, user_id, name, description, data, meta, permissions, "
-              f"created_at, updated_at) VALUES ('{gid}', NULL, {sql_text(name)}, "
+              f"created_at, updated_at) VALUES ('{gid}', {sql_text(creator)}, {sql_text(name)}, "
               f"{sql_text(description)}, NULL, NULL, {sql_json(permissions)}, {now}, {upd})")
     for uid in members:
         add_member(stack, gid, uid)
