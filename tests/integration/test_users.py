@@ -1217,3 +1217,46 @@ def test_cookie_form_posts_need_the_csrf_token(stack):
                    cookies=jar, headers={"Accept": "text/html"})
     assert r.status_code == 303 and r.headers["Location"] == "/admin/users", r.text[:200]
     assert column(stack, user.id, "name") == "Again"
+
+
+# ================================================================ races
+
+@pytest.mark.parametrize("round_", range(3))
+def test_racing_admin_updates_to_one_email(stack, round_):
+    # difference 4: the unique index decides, and the loser gets EMAIL_TAKEN, not a 500
+    admin, a = setup_pair(stack)
+    b = add_user(admin, role="user")
+    c = add_user(admin, role="user")
+    wanted = f"contested{round_}@example.com"
+
+    def go(target):
+        r = admin.post(u(f"/{target.id}/update"), json={"email": wanted.upper()})
+        return r.status_code, detail(r) if r.status_code != 200 else r.json()["email"]
+    results = parallel(go, [a, b, c], workers=3)
+    assert sorted(results) == sorted([(200, wanted), (400, EMAIL_TAKEN), (400, EMAIL_TAKEN)]), results
+    assert sql_one(stack, f"SELECT COUNT(*) FROM `user` WHERE email = '{wanted}'") == "1"
+    assert sql_one(stack, f"SELECT COUNT(*) FROM auth WHERE email = '{wanted}'") == "1"
+    # user and auth agree for everyone
+    assert sql_one(stack, "SELECT COUNT(*) FROM `user` u JOIN auth a ON a.id = u.id "
+                          "WHERE a.email <> u.email") == "0"
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_racing_delete_and_update_of_one_user(stack, round_):
+    admin, victim = setup_pair(stack)
+    second = add_user(admin, role="admin", name="Second Admin")
+    calls = [lambda: admin.delete(u(f"/{victim.id}")),
+             lambda: second.delete(u(f"/{victim.id}")),
+             lambda: admin.post(u(f"/{victim.id}/update"), json={"name": "Late", "password": NEW_PASSWORD}),
+             lambda: second.post(u(f"/{victim.id}/update"), json={"role": "admin"})]
+    results = parallel(lambda f: (lambda r: (r.status_code, r.json()))(f()), calls, workers=4)
+    deletes, updates = results[:2], results[2:]
+    assert sorted(deletes, key=str) == sorted([(200, True), (400, {"detail": USER_NOT_FOUND})], key=str), deletes
+    for status, body in updates:
+        assert status in (200, 400), updates
+        if status == 400:
+            assert body == {"detail": USER_NOT_FOUND}, updates
+    v = sql_quote(victim.id)
+    for table, col in (("`user`", "id"), ("auth", "id"), ("group_member", "user_id"), ("api_key", "user_id")):
+        assert sql_one(stack, f"SELECT COUNT(*) FROM {table} WHERE {col} = {v}") == "0", table
+    assert sql_one(stack, "SELECT COUNT(*) FROM auth a LEFT JOIN `user` u ON u.id = a.id WHERE u.id IS NULL") == "0"
