@@ -81,9 +81,14 @@ static int load_target(struct ctx *c, enum route_target target)
         return 0;
     case TARGET_USER:
     case TARGET_USER_404:
-        rc = db_user_get(c->db, c->arena, ctx_param(c, "user_id"), &c->target_user);
+    case TARGET_USER_GROUPS:
+        rc = target == TARGET_USER_GROUPS
+                 ? db_user_get_with_groups(c->db, c->arena, ctx_param(c, "user_id"),
+                                           &c->target_user, &c->target_groups,
+                                           &c->target_ngroups)
+                 : db_user_get(c->db, c->arena, ctx_param(c, "user_id"), &c->target_user);
         if (rc == DB_NOT_FOUND)
-            response_detail(c->res, target == TARGET_USER ? 400 : 404, ERR_NOT_FOUND);
+            response_detail(c->res, target == TARGET_USER_404 ? 404 : 400, ERR_NOT_FOUND);
         break;
     case TARGET_GROUP:
     case TARGET_GROUP_404:

@@ -27,6 +27,8 @@ struct ctx {
     struct settings *settings;   /* loaded on first use by settings_get() */
     const struct field_value *v; /* the route's form, parsed (NULL for a route without one) */
     struct user *target_user;    /* TARGET_USER*: the user in {user_id} */
+    struct group *target_groups; /* TARGET_USER_GROUPS: its groups, newest updated first */
+    size_t target_ngroups;
     struct group *target_group;  /* TARGET_GROUP*: the group in {id} */
 };
 

@@ -2,7 +2,8 @@
 #define USHER_DB_USER_LIST_H
 /* Listing and searching users (GET /users/, /users/all, /users/search): a page of users in
  * a deterministic order, with the total counted before paging, in a fixed number of
- * queries (two: the count and the page, whose group ids come with it). The ORDER BY comes
+ * queries (three: the count, the page's ids read from an index, and their rows with their
+ * group ids). The ORDER BY comes
  * from enum user_order, never from request text. The data layer: no HTTP here. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,8 +33,8 @@ struct user_query {
     bool ascending;             /* else descending; a column order breaks ties by id in
                                  * the same direction */
     long long offset;
-    long long limit;            /* 0: no limit */
-    bool with_group_ids;        /* fill group_ids */
+    long long limit;            /* a page: at most 30; 0: every user (then no group ids) */
+    bool with_group_ids;        /* fill group_ids (pages only) */
 };
 
 struct user_page {

@@ -25,6 +25,11 @@ void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, 
 /* One user by id or by (lowercased) email; *out is allocated in a. */
 int db_user_get(struct db *db, struct arena *a, const char *id, struct user **out);
 int db_user_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out);
+struct group;
+/* One user and the groups it is a member of (most recently updated first: *groups is an
+ * arena array of *ngroups), in one query. */
+int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, struct user **out,
+                            struct group **groups, size_t *ngroups);
 /* The primary admin: earliest created_at, ties broken by creation order (seq). */
 int db_user_get_primary(struct db *db, struct arena *a, struct user **out);
 /* For sign-in: the user with this (lowercased) email, its password hash and whether its

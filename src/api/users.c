@@ -144,9 +144,9 @@ void users_all(struct ctx *c)
 
 /* ---- groups ---------------------------------------------------------------------------- */
 
-/* The groups of user_id as GroupModel (full) or {id, name} items, in a new array; NULL
- * after a database error (answered). */
-static struct json_object *groups_of(struct ctx *c, const char *user_id, bool id_name_only)
+/* The groups of user_id as GroupModel items, in a new array; NULL after a database error
+ * (answered). */
+static struct json_object *groups_of(struct ctx *c, const char *user_id)
 {
     struct group *groups;
     size_t n;
@@ -156,33 +156,33 @@ static struct json_object *groups_of(struct ctx *c, const char *user_id, bool id
     }
     struct json_object *a = json_object_new_array();
     for (size_t i = 0; i < n; i++)
-        json_object_array_add(a, id_name_only ? group_id_name_json(&groups[i])
-                                              : group_json(&groups[i]));
+        json_object_array_add(a, group_json(&groups[i]));
     return a;
 }
 
 void users_my_groups(struct ctx *c)
 {
-    struct json_object *a = groups_of(c, c->session->user->id, false);
+    struct json_object *a = groups_of(c, c->session->user->id);
     if (a)
         response_json(c->res, 200, a);
 }
 
 void users_groups_by_id(struct ctx *c)
 {
-    struct json_object *a = groups_of(c, ctx_param(c, "user_id"), false);
+    struct json_object *a = groups_of(c, ctx_param(c, "user_id"));
     if (a)
         response_json(c->res, 200, a);
 }
 
 /* ---- one user -------------------------------------------------------------------------- */
 
-/* The user in view with its groups as {id, name} and whether it is active. */
-static void answer_user_with_groups(struct ctx *c, const struct user *u, enum user_view view)
+/* The route's target in view with its groups as {id, name} and whether it is active. */
+static void answer_user_with_groups(struct ctx *c, enum user_view view)
 {
-    struct json_object *groups = groups_of(c, u->id, true);
-    if (!groups)
-        return;
+    const struct user *u = c->target_user;
+    struct json_object *groups = json_object_new_array();
+    for (size_t i = 0; i < c->target_ngroups; i++)
+        json_object_array_add(groups, group_id_name_json(&c->target_groups[i]));
     struct json_object *o = user_json(c->arena, u, view);
     json_object_object_add(o, "groups", groups);
     json_object_object_add(o, "is_active", json_object_new_boolean(is_active(u->last_active_at)));
@@ -191,12 +191,12 @@ static void answer_user_with_groups(struct ctx *c, const struct user *u, enum us
 
 void users_get_by_id(struct ctx *c)
 {
-    answer_user_with_groups(c, c->target_user, VIEW_MODEL);
+    answer_user_with_groups(c, VIEW_MODEL);
 }
 
 void users_info_by_id(struct ctx *c)
 {
-    answer_user_with_groups(c, c->target_user, VIEW_INFO);
+    answer_user_with_groups(c, VIEW_INFO);
 }
 
 void users_active_by_id(struct ctx *c)

@@ -36,6 +36,19 @@ void db_group_decode(struct group *g, const struct db_result *r, size_t row, siz
     }
 }
 
+static int recent_first(const void *pa, const void *pb)
+{
+    const struct group *a = pa, *b = pb;
+    if (a->updated_at != b->updated_at)
+        return a->updated_at > b->updated_at ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+void db_group_sort_recent(struct group *groups, size_t n)
+{
+    qsort(groups, n, sizeof(*groups), recent_first);
+}
+
 int db_group_get(struct db *db, struct arena *a, const char *id, struct group **out)
 {
     static char sql[1024];
@@ -58,7 +71,7 @@ int db_group_list_of_user(struct db *db, struct arena *a, const char *user_id,
     if (!sql[0])
         snprintf(sql, sizeof(sql),
                  "SELECT %s FROM group_member gm JOIN `group` g ON g.id = gm.group_id "
-                 "WHERE gm.user_id = ? ORDER BY g.updated_at DESC, g.id", db_group_columns());
+                 "WHERE gm.user_id = ?", db_group_columns());
     struct db_result r;
     if (db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r) != DB_OK)
         return DB_ERROR;
@@ -66,6 +79,7 @@ int db_group_list_of_user(struct db *db, struct arena *a, const char *user_id,
     *out = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**out));
     for (size_t i = 0; i < r.nrows; i++)
         db_group_decode(&(*out)[i], &r, i, 0);
+    db_group_sort_recent(*out, *n);
     return DB_OK;
 }
 

@@ -12,6 +12,9 @@
 #include "usher/db_users.h"
 #include "usher/validate.h"
 
+/* The most rows one statement reads (a listing page is 30). */
+#define PAGE_MAX 30
+
 /* The column of each order. A column order ends with the primary key in the same
  * direction, which matches the column's index (InnoDB appends the key to secondary
  * indexes), so a page is read from the index in order, with no sort of the table. */
@@ -43,29 +46,45 @@ static void format_order(char *out, size_t size, enum user_order order, bool des
         snprintf(out, size, "%s %s, u.id %s", order_column[order], dir, dir);
 }
 
-/* The statements, made once per variant: [order][descending][filtered][with group ids]. */
-static char page_sql[USER_ORDER__MAX][2][2][2][2048];
-static char count_sql[2][128];
+/* The statements, made once per variant: the ids of a page [order][descending][filtered],
+ * the count [filtered], and the rows of n ids [n][with group ids]. */
+static char ids_sql[USER_ORDER__MAX][2][2][512];
+static char count_sql[2][160];
+static char rows_sql[PAGE_MAX + 1][2][1536];
 
-/* The page query. The ids of the page are picked first from the index alone (a deferred
- * join: a page deep into 100,000 users skips index entries, not rows), then its rows and
- * their group ids are read. The group order's ? comes in both ORDER BYs. */
-static const char *page_query(const struct user_query *q, bool filtered)
+/* The ids of a page, read from the order's index alone (InnoDB appends the id to each
+ * secondary index): a page deep into 100,000 users skips index entries, not rows, and
+ * nothing is sorted but the group order's flags. */
+static const char *ids_query(const struct user_query *q, bool filtered)
 {
     bool desc = !q->ascending;
-    char *sql = page_sql[q->order][desc][filtered][q->with_group_ids];
-    if (sql[0])
-        return sql;
-    char order[256];
-    format_order(order, sizeof(order), q->order, desc);
-    snprintf(sql, sizeof(page_sql[0][0][0][0]),
-             "SELECT %s%s FROM (SELECT u.id FROM `user` u %sORDER BY %s LIMIT ? OFFSET ?) k "
-             "JOIN `user` u ON u.id = k.id ORDER BY %s",
-             db_user_columns(),
-             q->with_group_ids ? ", (SELECT GROUP_CONCAT(gm.group_id ORDER BY gm.group_id "
-                                 "SEPARATOR ',') FROM group_member gm WHERE gm.user_id = u.id)"
-                               : "",
-             filtered ? FILTER : "", order, order);
+    char *sql = ids_sql[q->order][desc][filtered];
+    if (!sql[0]) {
+        char order[256];
+        format_order(order, sizeof(order), q->order, desc);
+        snprintf(sql, sizeof(ids_sql[0][0][0]), "SELECT u.id FROM `user` u %sORDER BY %s "
+                 "LIMIT ? OFFSET ?", filtered ? FILTER : "", order);
+    }
+    return sql;
+}
+
+/* The rows of n ids, with their group ids when asked. No ORDER BY: the rows carry TEXT
+ * columns, with which MariaDB would sort in an on-disk temporary table; they are put in the
+ * page's order in C instead. */
+static const char *rows_query(size_t n, bool with_group_ids)
+{
+    char *sql = rows_sql[n][with_group_ids];
+    if (!sql[0]) {
+        char marks[PAGE_MAX * 3];
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            m += (size_t)snprintf(marks + m, sizeof(marks) - m, i ? ",?" : "?");
+        snprintf(sql, sizeof(rows_sql[0][0]), "SELECT %s%s FROM `user` u WHERE u.id IN (%s)",
+                 db_user_columns(),
+                 with_group_ids ? ", (SELECT GROUP_CONCAT(gm.group_id ORDER BY gm.group_id "
+                                  "SEPARATOR ',') FROM group_member gm WHERE gm.user_id = u.id)"
+                                : "", marks);
+    }
     return sql;
 }
 
@@ -85,44 +104,92 @@ static char *like_pattern(struct arena *a, const char *text)
     return p;
 }
 
+/* Every matching user in one statement (GET /all: no paging, so no index walk to save). */
+static int read_all(struct db *db, struct arena *a, const struct user_query *q, bool filtered,
+                    const struct db_param *params, size_t np, struct user_page *out)
+{
+    static char sql[USER_ORDER__MAX][2][2][1536];
+    bool desc = !q->ascending;
+    char *text = sql[q->order][desc][filtered];
+    if (!text[0]) {
+        char order[256];
+        format_order(order, sizeof(order), q->order, desc);
+        snprintf(text, sizeof(sql[0][0][0]), "SELECT %s FROM `user` u %sORDER BY %s",
+                 db_user_columns(), filtered ? FILTER : "", order);
+    }
+    struct db_result r;
+    if (db_query(db, a, text, params, np, &r) != DB_OK)
+        return DB_ERROR;
+    out->users = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*out->users));
+    if (q->with_group_ids)
+        out->group_ids = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*out->group_ids));
+    for (size_t i = 0; i < r.nrows; i++)
+        db_user_decode(a, &out->users[i], &r, i, 0);
+    out->n = r.nrows;
+    return DB_OK;
+}
+
+/* Reads the rows of ids[0..n) (n <= PAGE_MAX) into out, in the order of ids. */
+static int read_rows(struct db *db, struct arena *a, const char *const *ids, size_t n,
+                     bool with_group_ids, struct user_page *out)
+{
+    out->users = arena_calloc(a, n ? n : 1, sizeof(*out->users));
+    if (with_group_ids)
+        out->group_ids = arena_calloc(a, n ? n : 1, sizeof(*out->group_ids));
+    if (n == 0)
+        return DB_OK;
+    struct db_param params[PAGE_MAX];
+    for (size_t i = 0; i < n; i++)
+        params[i] = db_str(ids[i]);
+    struct db_result r;
+    if (db_query(db, a, rows_query(n, with_group_ids), params, n, &r) != DB_OK)
+        return DB_ERROR;
+    /* A row deleted between the two queries is left out. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t row = 0; row < r.nrows; row++) {
+            if (strcmp(db_cell(&r, row, 0), ids[i]) != 0)
+                continue;
+            db_user_decode(a, &out->users[out->n], &r, row, 0);
+            if (with_group_ids)
+                out->group_ids[out->n] = db_cell(&r, row, user_nfields);
+            out->n++;
+            break;
+        }
+    return DB_OK;
+}
+
 int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
                  struct user_page *out)
 {
     memset(out, 0, sizeof(*out));
     bool filtered = q->text && q->text[0];
     const char *pattern = filtered ? like_pattern(a, text_lower(a, q->text)) : NULL;
-    struct db_param params[7];
+    struct db_param params[5];
     size_t np = 0;
     if (filtered) {
         params[np++] = db_str(pattern);
         params[np++] = db_str(pattern);
     }
+    /* Unfiltered, the total is the count the triggers keep (sql/004_user_count.sql). */
     char *csql = count_sql[filtered];
     if (!csql[0])
-        snprintf(csql, sizeof(count_sql[0]), "SELECT COUNT(*) FROM `user` u %s",
-                 filtered ? FILTER : "");
+        snprintf(csql, sizeof(count_sql[0]), "%s",
+                 filtered ? "SELECT COUNT(*) FROM `user` u " FILTER
+                          : "SELECT n FROM user_count WHERE id = 1");
     struct db_result r;
     if (db_query(db, a, csql, params, np, &r) != DB_OK)
         return DB_ERROR;
     out->total = r.nrows ? strtoll(db_cell(&r, 0, 0), NULL, 10) : 0;
-
-    bool by_group = q->order == USER_ORDER_GROUP;
-    if (by_group)
+    if (q->order == USER_ORDER_GROUP)
         params[np++] = db_str(q->group_id ? q->group_id : "");
-    params[np++] = db_int(q->limit > 0 ? q->limit : LLONG_MAX);
-    params[np++] = db_int(q->offset > 0 ? q->offset : 0);
-    if (by_group)
-        params[np++] = db_str(q->group_id ? q->group_id : "");
-    if (db_query(db, a, page_query(q, filtered), params, np, &r) != DB_OK)
+    if (q->limit <= 0 || q->limit > PAGE_MAX)
+        return read_all(db, a, q, filtered, params, np, out);
+    params[np] = db_int(q->limit);
+    params[np + 1] = db_int(q->offset > 0 ? q->offset : 0);
+    if (db_query(db, a, ids_query(q, filtered), params, np + 2, &r) != DB_OK)
         return DB_ERROR;
-    out->n = r.nrows;
-    out->users = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*out->users));
-    if (q->with_group_ids)
-        out->group_ids = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*out->group_ids));
-    for (size_t i = 0; i < r.nrows; i++) {
-        db_user_decode(a, &out->users[i], &r, i, 0);
-        if (q->with_group_ids)
-            out->group_ids[i] = db_cell(&r, i, user_nfields);
-    }
-    return DB_OK;
+    const char **ids = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*ids));
+    for (size_t i = 0; i < r.nrows; i++)
+        ids[i] = db_cell(&r, i, 0);
+    return read_rows(db, a, ids, r.nrows, q->with_group_ids, out);
 }

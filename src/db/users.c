@@ -11,6 +11,7 @@
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
+#include "usher/db_groups.h"
 #include "usher/log.h"
 #include "usher/settings_store.h"
 
@@ -100,6 +101,31 @@ int db_user_get_by_email(struct db *db, struct arena *a, const char *email, stru
 {
     USER_SQL("FROM `user` u WHERE u.email = ?");
     return one_user(db, a, sql, DB_PARAMS(db_str(email)), out);
+}
+
+int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, struct user **out,
+                            struct group **groups, size_t *ngroups)
+{
+    static char sql[2048];
+    if (!sql[0])
+        snprintf(sql, sizeof(sql),
+                 "SELECT %s, %s FROM `user` u LEFT JOIN group_member gm ON gm.user_id = u.id "
+                 "LEFT JOIN `group` g ON g.id = gm.group_id WHERE u.id = ?",
+                 db_user_columns(), db_group_columns());
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_NOT_FOUND;
+    *out = arena_calloc(a, 1, sizeof(**out));
+    db_user_decode(a, *out, &r, 0, 0);
+    *groups = arena_calloc(a, r.nrows, sizeof(**groups));
+    *ngroups = 0;
+    for (size_t i = 0; i < r.nrows; i++)
+        if (db_cell(&r, i, user_nfields))   /* the LEFT JOIN of a user in no group */
+            db_group_decode(&(*groups)[(*ngroups)++], &r, i, user_nfields);
+    db_group_sort_recent(*groups, *ngroups);
+    return DB_OK;
 }
 
 int db_user_get_primary(struct db *db, struct arena *a, struct user **out)
