@@ -1241,22 +1241,31 @@ def test_racing_admin_updates_to_one_email(stack, round_):
                           "WHERE a.email <> u.email") == "0"
 
 
-@pytest.mark.parametrize("round_", range(3))
-def test_racing_delete_and_update_of_one_user(stack, round_):
-    admin, victim = setup_pair(stack)
+def test_racing_delete_and_update_of_one_user(stack):
+    # two admins, one deleting a user while the other edits it: one delete wins, every other
+    # request gets 200 (it ran first) or USER_NOT_FOUND, never a 500, and nothing is left
+    # behind. IMPLEMENTATION BUG (dae1b55..81de394): a few rounds in twenty answer the
+    # update 500 "Something went wrong :/", the usher log showing MariaDB's 1213 deadlock on
+    # "UPDATE auth SET email = COALESCE(?, email), password = ..." against the delete.
+    admin, _ = setup_pair(stack)
     second = add_user(admin, role="admin", name="Second Admin")
-    calls = [lambda: admin.delete(u(f"/{victim.id}")),
-             lambda: second.delete(u(f"/{victim.id}")),
-             lambda: admin.post(u(f"/{victim.id}/update"), json={"name": "Late", "password": NEW_PASSWORD}),
-             lambda: second.post(u(f"/{victim.id}/update"), json={"role": "admin"})]
-    results = parallel(lambda f: (lambda r: (r.status_code, r.json()))(f()), calls, workers=4)
-    deletes, updates = results[:2], results[2:]
-    assert sorted(deletes, key=str) == sorted([(200, True), (400, {"detail": USER_NOT_FOUND})], key=str), deletes
-    for status, body in updates:
-        assert status in (200, 400), updates
-        if status == 400:
-            assert body == {"detail": USER_NOT_FOUND}, updates
-    v = sql_quote(victim.id)
-    for table, col in (("`user`", "id"), ("auth", "id"), ("group_member", "user_id"), ("api_key", "user_id")):
-        assert sql_one(stack, f"SELECT COUNT(*) FROM {table} WHERE {col} = {v}") == "0", table
+    bad = []
+    for round_ in range(20):
+        [victim] = seed_users(stack, [{"name": "Victim", "email": f"victim{round_}@example.com"}])
+        vid = victim["id"]
+        calls = [lambda: admin.delete(u(f"/{vid}")),
+                 lambda: second.delete(u(f"/{vid}")),
+                 lambda: admin.post(u(f"/{vid}/update"), json={"name": "Late", "password": NEW_PASSWORD}),
+                 lambda: second.post(u(f"/{vid}/update"), json={"role": "admin"}),
+                 lambda: admin.post(u(f"/{vid}/update"), json={"email": f"moved{round_}@example.com"})]
+        results = parallel(lambda f: (lambda r: (r.status_code, r.json()))(f()), calls, workers=5)
+        deletes, updates = results[:2], results[2:]
+        ok = sorted(deletes, key=str) == sorted([(200, True), (400, {"detail": USER_NOT_FOUND})], key=str)
+        ok = ok and all(st == 200 or (st, body) == (400, {"detail": USER_NOT_FOUND}) for st, body in updates)
+        if not ok:
+            bad.append((round_, results))
+        v = sql_quote(vid)
+        for table, col in (("`user`", "id"), ("auth", "id"), ("group_member", "user_id"), ("api_key", "user_id")):
+            assert sql_one(stack, f"SELECT COUNT(*) FROM {table} WHERE {col} = {v}") == "0", (round_, table)
     assert sql_one(stack, "SELECT COUNT(*) FROM auth a LEFT JOIN `user` u ON u.id = a.id WHERE u.id IS NULL") == "0"
+    assert not bad, f"{len(bad)} of 20 rounds went wrong, e.g. {bad[:2]}"
