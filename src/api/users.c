@@ -369,13 +369,7 @@ void users_update_by_id(struct ctx *c)
     struct user *u = NULL;
     if (rc == DB_OK)
         rc = db_user_get(c->db, c->arena, target->id, &u);
-    if (rc == DB_DUPLICATE)
-        response_detail(c->res, 400, ERR_EMAIL_TAKEN);
-    else if (rc == DB_NOT_FOUND)
-        response_detail(c->res, 400, ERR_NOT_FOUND);
-    else if (rc != DB_OK)
-        api_db_error(c);
-    else
+    if (api_user_db_status(c, rc) == 0)
         response_json(c->res, 200, user_json(c->arena, u, VIEW_MODEL));
 }
 

@@ -135,13 +135,7 @@ int db_user_set_status(struct db *db, const char *id, const char *emoji, const c
 int db_user_get_variables(struct db *db, struct arena *a, const char *id, const char **json)
 {
     static const char sql[] = "SELECT variables FROM `user` WHERE id = ?";
-    struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_NOT_FOUND;
-    *json = db_cell(&r, 0, 0);
-    return DB_OK;
+    return db_query_cell(db, a, sql, DB_PARAMS(db_str(id)), json);
 }
 
 int db_user_set_variables(struct db *db, const char *id, const char *json)
@@ -155,12 +149,9 @@ int db_user_set_variables(struct db *db, const char *id, const char *json)
 int db_user_get_last_active(struct db *db, struct arena *a, const char *id, long long *at)
 {
     static const char sql[] = "SELECT last_active_at FROM `user` WHERE id = ?";
-    struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_NOT_FOUND;
-    const char *v = db_cell(&r, 0, 0);
-    *at = v ? strtoll(v, NULL, 10) : 0;
-    return DB_OK;
+    const char *v = NULL;
+    int rc = db_query_cell(db, a, sql, DB_PARAMS(db_str(id)), &v);
+    if (rc == DB_OK)
+        *at = v ? strtoll(v, NULL, 10) : 0;
+    return rc;
 }
