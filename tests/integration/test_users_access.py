@@ -122,26 +122,7 @@ def callers(stack, auth_module):
 # The token cookie alone is how a browser fetches GETs (the profile image in an <img>); the
 # v0.11 client sends every write with a Bearer header, and how a cookie-only DELETE meets
 # usher's CSRF rule is not this module's question: cookie callers try the GET routes.
-#
-# GAP, not a test bug: the users router of dae1b55 leaves the permission endpoints and the
-# preview to the groups issue (its commit message says so). Until they land, these routes
-# answer 404, and GET /permissions falls through to GET /{user_id} (admin only: a user gets
-# 401, an admin 400 USER_NOT_FOUND). Marked, not removed: they are the contract.
-# Strict: once they land these pass, and the mark must go.
-DEFERRED = pytest.mark.xfail(strict=True, reason="GAP (dae1b55): /permissions, /default/permissions*, "
-                                                 "/{id}/preview are left to the groups issue")
-DEFERRED_PATHS = {"/permissions", "/default/permissions", "/default/permissions/defaults", "/{id}/preview"}
-
-
-def deferred(path, caller):
-    if path not in DEFERRED_PATHS:
-        return False
-    # GET /permissions falls through to GET /{user_id}, whose 401s are the same as its own
-    return path != "/permissions" or CALLERS[caller] in ("user", "admin")
-
-
-MATRIX = [pytest.param(caller, *route, id=f"{route[0]} {route[1]}-{caller}",
-                       marks=[DEFERRED] if deferred(route[1], caller) else [])
+MATRIX = [pytest.param(caller, *route, id=f"{route[0]} {route[1]}-{caller}")
           for route in ROUTES for caller in CALLERS
           if not (caller.endswith("-cookie") and route[0] != "GET")]
 
@@ -216,7 +197,6 @@ def test_literal_paths_beat_user_id(stack):
     assert sql_one(stack, "SELECT COUNT(*) FROM `user` WHERE id = 'default'") == "0"
 
 
-@DEFERRED
 def test_permission_paths_beat_user_id(stack):
     admin = first_admin(stack)
     member = add_user(admin, role="user")
