@@ -653,6 +653,27 @@ def test_usage_explicit_period_in_the_users_timezone(stack):
     assert [e["date"] for e in body["heatmap"]] == ["2023-11-14", "2023-11-15"]
 
 
+USAGE_ZONES = [
+    # (zone, start, end): periods where a day or a week edge falls inside the zone's offset
+    ("America/New_York", 1699155000, 1699155000 + 2 * 86400),    # across the end of DST, 2023-11-05
+    ("Europe/Berlin", 1698530400, 1698530400 + 3 * 86400 - 1),   # across 2023-10-29, 03:00 -> 02:00
+    ("Pacific/Kiritimati", 1699955999, 1699956000),               # UTC+14: one second across midnight
+    ("Pacific/Pago_Pago", 1699955999, 1699956000 + 6 * 86400),    # UTC-11
+    ("Asia/Kathmandu", 1699985700, 1699985700 + 13 * 86400),      # UTC+5:45, across two Mondays
+    ("Australia/Lord_Howe", 1696089600, 1696089600 + 9 * 86400),  # half-hour DST, 2023-10-01
+]
+
+
+@pytest.mark.parametrize("zone,start,end", USAGE_ZONES, ids=[z for z, _, _ in USAGE_ZONES])
+def test_usage_calendar_in_zones_with_odd_offsets_and_dst(stack, zone, start, end):
+    zoneinfo = pytest.importorskip("zoneinfo")
+    tz = zoneinfo.ZoneInfo(zone)
+    admin, user = setup_pair(stack)
+    expect(user.post("update/timezone", json={"timezone": zone}), 200)
+    body = expect(user.get(u("/usage"), params={"start_date": start, "end_date": end}), 200)
+    check_empty_usage(body, start, end, tz)
+
+
 def test_usage_start_date_wins_over_days_and_end_zero_is_now(stack):
     admin, user = setup_pair(stack)
     start = int(time.time()) - 3 * 86400
