@@ -378,7 +378,7 @@ void users_delete_by_id(struct ctx *c)
     const char *id = c->target_user->id;
     if (primary_admin_check(c, id, NULL, true) != 0)
         return;
-    int rc = db_user_delete(c->db, id);
+    int rc = db_user_delete(c->db, c->arena, id);
     if (rc == DB_NOT_FOUND) {
         response_detail(c->res, 400, ERR_NOT_FOUND);
         return;
