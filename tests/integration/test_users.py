@@ -1268,9 +1268,10 @@ ROUNDS = 50
 def test_racing_delete_and_update_of_one_user(stack):
     # two admins, one deleting a user while the other edits it: one delete wins, every other
     # request gets 200 (it ran first) or USER_NOT_FOUND, never a 500, and nothing is left
-    # behind. IMPLEMENTATION BUG (dae1b55..5be36e5): a few rounds in fifty answer the
-    # update 500 "Something went wrong :/", the usher log showing MariaDB's 1213 deadlock on
-    # "UPDATE auth SET email = COALESCE(?, email), password = ..." against the delete.
+    # behind. Found here (dae1b55..5be36e5: a few rounds in fifty answered the update 500
+    # "Something went wrong :/", the usher log showing MariaDB's 1213 deadlock on "UPDATE
+    # auth SET email = COALESCE(?, email), password = ..." against the delete); fixed by
+    # 3007fd3 (the delete locks the user row first). Kept as the regression test.
     admin, _ = setup_pair(stack)
     second = add_user(admin, role="admin", name="Second Admin")
     bad = []
