@@ -15,6 +15,7 @@
 
 #include "usher/accounts.h"
 #include "usher/arena.h"
+#include "usher/cli_audit.h"
 #include "usher/config.h"
 #include "usher/db.h"
 #include "usher/db_resources.h"
@@ -58,6 +59,7 @@ static int cmd_help(const struct cli *cli, int argc, char **argv);
 static int cmd_resource(const struct cli *cli, int argc, char **argv);
 static int cmd_grant(const struct cli *cli, int argc, char **argv);
 static int cmd_routes(const struct cli *cli, int argc, char **argv);
+static int cmd_audit(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
@@ -68,6 +70,8 @@ static const struct command commands[] = {
     { "resource", cmd_resource, "add|rm|list ...",
       "register models, knowledge bases and tools (see usherctl(8))" },
     { "grant", cmd_grant, "add|rm|list ...", "grant read or write access to a resource" },
+    { "audit", cmd_audit, "[--since WHEN] [--actor WHO] [--action NAME] [--json]",
+      "read the audit trail, newest first" },
     { "routes", cmd_routes, "", "list the HTTP routes: method, path, access level, target" },
     { "version", cmd_version, "", "print the version" },
     { "help", cmd_help, "", "list the commands" },
@@ -582,6 +586,11 @@ static int cmd_grant(const struct cli *cli, int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "list") == 0)
         return with_database(cli, grant_list, argc, argv);
     return command_usage(argv[0]);
+}
+
+static int cmd_audit(const struct cli *cli, int argc, char **argv)
+{
+    return with_database(cli, cli_audit, argc, argv);
 }
 
 int main(int argc, char **argv)
