@@ -87,25 +87,39 @@ int db_group_list_of_user(struct db *db, struct arena *a, const char *user_id,
 int db_group_sync_user_by_names(struct db *db, const char *id, const char *const *names,
                                 size_t n)
 {
+    /* The group is looked up apart from the insert: a membership's trigger updates
+     * `group`, which the inserting statement itself may not read (MariaDB error 1442). */
     static const char del_sql[] = "DELETE FROM group_member WHERE user_id = ?";
+    static const char find_sql[] = "SELECT id FROM `group` WHERE name = ?";
     static const char add_sql[] =
         "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
-        "SELECT ?, g.id, ?, ?, ? FROM `group` g WHERE g.name = ?";
+        "VALUES (?, ?, ?, ?, ?)";
     long long now = (long long)time(NULL);
-    if (db_begin(db) != DB_OK)
+    struct arena *a = arena_new(1024);
+    if (!a || db_begin(db) != DB_OK) {
+        arena_free(a);
         return DB_ERROR;
+    }
     if (db_exec(db, del_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK)
         goto fail;
     for (size_t i = 0; i < n; i++) {
         char mid[37];
-        if (uuid4(mid) != 0 ||
-            db_exec(db, add_sql, DB_PARAMS(db_str(mid), db_str(id), db_int(now), db_int(now),
-                                           db_str(names[i])), NULL) != DB_OK)
+        const char *gid = NULL;
+        int rc = db_query_cell(db, a, find_sql, DB_PARAMS(db_str(names[i])), &gid);
+        if (rc == DB_NOT_FOUND)
+            continue;   /* groups are not created by the sync */
+        if (rc != DB_OK || uuid4(mid) != 0 ||
+            db_exec(db, add_sql, DB_PARAMS(db_str(mid), db_str(gid), db_str(id), db_int(now),
+                                           db_int(now)), NULL) != DB_OK)
             goto fail;
     }
+    arena_free(a);
     if (db_commit(db) == DB_OK)
         return DB_OK;
+    db_rollback(db);
+    return DB_ERROR;
 fail:
+    arena_free(a);
     db_rollback(db);
     return DB_ERROR;
 }

@@ -189,7 +189,7 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
         "ON DUPLICATE KEY UPDATE value = 'false', updated_at = VALUES(updated_at)";
     static const char group_sql[] =
         "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
-        "SELECT ?, g.id, ?, ?, ? FROM `group` g WHERE g.id = ?";
+        "VALUES (?, ?, ?, ?, ?)";   /* IGNORE: an unknown group (the foreign key) adds nothing */
     static const char group_bump_sql[] = "UPDATE `group` SET updated_at = ? WHERE id = ?";
     static const char signup_sql[] = "SELECT value FROM config WHERE `key` = 'ui.enable_signup'";
 
@@ -242,8 +242,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     if (nu->default_group_id && nu->default_group_id[0]) {
         unsigned long long added = 0;
         if (db_exec(db, group_sql,
-                    DB_PARAMS(db_str(member_id), db_str(id), db_int(now), db_int(now),
-                              db_str(nu->default_group_id)), &added) != DB_OK)
+                    DB_PARAMS(db_str(member_id), db_str(nu->default_group_id), db_str(id),
+                              db_int(now), db_int(now)), &added) != DB_OK)
             goto fail;
         if (added && db_exec(db, group_bump_sql,
                              DB_PARAMS(db_int(now), db_str(nu->default_group_id)), NULL) != DB_OK)
