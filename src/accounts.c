@@ -18,7 +18,7 @@ int accounts_create_admin(struct db *db, const char *email_in, const char *name,
                           const char *password, char *err, size_t errlen)
 {
     struct arena *a = arena_new(4096);
-    char *email = text_lower(a, email_in);
+    char *email = email_normalize(a, email_in);
     int ret = -1;
     const char *why;
     char hash[128];

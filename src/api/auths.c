@@ -102,7 +102,7 @@ struct new_account {
 static struct user *create_account(struct ctx *c, const struct new_account *na)
 {
     const char *internal_error = na->internal_error, *password = na->password;
-    char *email = text_lower(c->arena, na->email);
+    char *email = email_normalize(c->arena, na->email);
     if (!validate_email(email)) {
         response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
         return NULL;
@@ -320,7 +320,7 @@ static void signin_trusted_header(struct ctx *c)
         response_detail(c->res, 400, ERR_INVALID_TRUSTED_HEADER);
         return;
     }
-    char *email = text_lower(c->arena, hv);
+    char *email = email_normalize(c->arena, hv);
     struct user *u = NULL;
     int rc = db_user_get_by_email(c->db, c->arena, email, &u);
     if (rc == DB_ERROR) {
@@ -408,7 +408,7 @@ void auths_signin(struct ctx *c)
         signin_no_auth(c);
         return;
     }
-    char *email = text_lower(c->arena, v[SIGNIN_EMAIL].s);
+    char *email = email_normalize(c->arena, v[SIGNIN_EMAIL].s);
     long long attempts = 0;
     if (db_signin_attempt_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
         api_db_error(c);
@@ -425,6 +425,18 @@ void auths_signin(struct ctx *c)
     if (rc == DB_ERROR) {
         api_db_error(c);
         return;
+    }
+    if (rc == DB_OK) {
+        /* The limit holds per account too, whatever spelling of the address found it. */
+        if (db_signin_attempt_hit(c->db, arena_printf(c->arena, "user:%s", u->id),
+                                  (long long)time(NULL), &attempts) != DB_OK) {
+            api_db_error(c);
+            return;
+        }
+        if (attempts > env->signin_rate_limit) {
+            response_detail(c->res, 429, ERR_RATE_LIMIT);
+            return;
+        }
     }
     /* Unknown and inactive accounts cost a bcrypt check too, so timing tells nothing. */
     const char *password = v[SIGNIN_PASSWORD].s;

@@ -314,7 +314,7 @@ static int authenticate_jwt(struct ctx *c, const char *token)
     if (th) {
         const char *hv = request_header(c->req, th);
         if (hv && *hv) {
-            char *lower = text_lower(c->arena, hv);
+            char *lower = email_normalize(c->arena, hv);
             if (strcmp(lower, u->email ? u->email : "") != 0)
                 return fail_jwt(c, ERR_USER_MISMATCH);
         }

@@ -1,0 +1,75 @@
+"""Regression tests of the hardening findings (project issue 9): each test failed on the code
+before its fix. Findings: (1) the configured admin taken at start-up, (2) the sign-in limiter
+bypassed through other spellings of an address, (3) a sign-in racing a password change,
+(4) bcrypt work unbounded, (5) login CSRF, (6) sign-out behind HTTP Basic, (7) a stalled
+FastCGI connection, (8) the smaller ones (422 echo size, sealed API keys bound to their user,
+JWT_EXPIRES_IN that makes tokens born expired).
+"""
+import base64
+import concurrent.futures
+import socket
+import struct
+import threading
+import time
+
+import pytest
+
+from harness import TIME_SCALE, wait_for
+
+from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
+    ACCESS_PROHIBITED, AUTHS, INVALID_CRED, INVALID_TOKEN_SHORT, ME, PASSWORD,
+    RATE_LIMIT_EXCEEDED, Client, add_user, admin_config, auth_env, auth_module, cookie_headers,
+    detail, expect, first_admin, jwt_claims, restart_pool_now, set_admin_config, signin,
+    signin_client, signup, sql_one, unique_email,
+)
+
+
+def parallel(fn, args_list, workers=8):
+    with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+        return list(ex.map(fn, args_list))
+
+
+def user_count(stack):
+    return int(sql_one(stack, "SELECT COUNT(*) FROM `user`"))
+
+
+# ================================================================ (2) the sign-in limiter
+
+# Spellings a guesser would try: each finds the same account (the column's collation pads
+# with spaces) or normalises to the same address.
+VARIANTS = [
+    "kelvin@example.com ", "kelvin@example.com   ", " kelvin@example.com", "kelvin@example.com\t",
+    "\tkelvin@example.com\n", "KELVIN@EXAMPLE.COM ", "Kelvin@Example.com", "\u212aelvin@example.com",
+    "kelvin@example.com\u00a0", "\ufeffkelvin@example.com", "kelvin@example.com\u200b",
+    "\u3000kelvin@example.com", "kelvin@example.com\r\n", "  KELVIN@example.com  ",
+    "kelvin@example.com",
+]
+
+
+def test_every_spelling_of_an_address_counts_against_its_limit(stack):
+    first_admin(stack, "kelvin@example.com")
+    results = parallel(lambda e: signin(stack, e, "wrong"), VARIANTS)
+    assert [(r.status_code, detail(r)) for r in results] == [(400, INVALID_CRED)] * 15
+    # the sixteenth attempt, right password, canonical spelling: refused
+    expect(signin(stack, "kelvin@example.com", PASSWORD), 429, RATE_LIMIT_EXCEEDED)
+    expect(signin(stack, "kelvin@example.com  ", PASSWORD), 429, RATE_LIMIT_EXCEEDED)
+
+
+def test_plus_tags_are_other_addresses(stack):
+    first_admin(stack, "tagged@example.com")
+    for _ in range(15):
+        expect(signin(stack, "tagged+x@example.com", "wrong"), 400, INVALID_CRED)
+    expect(signin(stack, "tagged+x@example.com", "wrong"), 429, RATE_LIMIT_EXCEEDED)
+    expect(signin(stack, "tagged@example.com", PASSWORD), 200)
+
+
+def test_addresses_are_stored_and_found_trimmed(stack):
+    u = expect(signup(stack, email="  Spaced@Example.com\t"), 200)
+    assert u["email"] == "spaced@example.com"
+    assert sql_one(stack, "SELECT CONCAT('[', email, ']') FROM `user`") == "[spaced@example.com]"
+    expect(signin(stack, "spaced@example.com\u00a0 ", PASSWORD), 200)
+    # another spelling is the same address
+    admin = Client(stack, u["token"], user=u)
+    expect(admin.post("add", json={"name": "x", "email": " SPACED@example.com ",
+                                   "password": PASSWORD}), 400)
+    assert user_count(stack) == 1
