@@ -43,8 +43,7 @@ struct app *app_new(const struct usher_config *cfg)
     };
     app->db = db_connect(&o);
     settings_env_init(cfg);
-    if (app->db)
-        accounts_bootstrap_from_env(app->db);
+    accounts_bootstrap_from_env(app->db);
     return app;
 }
 
@@ -213,6 +212,9 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
     response_init(res, arena);
     res->no_store = true;
     app->have_request = true;
+    /* WEBUI_ADMIN_EMAIL's admin comes before any request when start-up could not make it
+     * (the database was down): see accounts.h. Once settled, this returns at once. */
+    accounts_bootstrap_from_env(app->db);
     dispatch(app, &c, match, envp, read_fn, rctx);
     session_release(&c);
     settings_release(&c);

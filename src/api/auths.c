@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "usher/accounts.h"
 #include "usher/api_common.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
@@ -153,9 +154,22 @@ static struct user *create_account(struct ctx *c, const struct new_account *na)
 /* Sign-up's gate (contract §7.2 with v0.11.0's D13). Answers 403 (or 500) and returns -1
  * when sign-up is closed now; otherwise gives the gate db_user_create applies again under
  * its lock, where a sign-up that raced the first one is refused once that closed sign-up. */
+/* WEBUI_ADMIN_EMAIL names an admin this worker has not seen created yet (accounts.h): no
+ * public account may come first and take its place. Answers 503 and returns true then. */
+static bool admin_bootstrap_owed(struct ctx *c)
+{
+    if (!accounts_bootstrap_pending())
+        return false;
+    response_header(c->res, "Retry-After", "5");
+    response_detail(c->res, 503, "The administrator account is not set up yet. Please try again shortly.");
+    return true;
+}
+
 static int signup_gate(struct ctx *c, int *gate)
 {
     const struct env_settings *env = settings_env();
+    if (admin_bootstrap_owed(c))
+        return -1;
     long long count = 0;
     if (db_user_count(c->db, &count) != DB_OK) {
         response_detail(c->res, 500, ERR_SIGNUP_INTERNAL);
@@ -268,6 +282,8 @@ static void signin_no_auth(struct ctx *c)
             response_detail(c->res, 400, ERR_EXISTING_USERS);
             return;
         }
+        if (admin_bootstrap_owed(c))
+            return;
         struct new_account na = {
             .email = email, .name = "User", .password = "admin", .image = "/user.png",
             .role = "pending", .first_becomes_admin = true, .gate = CREATE_IF_FIRST,

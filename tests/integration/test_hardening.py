@@ -73,3 +73,30 @@ def test_addresses_are_stored_and_found_trimmed(stack):
     expect(admin.post("add", json={"name": "x", "email": " SPACED@example.com ",
                                    "password": PASSWORD}), 400)
     assert user_count(stack) == 1
+
+
+# ================================================================ (1) the configured admin
+
+class TestAdminBootstrapAfterTheDatabase:
+    POOL_ENV = {"WEBUI_ADMIN_EMAIL": "Boot@Example.com", "WEBUI_ADMIN_PASSWORD": "Boot-pw1!"}
+
+    def test_no_public_signup_before_the_configured_admin(self, stack):
+        mark = stack.log_mark()
+        stack.run("db-stop")
+        try:
+            restart_pool_now(stack)              # every worker starts without a database
+            # meanwhile public sign-up is refused, not a 500 that may turn into a 200
+            r = signup(stack, email="thief@example.com")
+            expect(r, 503)
+            assert r.headers.get("Retry-After")
+        finally:
+            stack.run("db-start")
+        # the first request after the database is back makes the admin first
+        r = signup(stack, email="thief@example.com")
+        expect(r, 403, ACCESS_PROHIBITED)
+        assert user_count(stack) == 1
+        u = expect(signin(stack, "boot@example.com", "Boot-pw1!"), 200)
+        assert u["role"] == "admin"
+        log = stack.log_since(mark)
+        assert "WEBUI_ADMIN_EMAIL: admin not created yet (the database is not available)" in log
+        assert "Boot-pw1!" not in log
