@@ -72,9 +72,14 @@ int db_user_update_profile(struct db *db, const char *id, const struct user_prof
 /* Sets the user's time zone (as given; /users/usage reads it). */
 int db_user_set_timezone(struct db *db, const char *id, const char *tz);
 /* Sets the password hash and the revocation mark: tokens issued before mark_ms are invalid,
- * except the one whose jti is keep_jti (NULL: none). One transaction. */
+ * except the one whose jti is keep_jti (NULL: none). One transaction; once it is committed
+ * the mark moves on to the commit time (db_user_mark_after_commit). */
 int db_user_set_password(struct db *db, const char *id, const char *hash, long long mark_ms,
                          const char *keep_jti);
+/* After a committed password change: moves the revocation mark (never back) to now + 1 ms,
+ * so a sign-in that read the old hash before the commit (its token stamped before that
+ * read) is refused, whenever it finishes. The kept jti stays kept. DB_OK or DB_ERROR. */
+int db_user_mark_after_commit(struct db *db, const char *id);
 /* Sets the role and the revocation mark (no token is spared). */
 int db_user_set_role(struct db *db, const char *id, const char *role, long long mark_ms);
 /* last_active_at = now (not updated_at: activity is not an edit of the row). */

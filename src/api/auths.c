@@ -54,10 +54,10 @@ static struct json_object *session_user_json(struct ctx *c, const struct user *u
 
 /* Answers a successful sign-in or sign-up: SessionUser, the token cookie and a CSRF cookie
  * for browser forms. SessionUser shows the image path, whatever is stored (§7.9). */
-static void answer_session(struct ctx *c, const struct user *u)
+static void answer_session_at(struct ctx *c, const struct user *u, long long issued_ms)
 {
     long long expires_at = 0;
-    const char *token = session_issue_token(c, u->id, &expires_at);
+    const char *token = session_issue_token_at(c, u->id, issued_ms, &expires_at);
     if (!token) {
         response_detail(c->res, 500, ERR_DEFAULT);
         return;
@@ -68,6 +68,11 @@ static void answer_session(struct ctx *c, const struct user *u)
     session_set_cookie(c, token, expires_at);
     csrf_issue(c, token);
     response_json(c->res, 200, o);
+}
+
+static void answer_session(struct ctx *c, const struct user *u)
+{
+    answer_session_at(c, u, 0);
 }
 
 void auths_session_user(struct ctx *c)
@@ -437,6 +442,9 @@ void auths_signin(struct ctx *c)
     struct user *u = NULL;
     const char *hash = NULL;
     bool active = false;
+    /* The token is stamped with the time before the hash is read: a password change that
+     * commits after this read (while bcrypt runs) revokes it (db_user_mark_after_commit). */
+    long long read_ms = session_now_ms();
     int rc = db_user_get_credentials(c->db, c->arena, email, &u, &hash, &active);
     if (rc == DB_ERROR) {
         api_db_error(c);
@@ -462,7 +470,7 @@ void auths_signin(struct ctx *c)
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
     }
-    answer_session(c, u);
+    answer_session_at(c, u, read_ms);
 }
 
 static const struct field_spec ldap_fields[] = {

@@ -54,11 +54,19 @@ static long long token_issued_ms(const struct jwt_claims *cl)
 
 const char *session_issue_token(struct ctx *c, const char *user_id, long long *expires_at)
 {
+    return session_issue_token_at(c, user_id, 0, expires_at);
+}
+
+const char *session_issue_token_at(struct ctx *c, const char *user_id, long long issued_ms,
+                                   long long *expires_at)
+{
     struct jwt_claims cl;
     memset(&cl, 0, sizeof(cl));
-    if (snprintf(cl.id, sizeof(cl.id), "%s", user_id) >= (int)sizeof(cl.id) || uuid7(cl.jti, clock_now_ms()) != 0)
+    if (issued_ms <= 0)
+        issued_ms = clock_now_ms();
+    if (snprintf(cl.id, sizeof(cl.id), "%s", user_id) >= (int)sizeof(cl.id) || uuid7(cl.jti, issued_ms) != 0)
         return NULL;
-    long long now = now_s();
+    long long now = issued_ms / 1000;
     cl.iat = now;
     cl.has_iat = true;
     bool expires = false;

@@ -304,7 +304,17 @@ int db_user_set_password(struct db *db, const char *id, const char *hash, long l
         db_rollback(db);
         return DB_ERROR;
     }
-    return DB_OK;
+    return db_user_mark_after_commit(db, id);
+}
+
+int db_user_mark_after_commit(struct db *db, const char *id)
+{
+    /* A sign-in stamps its token with the time before it read the hash (session.h): one
+     * that read the old hash before this commit is older than a mark taken after it. */
+    static const char sql[] =
+        "UPDATE `user` SET tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?) "
+        "WHERE id = ?";
+    return db_exec(db, sql, DB_PARAMS(db_int(clock_now_ms() + 1), db_str(id)), NULL);
 }
 
 int db_user_set_role(struct db *db, const char *id, const char *role, long long mark_ms)

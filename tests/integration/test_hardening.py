@@ -100,3 +100,31 @@ class TestAdminBootstrapAfterTheDatabase:
         log = stack.log_since(mark)
         assert "WEBUI_ADMIN_EMAIL: admin not created yet (the database is not available)" in log
         assert "Boot-pw1!" not in log
+
+
+# ================================================================ (3) sign-in racing a change
+
+def slow_hash(password):
+    """A cost-14 bcrypt hash (about a second to check), as Open WebUI's crypt would make."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import crypt
+    return crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2 ** 14))
+
+
+def test_signin_that_read_the_old_hash_is_revoked_by_the_change(stack):
+    admin = first_admin(stack)
+    user = add_user(admin)
+    stack.sql(f"UPDATE auth SET password = '{slow_hash(PASSWORD)}' WHERE id = '{user.id}'")
+    box = {}
+    t = threading.Thread(target=lambda: box.update(r=signin(stack, user.email, PASSWORD)))
+    t.start()
+    time.sleep(0.3)        # the sign-in has read the hash and is checking it
+    r = admin.post(f"/api/v1/users/{user.id}/update", json={"password": "Changed-pw1!"})
+    expect(r, 200)
+    t.join()
+    token = expect(box["r"], 200)["token"]      # it checked the password it had read
+    # ... but the change came after that read: the token is revoked with the others
+    expect(Client(stack, token).get(ME), 401, INVALID_TOKEN_SHORT)
+    expect(signin(stack, user.email, "Changed-pw1!"), 200)
