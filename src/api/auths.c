@@ -496,27 +496,39 @@ void auths_ldap_signin(struct ctx *c)
 
 /* ---- signing out ---------------------------------------------------------------------- */
 
+/* Revokes token when it is one of our valid JWTs (API keys and anything else: nothing). */
+static int revoke_jwt(struct ctx *c, const char *token)
+{
+    if (!token || !*token || strncmp(token, "sk-", 3) == 0)
+        return 0;
+    struct jwt_claims cl;
+    size_t slen;
+    const unsigned char *secret = secret_bytes(&slen);
+    if (jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) == JWT_OK && cl.jti[0] &&
+        db_token_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK)
+        return -1;
+    return 0;
+}
+
 void auths_signout(struct ctx *c)
 {
-    /* v0.11.0: the Authorization header split on one space (any scheme), else the cookie. */
-    const char *token = NULL;
+    /* Every JWT the request carries is revoked: the one the session module would pick (a
+     * Bearer header before the cookie) and the others. v0.11.0 revoked only the header's
+     * "scheme value" token, so with "Authorization: Basic ..." in front (a proxy's) the
+     * cookie session behind it stayed valid. */
+    const char *header_token = NULL;
     const char *auth = c->req->authorization;
     if (auth) {
         const char *sp = strchr(auth, ' ');
         if (sp && sp[1] && !strchr(sp + 1, ' '))
-            token = sp + 1;
+            header_token = sp + 1;
     }
-    if (!token)
-        token = request_cookie(c->req, "token");
-    if (token && strncmp(token, "sk-", 3) != 0) {
-        struct jwt_claims cl;
-        size_t slen;
-        const unsigned char *secret = secret_bytes(&slen);
-        if (jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) == JWT_OK && cl.jti[0] &&
-            db_token_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK) {
-            api_db_error(c);
-            return;
-        }
+    const char *cookie_token = request_cookie(c->req, "token");
+    if (revoke_jwt(c, header_token) != 0 ||
+        (cookie_token && (!header_token || strcmp(cookie_token, header_token) != 0) &&
+         revoke_jwt(c, cookie_token) != 0)) {
+        api_db_error(c);
+        return;
     }
     response_delete_cookie(c->res, "token");
     response_delete_cookie(c->res, "oui-session");

@@ -128,3 +128,28 @@ def test_signin_that_read_the_old_hash_is_revoked_by_the_change(stack):
     # ... but the change came after that read: the token is revoked with the others
     expect(Client(stack, token).get(ME), 401, INVALID_TOKEN_SHORT)
     expect(signin(stack, user.email, "Changed-pw1!"), 200)
+
+
+# ================================================================ (6) sign-out behind Basic
+
+def test_signout_behind_http_basic_revokes_the_cookie_session(stack):
+    admin = first_admin(stack)
+    user = add_user(admin)
+    token = expect(signin(stack, user.email), 200)["token"]
+    basic = "Basic " + base64.b64encode(b"proxy-user:proxy-pass").decode()
+    expect(Client(stack, token, "cookie").get(ME, headers={"Authorization": basic}), 200)
+    r = stack.post(AUTHS + "/signout", headers={"Authorization": basic}, cookies={"token": token})
+    expect(r, 200)
+    expect(Client(stack, token, "cookie").get(ME), 401, INVALID_TOKEN_SHORT)
+
+
+def test_signout_revokes_header_and_cookie_tokens(stack):
+    admin = first_admin(stack)
+    user = add_user(admin)
+    t1 = expect(signin(stack, user.email), 200)["token"]
+    t2 = expect(signin(stack, user.email), 200)["token"]
+    r = stack.post(AUTHS + "/signout", headers={"Authorization": "Bearer " + t1},
+                   cookies={"token": t2})
+    expect(r, 200)
+    expect(Client(stack, t1).get(ME), 401, INVALID_TOKEN_SHORT)
+    expect(Client(stack, t2, "cookie").get(ME), 401, INVALID_TOKEN_SHORT)
