@@ -211,6 +211,8 @@ void auths_signup(struct ctx *c)
 {
     const struct field_value *v = c->v;
     int gate;
+    if (csrf_check_login(c) != 0)
+        return;
     if (signup_gate(c, &gate) != 0)
         return;
     const char *role = settings_str(c, "DEFAULT_USER_ROLE");
@@ -421,6 +423,8 @@ void auths_signin(struct ctx *c)
         response_detail(c->res, 403, ERR_ACTION_PROHIBITED);
         return;
     }
+    if (csrf_check_login(c) != 0)
+        return;
     if (env->trusted_email_header) {
         signin_trusted_header(c);
         return;

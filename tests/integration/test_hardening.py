@@ -153,3 +153,31 @@ def test_signout_revokes_header_and_cookie_tokens(stack):
     expect(r, 200)
     expect(Client(stack, t1).get(ME), 401, INVALID_TOKEN_SHORT)
     expect(Client(stack, t2, "cookie").get(ME), 401, INVALID_TOKEN_SHORT)
+
+
+# ================================================================ (5) login CSRF
+
+def test_cross_site_form_signin_and_signup_are_refused(stack):
+    admin = first_admin(stack)
+    user = add_user(admin)
+    form = {"email": user.email, "password": PASSWORD}
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"},
+                    {"Origin": "null"}):
+        r = stack.post(AUTHS + "/signin", data=form, headers=headers)
+        expect(r, 403)
+        assert "Cross-site" in detail(r) and not cookie_headers(r, "token")
+        r = stack.post(AUTHS + "/signin", files={k: (None, v) for k, v in form.items()},
+                       headers=headers)
+        expect(r, 403)
+        r = stack.post(AUTHS + "/signup", data={"name": "x", "email": unique_email(),
+                                                 "password": PASSWORD}, headers=headers)
+        expect(r, 403)
+        assert "Cross-site" in detail(r)
+    # the same site's form, JSON from anywhere, and non-browsers still sign in
+    host = stack.base_url.split("://", 1)[1]
+    expect(stack.post(AUTHS + "/signin", data=form,
+                      headers={"Origin": "http://" + host, "Sec-Fetch-Site": "same-origin"}), 200)
+    expect(stack.post(AUTHS + "/signin", json=form,
+                      headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}),
+           200)
+    expect(stack.post(AUTHS + "/signin", data=form), 200)
