@@ -23,6 +23,7 @@
 #include "usher/router.h"
 #include "usher/session.h"
 #include "usher/settings.h"
+#include "usher/work_gate.h"
 
 struct app {
     const struct usher_config *cfg;
@@ -222,6 +223,7 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
 
 void app_after_request(struct app *app)
 {
+    work_gate_leave();   /* a handler that returned early still gives its token back */
     if (app->db && db_in_transaction(app->db)) {
         log_error("%s %s: request ended inside a transaction; rolled back",
                   app->req.method ? app->req.method : "-", app->req.path ? app->req.path : "-");

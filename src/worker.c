@@ -29,6 +29,7 @@
 #include "usher/pool.h"
 #include "usher/response.h"
 #include "usher/status.h"
+#include "usher/work_gate.h"
 
 static volatile sig_atomic_t quit_requested;
 static int listen_fd_to_close = -1;   /* the descriptor the SIGQUIT handler replaces */
@@ -208,6 +209,10 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
         log_error("libfcgi initialisation failed");
         return 1;
     }
+    /* The pool-wide cap on bcrypt work (bcrypt.max_running, work_gate.h). */
+    int bcrypt_cap = cfg->bcrypt_max_running > 0 ? cfg->bcrypt_max_running
+                                                 : (cfg->pm_max_children / 2 > 1 ? cfg->pm_max_children / 2 : 1);
+    work_gate_init(sb->bcrypt_tokens, bcrypt_cap);
     w.arena = arena_new(64 * 1024);
     w.app = w.arena ? app_new(cfg) : NULL;
     if (!w.app) {

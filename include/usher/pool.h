@@ -45,6 +45,7 @@ struct scoreboard {
     volatile int listen_is_unix;
     volatile int listen_backlog;        /* 0 when unknown (inherited socket) */
     volatile int nslots;                /* slots[0..nslots) may be in use */
+    volatile int bcrypt_tokens[SCOREBOARD_MAX_WORKERS]; /* work_gate.h: holder pid or 0 */
     struct worker_slot slots[SCOREBOARD_MAX_WORKERS];
 };
 

@@ -126,7 +126,11 @@ static struct user *create_account(struct ctx *c, const struct new_account *na)
     if (na->apply_policy && api_check_password_policy(c, password) != 0)
         return NULL;
     char hash[128];
-    if (password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash)) != 0) {
+    if (api_bcrypt_enter(c) != 0)
+        return NULL;
+    int hrc = password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash));
+    api_bcrypt_leave();
+    if (hrc != 0) {
         response_detail(c->res, 500, ERR_CREATE_USER);
         return NULL;
     }
@@ -305,7 +309,11 @@ static void signin_no_auth(struct ctx *c)
         api_db_error(c);
         return;
     }
-    if (!active || !password_verify("admin", hash)) {
+    if (api_bcrypt_enter(c) != 0)
+        return;
+    bool ok = active && password_verify("admin", hash);
+    api_bcrypt_leave();
+    if (!ok) {
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
     }
@@ -468,8 +476,11 @@ void auths_signin(struct ctx *c)
     }
     /* Unknown and inactive accounts cost a bcrypt check too, so timing tells nothing. */
     const char *password = v[SIGNIN_PASSWORD].s;
+    if (api_bcrypt_enter(c) != 0)
+        return;
     bool ok = rc == DB_OK && active ? password_verify(password, hash)
                                     : password_verify_dummy(password, env->bcrypt_cost);
+    api_bcrypt_leave();
     if (!ok) {
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
@@ -619,7 +630,11 @@ void auths_update_password(struct ctx *c)
         api_db_error(c);
         return;
     }
-    if (rc != DB_OK || !password_verify(v[PASSWORD_CURRENT].s, hash)) {
+    if (api_bcrypt_enter(c) != 0)
+        return;
+    bool ok = rc == DB_OK && password_verify(v[PASSWORD_CURRENT].s, hash);
+    api_bcrypt_leave();
+    if (!ok) {
         response_detail(c->res, 400, ERR_INCORRECT_PASSWORD);
         return;
     }

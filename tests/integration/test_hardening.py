@@ -181,3 +181,26 @@ def test_cross_site_form_signin_and_signup_are_refused(stack):
                       headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}),
            200)
     expect(stack.post(AUTHS + "/signin", data=form), 200)
+
+
+# ================================================================ (4) bcrypt at once
+
+class TestBcryptCap:
+    POOL_ENV = {"USHER_BCRYPT_MAX_RUNNING": "1"}
+
+    def test_signins_beyond_the_cap_are_answered_at_once(self, stack):
+        admin = first_admin(stack)
+        user = add_user(admin)
+        stack.sql(f"UPDATE auth SET password = '{slow_hash(PASSWORD)}' WHERE id = '{user.id}'")
+        n = stack.max_children()
+        started = time.monotonic()
+        results = parallel(lambda _: signin(stack, user.email, PASSWORD), range(n), workers=n)
+        statuses = sorted(r.status_code for r in results)
+        assert 200 in statuses and 503 in statuses, statuses
+        assert set(statuses) <= {200, 503}
+        busy = [r for r in results if r.status_code == 503]
+        assert all(r.headers.get("Retry-After") for r in busy)
+        # refused at once, not queued behind the running check
+        assert time.monotonic() - started < 1.0 * n * TIME_SCALE
+        # a dead holder's token is not lost: the pool keeps signing in afterwards
+        expect(signin(stack, user.email, PASSWORD), 200)
