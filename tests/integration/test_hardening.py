@@ -204,3 +204,31 @@ class TestBcryptCap:
         assert time.monotonic() - started < 1.0 * n * TIME_SCALE
         # a dead holder's token is not lost: the pool keeps signing in afterwards
         expect(signin(stack, user.email, PASSWORD), 200)
+
+
+# ================================================================ (7) stalled before params
+
+def test_connection_stalled_before_its_params_is_ended(stack, fresh_pool):
+    fresh_pool(request_terminate_timeout=2)
+    before = stack.wait_workers()
+    mark = stack.log_mark()
+    n = stack.max_children()
+    stalled = []
+    try:
+        for _ in range(n):       # one per worker: each accepts one and waits for its params
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(str(stack.socket))
+            s.sendall(b"\x01")   # the first byte of a FastCGI record, then nothing
+            stalled.append(s)
+        wait_for(lambda: "over request_terminate_timeout" in stack.log_since(mark),
+                 timeout=8, what="the stalled connections to be ended")
+        wait_for(lambda: (p := stack.worker_pids()) and len(p) == n and not p & before,
+                 timeout=10, what="every stalled worker to be replaced")
+        # the pool serves again while the stalled clients still hold their sockets
+        t0 = time.monotonic()
+        expect(stack.get("/health"), 200)
+        assert time.monotonic() - t0 < 2 * TIME_SCALE
+    finally:
+        for s in stalled:
+            s.close()
+    assert "(reading FastCGI params)" in stack.log_since(mark)
