@@ -232,3 +232,19 @@ def test_connection_stalled_before_its_params_is_ended(stack, fresh_pool):
         for s in stalled:
             s.close()
     assert "(reading FastCGI params)" in stack.log_since(mark)
+
+
+# ================================================================ (8) the smaller ones
+
+def test_422_does_not_echo_a_large_body(stack):
+    body = {"name": "\u0001" * 150000, "note": "y" * 100000}     # about 1 MB on the wire
+    r = stack.post(AUTHS + "/signup", json=body)
+    expect(r, 422)
+    assert len(r.content) < 32 * 1024, len(r.content)
+    items = r.json()["detail"]
+    assert {("body", "email"), ("body", "password")} <= {tuple(i["loc"]) for i in items}
+    echoed = [i["input"] for i in items if i["loc"] == ["body", "email"]][0]
+    assert echoed["name"].endswith("...") and len(echoed["name"]) <= 260
+    # a small body is still echoed as it came
+    r = stack.post(AUTHS + "/signup", json={"name": "x"})
+    assert expect(r, 422)["detail"][0]["input"] == {"name": "x"}
