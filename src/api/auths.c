@@ -670,7 +670,7 @@ void auths_api_key_create(struct ctx *c)
     if (settings_env()->api_key_retrievable) {
         size_t slen;
         const unsigned char *secret = secret_bytes(&slen);
-        sealed = apikey_seal(key, secret, slen);
+        sealed = apikey_seal(key, c->session->user->id, secret, slen);
         if (!sealed) {
             response_detail(c->res, 500, ERR_CREATE_API_KEY);
             return;
@@ -700,8 +700,10 @@ void auths_api_key_get(struct ctx *c)
     char key[APIKEY_LEN + 1];
     size_t slen;
     const unsigned char *secret = secret_bytes(&slen);
-    /* No key, a show-once key, or one sealed under another secret: nothing to show. */
-    if (!exists || !sealed || apikey_open(sealed, secret, slen, key) != 0) {
+    /* No key, a show-once key, one sealed under another secret or for another user (a
+     * row moved in the database; or sealed before keys were bound to their owner, see
+     * apikey.h): nothing to show. */
+    if (!exists || !sealed || apikey_open(sealed, c->session->user->id, secret, slen, key) != 0) {
         response_detail(c->res, 404, ERR_API_KEY_NOT_FOUND);
         return;
     }

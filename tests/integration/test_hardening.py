@@ -248,3 +248,22 @@ def test_422_does_not_echo_a_large_body(stack):
     # a small body is still echoed as it came
     r = stack.post(AUTHS + "/signup", json={"name": "x"})
     assert expect(r, 422)["detail"][0]["input"] == {"name": "x"}
+
+
+def test_sealed_api_keys_do_not_move_between_users(stack):
+    admin = first_admin(stack)
+    set_admin_config(admin, ENABLE_API_KEYS=True)
+    other = add_user(admin, role="admin")
+    k1 = expect(admin.post("api_key"), 200)["api_key"]
+    k2 = expect(other.post("api_key"), 200)["api_key"]
+    assert expect(admin.get("api_key"), 200)["api_key"] == k1
+    # someone with write access to the table swaps the sealed copies
+    stack.sql(f"UPDATE api_key a JOIN api_key b ON a.user_id = '{admin.id}' AND "
+              f"b.user_id = '{other.id}' SET a.key_sealed = b.key_sealed, "
+              "b.key_sealed = a.key_sealed")
+    for c in (admin, other):
+        r = c.get("api_key")
+        expect(r, 404)
+        assert k1 not in r.text and k2 not in r.text
+    # the keys still authenticate their owners
+    assert expect(Client(stack, k1, "x-api-key").get(ME), 200)["id"] == admin.id
