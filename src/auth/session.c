@@ -74,8 +74,9 @@ const char *session_issue_token_at(struct ctx *c, const char *user_id, long long
     const char *expiry = settings_str(c, "JWT_EXPIRES_IN");
     /* A stored value that is no duration (only SQL by hand can store one) must not fail
      * open into tokens that never expire: the default applies. */
-    if (jwt_parse_duration(expiry, &expires, &seconds) != 0) {
-        log_warning("JWT_EXPIRES_IN '%.40s' is not a duration; tokens expire after 4w", expiry);
+    if (!jwt_duration_usable(expiry) || jwt_parse_duration(expiry, &expires, &seconds) != 0) {
+        log_warning("JWT_EXPIRES_IN '%.40s' is not a usable duration; tokens expire after 4w",
+                    expiry);
         jwt_parse_duration("4w", &expires, &seconds);
     }
     *expires_at = 0;

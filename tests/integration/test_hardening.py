@@ -267,3 +267,23 @@ def test_sealed_api_keys_do_not_move_between_users(stack):
         assert k1 not in r.text and k2 not in r.text
     # the keys still authenticate their owners
     assert expect(Client(stack, k1, "x-api-key").get(ME), 200)["id"] == admin.id
+
+
+def test_a_stored_negative_expiry_does_not_make_tokens_born_expired(stack):
+    admin = first_admin(stack)
+    stack.sql("INSERT INTO config (`key`, value, updated_at) VALUES ('auth.jwt_expiry', "
+              "'\"-1m\"', 0) ON DUPLICATE KEY UPDATE value = '\"-1m\"'")
+    u = expect(signin(stack, admin.email), 200)
+    expect(Client(stack, u["token"]).get(ME), 200)
+    assert u["expires_at"] > time.time() + 86400
+    # and the admin form refuses it (the old value stays)
+    assert set_admin_config(Client(stack, u["token"]), JWT_EXPIRES_IN="-5m")["JWT_EXPIRES_IN"] != "-5m"
+
+
+class TestNegativeExpiryFromTheEnvironment:
+    POOL_ENV = {"JWT_EXPIRES_IN": "-5m"}
+
+    def test_the_default_applies(self, stack):
+        admin = first_admin(stack)
+        assert admin_config(admin)["JWT_EXPIRES_IN"] == "4w"
+        expect(admin.get(ME), 200)
