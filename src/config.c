@@ -78,6 +78,8 @@ static const struct key_def keys[] = {
     { "bcrypt.cost",               K_INT,           F(bcrypt_cost), 4, 31 },
     { "bcrypt.max_running",        K_INT,           F(bcrypt_max_running), 0, SCOREBOARD_MAX_WORKERS },
     { "api_key.retrieval",         K_BOOL,          F(api_key_retrievable), 0, 0 },
+    { "audit.retention",           K_DURATION,      F(audit_retention), 0, INT_MAX },
+    { "trusted_proxies",           K_STRING,        F(trusted_proxies), 0, 0 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -87,7 +89,7 @@ static const size_t string_fields[] = {
     F(pool_name), F(listen), F(listen_owner), F(listen_group), F(ping_path),
     F(ping_response), F(status_path), F(error_log), F(log_level), F(data_dir), F(user),
     F(group), F(db_socket), F(db_host), F(db_user), F(db_password), F(db_name),
-    F(secret_key), F(source_path),
+    F(secret_key), F(trusted_proxies), F(source_path),
 };
 
 static char **str_field(struct usher_config *cfg, size_t offset)
@@ -573,6 +575,7 @@ static int set_defaults(struct usher_config *cfg)
     cfg->signin_rate_limit = 15;
     cfg->bcrypt_cost = 12;
     cfg->api_key_retrievable = true;
+    cfg->audit_retention = 90 * 86400;
     char why[64];
     if (set_string(cfg, F(pool_name), "usher", why, sizeof(why)) ||
         set_string(cfg, F(ping_response), "pong", why, sizeof(why)) ||

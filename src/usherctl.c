@@ -14,9 +14,14 @@
 #include <unistd.h>
 
 #include "usher/accounts.h"
+#include "usher/arena.h"
+#include "usher/cli_audit.h"
+#include "usher/cli_user.h"
 #include "usher/config.h"
 #include "usher/db.h"
+#include "usher/db_resources.h"
 #include "usher/log.h"
+#include "usher/router.h"
 #include "usher/migrate.h"
 #include "usher/pool.h"
 #include "usher/settings.h"
@@ -52,6 +57,11 @@ static int cmd_check_config(const struct cli *cli, int argc, char **argv);
 static int cmd_version(const struct cli *cli, int argc, char **argv);
 static int cmd_create_admin(const struct cli *cli, int argc, char **argv);
 static int cmd_help(const struct cli *cli, int argc, char **argv);
+static int cmd_resource(const struct cli *cli, int argc, char **argv);
+static int cmd_grant(const struct cli *cli, int argc, char **argv);
+static int cmd_routes(const struct cli *cli, int argc, char **argv);
+static int cmd_audit(const struct cli *cli, int argc, char **argv);
+static int cmd_user(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
@@ -59,6 +69,14 @@ static const struct command commands[] = {
       "validate the configuration, then connect to the database (not with -n)" },
     { "create-admin", cmd_create_admin, "--email E --name N [--password-file F]",
       "create an administrator (password from stdin or F)" },
+    { "resource", cmd_resource, "add|rm|list ...",
+      "register models, knowledge bases and tools (see usherctl(8))" },
+    { "grant", cmd_grant, "add|rm|list ...", "grant read or write access to a resource" },
+    { "user", cmd_user, "list|show|add|set-role|set-password|delete|import ...",
+      "manage accounts (see usherctl(8))" },
+    { "audit", cmd_audit, "[--since WHEN] [--actor WHO] [--action NAME] [--json]",
+      "read the audit trail, newest first" },
+    { "routes", cmd_routes, "", "list the HTTP routes: method, path, access level, target" },
     { "version", cmd_version, "", "print the version" },
     { "help", cmd_help, "", "list the commands" },
 };
@@ -241,18 +259,6 @@ static int cmd_check_config(const struct cli *cli, int argc, char **argv)
     return rc;
 }
 
-/* Reads the first line of f (without its line end) into buf. 0, or -1 when empty/too long. */
-static int read_password(FILE *f, char *buf, size_t len)
-{
-    if (!fgets(buf, (int)len, f))
-        return -1;
-    size_t n = strcspn(buf, "\r\n");
-    if (buf[n] == '\0' && n == len - 1)
-        return -1;   /* no line end within the buffer: longer than any password we accept */
-    buf[n] = '\0';
-    return n ? 0 : -1;
-}
-
 static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -284,7 +290,7 @@ static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
     }
     if (!pwfile && isatty(fileno(stdin)))
         fprintf(stderr, "Password (one line): ");
-    int got = read_password(f, password, sizeof password);
+    int got = cli_read_password(f, password, sizeof password);
     if (pwfile)
         fclose(f);
     if (got != 0) {
@@ -321,10 +327,277 @@ static int cmd_version(const struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* The route table the daemon serves, one route a line (the access-matrix test reads it). */
+static int cmd_routes(const struct cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    if (argc != 1)
+        return command_usage(argv[0]);
+    static const char *const targets[] = {
+        [TARGET_NONE] = "-", [TARGET_USER] = "user", [TARGET_USER_404] = "user",
+        [TARGET_USER_GROUPS] = "user", [TARGET_GROUP] = "group", [TARGET_GROUP_404] = "group",
+    };
+    for (size_t i = 0; i < usher_routes_count; i++) {
+        const struct route *r = &usher_routes[i];
+        printf("%s\t%s\t%s\t%s\n", http_method_name(r->method), r->pattern,
+               router_access_name(r->access), targets[r->target]);
+    }
+    return EXIT_OK;
+}
+
 static int cmd_help(const struct cli *cli, int argc, char **argv)
 {
     usage(stdout);
     return EXIT_OK;
+}
+
+/* ----- resources and access grants ---------------------------------------------------- */
+
+/* Runs fn against the database of the configuration; its exit status, or EXIT_RUNTIME
+ * when there is no database. */
+static int with_database(const struct cli *cli, int (*fn)(struct db *db, int argc, char **argv),
+                         int argc, char **argv)
+{
+    struct usher_config cfg;
+    const char *path;
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    struct db *db = open_database(&cfg);
+    int rc = EXIT_RUNTIME;
+    if (db) {
+        rc = fn(db, argc, argv);
+        db_close(db);
+    }
+    config_free(&cfg);
+    return rc;
+}
+
+static int db_failed(const char *what, struct db *db)
+{
+    fprintf(stderr, "usherctl: %s: %s\n", what, db_error(db));
+    return EXIT_RUNTIME;
+}
+
+static int resource_type_arg(const char *name)
+{
+    int t = resource_type_parse(name);
+    if (t < 0)
+        fprintf(stderr, "usherctl: unknown resource type '%s' (model, knowledge or tool)\n", name);
+    return t;
+}
+
+/* resource add TYPE ID NAME [--owner USER_ID] [--inactive] */
+static int resource_add(struct db *db, int argc, char **argv)
+{
+    struct resource r = { .is_active = true };
+    int pos = 0;
+    const char *args[3] = { NULL, NULL, NULL };
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--owner") == 0 && i + 1 < argc)
+            r.user_id = argv[++i];
+        else if (strcmp(argv[i], "--inactive") == 0)
+            r.is_active = false;
+        else if (argv[i][0] == '-' || pos == 3)
+            return command_usage("resource");
+        else
+            args[pos++] = argv[i];
+    }
+    int t = pos == 3 ? resource_type_arg(args[0]) : -1;
+    if (pos != 3)
+        return command_usage("resource");
+    if (t < 0 || !args[1][0])
+        return EXIT_USAGE;
+    if (!r.is_active && t != RESOURCE_MODEL) {
+        fprintf(stderr, "usherctl: only models can be inactive\n");
+        return EXIT_USAGE;
+    }
+    r.type = (enum resource_type)t;
+    r.id = args[1];
+    r.name = args[2];
+    if (db_resource_put(db, &r) != DB_OK)
+        return db_failed("resource add", db);
+    printf("%s %s registered%s\n", args[0], r.id, r.is_active ? "" : " (inactive)");
+    return EXIT_OK;
+}
+
+/* resource rm TYPE ID */
+static int resource_rm(struct db *db, int argc, char **argv)
+{
+    if (argc != 4)
+        return command_usage("resource");
+    int t = resource_type_arg(argv[2]);
+    if (t < 0)
+        return EXIT_USAGE;
+    int rc = db_resource_delete(db, (enum resource_type)t, argv[3]);
+    if (rc == DB_NOT_FOUND) {
+        fprintf(stderr, "usherctl: no %s %s\n", argv[2], argv[3]);
+        return EXIT_RUNTIME;
+    }
+    if (rc != DB_OK)
+        return db_failed("resource rm", db);
+    printf("%s %s and its grants removed\n", argv[2], argv[3]);
+    return EXIT_OK;
+}
+
+/* resource list [TYPE]: one line per resource, tab-separated. */
+static int resource_list(struct db *db, int argc, char **argv)
+{
+    if (argc > 3)
+        return command_usage("resource");
+    int t = argc == 3 ? resource_type_arg(argv[2]) : -1;
+    if (argc == 3 && t < 0)
+        return EXIT_USAGE;
+    struct arena *a = arena_new(16384);
+    struct resource *rs;
+    size_t n;
+    if (!a || db_resource_list(db, a, t, &rs, &n) != DB_OK) {
+        arena_free(a);
+        return db_failed("resource list", db);
+    }
+    for (size_t i = 0; i < n; i++)
+        printf("%s\t%s\t%s\t%s\t%s\n", resource_type_name(rs[i].type), rs[i].id, rs[i].name,
+               rs[i].user_id ? rs[i].user_id : "-", rs[i].is_active ? "active" : "inactive");
+    arena_free(a);
+    return EXIT_OK;
+}
+
+static int cmd_resource(const struct cli *cli, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "add") == 0)
+        return with_database(cli, resource_add, argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "rm") == 0)
+        return with_database(cli, resource_rm, argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "list") == 0)
+        return with_database(cli, resource_list, argc, argv);
+    return command_usage(argv[0]);
+}
+
+/* A grant from TYPE ID PRINCIPAL [PERMISSION] at argv[2..]: PRINCIPAL is user:ID, user:*,
+ * group:ID or anyone. 0, or EXIT_USAGE after saying why. */
+static int grant_args(int argc, char **argv, struct grant *g, char *ptype, size_t ptype_len)
+{
+    if (argc != 5 && argc != 6)
+        return command_usage("grant");
+    g->resource_type = argv[2];
+    g->resource_id = argv[3];
+    const char *p = argv[4];
+    const char *colon = strchr(p, ':');
+    if (strcmp(p, "anyone") == 0 || strcmp(p, "anyone:*") == 0) {
+        snprintf(ptype, ptype_len, "anyone");
+        g->principal_id = "*";
+    } else if (colon && colon[1] && (size_t)(colon - p) < ptype_len &&
+               (strncmp(p, "user:", 5) == 0 || strncmp(p, "group:", 6) == 0)) {
+        snprintf(ptype, ptype_len, "%.*s", (int)(colon - p), p);
+        g->principal_id = colon + 1;
+    } else {
+        fprintf(stderr, "usherctl: principal '%s' is none of user:ID, user:*, group:ID, anyone\n", p);
+        return EXIT_USAGE;
+    }
+    g->principal_type = ptype;
+    g->permission = argc == 6 ? argv[5] : "read";
+    if (strcmp(g->permission, "read") != 0 && strcmp(g->permission, "write") != 0) {
+        fprintf(stderr, "usherctl: permission '%s' is neither read nor write\n", g->permission);
+        return EXIT_USAGE;
+    }
+    if (strcmp(ptype, "anyone") == 0 && strcmp(g->permission, "read") != 0) {
+        fprintf(stderr, "usherctl: anyone can only be granted read\n");
+        return EXIT_USAGE;
+    }
+    if (!g->resource_type[0] || !g->resource_id[0]) {
+        fprintf(stderr, "usherctl: empty resource type or id\n");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int grant_add(struct db *db, int argc, char **argv)
+{
+    struct grant g;
+    char ptype[16];
+    int rc = grant_args(argc, argv, &g, ptype, sizeof ptype);
+    if (rc != 0)
+        return rc;
+    rc = db_grant_add(db, &g);
+    if (rc == DB_DUPLICATE) {
+        printf("%s %s: %s:%s already has %s\n", g.resource_type, g.resource_id, ptype,
+               g.principal_id, g.permission);
+        return EXIT_OK;
+    }
+    if (rc != DB_OK)
+        return db_failed("grant add", db);
+    printf("%s %s: %s granted to %s:%s\n", g.resource_type, g.resource_id, g.permission, ptype,
+           g.principal_id);
+    return EXIT_OK;
+}
+
+static int grant_rm(struct db *db, int argc, char **argv)
+{
+    struct grant g;
+    char ptype[16];
+    int rc = grant_args(argc, argv, &g, ptype, sizeof ptype);
+    if (rc != 0)
+        return rc;
+    rc = db_grant_delete(db, &g);
+    if (rc == DB_NOT_FOUND) {
+        fprintf(stderr, "usherctl: no such grant\n");
+        return EXIT_RUNTIME;
+    }
+    if (rc != DB_OK)
+        return db_failed("grant rm", db);
+    printf("%s %s: %s of %s:%s removed\n", g.resource_type, g.resource_id, g.permission, ptype,
+           g.principal_id);
+    return EXIT_OK;
+}
+
+/* grant list [TYPE [ID]]: one line per grant, tab-separated. */
+static int grant_list(struct db *db, int argc, char **argv)
+{
+    if (argc > 4)
+        return command_usage("grant");
+    struct arena *a = arena_new(16384);
+    struct grant *gs;
+    size_t n;
+    if (!a || db_grant_list(db, a, argc > 2 ? argv[2] : NULL, argc > 3 ? argv[3] : NULL, &gs,
+                            &n) != DB_OK) {
+        arena_free(a);
+        return db_failed("grant list", db);
+    }
+    for (size_t i = 0; i < n; i++)
+        printf("%s\t%s\t%s:%s\t%s\n", gs[i].resource_type, gs[i].resource_id,
+               gs[i].principal_type, gs[i].principal_id, gs[i].permission);
+    arena_free(a);
+    return EXIT_OK;
+}
+
+static int cmd_grant(const struct cli *cli, int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "add") == 0)
+        return with_database(cli, grant_add, argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "rm") == 0)
+        return with_database(cli, grant_rm, argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "list") == 0)
+        return with_database(cli, grant_list, argc, argv);
+    return command_usage(argv[0]);
+}
+
+/* The user commands need the settings (password policy, bcrypt cost) besides the database. */
+static int cmd_user(const struct cli *cli, int argc, char **argv)
+{
+    struct usher_config cfg;
+    const char *path;
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    settings_env_init(&cfg);
+    struct db *db = open_database(&cfg);
+    int rc = db ? cli_user(db, argc, argv) : EXIT_RUNTIME;
+    db_close(db);
+    config_free(&cfg);
+    return rc;
+}
+
+static int cmd_audit(const struct cli *cli, int argc, char **argv)
+{
+    return with_database(cli, cli_audit, argc, argv);
 }
 
 int main(int argc, char **argv)

@@ -76,4 +76,26 @@ void auths_ldap_server_post(struct ctx *c);
 void auths_oauth_config_get(struct ctx *c);
 void auths_oauth_config_post(struct ctx *c);
 
+/* groups.c: forms */
+extern const struct form groups_form, groups_user_ids_form;
+/* groups.c */
+void groups_list(struct ctx *c);
+void groups_create(struct ctx *c);
+void groups_get(struct ctx *c);
+void groups_info(struct ctx *c);
+void groups_export(struct ctx *c);
+void groups_members(struct ctx *c);
+void groups_update(struct ctx *c);
+void groups_add_users(struct ctx *c);
+void groups_remove_users(struct ctx *c);
+void groups_delete(struct ctx *c);
+/* previews.c */
+void users_preview(struct ctx *c);
+void groups_preview(struct ctx *c);
+/* permissions.c (users router paths) */
+void users_permissions(struct ctx *c);
+void users_default_permissions_get(struct ctx *c);
+void users_default_permissions_post(struct ctx *c);
+void users_default_permissions_compiled(struct ctx *c);
+
 #endif

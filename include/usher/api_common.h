@@ -28,6 +28,9 @@ int api_body_object(struct ctx *c);
 /* The default profile image (user.png), served when a user has none that can be shown. */
 extern const unsigned char api_default_avatar[];
 extern const size_t api_default_avatar_len;
+/* After a data function on a user: 0 for DB_OK; otherwise answers 400 USER_NOT_FOUND
+ * (DB_NOT_FOUND: the row vanished), 400 EMAIL_TAKEN (DB_DUPLICATE) or 500, and returns -1. */
+int api_user_db_status(struct ctx *c, int rc);
 /* A field_validator for profile image URLs (§7.7, D22) under the environment's policy. */
 const char *api_image_url_ok(const char *url, size_t len, const void *arg);
 /* Takes a bcrypt token of the pool (work_gate.h) before a password check or hash: returns 0

@@ -102,6 +102,10 @@ int db_exec(struct db *db, const char *sql, const struct db_param *params, size_
  * out->nrows after an error. Returns DB_OK or DB_ERROR (same transaction rule). */
 int db_query(struct db *db, struct arena *arena, const char *sql, const struct db_param *params,
              size_t nparams, struct db_result *out);
+/* For a SELECT of one column that finds at most one row: *cell gets its value (arena, NULL
+ * for SQL NULL). Returns DB_OK, DB_NOT_FOUND (no row) or DB_ERROR. */
+int db_query_cell(struct db *db, struct arena *arena, const char *sql,
+                  const struct db_param *params, size_t nparams, const char **cell);
 /* Runs sql as a plain (unprepared) batch of ';'-separated statements, parsed by the
  * server (multi-statement mode is switched on for this call only), so quotes and comments
  * are handled as the server does; DELIMITER is a client command and is not supported.
@@ -122,6 +126,9 @@ bool db_in_transaction(const struct db *db);
 
 /* The last error, "(errno) message", for logs and the CLI; "no error" if none yet. */
 const char *db_error(const struct db *db);
+/* False when the last attempt to reach the server failed and no connection is open (the
+ * server is down or unreachable): app.c then answers 503 rather than 500. */
+bool db_connected(const struct db *db);
 /* Number of statements currently prepared (tests, status). */
 size_t db_prepared_count(const struct db *db);
 

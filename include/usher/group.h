@@ -29,4 +29,13 @@ struct json_object *group_json(const struct group *g);
 /* {"id": ..., "name": ...}, a new object (the groups of UserInfo and previews). */
 struct json_object *group_id_name_json(const struct group *g);
 
+/* DEFAULT_GROUP_SHARE_PERMISSION as the reference reads it (stripped, lowercased): the
+ * string "members" for "members" or NULL (unset), else the boolean value == "true". A new
+ * object. */
+struct json_object *group_share_default(const char *env_value);
+/* The data a new group stores: a deep copy of data (NULL or not an object: {}) where
+ * config.share is set to share when config has no share (config is added when absent; a
+ * config that is not an object is left alone). share is copied. A new object. */
+struct json_object *group_new_data(struct json_object *data, struct json_object *share);
+
 #endif

@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "usher/accounts.h"
 #include "usher/api_common.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
+#include "usher/audit.h"
 #include "usher/crypto.h"
 #include "usher/csrf.h"
 #include "usher/db.h"
@@ -62,6 +64,7 @@ static void answer_session_at(struct ctx *c, const struct user *u, long long iss
         response_detail(c->res, 500, ERR_DEFAULT);
         return;
     }
+    audit_actor(c, u->id, NULL);
     struct user shown = *u;
     shown.profile_image_url = "";
     struct json_object *o = session_user_json(c, &shown, token, expires_at, VIEW_SIGNIN);
@@ -214,6 +217,8 @@ const struct form auths_add_form = { account_fields, ACCOUNT__MAX, false };
 void auths_signup(struct ctx *c)
 {
     const struct field_value *v = c->v;
+    audit_note(c, "auth.signup", NULL, NULL);
+    audit_actor(c, NULL, v[ACCOUNT_EMAIL].s);
     int gate;
     if (csrf_check_login(c) != 0)
         return;
@@ -237,6 +242,7 @@ void auths_signup(struct ctx *c)
 void auths_add_user(struct ctx *c)
 {
     const struct field_value *v = c->v;
+    audit_note(c, "user.add", "user", NULL);
     struct new_account na = {
         .email = v[ACCOUNT_EMAIL].s, .name = v[ACCOUNT_NAME].s,
         .password = v[ACCOUNT_PASSWORD].s, .apply_policy = true,
@@ -247,6 +253,8 @@ void auths_add_user(struct ctx *c)
     struct user *u = create_account(c, &na);
     if (!u)
         return;
+    audit_note(c, "user.add", "user", u->id);
+    audit_detail(c, arena_printf(c->arena, "role %s", u->role_name));
     long long expires_at = 0;
     const char *token = session_issue_token(c, u->id, &expires_at);
     if (!token) {
@@ -427,6 +435,8 @@ void auths_signin(struct ctx *c)
 {
     const struct env_settings *env = settings_env();
     const struct field_value *v = c->v;
+    audit_note(c, "auth.signin", NULL, NULL);
+    audit_actor(c, NULL, v[SIGNIN_EMAIL].s);
     if (!env->enable_password_auth) {
         response_detail(c->res, 403, ERR_ACTION_PROHIBITED);
         return;
@@ -511,24 +521,31 @@ void auths_ldap_signin(struct ctx *c)
 
 /* ---- signing out ---------------------------------------------------------------------- */
 
-/* Revokes token when it is one of our valid JWTs (API keys and anything else: nothing). */
-static int revoke_jwt(struct ctx *c, const char *token)
+/* Revokes token when it is one of our valid JWTs (API keys and anything else: nothing).
+ * The first valid one names the audit actor (*actor_set). */
+static int revoke_jwt(struct ctx *c, const char *token, bool *actor_set)
 {
     if (!token || !*token || strncmp(token, "sk-", 3) == 0)
         return 0;
     struct jwt_claims cl;
     size_t slen;
     const unsigned char *secret = secret_bytes(&slen);
-    if (jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) == JWT_OK && cl.jti[0] &&
-        db_token_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK)
+    if (jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) != JWT_OK)
+        return 0;
+    if (!*actor_set) {
+        audit_actor(c, arena_strdup(c->arena, cl.id), NULL);
+        *actor_set = true;
+    }
+    if (cl.jti[0] && db_token_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK)
         return -1;
     return 0;
 }
 
 void auths_signout(struct ctx *c)
 {
-    /* Every JWT the request carries is revoked: the one the session module would pick (a
-     * Bearer header before the cookie) and the others. v0.11.0 revoked only the header's
+    audit_note(c, "auth.signout", NULL, NULL);
+    /* Every JWT the request carries is revoked, in the session module's order (a Bearer
+     * header, the cookie, another scheme's header). v0.11.0 revoked only the header's
      * "scheme value" token, so with "Authorization: Basic ..." in front (a proxy's) the
      * cookie session behind it stayed valid. */
     const char *header_token = NULL;
@@ -539,9 +556,13 @@ void auths_signout(struct ctx *c)
             header_token = sp + 1;
     }
     const char *cookie_token = request_cookie(c->req, "token");
-    if (revoke_jwt(c, header_token) != 0 ||
-        (cookie_token && (!header_token || strcmp(cookie_token, header_token) != 0) &&
-         revoke_jwt(c, cookie_token) != 0)) {
+    if (cookie_token && header_token && strcmp(cookie_token, header_token) == 0)
+        cookie_token = NULL;
+    bool bearer = auth && strncasecmp(auth, "Bearer ", 7) == 0;
+    const char *first = bearer ? header_token : cookie_token;
+    const char *second = bearer ? cookie_token : header_token;
+    bool actor_set = false;
+    if (revoke_jwt(c, first, &actor_set) != 0 || revoke_jwt(c, second, &actor_set) != 0) {
         api_db_error(c);
         return;
     }
@@ -619,6 +640,7 @@ const struct form auths_password_form = FORM(password_fields);
 void auths_update_password(struct ctx *c)
 {
     const struct field_value *v = c->v;
+    audit_note(c, "auth.password_change", "user", c->session->user->id);
     if (settings_env()->trusted_email_header) {
         response_detail(c->res, 400, ERR_ACTION_PROHIBITED);
         return;
@@ -658,6 +680,7 @@ static int api_key_allowed(struct ctx *c)
 
 void auths_api_key_create(struct ctx *c)
 {
+    audit_note(c, "auth.api_key_create", "user", c->session->user->id);
     if (api_key_allowed(c) != 0)
         return;
     char key[APIKEY_LEN + 1], digest[APIKEY_DIGEST_HEX + 1];
@@ -714,6 +737,7 @@ void auths_api_key_get(struct ctx *c)
 
 void auths_api_key_delete(struct ctx *c)
 {
+    audit_note(c, "auth.api_key_delete", "user", c->session->user->id);
     if (api_key_allowed(c) != 0)
         return;
     if (db_apikey_delete(c->db, c->session->user->id) != DB_OK) {

@@ -171,3 +171,16 @@ int api_body_object(struct ctx *c)
     response_validation(c->res, list);
     return -1;
 }
+
+int api_user_db_status(struct ctx *c, int rc)
+{
+    if (rc == DB_OK)
+        return 0;
+    if (rc == DB_NOT_FOUND)
+        response_detail(c->res, 400, ERR_NOT_FOUND);
+    else if (rc == DB_DUPLICATE)
+        response_detail(c->res, 400, ERR_EMAIL_TAKEN);
+    else
+        api_db_error(c);
+    return -1;
+}

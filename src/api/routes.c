@@ -7,6 +7,7 @@
 #include "usher/router.h"
 
 #define AUTHS "/api/v1/auths"
+#define GROUPS "/api/v1/groups"
 #define USERS "/api/v1/users"
 
 #define GET HTTP_GET
@@ -78,6 +79,26 @@ const struct route usher_routes[] = {
        TARGET_USER),
     T(DELETE, USERS "/{user_id}", ADMIN, users_delete_by_id, TARGET_USER),
     R(GET, USERS "/{user_id}/groups", ADMIN, users_groups_by_id),
+
+    /* groups (api/groups.c, api/previews.c) */
+    R(GET, GROUPS "/", VERIFIED, groups_list),
+    F(POST, GROUPS "/create", ADMIN, groups_create, groups_form),
+    T(GET, GROUPS "/id/{id}", ADMIN, groups_get, TARGET_GROUP),
+    T(GET, GROUPS "/id/{id}/info", VERIFIED, groups_info, TARGET_GROUP),
+    T(GET, GROUPS "/id/{id}/export", ADMIN, groups_export, TARGET_GROUP),
+    R(POST, GROUPS "/id/{id}/users", ADMIN, groups_members),
+    F(POST, GROUPS "/id/{id}/update", ADMIN, groups_update, groups_form),
+    F(POST, GROUPS "/id/{id}/users/add", ADMIN, groups_add_users, groups_user_ids_form),
+    F(POST, GROUPS "/id/{id}/users/remove", ADMIN, groups_remove_users, groups_user_ids_form),
+    R(DELETE, GROUPS "/id/{id}/delete", ADMIN, groups_delete),
+    T(GET, GROUPS "/id/{id}/preview", ADMIN, groups_preview, TARGET_GROUP_404),
+
+    /* permissions (api/permissions.c) and the user preview (api/previews.c) */
+    R(GET, USERS "/permissions", VERIFIED, users_permissions),
+    R(GET, USERS "/default/permissions", ADMIN, users_default_permissions_get),
+    R(POST, USERS "/default/permissions", ADMIN, users_default_permissions_post),
+    R(GET, USERS "/default/permissions/defaults", ADMIN, users_default_permissions_compiled),
+    T(GET, USERS "/{user_id}/preview", ADMIN, users_preview, TARGET_USER_404),
 };
 
 const size_t usher_routes_count = sizeof(usher_routes) / sizeof(usher_routes[0]);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "usher/api.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "usher/api_common.h"
 #include "usher/arena.h"
+#include "usher/audit.h"
 #include "usher/base64url.h"
 #include "usher/db.h"
 #include "usher/db_groups.h"
@@ -269,9 +271,16 @@ void users_profile_image(struct ctx *c)
     }
     const char *data = NULL, *type = NULL;
     if (url && strncmp(url, "data:image", 10) == 0 && (type = data_uri_type(c, url, &data))) {
-        size_t len = strlen(data);
+        /* As Python's b64decode: characters outside the alphabet are dropped, and what
+         * remains must be whole quadruples (padding included). */
+        size_t len = 0, in = strlen(data);
+        char *clean = arena_alloc(c->arena, in + 1);
+        for (size_t i = 0; i < in; i++)
+            if (isalnum((unsigned char)data[i]) || data[i] == '+' || data[i] == '/' ||
+                data[i] == '=')
+                clean[len++] = data[i];
         unsigned char *bytes = arena_alloc(c->arena, len / 4 * 3 + 4);
-        long n = base64_decode(data, len, bytes);
+        long n = len % 4 == 0 ? base64_decode(clean, len, bytes) : -1;
         if (n >= 0) {
             response_bytes(c->res, 200, type, (const char *)bytes, (size_t)n);
             response_header(c->res, "Content-Disposition", "inline");
@@ -329,6 +338,7 @@ void users_update_by_id(struct ctx *c)
 {
     const struct field_value *v = c->v;
     const struct user *target = c->target_user;
+    audit_note(c, "user.update", "user", target->id);
     struct user_update upd = {
         .role = api_value_str(&v[UPDATE_ROLE]), .name = api_value_str(&v[UPDATE_NAME]),
         .profile_image_url = api_value_str(&v[UPDATE_IMAGE]),
@@ -365,26 +375,26 @@ void users_update_by_id(struct ctx *c)
             strcmp(s->user->id, target->id) == 0)
             upd.keep_jti = s->claims.jti;
     }
+    /* The fields given, never their values (a password must not reach the trail). */
+    audit_detail(c, arena_printf(c->arena, "%s%s%s%s%s", upd.role ? "role " : "",
+                                 upd.name ? "name " : "", upd.email ? "email " : "",
+                                 upd.profile_image_url ? "profile_image_url " : "",
+                                 upd.password_hash ? "password" : ""));
     int rc = db_user_update(c->db, target->id, &upd);
     struct user *u = NULL;
     if (rc == DB_OK)
         rc = db_user_get(c->db, c->arena, target->id, &u);
-    if (rc == DB_DUPLICATE)
-        response_detail(c->res, 400, ERR_EMAIL_TAKEN);
-    else if (rc == DB_NOT_FOUND)
-        response_detail(c->res, 400, ERR_NOT_FOUND);
-    else if (rc != DB_OK)
-        api_db_error(c);
-    else
+    if (api_user_db_status(c, rc) == 0)
         response_json(c->res, 200, user_json(c->arena, u, VIEW_MODEL));
 }
 
 void users_delete_by_id(struct ctx *c)
 {
     const char *id = c->target_user->id;
+    audit_note(c, "user.delete", "user", id);
     if (primary_admin_check(c, id, NULL, true) != 0)
         return;
-    int rc = db_user_delete(c->db, id);
+    int rc = db_user_delete(c->db, c->arena, id);
     if (rc == DB_NOT_FOUND) {
         response_detail(c->res, 400, ERR_NOT_FOUND);
         return;

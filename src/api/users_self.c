@@ -57,8 +57,11 @@ static void drop(struct json_object *obj, const char *key)
 void users_settings_update(struct ctx *c)
 {
     const struct user *me = c->session->user;
-    /* deltas §2.4, in the reference's order: settings.interface, then the tool servers and
-     * webhooks a non-admin may not set are removed, then the shallow merge. */
+    /* deltas §2.4, in the reference's order: the body (a dict: 422), settings.interface,
+     * then the tool servers and webhooks a non-admin may not set are removed, then the
+     * shallow merge. */
+    if (api_body_object(c) != 0)
+        return;
     if (!is_admin(c) && !session_has_permission(c, me, "settings.interface")) {
         response_detail(c->res, 403, ERR_ACCESS_PROHIBITED);
         return;
@@ -81,14 +84,8 @@ void users_settings_update(struct ctx *c)
     struct json_object *merged = NULL;
     int rc = db_user_merge_json(c->db, c->arena, me->id, USER_COLUMN_SETTINGS, body, &merged);
     json_object_put(body);
-    if (rc == DB_NOT_FOUND) {
-        response_detail(c->res, 400, ERR_NOT_FOUND);
+    if (api_user_db_status(c, rc) != 0)
         return;
-    }
-    if (rc != DB_OK) {
-        api_db_error(c);
-        return;
-    }
     if (!json_object_object_get_ex(merged, "ui", NULL))
         json_object_object_add(merged, "ui", json_object_new_object());
     response_json(c->res, 200, merged);
@@ -108,15 +105,8 @@ void users_info_update(struct ctx *c)
     struct json_object *merged = NULL;
     int rc = db_user_merge_json(c->db, c->arena, c->session->user->id, USER_COLUMN_INFO,
                                 c->req->fields, &merged);
-    if (rc == DB_NOT_FOUND) {
-        response_detail(c->res, 400, ERR_NOT_FOUND);
-        return;
-    }
-    if (rc != DB_OK) {
-        api_db_error(c);
-        return;
-    }
-    response_json(c->res, 200, merged);
+    if (api_user_db_status(c, rc) == 0)
+        response_json(c->res, 200, merged);
 }
 
 /* ---- status ------------------------------------------------------------------------------ */
@@ -156,15 +146,8 @@ void users_status_update(struct ctx *c)
     struct user *u = NULL;
     if (rc == DB_OK)
         rc = db_user_get(c->db, c->arena, id, &u);
-    if (rc == DB_NOT_FOUND) {
-        response_detail(c->res, 400, ERR_NOT_FOUND);
-        return;
-    }
-    if (rc != DB_OK) {
-        api_db_error(c);
-        return;
-    }
-    response_json(c->res, 200, user_json(c->arena, u, VIEW_MODEL));
+    if (api_user_db_status(c, rc) == 0)
+        response_json(c->res, 200, user_json(c->arena, u, VIEW_MODEL));
 }
 
 /* ---- variables ------------------------------------------------------------------------------ */
@@ -206,12 +189,8 @@ void users_variables_update(struct ctx *c)
     const char *text = json_object_to_json_string_ext(vars, JSON_C_TO_STRING_PLAIN |
                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
     int rc = db_user_set_variables(c->db, c->session->user->id, text);
-    if (rc != DB_OK) {
+    if (api_user_db_status(c, rc) != 0) {
         json_object_put(vars);
-        if (rc == DB_NOT_FOUND)
-            response_detail(c->res, 400, ERR_NOT_FOUND);
-        else
-            api_db_error(c);
         return;
     }
     answer_variables(c, vars);

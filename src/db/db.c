@@ -610,6 +610,18 @@ int db_query(struct db *db, struct arena *arena, const char *sql, const struct d
     return run(db, sql, params, nparams, arena, out, NULL);
 }
 
+int db_query_cell(struct db *db, struct arena *arena, const char *sql,
+                  const struct db_param *params, size_t nparams, const char **cell)
+{
+    struct db_result r;
+    if (db_query(db, arena, sql, params, nparams, &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_NOT_FOUND;
+    *cell = db_cell(&r, 0, 0);
+    return DB_OK;
+}
+
 /* ----- plain queries: scripts and transaction control -------------------------------- */
 
 /* Reads and discards every result of the last mysql_real_query. Returns 0, or the errno
@@ -763,4 +775,9 @@ const char *db_error(const struct db *db)
 size_t db_prepared_count(const struct db *db)
 {
     return db->cache.nlive;
+}
+
+bool db_connected(const struct db *db)
+{
+    return db && db->conn != NULL;
 }

@@ -10,6 +10,7 @@
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
+#include "usher/db_users.h"
 
 const char *db_group_columns(void)
 {
@@ -107,4 +108,289 @@ int db_group_sync_user_by_names(struct db *db, const char *id, const char *const
 fail:
     db_rollback(db);
     return DB_ERROR;
+}
+
+/* ---- the groups router ---------------------------------------------------------------- */
+
+/* "SELECT <group columns>, <member count> <rest>", made in buf the first time (the
+ * statement cache keys on the address, which stays the same). */
+static const char *counted_sql(char *buf, size_t size, const char *rest)
+{
+    if (!buf[0])
+        snprintf(buf, size, "SELECT %s, (SELECT COUNT(*) FROM group_member m "
+                            "WHERE m.group_id = g.id) %s", db_group_columns(), rest);
+    return buf;
+}
+#define COUNTED_SQL(rest) \
+    static char sql_buf_[2048]; \
+    const char *sql = counted_sql(sql_buf_, sizeof(sql_buf_), rest)
+
+static void decode_counted(struct arena *a, const struct db_result *r, struct group **out,
+                           long long **counts, size_t *n)
+{
+    *n = r->nrows;
+    *out = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(**out));
+    *counts = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(**counts));
+    for (size_t i = 0; i < r->nrows; i++) {
+        db_group_decode(&(*out)[i], r, i, 0);
+        const char *cnt = db_cell(r, i, group_nfields);
+        (*counts)[i] = cnt ? strtoll(cnt, NULL, 10) : 0;
+    }
+}
+
+/* The share setting of a group as the reference reads it: data->config->share as text,
+ * lowercased, a JSON true reading "true" and a JSON null as SQL NULL (not JSON_VALUE, which
+ * turns booleans into 1 and 0). */
+#define SHARE "LOWER(JSON_UNQUOTE(NULLIF(JSON_EXTRACT(g.data, '$.config.share'), 'null')))"
+/* Whole seconds of the precise clock: time() reads the coarse one, which lags a tick
+ * behind what a client saw (a bump right after a second began could look older). */
+static long long now_s(void)
+{
+    return clock_now_ms() / 1000;
+}
+
+#define ORDER " ORDER BY g.updated_at DESC, g.id"
+
+int db_group_list_visible(struct db *db, struct arena *a, enum group_visibility vis,
+                          const char *user_id, struct group **out, long long **counts,
+                          size_t *n)
+{
+    struct db_result r;
+    int rc;
+    switch (vis) {
+    case GROUPS_MEMBER: {
+        COUNTED_SQL("FROM `group` g JOIN group_member gm ON gm.group_id = g.id "
+                    "WHERE gm.user_id = ?" ORDER);
+        rc = db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r);
+        break;
+    }
+    case GROUPS_SHARE_TRUE: {
+        COUNTED_SQL("FROM `group` g WHERE g.data IS NULL OR " SHARE " IS NULL OR "
+                    SHARE " IN ('true', '1') OR (" SHARE " = 'members' AND EXISTS "
+                    "(SELECT 1 FROM group_member gm WHERE gm.group_id = g.id AND "
+                    "gm.user_id = ?))" ORDER);
+        rc = db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r);
+        break;
+    }
+    case GROUPS_SHARE_FALSE: {
+        COUNTED_SQL("FROM `group` g WHERE g.data IS NOT NULL AND " SHARE " = 'false'" ORDER);
+        rc = db_query(db, a, sql, NULL, 0, &r);
+        break;
+    }
+    default: {
+        COUNTED_SQL("FROM `group` g" ORDER);
+        rc = db_query(db, a, sql, NULL, 0, &r);
+        break;
+    }
+    }
+    if (rc != DB_OK)
+        return DB_ERROR;
+    decode_counted(a, &r, out, counts, n);
+    return DB_OK;
+}
+
+int db_group_get_counted(struct db *db, struct arena *a, const char *id, struct group **out,
+                         long long *member_count)
+{
+    COUNTED_SQL("FROM `group` g WHERE g.id = ?");
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_NOT_FOUND;
+    long long *counts;
+    size_t n;
+    decode_counted(a, &r, out, &counts, &n);
+    *member_count = counts[0];
+    return DB_OK;
+}
+
+int db_group_create(struct db *db, struct arena *a, const char *creator,
+                    const struct group_write *w, struct group **out)
+{
+    static const char sql[] =
+        "INSERT INTO `group` (id, user_id, name, description, data, meta, permissions, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)";
+    char id[37];
+    if (uuid4(id) != 0)
+        return DB_ERROR;
+    long long now = now_s();
+    int rc = db_exec(db, sql, DB_PARAMS(db_str(id), db_str_or_null(creator), db_str(w->name),
+                                        db_str(w->description), db_str_or_null(w->data),
+                                        db_str_or_null(w->permissions), db_int(now),
+                                        db_int(now)), NULL);
+    if (rc != DB_OK)
+        return rc;
+    struct group *g = arena_calloc(a, 1, sizeof(*g));
+    g->id = arena_strdup(a, id);
+    g->user_id = creator ? arena_strdup(a, creator) : NULL;
+    g->name = w->name;
+    g->description = w->description;
+    g->data = w->data;
+    g->permissions = w->permissions;
+    g->created_at = g->updated_at = now;
+    *out = g;
+    return DB_OK;
+}
+
+int db_group_update(struct db *db, const char *id, const struct group_write *w)
+{
+    /* One statement for every combination: a NULL parameter keeps the column. */
+    static const char sql[] =
+        "UPDATE `group` SET name = COALESCE(?, name), description = COALESCE(?, description), "
+        "permissions = COALESCE(?, permissions), data = COALESCE(?, data), updated_at = ? "
+        "WHERE id = ?";
+    unsigned long long matched = 0;
+    int rc = db_exec(db, sql, DB_PARAMS(db_str_or_null(w->name), db_str_or_null(w->description),
+                                        db_str_or_null(w->permissions), db_str_or_null(w->data),
+                                        db_int(now_s()), db_str(id)), &matched);
+    if (rc != DB_OK)
+        return rc;
+    return matched ? DB_OK : DB_NOT_FOUND;
+}
+
+/* ids[0..n) as the text of one JSON array, in the arena (the ids of a membership change
+ * travel as one parameter, read back by JSON_TABLE). Ids longer than JSON_TABLE's column
+ * are left out: no user or group has one. */
+static const char *ids_json(struct arena *a, const char *const *ids, size_t n)
+{
+    struct json_object *arr = json_object_new_array_ext((int)(n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        if (strlen(ids[i]) <= 255)
+            json_object_array_add(arr, json_object_new_string(ids[i]));
+    const char *s = arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+    json_object_put(arr);
+    return s;
+}
+
+/* The rows of JSON_TABLE over a JSON array of ids (the parameter), as column j.uid. */
+#define IDS_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (uid VARCHAR(255) PATH '$')) j"
+
+static int change_members(struct db *db, const char *id, const char *const *ids, size_t n,
+                          bool add)
+{
+    static const char lock_sql[] = "SELECT id FROM `group` WHERE id = ? FOR UPDATE";
+    static const char add_sql[] =
+        "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
+        "SELECT UUID(), ?, u.id, ?, ? FROM " IDS_TABLE " JOIN `user` u "
+        "ON u.id = CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin GROUP BY u.id";
+    static const char remove_sql[] =
+        "DELETE FROM group_member WHERE group_id = ? AND user_id IN "
+        "(SELECT CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin FROM " IDS_TABLE ")";
+    static const char bump_sql[] = "UPDATE `group` SET updated_at = ? WHERE id = ?";
+    struct arena *a = arena_new(n * 48 + 1024);
+    if (!a)
+        return DB_ERROR;
+    long long now = now_s();
+    struct db_result r;
+    int rc = DB_ERROR;
+    if (db_begin(db) != DB_OK)
+        goto out;
+    if (db_query(db, a, lock_sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        goto fail;
+    if (r.nrows == 0) {
+        db_rollback(db);
+        rc = DB_NOT_FOUND;
+        goto out;
+    }
+    const char *json = ids_json(a, ids, n);
+    if (n && add && db_exec(db, add_sql, DB_PARAMS(db_str(id), db_int(now), db_int(now),
+                                                   db_str(json)), NULL) != DB_OK)
+        goto fail;
+    if (n && !add && db_exec(db, remove_sql, DB_PARAMS(db_str(id), db_str(json)), NULL) != DB_OK)
+        goto fail;
+    if ((add || n) && db_exec(db, bump_sql, DB_PARAMS(db_int(now), db_str(id)), NULL) != DB_OK)
+        goto fail;
+    if (db_commit(db) == DB_OK) {
+        rc = DB_OK;
+        goto out;
+    }
+fail:
+    db_rollback(db);
+out:
+    arena_free(a);
+    return rc;
+}
+
+int db_group_add_users(struct db *db, const char *id, const char *const *ids, size_t n)
+{
+    return change_members(db, id, ids, n, true);
+}
+
+int db_group_remove_users(struct db *db, const char *id, const char *const *ids, size_t n)
+{
+    return change_members(db, id, ids, n, false);
+}
+
+int db_group_delete(struct db *db, const char *id)
+{
+    static const char grants_sql[] =
+        "DELETE FROM access_grant WHERE principal_type = 'group' AND principal_id = ?";
+    static const char members_sql[] = "DELETE FROM group_member WHERE group_id = ?";
+    static const char group_sql[] = "DELETE FROM `group` WHERE id = ?";
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
+    if (db_exec(db, grants_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
+        db_exec(db, members_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
+        db_exec(db, group_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
+        db_commit(db) != DB_OK) {
+        db_rollback(db);
+        return DB_ERROR;
+    }
+    return DB_OK;
+}
+
+int db_group_user_ids(struct db *db, struct arena *a, const char *id, const char ***ids,
+                      size_t *n)
+{
+    static const char sql[] =
+        "SELECT user_id FROM group_member WHERE group_id = ? ORDER BY created_at, user_id";
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return DB_ERROR;
+    *n = r.nrows;
+    *ids = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**ids));
+    for (size_t i = 0; i < r.nrows; i++)
+        (*ids)[i] = db_cell(&r, i, 0);
+    return DB_OK;
+}
+
+int db_group_members(struct db *db, struct arena *a, const char *id, struct user **out,
+                     size_t *n)
+{
+    static char sql[2048];
+    if (!sql[0])
+        snprintf(sql, sizeof(sql), "SELECT %s FROM group_member gm JOIN `user` u ON "
+                 "u.id = gm.user_id WHERE gm.group_id = ? ORDER BY gm.created_at, u.id",
+                 db_user_columns());
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return DB_ERROR;
+    *n = r.nrows;
+    *out = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**out));
+    for (size_t i = 0; i < r.nrows; i++)
+        db_user_decode(a, &(*out)[i], &r, i, 0);
+    return DB_OK;
+}
+
+int db_group_ids_of_users(struct db *db, struct arena *a, const char *const *user_ids,
+                          size_t n, struct group_membership **pairs, size_t *npairs)
+{
+    static const char sql[] =
+        "SELECT gm.user_id, g.id, g.name FROM " IDS_TABLE " JOIN group_member gm "
+        "ON gm.user_id = CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin "
+        "JOIN `group` g ON g.id = gm.group_id ORDER BY gm.user_id, g.updated_at DESC, g.id";
+    *npairs = 0;
+    *pairs = arena_calloc(a, 1, sizeof(**pairs));
+    if (n == 0)
+        return DB_OK;
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(ids_json(a, user_ids, n))), &r) != DB_OK)
+        return DB_ERROR;
+    *npairs = r.nrows;
+    *pairs = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**pairs));
+    for (size_t i = 0; i < r.nrows; i++)
+        (*pairs)[i] = (struct group_membership){ db_cell(&r, i, 0), db_cell(&r, i, 1),
+                                                 db_cell(&r, i, 2) };
+    return DB_OK;
 }

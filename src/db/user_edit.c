@@ -52,10 +52,13 @@ int db_user_update(struct db *db, const char *id, const struct user_update *upd)
     return upd->password_hash ? db_user_mark_after_commit(db, id) : DB_OK;
 }
 
-int db_user_delete(struct db *db, const char *id)
+int db_user_delete(struct db *db, struct arena *a, const char *id)
 {
-    /* Children first, the user row last: every statement names the user, so nothing is
-     * left pointing at a user that is gone. */
+    /* The user row is locked first, as every other write of a user starts with it (an
+     * update locks user then auth): taking auth first here deadlocked against a racing
+     * update. Then the children, the user row last, so nothing is left pointing at a user
+     * that is gone. */
+    static const char lock_sql[] = "SELECT id FROM `user` WHERE id = ? FOR UPDATE";
     static const char bump_sql[] =
         "UPDATE `group` g JOIN group_member gm ON gm.group_id = g.id "
         "SET g.updated_at = ? WHERE gm.user_id = ?";
@@ -69,6 +72,10 @@ int db_user_delete(struct db *db, const char *id)
     static const char user_sql[] = "DELETE FROM `user` WHERE id = ?";
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
+    const char *locked = NULL;
+    int rc = db_query_cell(db, a, lock_sql, DB_PARAMS(db_str(id)), &locked);
+    if (rc != DB_OK)
+        return rollback(db, rc);
     if (db_exec(db, bump_sql, DB_PARAMS(db_int(now_s()), db_str(id)), NULL) != DB_OK)
         return rollback(db, DB_ERROR);
     for (size_t i = 0; i < sizeof(child_sql) / sizeof(child_sql[0]); i++)
@@ -138,13 +145,7 @@ int db_user_set_status(struct db *db, const char *id, const char *emoji, const c
 int db_user_get_variables(struct db *db, struct arena *a, const char *id, const char **json)
 {
     static const char sql[] = "SELECT variables FROM `user` WHERE id = ?";
-    struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_NOT_FOUND;
-    *json = db_cell(&r, 0, 0);
-    return DB_OK;
+    return db_query_cell(db, a, sql, DB_PARAMS(db_str(id)), json);
 }
 
 int db_user_set_variables(struct db *db, const char *id, const char *json)
@@ -158,12 +159,9 @@ int db_user_set_variables(struct db *db, const char *id, const char *json)
 int db_user_get_last_active(struct db *db, struct arena *a, const char *id, long long *at)
 {
     static const char sql[] = "SELECT last_active_at FROM `user` WHERE id = ?";
-    struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_NOT_FOUND;
-    const char *v = db_cell(&r, 0, 0);
-    *at = v ? strtoll(v, NULL, 10) : 0;
-    return DB_OK;
+    const char *v = NULL;
+    int rc = db_query_cell(db, a, sql, DB_PARAMS(db_str(id)), &v);
+    if (rc == DB_OK)
+        *at = v ? strtoll(v, NULL, 10) : 0;
+    return rc;
 }

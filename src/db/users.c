@@ -158,13 +158,7 @@ int db_user_get_credentials(struct db *db, struct arena *a, const char *email,
 int db_user_get_password_hash(struct db *db, struct arena *a, const char *id, const char **hash)
 {
     static const char sql[] = "SELECT password FROM auth WHERE id = ?";
-    struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_NOT_FOUND;
-    *hash = db_cell(&r, 0, 0);
-    return DB_OK;
+    return db_query_cell(db, a, sql, DB_PARAMS(db_str(id)), hash);
 }
 
 int db_user_count(struct db *db, long long *count)

@@ -2,6 +2,9 @@
 #include "config.h"
 #include "usher/group.h"
 
+#include <string.h>
+#include <strings.h>
+
 #define GFIELD(col, type) { #col, offsetof(struct group, col), type }
 
 const struct group_field group_fields[] = {
@@ -41,4 +44,46 @@ struct json_object *group_id_name_json(const struct group *g)
     json_object_object_add(o, "id", json_object_new_string(g->id));
     json_object_object_add(o, "name", json_object_new_string(g->name ? g->name : ""));
     return o;
+}
+
+struct json_object *group_share_default(const char *env_value)
+{
+    char buf[16] = "members";
+    if (env_value) {
+        const char *v = env_value;
+        while (*v && strchr(" \t\r\n\f\v", *v))
+            v++;
+        size_t n = strlen(v);
+        while (n && strchr(" \t\r\n\f\v", v[n - 1]))
+            n--;
+        /* Longer than any of the words: neither "members" nor "true". */
+        if (n >= sizeof(buf))
+            return json_object_new_boolean(0);
+        memcpy(buf, v, n);
+        buf[n] = '\0';
+    }
+    if (strcasecmp(buf, "members") == 0)
+        return json_object_new_string("members");
+    return json_object_new_boolean(strcasecmp(buf, "true") == 0);
+}
+
+struct json_object *group_new_data(struct json_object *data, struct json_object *share)
+{
+    struct json_object *out = NULL;
+    if (data && json_object_is_type(data, json_type_object))
+        json_object_deep_copy(data, &out, NULL);
+    if (!out)
+        out = json_object_new_object();
+    struct json_object *config = NULL;
+    if (!json_object_object_get_ex(out, "config", &config) || !config) {
+        config = json_object_new_object();
+        json_object_object_add(out, "config", config);
+    }
+    if (json_object_is_type(config, json_type_object) &&
+        !json_object_object_get_ex(config, "share", NULL)) {
+        struct json_object *copy = NULL;
+        json_object_deep_copy(share, &copy, NULL);
+        json_object_object_add(config, "share", copy);
+    }
+    return out;
 }

@@ -22,6 +22,24 @@ static int tap_n, tap_failed;
         ok(g_ == w_, __VA_ARGS__); \
         if (g_ != w_) printf("#   got: %lld want: %lld\n", g_, w_); \
     } while (0)
+/* A printable form of s for a TAP description (a raw newline would end the line). */
+static inline const char *tap_esc(const char *s)
+{
+    static char bufs[4][512];
+    static int next;
+    char *b = bufs[next++ % 4];
+    size_t o = 0;
+    for (; s && *s && o + 5 < sizeof(bufs[0]); s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7F || c == '#')
+            o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o, "\\x%02x", c);
+        else
+            b[o++] = (char)c;
+    }
+    b[o] = '\0';
+    return b;
+}
+
 /* Call at the end of main: prints the plan and returns the exit status. */
 static inline int tap_done(void) { printf("1..%d\n", tap_n); return tap_failed ? 1 : 0; }
 

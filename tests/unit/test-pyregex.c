@@ -104,29 +104,11 @@ static const struct { const char *pattern, *subject; int want; } regexes[] = {
     { "[z-a]", "a", -1 },
 };
 
-/* A printable form of s for a TAP description (a raw newline would end the line). */
-static const char *esc(const char *s)
-{
-    static char bufs[4][512];
-    static int next;
-    char *b = bufs[next++ % 4];
-    size_t o = 0;
-    for (; s && *s && o + 5 < sizeof(bufs[0]); s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7F || c == '#')
-            o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o, "\\x%02x", c);
-        else
-            b[o++] = (char)c;
-    }
-    b[o] = '\0';
-    return b;
-}
-
 static void test_regex(void)
 {
     for (size_t i = 0; i < sizeof(regexes) / sizeof(regexes[0]); i++)
         is_int(pyregex_fullmatch(regexes[i].pattern, regexes[i].subject), regexes[i].want,
-               "pyregex_fullmatch(\"%s\", \"%s\")", esc(regexes[i].pattern), esc(regexes[i].subject));
+               "pyregex_fullmatch(\"%s\", \"%s\")", tap_esc(regexes[i].pattern), tap_esc(regexes[i].subject));
     is_int(pyregex_fullmatch(NULL, "a"), -1, "NULL pattern");
     is_int(pyregex_fullmatch("a", NULL), -1, "NULL subject");
 }

@@ -137,28 +137,10 @@ static const struct { const char *url; const char *msg; } images[] = {
 };
 
 
-/* A printable form of s for a TAP description (a raw newline would end the line). */
-static const char *esc(const char *s)
-{
-    static char bufs[4][512];
-    static int next;
-    char *b = bufs[next++ % 4];
-    size_t o = 0;
-    for (; s && *s && o + 5 < sizeof(bufs[0]); s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7F || c == '#')
-            o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o, "\\x%02x", c);
-        else
-            b[o++] = (char)c;
-    }
-    b[o] = '\0';
-    return b;
-}
-
 static void test_email(void)
 {
     for (size_t i = 0; i < sizeof(emails) / sizeof(emails[0]); i++)
-        is_int(validate_email(emails[i].email), emails[i].ok, "validate_email(\"%s\")", esc(emails[i].email));
+        is_int(validate_email(emails[i].email), emails[i].ok, "validate_email(\"%s\")", tap_esc(emails[i].email));
     ok(!validate_email(NULL), "validate_email(NULL) is false");
 }
 
@@ -186,7 +168,7 @@ static void test_images(void)
 {
     for (size_t i = 0; i < sizeof(images) / sizeof(images[0]); i++)
         is_str(validate_profile_image_url(images[i].url, strlen(images[i].url), NULL), images[i].msg,
-               "profile image \"%s\"", esc(images[i].url));
+               "profile image \"%s\"", tap_esc(images[i].url));
     is_str(validate_profile_image_url(NULL, 0, NULL), NULL, "NULL url is the empty string");
     /* a NUL inside the id is just another byte */
     is_str(validate_profile_image_url("/api/v1/users/a\0b/profile/image", 31, NULL), NULL,

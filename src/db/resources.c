@@ -1,0 +1,235 @@
+/* Resource registries, access grants and the access previews (see db_resources.h). */
+#include "config.h"
+#include "usher/db_resources.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "usher/arena.h"
+#include "usher/crypto.h"
+#include "usher/db.h"
+
+static const char *const type_names[RESOURCE__COUNT] = {
+    [RESOURCE_MODEL] = "model", [RESOURCE_KNOWLEDGE] = "knowledge", [RESOURCE_TOOL] = "tool",
+};
+
+const char *resource_type_name(enum resource_type t)
+{
+    return (unsigned)t < RESOURCE__COUNT ? type_names[t] : "";
+}
+
+int resource_type_parse(const char *name)
+{
+    for (int t = 0; name && t < RESOURCE__COUNT; t++)
+        if (strcmp(name, type_names[t]) == 0)
+            return t;
+    return -1;
+}
+
+/* Whole seconds of the precise clock (time() reads the coarse one). */
+static long long now_s(void)
+{
+    return clock_now_ms() / 1000;
+}
+
+static long long cell_ll(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+/* ---- registries ------------------------------------------------------------------------ */
+
+/* The statements of one registry table (the table name cannot be a parameter). */
+struct registry_sql {
+    const char *put, *del;
+};
+
+static const struct registry_sql registries[RESOURCE__COUNT] = {
+    [RESOURCE_MODEL] = {
+        "INSERT INTO model (id, user_id, name, is_active, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), "
+        "name = VALUES(name), is_active = VALUES(is_active), updated_at = VALUES(updated_at)",
+        "DELETE FROM model WHERE id = ?",
+    },
+    [RESOURCE_KNOWLEDGE] = {
+        "INSERT INTO knowledge (id, user_id, name, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), "
+        "name = VALUES(name), updated_at = VALUES(updated_at)",
+        "DELETE FROM knowledge WHERE id = ?",
+    },
+    [RESOURCE_TOOL] = {
+        "INSERT INTO tool (id, user_id, name, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE user_id = VALUES(user_id), "
+        "name = VALUES(name), updated_at = VALUES(updated_at)",
+        "DELETE FROM tool WHERE id = ?",
+    },
+};
+
+int db_resource_put(struct db *db, const struct resource *r)
+{
+    if ((unsigned)r->type >= RESOURCE__COUNT)
+        return DB_ERROR;
+    long long now = now_s();
+    const char *sql = registries[r->type].put;
+    if (r->type == RESOURCE_MODEL)
+        return db_exec(db, sql, DB_PARAMS(db_str(r->id), db_str_or_null(r->user_id),
+                                          db_str(r->name), db_int(r->is_active), db_int(now),
+                                          db_int(now)), NULL);
+    return db_exec(db, sql, DB_PARAMS(db_str(r->id), db_str_or_null(r->user_id), db_str(r->name),
+                                      db_int(now), db_int(now)), NULL);
+}
+
+int db_resource_delete(struct db *db, enum resource_type type, const char *id)
+{
+    static const char grants_sql[] =
+        "DELETE FROM access_grant WHERE resource_type = ? AND resource_id = ?";
+    if ((unsigned)type >= RESOURCE__COUNT)
+        return DB_ERROR;
+    unsigned long long gone = 0;
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
+    if (db_exec(db, registries[type].del, DB_PARAMS(db_str(id)), &gone) != DB_OK ||
+        db_exec(db, grants_sql, DB_PARAMS(db_str(type_names[type]), db_str(id)), NULL) != DB_OK)
+        goto fail;
+    if (!gone) {
+        db_rollback(db);
+        return DB_NOT_FOUND;
+    }
+    if (db_commit(db) == DB_OK)
+        return DB_OK;
+fail:
+    db_rollback(db);
+    return DB_ERROR;
+}
+
+/* Every registered resource as (type ordinal, id, name, user_id, is_active, created_at,
+ * updated_at), by type and id; "? < 0 OR t = ?" selects one type or all. */
+#define ALL_RESOURCES \
+    "SELECT 0 t, id, name, user_id, is_active, created_at, updated_at FROM model " \
+    "UNION ALL SELECT 1, id, name, user_id, TRUE, created_at, updated_at FROM knowledge " \
+    "UNION ALL SELECT 2, id, name, user_id, TRUE, created_at, updated_at FROM tool"
+
+int db_resource_list(struct db *db, struct arena *a, int type, struct resource **out, size_t *n)
+{
+    static const char sql[] =
+        "SELECT * FROM (" ALL_RESOURCES ") r WHERE ? < 0 OR r.t = ? ORDER BY r.t, r.id";
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_int(type), db_int(type)), &r) != DB_OK)
+        return DB_ERROR;
+    *n = r.nrows;
+    *out = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**out));
+    for (size_t i = 0; i < r.nrows; i++) {
+        struct resource *x = &(*out)[i];
+        x->type = (enum resource_type)cell_ll(db_cell(&r, i, 0));
+        x->id = db_cell(&r, i, 1);
+        x->name = db_cell(&r, i, 2);
+        x->user_id = db_cell(&r, i, 3);
+        x->is_active = cell_ll(db_cell(&r, i, 4)) != 0;
+        x->created_at = cell_ll(db_cell(&r, i, 5));
+        x->updated_at = cell_ll(db_cell(&r, i, 6));
+    }
+    return DB_OK;
+}
+
+/* ---- grants ---------------------------------------------------------------------------- */
+
+int db_grant_add(struct db *db, const struct grant *g)
+{
+    static const char sql[] =
+        "INSERT INTO access_grant (id, resource_type, resource_id, principal_type, "
+        "principal_id, permission, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    char id[37];
+    if (uuid4(id) != 0)
+        return DB_ERROR;
+    return db_exec(db, sql, DB_PARAMS(db_str(id), db_str(g->resource_type), db_str(g->resource_id),
+                                      db_str(g->principal_type), db_str(g->principal_id),
+                                      db_str(g->permission), db_int(now_s())),
+                   NULL);
+}
+
+int db_grant_delete(struct db *db, const struct grant *g)
+{
+    static const char sql[] =
+        "DELETE FROM access_grant WHERE resource_type = ? AND resource_id = ? AND "
+        "principal_type = ? AND principal_id = ? AND permission = ?";
+    unsigned long long gone = 0;
+    int rc = db_exec(db, sql, DB_PARAMS(db_str(g->resource_type), db_str(g->resource_id),
+                                        db_str(g->principal_type), db_str(g->principal_id),
+                                        db_str(g->permission)), &gone);
+    return rc != DB_OK ? rc : gone ? DB_OK : DB_NOT_FOUND;
+}
+
+int db_grant_list(struct db *db, struct arena *a, const char *resource_type,
+                  const char *resource_id, struct grant **out, size_t *n)
+{
+    static const char sql[] =
+        "SELECT id, resource_type, resource_id, principal_type, principal_id, permission, "
+        "created_at FROM access_grant WHERE (? IS NULL OR resource_type = ?) AND "
+        "(? IS NULL OR resource_id = ?) ORDER BY resource_type, resource_id, principal_type, "
+        "principal_id, permission";
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str_or_null(resource_type), db_str_or_null(resource_type),
+                                       db_str_or_null(resource_id), db_str_or_null(resource_id)),
+                 &r) != DB_OK)
+        return DB_ERROR;
+    *n = r.nrows;
+    *out = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**out));
+    for (size_t i = 0; i < r.nrows; i++)
+        (*out)[i] = (struct grant){ db_cell(&r, i, 0), db_cell(&r, i, 1), db_cell(&r, i, 2),
+                                    db_cell(&r, i, 3), db_cell(&r, i, 4), db_cell(&r, i, 5),
+                                    cell_ll(db_cell(&r, i, 6)) };
+    return DB_OK;
+}
+
+/* ---- previews -------------------------------------------------------------------------- */
+
+/* Whether the principal may read resource r of type T: a read grant to every signed-in
+ * user ('user' '*'), to anyone, to the user (parameter 1), to the group (parameter 2) or
+ * to a group the user is in (parameter 3). '' stands for "no such principal". */
+#define READABLE(T)                                                                         \
+    "EXISTS (SELECT 1 FROM access_grant ag WHERE ag.resource_type = '" T "' AND "          \
+    "ag.resource_id = r.id AND ag.permission = 'read' AND ("                                \
+    "(ag.principal_type = 'user' AND ag.principal_id IN ('*', ?)) OR "                      \
+    "(ag.principal_type = 'anyone') OR "                                                    \
+    "(ag.principal_type = 'group' AND (ag.principal_id = ? OR ag.principal_id IN "          \
+    "(SELECT gm.group_id FROM group_member gm WHERE gm.user_id = ?)))))"
+/* A resource of type T the principal owns (parameter 0, NULL for a group) or may read. */
+#define ITEMS(N, T, WHERE) \
+    "SELECT " N ", r.updated_at, r.id, r.name FROM " T " r WHERE " WHERE "(r.user_id = ? OR " \
+    READABLE(T) ")"
+
+int db_resource_preview(struct db *db, struct arena *a, const char *user_id,
+                        const char *group_id, struct preview_list lists[RESOURCE__COUNT])
+{
+    static const char items_sql[] =
+        ITEMS("0", "model", "r.is_active AND ") " UNION ALL "
+        ITEMS("1", "knowledge", "") " UNION ALL "
+        ITEMS("2", "tool", "") " ORDER BY 1, 2 DESC, 3";
+    static const char totals_sql[] =
+        "SELECT (SELECT COUNT(*) FROM model WHERE is_active), "
+        "(SELECT COUNT(*) FROM knowledge), (SELECT COUNT(*) FROM tool)";
+    const char *uid = user_id ? user_id : "", *gid = group_id ? group_id : "";
+    struct db_param one[] = { db_str_or_null(user_id), db_str(uid), db_str(gid), db_str(uid) };
+    struct db_param params[4 * RESOURCE__COUNT];
+    for (size_t i = 0; i < 4 * RESOURCE__COUNT; i++)
+        params[i] = one[i % 4];
+    struct db_result items, totals;
+    if (db_query(db, a, items_sql, params, 4 * RESOURCE__COUNT, &items) != DB_OK ||
+        db_query(db, a, totals_sql, NULL, 0, &totals) != DB_OK || totals.nrows != 1)
+        return DB_ERROR;
+    for (int t = 0; t < RESOURCE__COUNT; t++) {
+        lists[t].n = 0;
+        lists[t].total = cell_ll(db_cell(&totals, 0, (size_t)t));
+        lists[t].items = arena_calloc(a, items.nrows ? items.nrows : 1, sizeof(struct preview_item));
+    }
+    for (size_t i = 0; i < items.nrows; i++) {
+        long long t = cell_ll(db_cell(&items, i, 0));
+        if (t < 0 || t >= RESOURCE__COUNT)
+            continue;
+        struct preview_list *l = &lists[t];
+        l->items[l->n++] = (struct preview_item){ db_cell(&items, i, 2), db_cell(&items, i, 3) };
+    }
+    return DB_OK;
+}
