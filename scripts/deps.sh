@@ -15,10 +15,11 @@ packages=(
     libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev
     mariadb-server mariadb-client nginx-light
     python3-pytest python3-requests mandoc
-    systemd
+    systemd clang libclang-rt-14-dev
 )
 # systemd: systemd-analyze verify and systemd-socket-activate for the service tests
-# (tests/integration/test_service.py); it is not started.
+# (tests/integration/test_service.py); it is not started. clang and libclang-rt-14-dev:
+# the libFuzzer harnesses (make fuzz, scripts/fuzz.sh), run briefly by scripts/test.sh.
 check_only=0
 for arg in "$@"; do
     case $arg in
