@@ -45,12 +45,10 @@ enum {
 };
 
 /* The session every connection starts with: strict, so an over-long value is an error
- * rather than silently truncated, UTC, so nothing depends on the server's zone, and room
- * for the permission trees of a user in many groups (one GROUP_CONCAT, db/callers.c). */
+ * rather than silently truncated, and UTC, so nothing depends on the server's zone. */
 static const char session_init_sql[] =
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
-    "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00', "
-    "group_concat_max_len = 67108864";
+    "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'";
 
 struct db {
     MYSQL *conn;               /* NULL while disconnected */
