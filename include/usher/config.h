@@ -43,6 +43,8 @@ struct usher_config {
     int signin_rate_limit;     /* sign-in attempts per email in the window, default 15 */
     int bcrypt_cost;           /* cost of new password hashes, default 12 */
     bool api_key_retrievable;  /* keep a sealed copy so GET /api_key shows the key (yes) */
+    bool pages;                /* "pages": serve the browser pages (yes) */
+    char *pages_prefix;        /* "pages.prefix": where they live, default "/usher/" */
     char *source_path;         /* the file this was read from (for reload) */
 };
 

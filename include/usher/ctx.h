@@ -30,6 +30,7 @@ struct ctx {
     struct group *target_groups; /* TARGET_USER_GROUPS: its groups, newest updated first */
     size_t target_ngroups;
     struct group *target_group;  /* TARGET_GROUP*: the group in {id} */
+    bool page;                   /* a browser page under pages.prefix (pages.h) */
 };
 
 /* The route parameter called name (never NULL for a parameter of the matched pattern). */
