@@ -66,11 +66,13 @@ static void groups_and_permissions(struct ctx *c, struct html *h)
         size_t n = json_object_array_length(r.json);
         if (n == 0)
             html_elem(h, "p", "You are in no group.", NULL);
-        html_open(h, "ul", "class", "groups", NULL);
+        else
+            html_open(h, "ul", "class", "groups", NULL);
         for (size_t i = 0; i < n; i++)
             html_elem(h, "li", page_json_str(json_object_array_get_idx(r.json, i), "name"),
                       NULL);
-        html_close(h);
+        if (n)
+            html_close(h);
     } else {
         page_alert(h, r.error);
     }

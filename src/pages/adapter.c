@@ -102,6 +102,16 @@ static const char *error_text(struct ctx *c, struct json_object *body, int statu
 int page_api(struct ctx *c, handler_fn handler, const struct form *form,
              struct json_object *fields, struct page_api_result *r)
 {
+    /* A state-changing call from a page posted by another site changes nothing (the CSRF
+     * token has been checked by then for cookie sessions; this also covers a leaked one). */
+    if (c->req->method_id == HTTP_POST && !page_same_origin(c)) {
+        if (fields)
+            page_keep(fields);
+        r->status = 403;
+        r->json = NULL;
+        r->error = "CSRF token missing or invalid";
+        return -1;
+    }
     struct response scratch;
     response_init(&scratch, c->arena);
     struct response *real = c->res;
@@ -185,6 +195,26 @@ const char *page_next(struct ctx *c)
 
 /* ---- checks of a form post ---- */
 
+/* Origin's host[:port] against the request's Host and port. Debian's fastcgi_params
+ * passes HTTP_HOST as nginx's $host, without the port: then the port is SERVER_PORT. */
+static bool origin_is_here(const struct ctx *c, const char *hostport, bool https)
+{
+    const char *host = c->req->host;
+    if (!host)
+        return false;
+    if (strchr(host, ':') && host[0] != '[')
+        return strcasecmp(hostport, host) == 0;
+    const char *colon = strrchr(hostport, ':');
+    if (colon && strchr(colon, ']'))
+        colon = NULL;   /* an IPv6 literal without a port */
+    size_t hn = colon ? (size_t)(colon - hostport) : strlen(hostport);
+    if (hn != strlen(host) || strncasecmp(hostport, host, hn) != 0)
+        return false;
+    const char *port = colon ? colon + 1 : https ? "443" : "80";
+    const char *server_port = request_env(c->req, "SERVER_PORT");
+    return !server_port || strcmp(port, server_port) == 0;
+}
+
 bool page_same_origin(const struct ctx *c)
 {
     const char *site = request_header(c->req, "Sec-Fetch-Site");
@@ -193,11 +223,10 @@ bool page_same_origin(const struct ctx *c)
     const char *origin = request_header(c->req, "Origin");
     if (!origin)
         return true;
-    if (!c->req->host)
-        return false;
-    const char *scheme = c->req->https && c->req->https[0] ? "https://" : "http://";
+    bool https = c->req->https && c->req->https[0];
+    const char *scheme = https ? "https://" : "http://";
     size_t sl = strlen(scheme);
-    return strncasecmp(origin, scheme, sl) == 0 && strcasecmp(origin + sl, c->req->host) == 0;
+    return strncasecmp(origin, scheme, sl) == 0 && origin_is_here(c, origin + sl, https);
 }
 
 #define FORM_COOKIE "usher_form"

@@ -43,7 +43,8 @@ static void groups_render(struct ctx *c, const char *error, int status)
         size_t n = json_object_array_length(r.json);
         if (!n)
             html_elem(&h, "p", "No groups yet.", NULL);
-        html_open(&h, "ul", "class", "groups", NULL);
+        else
+            html_open(&h, "ul", "class", "groups", NULL);
         for (size_t i = 0; i < n; i++) {
             struct json_object *g = json_object_array_get_idx(r.json, i), *mc = NULL;
             json_object_object_get_ex(g, "member_count", &mc);
@@ -53,7 +54,8 @@ static void groups_render(struct ctx *c, const char *error, int status)
             html_textf(&h, " (%lld members)", mc ? (long long)json_object_get_int64(mc) : 0LL);
             html_close(&h);
         }
-        html_close(&h);
+        if (n)
+            html_close(&h);
     }
     html_open(&h, "section", "aria-labelledby", "create-h", NULL);
     html_elem(&h, "h2", "Create a group", "id", "create-h", NULL);
@@ -128,7 +130,8 @@ static void group_render(struct ctx *c, const char *failed, const char *error, i
         size_t n = json_object_array_length(m.json);
         if (!n)
             html_elem(&h, "p", "No members.", NULL);
-        html_open(&h, "ul", "class", "members", NULL);
+        else
+            html_open(&h, "ul", "class", "members", NULL);
         for (size_t i = 0; i < n; i++) {
             struct json_object *u = json_object_array_get_idx(m.json, i);
             html_open(&h, "li", NULL);
@@ -142,7 +145,8 @@ static void group_render(struct ctx *c, const char *failed, const char *error, i
             html_close(&h);
             html_close(&h);
         }
-        html_close(&h);
+        if (n)
+            html_close(&h);
     } else {
         page_alert(&h, m.error);
     }
@@ -160,7 +164,8 @@ static void group_render(struct ctx *c, const char *failed, const char *error, i
         size_t n = users ? json_object_array_length(users) : 0;
         if (!n)
             html_elem(&h, "p", "No user found.", NULL);
-        html_open(&h, "ul", "class", "found", NULL);
+        else
+            html_open(&h, "ul", "class", "found", NULL);
         for (size_t i = 0; i < n; i++) {
             struct json_object *u = json_object_array_get_idx(users, i);
             html_open(&h, "li", NULL);
@@ -174,7 +179,8 @@ static void group_render(struct ctx *c, const char *failed, const char *error, i
             html_close(&h);
             html_close(&h);
         }
-        html_close(&h);
+        if (n)
+            html_close(&h);
     }
     html_close(&h);
 

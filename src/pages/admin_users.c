@@ -194,11 +194,13 @@ static void user_render(struct ctx *c, const char *error, int status)
         size_t n = json_object_array_length(r.json);
         if (!n)
             html_elem(&h, "p", "In no group.", NULL);
-        html_open(&h, "ul", NULL);
+        else
+            html_open(&h, "ul", NULL);
         for (size_t i = 0; i < n; i++)
             html_elem(&h, "li", page_json_str(json_object_array_get_idx(r.json, i), "name"),
                       NULL);
-        html_close(&h);
+        if (n)
+            html_close(&h);
     }
     html_open(&h, "p", NULL);
     html_elem(&h, "a", "Delete this user…", "href", user_url(c, u->id, "/delete"), "class",
