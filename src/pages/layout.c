@@ -121,7 +121,9 @@ static const char *field_id(struct arena *a, const char *name)
 {
     char *id = arena_printf(a, "f-%s", name);
     for (char *p = id; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+        else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
             *p = '-';
     return id;
 }
