@@ -16,9 +16,12 @@ packages=(
     mariadb-server mariadb-client nginx-light
     python3-pytest python3-requests mandoc
     systemd
+    chromium chromium-driver python3-selenium python3-html5lib tidy fonts-dejavu-core
 )
 # systemd: systemd-analyze verify and systemd-socket-activate for the service tests
 # (tests/integration/test_service.py); it is not started.
+# chromium, chromium-driver, python3-selenium: the browser-page tests (test_pages_browser.py)
+# drive headless Chromium; python3-html5lib and tidy validate the pages' HTML.
 check_only=0
 for arg in "$@"; do
     case $arg in
