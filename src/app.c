@@ -11,6 +11,7 @@
 #include "usher/api.h"
 #include "usher/api_common.h"
 #include "usher/arena.h"
+#include "usher/audit.h"
 #include "usher/config.h"
 #include "usher/csrf.h"
 #include "usher/ctx.h"
@@ -212,6 +213,7 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
         log_error("%s %s: handler produced no response", app->req.method, app->req.path);
         response_detail(res, 500, ERR_DEFAULT);
     }
+    audit_write(c);
     if (!c->page)
         browser_redirect(c);
 }
@@ -226,6 +228,12 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
     res->no_store = true;
     app->have_request = true;
     dispatch(app, &c, match, envp, read_fn, rctx);
+    /* A failure because MariaDB cannot be reached is not the server's fault to hide: 503,
+     * so proxies and clients retry, with the contract's text. */
+    if (res->status == 500 && app->db && !db_connected(app->db)) {
+        response_detail(res, 503, ERR_DEFAULT);
+        response_header(res, "Retry-After", "1");
+    }
     if (c.page)
         pages_finish(&c);
     session_release(&c);

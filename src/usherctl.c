@@ -15,10 +15,12 @@
 
 #include "usher/accounts.h"
 #include "usher/arena.h"
+#include "usher/cli_audit.h"
 #include "usher/config.h"
 #include "usher/db.h"
 #include "usher/db_resources.h"
 #include "usher/log.h"
+#include "usher/router.h"
 #include "usher/migrate.h"
 #include "usher/pool.h"
 #include "usher/settings.h"
@@ -56,6 +58,8 @@ static int cmd_create_admin(const struct cli *cli, int argc, char **argv);
 static int cmd_help(const struct cli *cli, int argc, char **argv);
 static int cmd_resource(const struct cli *cli, int argc, char **argv);
 static int cmd_grant(const struct cli *cli, int argc, char **argv);
+static int cmd_routes(const struct cli *cli, int argc, char **argv);
+static int cmd_audit(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
@@ -66,6 +70,9 @@ static const struct command commands[] = {
     { "resource", cmd_resource, "add|rm|list ...",
       "register models, knowledge bases and tools (see usherctl(8))" },
     { "grant", cmd_grant, "add|rm|list ...", "grant read or write access to a resource" },
+    { "audit", cmd_audit, "[--since WHEN] [--actor WHO] [--action NAME] [--json]",
+      "read the audit trail, newest first" },
+    { "routes", cmd_routes, "", "list the HTTP routes: method, path, access level, target" },
     { "version", cmd_version, "", "print the version" },
     { "help", cmd_help, "", "list the commands" },
 };
@@ -328,6 +335,24 @@ static int cmd_version(const struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* The route table the daemon serves, one route a line (the access-matrix test reads it). */
+static int cmd_routes(const struct cli *cli, int argc, char **argv)
+{
+    (void)cli;
+    if (argc != 1)
+        return command_usage(argv[0]);
+    static const char *const targets[] = {
+        [TARGET_NONE] = "-", [TARGET_USER] = "user", [TARGET_USER_404] = "user",
+        [TARGET_USER_GROUPS] = "user", [TARGET_GROUP] = "group", [TARGET_GROUP_404] = "group",
+    };
+    for (size_t i = 0; i < usher_routes_count; i++) {
+        const struct route *r = &usher_routes[i];
+        printf("%s\t%s\t%s\t%s\n", http_method_name(r->method), r->pattern,
+               router_access_name(r->access), targets[r->target]);
+    }
+    return EXIT_OK;
+}
+
 static int cmd_help(const struct cli *cli, int argc, char **argv)
 {
     usage(stdout);
@@ -561,6 +586,11 @@ static int cmd_grant(const struct cli *cli, int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "list") == 0)
         return with_database(cli, grant_list, argc, argv);
     return command_usage(argv[0]);
+}
+
+static int cmd_audit(const struct cli *cli, int argc, char **argv)
+{
+    return with_database(cli, cli_audit, argc, argv);
 }
 
 int main(int argc, char **argv)

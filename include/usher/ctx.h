@@ -15,6 +15,7 @@ struct settings;
 struct field_value;
 struct user;
 struct group;
+struct audit_note;
 
 struct ctx {
     struct arena *arena;
@@ -29,6 +30,7 @@ struct ctx {
     struct user *target_user;    /* TARGET_USER*: the user in {user_id} */
     struct group *target_groups; /* TARGET_USER_GROUPS: its groups, newest updated first */
     size_t target_ngroups;
+    struct audit_note *audit;    /* set by audit_note(): the request is audited */
     struct group *target_group;  /* TARGET_GROUP*: the group in {id} */
     bool page;                   /* a browser page under pages.prefix (pages.h) */
 };

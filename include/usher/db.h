@@ -116,6 +116,9 @@ bool db_in_transaction(const struct db *db);
 
 /* The last error, "(errno) message", for logs and the CLI; "no error" if none yet. */
 const char *db_error(const struct db *db);
+/* False when the last attempt to reach the server failed and no connection is open (the
+ * server is down or unreachable): app.c then answers 503 rather than 500. */
+bool db_connected(const struct db *db);
 /* Number of statements currently prepared (tests, status). */
 size_t db_prepared_count(const struct db *db);
 

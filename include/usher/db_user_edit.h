@@ -27,7 +27,7 @@ int db_user_update(struct db *db, const char *id, const struct user_update *upd)
  * (their groups get a new updated_at), API key, access grants to the user, OAuth sessions,
  * the auth and the user row. Their tokens die with the row (the caller lookup finds no
  * user). DB_NOT_FOUND when there is no such user. */
-int db_user_delete(struct db *db, const char *id);
+int db_user_delete(struct db *db, struct arena *a, const char *id);
 
 enum user_json_column { USER_COLUMN_SETTINGS, USER_COLUMN_INFO };
 /* Shallow-merges the members of patch (an object) into the column's stored object (NULL or

@@ -24,6 +24,8 @@ enum http_method {
 };
 /* The method of a method name (exact, upper case as HTTP has it); HTTP_OTHER otherwise. */
 enum http_method http_method_parse(const char *name);
+/* The name of m ("GET", ...; "OTHER" for HTTP_OTHER). */
+const char *http_method_name(enum http_method m);
 
 /* A failed parse: status is the HTTP status (400, 413, 415, 422); detail is the text.
  * When type is non-empty the error is a FastAPI validation error and is rendered as

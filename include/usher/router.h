@@ -79,6 +79,9 @@ enum route_status router_match(const struct route *table, size_t n, enum http_me
 /* The value of the parameter called name, or NULL. */
 const char *route_param(const struct route_match *m, const char *name);
 
+/* "public", "any", "verified" or "admin". */
+const char *router_access_name(enum access a);
+
 /* The application's table (api/routes.c). */
 extern const struct route usher_routes[];
 extern const size_t usher_routes_count;

@@ -12,6 +12,7 @@
 #include "usher/api_common.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
+#include "usher/audit.h"
 #include "usher/crypto.h"
 #include "usher/csrf.h"
 #include "usher/db.h"
@@ -61,6 +62,7 @@ static void answer_session(struct ctx *c, const struct user *u)
         response_detail(c->res, 500, ERR_DEFAULT);
         return;
     }
+    audit_actor(c, u->id, NULL);
     struct user shown = *u;
     shown.profile_image_url = "";
     struct json_object *o = session_user_json(c, &shown, token, expires_at, VIEW_SIGNIN);
@@ -191,6 +193,8 @@ const struct form auths_add_form = { account_fields, ACCOUNT__MAX, false };
 void auths_signup(struct ctx *c)
 {
     const struct field_value *v = c->v;
+    audit_note(c, "auth.signup", NULL, NULL);
+    audit_actor(c, NULL, v[ACCOUNT_EMAIL].s);
     int gate;
     if (signup_gate(c, &gate) != 0)
         return;
@@ -219,6 +223,7 @@ void auths_signup_open(struct ctx *c)
 void auths_add_user(struct ctx *c)
 {
     const struct field_value *v = c->v;
+    audit_note(c, "user.add", "user", NULL);
     struct new_account na = {
         .email = v[ACCOUNT_EMAIL].s, .name = v[ACCOUNT_NAME].s,
         .password = v[ACCOUNT_PASSWORD].s, .apply_policy = true,
@@ -229,6 +234,8 @@ void auths_add_user(struct ctx *c)
     struct user *u = create_account(c, &na);
     if (!u)
         return;
+    audit_note(c, "user.add", "user", u->id);
+    audit_detail(c, arena_printf(c->arena, "role %s", u->role_name));
     long long expires_at = 0;
     const char *token = session_issue_token(c, u->id, &expires_at);
     if (!token) {
@@ -403,6 +410,8 @@ void auths_signin(struct ctx *c)
 {
     const struct env_settings *env = settings_env();
     const struct field_value *v = c->v;
+    audit_note(c, "auth.signin", NULL, NULL);
+    audit_actor(c, NULL, v[SIGNIN_EMAIL].s);
     if (!env->enable_password_auth) {
         response_detail(c->res, 403, ERR_ACTION_PROHIBITED);
         return;
@@ -469,6 +478,7 @@ void auths_ldap_signin(struct ctx *c)
 
 void auths_signout(struct ctx *c)
 {
+    audit_note(c, "auth.signout", NULL, NULL);
     /* v0.11.0: the Authorization header split on one space (any scheme), else the cookie. */
     const char *token = NULL;
     const char *auth = c->req->authorization;
@@ -483,7 +493,10 @@ void auths_signout(struct ctx *c)
         struct jwt_claims cl;
         size_t slen;
         const unsigned char *secret = secret_bytes(&slen);
-        if (jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) == JWT_OK && cl.jti[0] &&
+        bool valid = jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) == JWT_OK;
+        if (valid)
+            audit_actor(c, arena_strdup(c->arena, cl.id), NULL);
+        if (valid && cl.jti[0] &&
             db_token_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK) {
             api_db_error(c);
             return;
@@ -563,6 +576,7 @@ const struct form auths_password_form = FORM(password_fields);
 void auths_update_password(struct ctx *c)
 {
     const struct field_value *v = c->v;
+    audit_note(c, "auth.password_change", "user", c->session->user->id);
     if (settings_env()->trusted_email_header) {
         response_detail(c->res, 400, ERR_ACTION_PROHIBITED);
         return;
@@ -598,6 +612,7 @@ static int api_key_allowed(struct ctx *c)
 
 void auths_api_key_create(struct ctx *c)
 {
+    audit_note(c, "auth.api_key_create", "user", c->session->user->id);
     if (api_key_allowed(c) != 0)
         return;
     char key[APIKEY_LEN + 1], digest[APIKEY_DIGEST_HEX + 1];
@@ -652,6 +667,7 @@ void auths_api_key_get(struct ctx *c)
 
 void auths_api_key_delete(struct ctx *c)
 {
+    audit_note(c, "auth.api_key_delete", "user", c->session->user->id);
     if (api_key_allowed(c) != 0)
         return;
     if (db_apikey_delete(c->db, c->session->user->id) != DB_OK) {

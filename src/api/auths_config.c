@@ -9,6 +9,7 @@
 
 #include "usher/api_common.h"
 #include "usher/arena.h"
+#include "usher/audit.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
 #include "usher/settings.h"
@@ -55,6 +56,7 @@ void auths_admin_config_get(struct ctx *c)
 
 void auths_admin_config_post(struct ctx *c)
 {
+    audit_note(c, "admin.config_update", NULL, NULL);
     /* The form comes from the settings table; extra members are ignored, since the
      * frontend posts back the whole object it received. */
     size_t n;
@@ -89,6 +91,7 @@ const struct form auths_ldap_config_form = FORM(ldap_config_fields);
 
 void auths_ldap_config_post(struct ctx *c)
 {
+    audit_note(c, "admin.ldap_config_update", NULL, NULL);
     const struct field_value *v = c->v;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "ENABLE_LDAP",
@@ -158,6 +161,7 @@ void auths_ldap_server_get(struct ctx *c)
 
 void auths_ldap_server_post(struct ctx *c)
 {
+    audit_note(c, "admin.ldap_server_update", NULL, NULL);
     const struct field_value *v = c->v;
     struct json_object *o = ldap_server_defaults();
     for (size_t i = 0; i < auths_ldap_server_form.n; i++) {
@@ -206,6 +210,7 @@ void auths_oauth_config_get(struct ctx *c)
 
 void auths_oauth_config_post(struct ctx *c)
 {
+    audit_note(c, "admin.oauth_config_update", NULL, NULL);
     struct json_object *body = c->req->fields;
     if (!body || !json_object_is_type(body, json_type_object)) {
         struct json_object *errs = json_object_new_array();

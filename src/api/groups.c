@@ -9,6 +9,7 @@
 
 #include "usher/api_common.h"
 #include "usher/arena.h"
+#include "usher/audit.h"
 #include "usher/db.h"
 #include "usher/db_groups.h"
 #include "usher/fields.h"
@@ -141,6 +142,7 @@ void groups_list(struct ctx *c)
 void groups_create(struct ctx *c)
 {
     const struct field_value *v = c->v;
+    audit_note(c, "group.create", "group", NULL);
     struct group_write w = {
         .name = v[GROUP_NAME].s,
         .description = v[GROUP_DESCRIPTION].s,
@@ -153,6 +155,7 @@ void groups_create(struct ctx *c)
         response_detail(c->res, 400, ERR_GROUP_CREATE);
         return;
     }
+    audit_note(c, "group.create", "group", g->id);
     response_json(c->res, 200, group_response(g, 0));
 }
 
@@ -220,6 +223,7 @@ void groups_update(struct ctx *c)
 {
     const struct field_value *v = c->v;
     const char *id = ctx_param(c, "id");
+    audit_note(c, "group.update", "group", id);
     /* Only the non-null fields are written (name and description are required). */
     struct group_write w = {
         .name = v[GROUP_NAME].s,
@@ -248,6 +252,7 @@ static const char *const *form_ids(struct ctx *c, size_t *n)
 static void change_members(struct ctx *c, bool add, const char *text)
 {
     const char *id = ctx_param(c, "id");
+    audit_note(c, add ? "group.users_add" : "group.users_remove", "group", id);
     size_t n;
     const char *const *ids = form_ids(c, &n);
     int rc = add ? db_group_add_users(c->db, id, ids, n) : db_group_remove_users(c->db, id, ids, n);
@@ -270,6 +275,7 @@ void groups_remove_users(struct ctx *c)
 
 void groups_delete(struct ctx *c)
 {
+    audit_note(c, "group.delete", "group", ctx_param(c, "id"));
     /* An unknown id deletes nothing and answers true, as the reference. */
     if (db_group_delete(c->db, ctx_param(c, "id")) != DB_OK) {
         response_detail(c->res, 400, ERR_GROUP_DELETE);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "usher/api_common.h"
+#include "usher/audit.h"
 #include "usher/fields.h"
 #include "usher/permissions.h"
 #include "usher/session.h"
@@ -73,6 +74,7 @@ static struct json_object *at_path(struct json_object *body, const char *path)
 
 void users_default_permissions_post(struct ctx *c)
 {
+    audit_note(c, "permissions.defaults_update", NULL, NULL);
     struct json_object *body = c->req->fields;
     if (!body || !json_object_is_type(body, json_type_object)) {
         answer_422(c, body ? "model_attributes_type" : "missing",

@@ -14,6 +14,7 @@
 
 #include "usher/api_common.h"
 #include "usher/arena.h"
+#include "usher/audit.h"
 #include "usher/base64url.h"
 #include "usher/db.h"
 #include "usher/db_groups.h"
@@ -329,6 +330,7 @@ void users_update_by_id(struct ctx *c)
 {
     const struct field_value *v = c->v;
     const struct user *target = c->target_user;
+    audit_note(c, "user.update", "user", target->id);
     struct user_update upd = {
         .role = api_value_str(&v[UPDATE_ROLE]), .name = api_value_str(&v[UPDATE_NAME]),
         .profile_image_url = api_value_str(&v[UPDATE_IMAGE]),
@@ -365,6 +367,11 @@ void users_update_by_id(struct ctx *c)
             strcmp(s->user->id, target->id) == 0)
             upd.keep_jti = s->claims.jti;
     }
+    /* The fields given, never their values (a password must not reach the trail). */
+    audit_detail(c, arena_printf(c->arena, "%s%s%s%s%s", upd.role ? "role " : "",
+                                 upd.name ? "name " : "", upd.email ? "email " : "",
+                                 upd.profile_image_url ? "profile_image_url " : "",
+                                 upd.password_hash ? "password" : ""));
     int rc = db_user_update(c->db, target->id, &upd);
     struct user *u = NULL;
     if (rc == DB_OK)
@@ -376,9 +383,10 @@ void users_update_by_id(struct ctx *c)
 void users_delete_by_id(struct ctx *c)
 {
     const char *id = c->target_user->id;
+    audit_note(c, "user.delete", "user", id);
     if (primary_admin_check(c, id, NULL, true) != 0)
         return;
-    int rc = db_user_delete(c->db, id);
+    int rc = db_user_delete(c->db, c->arena, id);
     if (rc == DB_NOT_FOUND) {
         response_detail(c->res, 400, ERR_NOT_FOUND);
         return;

@@ -57,8 +57,11 @@ static void drop(struct json_object *obj, const char *key)
 void users_settings_update(struct ctx *c)
 {
     const struct user *me = c->session->user;
-    /* deltas §2.4, in the reference's order: settings.interface, then the tool servers and
-     * webhooks a non-admin may not set are removed, then the shallow merge. */
+    /* deltas §2.4, in the reference's order: the body (a dict: 422), settings.interface,
+     * then the tool servers and webhooks a non-admin may not set are removed, then the
+     * shallow merge. */
+    if (api_body_object(c) != 0)
+        return;
     if (!is_admin(c) && !session_has_permission(c, me, "settings.interface")) {
         response_detail(c->res, 403, ERR_ACCESS_PROHIBITED);
         return;

@@ -735,3 +735,8 @@ size_t db_prepared_count(const struct db *db)
 {
     return db->cache.nlive;
 }
+
+bool db_connected(const struct db *db)
+{
+    return db && db->conn != NULL;
+}

@@ -49,10 +49,13 @@ int db_user_update(struct db *db, const char *id, const struct user_update *upd)
     return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
 }
 
-int db_user_delete(struct db *db, const char *id)
+int db_user_delete(struct db *db, struct arena *a, const char *id)
 {
-    /* Children first, the user row last: every statement names the user, so nothing is
-     * left pointing at a user that is gone. */
+    /* The user row is locked first, as every other write of a user starts with it (an
+     * update locks user then auth): taking auth first here deadlocked against a racing
+     * update. Then the children, the user row last, so nothing is left pointing at a user
+     * that is gone. */
+    static const char lock_sql[] = "SELECT id FROM `user` WHERE id = ? FOR UPDATE";
     static const char bump_sql[] =
         "UPDATE `group` g JOIN group_member gm ON gm.group_id = g.id "
         "SET g.updated_at = ? WHERE gm.user_id = ?";
@@ -66,6 +69,10 @@ int db_user_delete(struct db *db, const char *id)
     static const char user_sql[] = "DELETE FROM `user` WHERE id = ?";
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
+    const char *locked = NULL;
+    int rc = db_query_cell(db, a, lock_sql, DB_PARAMS(db_str(id)), &locked);
+    if (rc != DB_OK)
+        return rollback(db, rc);
     if (db_exec(db, bump_sql, DB_PARAMS(db_int(now_s()), db_str(id)), NULL) != DB_OK)
         return rollback(db, DB_ERROR);
     for (size_t i = 0; i < sizeof(child_sql) / sizeof(child_sql[0]); i++)

@@ -206,16 +206,23 @@ static int parse_content_length(const char *s, size_t *out)
     return 0;
 }
 
+static const char *const method_names[] = {
+    [HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_POST] = "POST", [HTTP_PUT] = "PUT",
+    [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE", [HTTP_OPTIONS] = "OPTIONS",
+    [HTTP_OTHER] = "OTHER",
+};
+
 enum http_method http_method_parse(const char *name)
 {
-    static const char *const names[] = {
-        [HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_POST] = "POST", [HTTP_PUT] = "PUT",
-        [HTTP_PATCH] = "PATCH", [HTTP_DELETE] = "DELETE", [HTTP_OPTIONS] = "OPTIONS",
-    };
     for (size_t i = 0; i < HTTP_OTHER; i++)
-        if (strcmp(name, names[i]) == 0)
+        if (strcmp(name, method_names[i]) == 0)
             return (enum http_method)i;
     return HTTP_OTHER;
+}
+
+const char *http_method_name(enum http_method m)
+{
+    return method_names[m];
 }
 
 int request_init(struct request *r, struct arena *a, char *const *envp, struct http_error *err)

@@ -140,3 +140,10 @@ const char *route_param(const struct route_match *m, const char *name)
             return m->values[i];
     return NULL;
 }
+
+const char *router_access_name(enum access a)
+{
+    static const char *const names[] = { [ACCESS_PUBLIC] = "public", [ACCESS_ANY] = "any",
+                                         [ACCESS_VERIFIED] = "verified", [ACCESS_ADMIN] = "admin" };
+    return names[a];
+}

@@ -262,19 +262,21 @@ static bool is_json(const struct response *res)
     return res->content_type && strncmp(res->content_type, "application/json", 16) == 0;
 }
 
-/* Empties the response for an HTML answer, keeping the cookies the pipeline set. */
+/* Empties the response for an HTML answer, keeping the cookies and Retry-After the
+ * pipeline set. */
 static void reset_keeping_cookies(struct ctx *c)
 {
     struct response *res = c->res;
     struct header cookies[RESPONSE_MAX_HEADERS];
     size_t n = 0;
     for (size_t i = 0; i < res->nheaders; i++)
-        if (strcmp(res->headers[i].name, "Set-Cookie") == 0)
+        if (strcmp(res->headers[i].name, "Set-Cookie") == 0 ||
+            strcmp(res->headers[i].name, "Retry-After") == 0)
             cookies[n++] = res->headers[i];
     response_init(res, c->arena);
     res->no_store = true;
     for (size_t i = 0; i < n; i++)
-        response_header(res, "Set-Cookie", cookies[i].value);
+        response_header(res, cookies[i].name, cookies[i].value);
 }
 
 void pages_finish(struct ctx *c)
