@@ -14,8 +14,8 @@
 #include "usher/db_users.h"
 #include "usher/validate.h"
 
-int accounts_create_admin(struct db *db, const char *email_in, const char *name,
-                          const char *password, char *err, size_t errlen)
+int accounts_create(struct db *db, const char *email_in, const char *name, const char *role,
+                    const char *password, char id_out[64], char *err, size_t errlen)
 {
     struct arena *a = arena_new(4096);
     char *email = text_lower(a, email_in);
@@ -23,12 +23,14 @@ int accounts_create_admin(struct db *db, const char *email_in, const char *name,
     const char *why;
     char hash[128];
     struct new_user nu = { .email = email, .name = name, .password_hash = hash,
-                           .profile_image_url = "/user.png", .role = "admin",
+                           .profile_image_url = "/user.png", .role = role,
                            .first_becomes_admin = true, .closes_signup = true };
     if (!validate_email(email)) {
         snprintf(err, errlen, "invalid email address: %s", email);
     } else if (!name || !*name) {
         snprintf(err, errlen, "the name must not be empty");
+    } else if (!validate_role(role)) {
+        snprintf(err, errlen, "the role must be pending, user or admin, not '%s'", role);
     } else if ((why = password_policy_check(password, &settings_env()->password_policy))) {
         snprintf(err, errlen, "%s", why);
     } else if (password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash)) != 0) {
@@ -40,12 +42,20 @@ int accounts_create_admin(struct db *db, const char *email_in, const char *name,
         else if (rc != DB_OK)
             snprintf(err, errlen, "database error (see the log)");
         else {
-            log_notice("admin %s created (%s)", nu.id, email);
+            log_notice("user %s created (%s, %s)", nu.id, email, nu.role);
+            if (id_out)
+                snprintf(id_out, 64, "%s", nu.id);
             ret = 0;
         }
     }
     arena_free(a);
     return ret;
+}
+
+int accounts_create_admin(struct db *db, const char *email, const char *name,
+                          const char *password, char *err, size_t errlen)
+{
+    return accounts_create(db, email, name, "admin", password, NULL, err, errlen);
 }
 
 void accounts_bootstrap_from_env(struct db *db)

@@ -16,6 +16,7 @@
 #include "usher/accounts.h"
 #include "usher/arena.h"
 #include "usher/cli_audit.h"
+#include "usher/cli_user.h"
 #include "usher/config.h"
 #include "usher/db.h"
 #include "usher/db_resources.h"
@@ -60,6 +61,7 @@ static int cmd_resource(const struct cli *cli, int argc, char **argv);
 static int cmd_grant(const struct cli *cli, int argc, char **argv);
 static int cmd_routes(const struct cli *cli, int argc, char **argv);
 static int cmd_audit(const struct cli *cli, int argc, char **argv);
+static int cmd_user(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
@@ -70,6 +72,8 @@ static const struct command commands[] = {
     { "resource", cmd_resource, "add|rm|list ...",
       "register models, knowledge bases and tools (see usherctl(8))" },
     { "grant", cmd_grant, "add|rm|list ...", "grant read or write access to a resource" },
+    { "user", cmd_user, "list|show|add|set-role|set-password|delete|import ...",
+      "manage accounts (see usherctl(8))" },
     { "audit", cmd_audit, "[--since WHEN] [--actor WHO] [--action NAME] [--json]",
       "read the audit trail, newest first" },
     { "routes", cmd_routes, "", "list the HTTP routes: method, path, access level, target" },
@@ -255,18 +259,6 @@ static int cmd_check_config(const struct cli *cli, int argc, char **argv)
     return rc;
 }
 
-/* Reads the first line of f (without its line end) into buf. 0, or -1 when empty/too long. */
-static int read_password(FILE *f, char *buf, size_t len)
-{
-    if (!fgets(buf, (int)len, f))
-        return -1;
-    size_t n = strcspn(buf, "\r\n");
-    if (buf[n] == '\0' && n == len - 1)
-        return -1;   /* no line end within the buffer: longer than any password we accept */
-    buf[n] = '\0';
-    return n ? 0 : -1;
-}
-
 static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -298,7 +290,7 @@ static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
     }
     if (!pwfile && isatty(fileno(stdin)))
         fprintf(stderr, "Password (one line): ");
-    int got = read_password(f, password, sizeof password);
+    int got = cli_read_password(f, password, sizeof password);
     if (pwfile)
         fclose(f);
     if (got != 0) {
@@ -586,6 +578,21 @@ static int cmd_grant(const struct cli *cli, int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "list") == 0)
         return with_database(cli, grant_list, argc, argv);
     return command_usage(argv[0]);
+}
+
+/* The user commands need the settings (password policy, bcrypt cost) besides the database. */
+static int cmd_user(const struct cli *cli, int argc, char **argv)
+{
+    struct usher_config cfg;
+    const char *path;
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    settings_env_init(&cfg);
+    struct db *db = open_database(&cfg);
+    int rc = db ? cli_user(db, argc, argv) : EXIT_RUNTIME;
+    db_close(db);
+    config_free(&cfg);
+    return rc;
 }
 
 static int cmd_audit(const struct cli *cli, int argc, char **argv)

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "usher/api.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -270,9 +271,16 @@ void users_profile_image(struct ctx *c)
     }
     const char *data = NULL, *type = NULL;
     if (url && strncmp(url, "data:image", 10) == 0 && (type = data_uri_type(c, url, &data))) {
-        size_t len = strlen(data);
+        /* As Python's b64decode: characters outside the alphabet are dropped, and what
+         * remains must be whole quadruples (padding included). */
+        size_t len = 0, in = strlen(data);
+        char *clean = arena_alloc(c->arena, in + 1);
+        for (size_t i = 0; i < in; i++)
+            if (isalnum((unsigned char)data[i]) || data[i] == '+' || data[i] == '/' ||
+                data[i] == '=')
+                clean[len++] = data[i];
         unsigned char *bytes = arena_alloc(c->arena, len / 4 * 3 + 4);
-        long n = base64_decode(data, len, bytes);
+        long n = len % 4 == 0 ? base64_decode(clean, len, bytes) : -1;
         if (n >= 0) {
             response_bytes(c->res, 200, type, (const char *)bytes, (size_t)n);
             response_header(c->res, "Content-Disposition", "inline");

@@ -1,0 +1,311 @@
+/* usherctl user (see cli_user.h). */
+#include "config.h"
+#include "usher/cli_user.h"
+
+#include <openssl/crypto.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "usher/accounts.h"
+#include "usher/arena.h"
+#include "usher/crypto.h"
+#include "usher/db.h"
+#include "usher/db_user_edit.h"
+#include "usher/db_user_list.h"
+#include "usher/db_users.h"
+#include "usher/password.h"
+#include "usher/settings.h"
+#include "usher/user.h"
+#include "usher/validate.h"
+
+enum { OK = 0, FAILED = 1, USAGE = 2 };
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: usherctl user list [QUERY]\n"
+            "       usherctl user show ID|EMAIL\n"
+            "       usherctl user add EMAIL NAME [ROLE]      (password on stdin)\n"
+            "       usherctl user set-role ID|EMAIL ROLE\n"
+            "       usherctl user set-password ID|EMAIL      (password on stdin)\n"
+            "       usherctl user delete ID|EMAIL\n"
+            "       usherctl user import FILE.csv            (name,email,password,role)\n");
+    return USAGE;
+}
+
+int cli_read_password(FILE *f, char *buf, size_t len)
+{
+    if (!fgets(buf, (int)len, f))
+        return -1;
+    size_t n = strcspn(buf, "\r\n");
+    if (buf[n] == '\0' && n == len - 1)
+        return -1;   /* no line end within the buffer: longer than any password we accept */
+    buf[n] = '\0';
+    return n ? 0 : -1;
+}
+
+static int read_stdin_password(char *buf, size_t len)
+{
+    if (isatty(fileno(stdin)))
+        fprintf(stderr, "Password (one line): ");
+    if (cli_read_password(stdin, buf, len) == 0)
+        return 0;
+    fprintf(stderr, "usherctl: no password given (one non-empty line expected)\n");
+    return -1;
+}
+
+/* The user named by an id or an e-mail address. */
+static struct user *find(struct db *db, struct arena *a, const char *who)
+{
+    struct user *u = NULL;
+    int rc = strchr(who, '@') ? db_user_get_by_email(db, a, text_lower(a, who), &u)
+                              : db_user_get(db, a, who, &u);
+    if (rc == DB_NOT_FOUND)
+        fprintf(stderr, "usherctl: no user %s\n", who);
+    else if (rc != DB_OK)
+        fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
+    return rc == DB_OK ? u : NULL;
+}
+
+static bool is_primary(struct db *db, struct arena *a, const struct user *u)
+{
+    struct user *p = NULL;
+    return db_user_get_primary(db, a, &p) == DB_OK && strcmp(p->id, u->id) == 0;
+}
+
+static void print_user(const struct user *u)
+{
+    char when[32];
+    time_t t = (time_t)u->created_at;
+    struct tm tm;
+    strftime(when, sizeof(when), "%Y-%m-%d", gmtime_r(&t, &tm));
+    printf("%s\t%s\t%s\t%s\t%s\n", u->id, u->email, u->role_name, u->name, when);
+}
+
+static int user_list(struct db *db, struct arena *a, int argc, char **argv)
+{
+    if (argc > 3)
+        return usage();
+    struct user_query q = { .text = argc == 3 ? argv[2] : NULL, .order = USER_ORDER_CREATED_AT,
+                            .ascending = true };
+    struct user_page page;
+    if (db_user_list(db, a, &q, &page) != DB_OK) {
+        fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
+        return FAILED;
+    }
+    for (size_t i = 0; i < page.n; i++)
+        print_user(&page.users[i]);
+    return OK;
+}
+
+static int user_show(struct db *db, struct arena *a, int argc, char **argv)
+{
+    if (argc != 3)
+        return usage();
+    struct user *u = find(db, a, argv[2]);
+    if (!u)
+        return FAILED;
+    struct json_object *o = user_json(a, u, VIEW_MODEL);
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(o);
+    return OK;
+}
+
+static int user_add(struct db *db, struct arena *a, int argc, char **argv)
+{
+    (void)a;
+    if (argc != 4 && argc != 5)
+        return usage();
+    char password[1024], err[300], id[64];
+    if (read_stdin_password(password, sizeof(password)) != 0)
+        return FAILED;
+    int rc = accounts_create(db, argv[2], argv[3], argc == 5 ? argv[4] : "user", password, id,
+                             err, sizeof(err));
+    OPENSSL_cleanse(password, sizeof(password));
+    if (rc != 0) {
+        fprintf(stderr, "usherctl: user add: %s\n", err);
+        return FAILED;
+    }
+    printf("%s\n", id);
+    return OK;
+}
+
+static int user_set_role(struct db *db, struct arena *a, int argc, char **argv)
+{
+    if (argc != 4)
+        return usage();
+    if (!validate_role(argv[3])) {
+        fprintf(stderr, "usherctl: the role must be pending, user or admin\n");
+        return USAGE;
+    }
+    struct user *u = find(db, a, argv[2]);
+    if (!u)
+        return FAILED;
+    if (strcmp(argv[3], "admin") != 0 && is_primary(db, a, u)) {
+        fprintf(stderr, "usherctl: %s is the primary admin, whose role cannot change\n", u->email);
+        return FAILED;
+    }
+    /* Like the API: the user's earlier tokens end, on every worker. */
+    if (db_user_set_role(db, u->id, argv[3], clock_now_ms() + 1) != DB_OK) {
+        fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
+        return FAILED;
+    }
+    printf("%s is now %s\n", u->email, argv[3]);
+    return OK;
+}
+
+static int user_set_password(struct db *db, struct arena *a, int argc, char **argv)
+{
+    if (argc != 3)
+        return usage();
+    struct user *u = find(db, a, argv[2]);
+    if (!u)
+        return FAILED;
+    char password[1024], hash[128];
+    if (read_stdin_password(password, sizeof(password)) != 0)
+        return FAILED;
+    const char *why = password_policy_check(password, &settings_env()->password_policy);
+    int rc = why ? -1 : password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash));
+    OPENSSL_cleanse(password, sizeof(password));
+    if (why || rc != 0) {
+        fprintf(stderr, "usherctl: %s\n", why ? why : "could not hash the password");
+        return FAILED;
+    }
+    if (db_user_set_password(db, u->id, hash, clock_now_ms() + 1, NULL) != DB_OK) {
+        fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
+        return FAILED;
+    }
+    printf("password of %s changed; their sessions have ended\n", u->email);
+    return OK;
+}
+
+static int user_delete(struct db *db, struct arena *a, int argc, char **argv)
+{
+    if (argc != 3)
+        return usage();
+    struct user *u = find(db, a, argv[2]);
+    if (!u)
+        return FAILED;
+    if (is_primary(db, a, u)) {
+        fprintf(stderr, "usherctl: %s is the primary admin and cannot be deleted\n", u->email);
+        return FAILED;
+    }
+    if (db_user_delete(db, a, u->id) != DB_OK) {
+        fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
+        return FAILED;
+    }
+    printf("deleted %s\n", u->email);
+    return OK;
+}
+
+/* Splits one CSV line (RFC 4180 quoting, no line breaks inside fields) into at most max
+ * fields in place. Returns the number of fields, or -1 for a broken quote. */
+static int csv_split(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max)
+            return -1;
+        char *out = p;
+        fields[n++] = out;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (*p == '\0')
+                    return -1;
+                if (*p == '"' && p[1] == '"') {
+                    *out++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *out++ = *p++;
+                }
+            }
+            if (*p != ',' && *p != '\0')
+                return -1;
+        } else {
+            while (*p && *p != ',')
+                *out++ = *p++;
+        }
+        bool more = *p == ',';
+        *out = '\0';
+        if (!more)
+            return n;
+        p++;
+    }
+}
+
+static int user_import(struct db *db, struct arena *a, int argc, char **argv)
+{
+    (void)a;
+    if (argc != 3)
+        return usage();
+    FILE *f = strcmp(argv[2], "-") == 0 ? stdin : fopen(argv[2], "r");
+    if (!f) {
+        perror(argv[2]);
+        return FAILED;
+    }
+    bool tty = isatty(fileno(stderr));
+    long line_no = 0, added = 0, skipped = 0;
+    char line[4096];
+    while (fgets(line, sizeof(line), f)) {
+        line_no++;
+        line[strcspn(line, "\r\n")] = '\0';
+        char *fld[5];
+        int n = csv_split(line, fld, 5);
+        /* Open WebUI's admin page takes name,email,password[,role] with a header row. */
+        if (line_no == 1 && n >= 3 && strcasecmp(fld[0], "name") == 0)
+            continue;
+        if (line[0] == '\0')
+            continue;
+        char err[300] = "";
+        if (n < 3 || n > 4)
+            snprintf(err, sizeof(err), "expected name,email,password[,role]");
+        else if (accounts_create(db, fld[1], fld[0], n == 4 && fld[3][0] ? fld[3] : "user",
+                                 fld[2], NULL, err, sizeof(err)) == 0)
+            added++;
+        if (err[0]) {
+            /* The reason names the address or the rule, never the password. */
+            fprintf(stderr, "%s:%ld: skipped: %s\n", argv[2], line_no, err);
+            skipped++;
+        }
+        OPENSSL_cleanse(line, sizeof(line));
+        if (tty && (added + skipped) % 1000 == 0)
+            fprintf(stderr, "%ld rows: %ld added, %ld skipped\n", added + skipped, added, skipped);
+    }
+    if (f != stdin)
+        fclose(f);
+    printf("%ld added, %ld skipped\n", added, skipped);
+    return skipped ? FAILED : OK;
+}
+
+int cli_user(struct db *db, int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(struct db *, struct arena *, int, char **);
+    } subs[] = {
+        { "list", user_list }, { "show", user_show }, { "add", user_add },
+        { "set-role", user_set_role }, { "set-password", user_set_password },
+        { "delete", user_delete }, { "import", user_import },
+    };
+    if (argc < 2)
+        return usage();
+    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+        if (strcmp(argv[1], subs[i].name) != 0)
+            continue;
+        struct arena *a = arena_new(16384);
+        int rc = a ? subs[i].run(db, a, argc, argv) : FAILED;
+        arena_free(a);
+        return rc;
+    }
+    return usage();
+}
