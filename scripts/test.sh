@@ -9,6 +9,7 @@
 # 2. configures with --enable-werror in a fresh build dir and builds everything, the
 #    benchmark baselines included (warnings are errors);
 # 3. `make check`: the C TAP unit tests, counted per assertion from their .trs files;
+# 3b. the libFuzzer harnesses (tests/fuzz) a few seconds each, when clang is there;
 # 4. the integration tests (tests/integration, pytest on /usr/bin/python3) against a private
 #    stack (MariaDB, usher-fcgi, nginx) in a temp dir on a free loopback port, always torn
 #    down at the end;
@@ -108,6 +109,27 @@ if ((unit)); then
     echo "unit: $unit_pass passed, $unit_fail failed"
 fi
 
+# The libFuzzer harnesses, a few seconds each (one pass or failure per fuzzer), when clang
+# is there (scripts/deps.sh installs it; the --asan build is left out: the fuzzers carry
+# their own sanitizers).
+fuzz_pass=0 fuzz_fail=0
+if ((unit)) && command -v clang >/dev/null; then
+    step "fuzzers (scripts/fuzz.sh, ${FUZZ_SECONDS:-3} s each)"
+    if make -C "$BUILD" -s fuzz >"$BUILD/fuzz-build.out" 2>&1; then
+        while read -r line; do
+            echo "$line"
+            case $line in
+            "fuzz: "*" ok "*) fuzz_pass=$((fuzz_pass + 1)) ;;
+            "fuzz: "*" FAILED "*) fuzz_fail=$((fuzz_fail + 1)) ;;
+            esac
+        done < <(scripts/fuzz.sh run "$BUILD" "${FUZZ_SECONDS:-3}")
+    else
+        echo "FAIL: building the fuzzers:"; tail -20 "$BUILD/fuzz-build.out"
+        fuzz_fail=1
+    fi
+    echo "fuzz: $fuzz_pass passed, $fuzz_fail failed"
+fi
+
 int_pass=0 int_fail=0 int_skip=0
 if ((integration)); then
     step "integration tests (pytest, private stack in $STATE)"
@@ -160,8 +182,8 @@ EOF
     echo "integration: $int_pass passed, $int_fail failed, $int_skip skipped"
 fi
 
-passed=$((unit_pass + int_pass))
-failed=$((unit_fail + int_fail))
+passed=$((unit_pass + fuzz_pass + int_pass))
+failed=$((unit_fail + fuzz_fail + int_fail))
 # Nothing ran at all is a failure too, not a green run.
 ((passed + failed == 0)) && failed=1
 echo

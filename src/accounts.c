@@ -18,7 +18,7 @@ int accounts_create(struct db *db, const char *email_in, const char *name, const
                     const char *password, char id_out[64], char *err, size_t errlen)
 {
     struct arena *a = arena_new(4096);
-    char *email = text_lower(a, email_in);
+    char *email = email_normalize(a, email_in);
     int ret = -1;
     const char *why;
     char hash[128];
@@ -58,19 +58,49 @@ int accounts_create_admin(struct db *db, const char *email, const char *name,
     return accounts_create(db, email, name, "admin", password, NULL, err, errlen);
 }
 
-void accounts_bootstrap_from_env(struct db *db)
+/* -1 until the bootstrap is settled in this process (see accounts.h). */
+static int bootstrap_state = -1;
+static bool bootstrap_skip_logged;
+
+bool accounts_bootstrap_pending(void)
 {
+    return bootstrap_state != 0;
+}
+
+static int bootstrap_skipped(const char *why)
+{
+    if (!bootstrap_skip_logged) {
+        bootstrap_skip_logged = true;
+        log_warning("WEBUI_ADMIN_EMAIL: admin not created yet (%s); retried before every "
+                    "request, and public sign-up is refused until it is created", why);
+    }
+    return -1;
+}
+
+int accounts_bootstrap_from_env(struct db *db)
+{
+    if (bootstrap_state == 0)
+        return 0;
     const char *email = getenv("WEBUI_ADMIN_EMAIL");
     const char *password = getenv("WEBUI_ADMIN_PASSWORD");
     if (!email || !*email || !password || !*password)
-        return;
+        return bootstrap_state = 0;
     long long count = 0;
-    if (db_user_count(db, &count) != DB_OK || count > 0)
-        return;
+    if (!db || db_user_count(db, &count) != DB_OK)
+        return bootstrap_skipped("the database is not available");
+    if (count > 0)
+        return bootstrap_state = 0;
     const char *name = getenv("WEBUI_ADMIN_NAME");
     char err[256];
     if (accounts_create_admin(db, email, name && *name ? name : "Admin", password, err,
                               sizeof(err)) != 0 &&
-        !strstr(err, "already exists"))   /* another worker made it first */
+        !strstr(err, "already exists")) {   /* another worker made it first */
+        if (bootstrap_skip_logged)
+            return -1;
         log_error("WEBUI_ADMIN_EMAIL: %s", err);
+        return bootstrap_skipped("see the error above");
+    }
+    if (bootstrap_skip_logged)
+        log_notice("WEBUI_ADMIN_EMAIL: the admin exists now; sign-up follows its settings");
+    return bootstrap_state = 0;
 }

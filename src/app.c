@@ -25,6 +25,7 @@
 #include "usher/router.h"
 #include "usher/session.h"
 #include "usher/settings.h"
+#include "usher/work_gate.h"
 
 struct app {
     const struct usher_config *cfg;
@@ -45,8 +46,7 @@ struct app *app_new(const struct usher_config *cfg)
     };
     app->db = db_connect(&o);
     settings_env_init(cfg);
-    if (app->db)
-        accounts_bootstrap_from_env(app->db);
+    accounts_bootstrap_from_env(app->db);
     return app;
 }
 
@@ -227,6 +227,9 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
     response_init(res, arena);
     res->no_store = true;
     app->have_request = true;
+    /* WEBUI_ADMIN_EMAIL's admin comes before any request when start-up could not make it
+     * (the database was down): see accounts.h. Once settled, this returns at once. */
+    accounts_bootstrap_from_env(app->db);
     dispatch(app, &c, match, envp, read_fn, rctx);
     /* A failure because MariaDB cannot be reached is not the server's fault to hide: 503,
      * so proxies and clients retry, with the contract's text. */
@@ -242,6 +245,7 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
 
 void app_after_request(struct app *app)
 {
+    work_gate_leave();   /* a handler that returned early still gives its token back */
     if (app->db && db_in_transaction(app->db)) {
         log_error("%s %s: request ended inside a transaction; rolled back",
                   app->req.method ? app->req.method : "-", app->req.path ? app->req.path : "-");

@@ -76,6 +76,7 @@ static const struct key_def keys[] = {
     { "active_interval",           K_DURATION,      F(active_interval), 0, 86400 },
     { "signin.rate_limit",         K_INT,           F(signin_rate_limit), 1, 1000000 },
     { "bcrypt.cost",               K_INT,           F(bcrypt_cost), 4, 31 },
+    { "bcrypt.max_running",        K_INT,           F(bcrypt_max_running), 0, SCOREBOARD_MAX_WORKERS },
     { "api_key.retrieval",         K_BOOL,          F(api_key_retrievable), 0, 0 },
     { "audit.retention",           K_DURATION,      F(audit_retention), 0, INT_MAX },
     { "trusted_proxies",           K_STRING,        F(trusted_proxies), 0, 0 },

@@ -16,7 +16,8 @@ void scoreboard_request_start(struct scoreboard *sb, int slot, const char *metho
     snprintf(ws->request_method, sizeof(ws->request_method), "%s", method ? method : "-");
     ws->content_length = content_length;
     ws->requests++;
-    __atomic_store_n(&ws->request_started_us, pool_now_us(), __ATOMIC_RELAXED);
+    if (__atomic_load_n(&ws->state, __ATOMIC_RELAXED) != WORKER_ACTIVE)  /* not since accept */
+        __atomic_store_n(&ws->request_started_us, pool_now_us(), __ATOMIC_RELAXED);
     /* The state is published last, so the master never sees ACTIVE with a stale start. */
     __atomic_store_n(&ws->state, WORKER_ACTIVE, __ATOMIC_RELEASE);
     __atomic_add_fetch(&sb->accepted_conn, 1, __ATOMIC_RELAXED);
@@ -38,6 +39,20 @@ void scoreboard_request_start(struct scoreboard *sb, int slot, const char *metho
            !__atomic_compare_exchange_n(&sb->max_active_processes, &seen, active, false,
                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         ;
+}
+
+void scoreboard_request_accepted(struct scoreboard *sb, int slot)
+{
+    struct worker_slot *ws = &sb->slots[slot];
+    snprintf(ws->request_method, sizeof(ws->request_method), "-");
+    snprintf(ws->request_uri, sizeof(ws->request_uri), "(reading FastCGI params)");
+    __atomic_store_n(&ws->request_started_us, pool_now_us(), __ATOMIC_RELAXED);
+    __atomic_store_n(&ws->state, WORKER_ACTIVE, __ATOMIC_RELEASE);
+}
+
+void scoreboard_request_not_served(struct scoreboard *sb, int slot)
+{
+    __atomic_store_n(&sb->slots[slot].state, WORKER_IDLE, __ATOMIC_RELEASE);
 }
 
 void scoreboard_request_end(struct scoreboard *sb, int slot, uint64_t memory,

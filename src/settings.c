@@ -172,12 +172,11 @@ static const struct setting *find_setting(const char *field)
 static bool expiry_parses(const char *v)
 {
     static bool told;
-    bool expires;
-    double seconds;
-    if (jwt_parse_duration(v, &expires, &seconds) == 0)
+    if (jwt_duration_usable(v))
         return true;
     if (!told)
-        log_error("JWT_EXPIRES_IN=\"%s\" is not a duration; using the default 4w", v);
+        log_error("JWT_EXPIRES_IN=\"%.40s\" is not a usable duration (not one, negative or "
+                  "under a second: every token would be born expired); using the default 4w", v);
     told = true;
     return false;
 }

@@ -29,6 +29,7 @@
 #include "usher/pool.h"
 #include "usher/response.h"
 #include "usher/status.h"
+#include "usher/work_gate.h"
 
 static volatile sig_atomic_t quit_requested;
 static int listen_fd_to_close = -1;   /* the descriptor the SIGQUIT handler replaces */
@@ -153,6 +154,41 @@ static void write_out(FCGX_Request *req, const char *data, size_t len)
     }
 }
 
+/* Accepts the next connection here rather than in libfcgi, so the slot is busy from the
+ * accept on: request_terminate_timeout then also ends a connection that stalls before
+ * sending its params (scoreboard_request_accepted). The descriptor is handed to libfcgi
+ * as an open connection (ipcFd), with keepConnection set so that FCGX_Accept_r's finish
+ * of the previous request does not close it; the begin-request record then sets
+ * keepConnection as the web server asks. A connection kept open by the web server
+ * (fastcgi_keep_conn on) is read as before. Returns 0 with a connection, 1 to try again
+ * (interrupted, or an error of that one connection), -1 on a listening socket error
+ * (logged; also when SIGQUIT replaced the socket, which the caller checks first). */
+static int accept_next(struct worker *w)
+{
+    if (w->req.ipcFd >= 0)
+        return 0;
+    int fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (quit_requested)
+            return -1;
+        switch (errno) {
+        case EINTR: case EAGAIN: case ECONNABORTED: case EPROTO: case ENETDOWN:
+        case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP:
+        case ENETUNREACH: case ENOBUFS: case ENOMEM: case EMFILE: case ENFILE:
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                usleep(10000);   /* not a busy loop while out of descriptors */
+            return 1;
+        default:
+            log_error("accept: %s", strerror(errno));
+            return -1;
+        }
+    }
+    scoreboard_request_accepted(w->sb, w->slot);
+    w->req.ipcFd = fd;
+    w->req.keepConnection = 1;
+    return 0;
+}
+
 static void serve_one(struct worker *w)
 {
     char **envp = w->req.envp;
@@ -204,10 +240,17 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
         log_error("worker set-up: %s", strerror(errno));
         return 1;
     }
-    if (FCGX_Init() != 0 || FCGX_InitRequest(&w.req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+    /* libfcgi is given the dead socket to listen on: this loop accepts (accept_next), so
+     * the scoreboard counts a request from its accept; if libfcgi ever falls back to its
+     * own accept (a connection closed before its params), that fails at once. */
+    if (FCGX_Init() != 0 || FCGX_InitRequest(&w.req, dead_socket, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
         log_error("libfcgi initialisation failed");
         return 1;
     }
+    /* The pool-wide cap on bcrypt work (bcrypt.max_running, work_gate.h). */
+    int bcrypt_cap = cfg->bcrypt_max_running > 0 ? cfg->bcrypt_max_running
+                                                 : (cfg->pm_max_children / 2 > 1 ? cfg->pm_max_children / 2 : 1);
+    work_gate_init(sb->bcrypt_tokens, bcrypt_cap);
     w.arena = arena_new(64 * 1024);
     w.app = w.arena ? app_new(cfg) : NULL;
     if (!w.app) {
@@ -221,15 +264,22 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
     while (!quit_requested) {
         if (cfg->pm_max_requests > 0 && served >= (unsigned long)cfg->pm_max_requests)
             break;
+        int arc = accept_next(&w);
+        if (arc < 0) {
+            if (!quit_requested)
+                status = 1;
+            break;
+        }
+        if (arc == 1)
+            continue;
         int rc = FCGX_Accept_r(&w.req);
         if (rc < 0) {
+            /* The connection ended before its params (libfcgi closed it and its own
+             * accept on the dead socket failed): nothing was served. */
+            scoreboard_request_not_served(w.sb, w.slot);
             if (quit_requested)
                 break;
-            if (rc == -EINTR)
-                continue;
-            log_error("accept: %s", rc > -4096 ? strerror(-rc) : "libfcgi error");
-            status = 1;
-            break;
+            continue;
         }
         served++;
         serve_one(&w);

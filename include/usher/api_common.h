@@ -33,6 +33,12 @@ extern const size_t api_default_avatar_len;
 int api_user_db_status(struct ctx *c, int rc);
 /* A field_validator for profile image URLs (§7.7, D22) under the environment's policy. */
 const char *api_image_url_ok(const char *url, size_t len, const void *arg);
+/* Takes a bcrypt token of the pool (work_gate.h) before a password check or hash: returns 0
+ * (the token is given back by api_bcrypt_leave, or after the request at the latest), or
+ * answers 503 with Retry-After and returns -1 when bcrypt.max_running checks run already. */
+int api_bcrypt_enter(struct ctx *c);
+/* Gives the token back. */
+void api_bcrypt_leave(void);
 /* The password policy (§3.6): returns 0 when password passes, else answers 400 with the
  * policy's text and returns -1. */
 int api_check_password_policy(struct ctx *c, const char *password);

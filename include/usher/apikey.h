@@ -13,11 +13,17 @@ int apikey_generate(char out[APIKEY_LEN + 1]);
 /* Hex SHA-256 of key into out (65 bytes). */
 void apikey_digest(const char *key, char out[APIKEY_DIGEST_HEX + 1]);
 /* Encrypts key: out gets base64url(nonce(12) || ciphertext || tag(16)) as a malloc'ed
- * string (caller frees), or NULL on failure. */
-char *apikey_seal(const char *key, const unsigned char *secret, size_t secret_len);
-/* Decrypts what apikey_seal produced into out (APIKEY_LEN+1). Returns 0, or -1 when the
- * ciphertext was tampered with or the secret differs. */
-int apikey_open(const char *sealed, const unsigned char *secret, size_t secret_len,
+ * string (caller frees), or NULL on failure. ad (the owner's user id; NULL = none) is
+ * authenticated with it (AES-GCM associated data): the sealed value opens only for that
+ * owner, so rows swapped between users in the database show nothing. */
+char *apikey_seal(const char *key, const char *ad, const unsigned char *secret,
+                  size_t secret_len);
+/* Decrypts what apikey_seal produced into out (APIKEY_LEN+1) with the same ad. Returns 0,
+ * or -1 when the ciphertext was tampered with, the secret differs or ad differs. Values
+ * sealed before keys were bound to their owner (no ad) do not open with an ad: such a key
+ * keeps working but can no longer be shown; its owner makes a new one to see it again. */
+int apikey_open(const char *sealed, const char *ad, const unsigned char *secret,
+                size_t secret_len,
                 char out[APIKEY_LEN + 1]);
 
 #endif

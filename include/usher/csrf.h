@@ -13,6 +13,12 @@ struct ctx;
 
 /* Returns 0 when the request may proceed, else fills c->res with 403 and returns -1. */
 int csrf_check(struct ctx *c);
+/* Login CSRF: sign-in and sign-up have no session to bind a token to, so a non-JSON body
+ * (a form another site can make a browser post) is refused when the browser says the
+ * request is cross-site: Sec-Fetch-Site: cross-site, or an Origin ("null" included) whose
+ * host is not the Host header's, ports aside. JSON bodies and requests with neither header
+ * (not a browser, or an old one) pass. Returns 0, or fills c->res with 403 and returns -1. */
+int csrf_check_login(struct ctx *c);
 /* Sets the csrf_token cookie for the session token and returns the CSRF token (arena). */
 const char *csrf_issue(struct ctx *c, const char *session_token);
 

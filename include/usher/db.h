@@ -5,8 +5,8 @@
  * of the SQL string (so pass string literals or other static strings; a changed text at a
  * cached address is detected and re-prepared, but costs a prepare each time) and
  * re-prepared after a reconnect. A statement that fails because the server has gone away
- * (2006, 2013, 2055, 1927, 4031) is retried once on a new connection, but never inside a
- * transaction. Nothing here knows about HTTP. Results are copied into the caller's arena
+ * (2006, 2013, 2055, 1927, 4031) is retried once on a new connection when it cannot have
+ * been applied or only reads (db_retry_safe), and never inside a transaction. Nothing here knows about HTTP. Results are copied into the caller's arena
  * as strings. Errors are logged with the server's message and the SQL text (a literal),
  * never with parameter values.
  *
@@ -79,9 +79,19 @@ void db_close(struct db *db);
  * false, and the transaction is marked failed. */
 bool db_ping(struct db *db);
 
+/* The retry rule after a lost connection: may sql run again on a new connection? True
+ * when it cannot have been applied (never sent: the failure came while preparing, or while
+ * sending it), or when it only reads (SELECT, SHOW). A write whose reply was lost may have
+ * been applied, and running it again could apply it twice (a counter bumped twice, a row
+ * inserted twice): it fails instead. Pure; used by db_exec/db_query, public for the tests. */
+bool db_retry_safe(const char *sql, bool sent);
+
 /* Runs an INSERT/UPDATE/DELETE (no DDL) statement. affected (may be NULL) gets the
  * affected-rows count (matched rows for UPDATE, see above; 0 on error). Returns DB_OK,
  * DB_DUPLICATE (1062/1586; logged at debug level only) or DB_ERROR (logged).
+ * A lost connection is retried once on a new one only as db_retry_safe allows; before a
+ * write on a connection idle for 10 seconds or more the connection is pinged (and
+ * replaced when gone), so a connection the server closed meanwhile does not fail it.
  * Inside a transaction, DB_ERROR (and any lost connection) marks the transaction failed:
  * later statements are refused and db_commit rolls back and fails. DB_DUPLICATE does not:
  * MariaDB undoes only the failing statement, and the caller decides (usually rollback). */

@@ -20,7 +20,8 @@ struct user_update {
     const char *keep_jti;
 };
 /* Applies upd to the user and auth rows in one transaction. An email another user has is
- * DB_DUPLICATE (nothing written). */
+ * DB_DUPLICATE (nothing written). A new password also moves the mark on once committed
+ * (db_user_mark_after_commit, db_users.h). */
 int db_user_update(struct db *db, const char *id, const struct user_update *upd);
 
 /* Deletes the user and everything usher keeps about them in one transaction: memberships

@@ -22,7 +22,8 @@ const char *db_user_columns(void);
 void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
                     size_t col);
 
-/* One user by id or by (lowercased) email; *out is allocated in a. */
+/* One user by id or by email (email_normalize'd; matched byte for byte, trailing spaces
+ * included, though the column's collation pads); *out is allocated in a. */
 int db_user_get(struct db *db, struct arena *a, const char *id, struct user **out);
 int db_user_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out);
 struct group;
@@ -32,8 +33,8 @@ int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, stru
                             struct group **groups, size_t *ngroups);
 /* The primary admin: earliest created_at, ties broken by creation order (seq). */
 int db_user_get_primary(struct db *db, struct arena *a, struct user **out);
-/* For sign-in: the user with this (lowercased) email, its password hash and whether its
- * auth row is active. */
+/* For sign-in: the user with this (email_normalize'd, matched without padding) email, its
+ * password hash and whether its auth row is active. */
 int db_user_get_credentials(struct db *db, struct arena *a, const char *email,
                             struct user **out, const char **password_hash, bool *active);
 int db_user_get_password_hash(struct db *db, struct arena *a, const char *id, const char **hash);
@@ -71,9 +72,14 @@ int db_user_update_profile(struct db *db, const char *id, const struct user_prof
 /* Sets the user's time zone (as given; /users/usage reads it). */
 int db_user_set_timezone(struct db *db, const char *id, const char *tz);
 /* Sets the password hash and the revocation mark: tokens issued before mark_ms are invalid,
- * except the one whose jti is keep_jti (NULL: none). One transaction. */
+ * except the one whose jti is keep_jti (NULL: none). One transaction; once it is committed
+ * the mark moves on to the commit time (db_user_mark_after_commit). */
 int db_user_set_password(struct db *db, const char *id, const char *hash, long long mark_ms,
                          const char *keep_jti);
+/* After a committed password change: moves the revocation mark (never back) to now + 1 ms,
+ * so a sign-in that read the old hash before the commit (its token stamped before that
+ * read) is refused, whenever it finishes. The kept jti stays kept. DB_OK or DB_ERROR. */
+int db_user_mark_after_commit(struct db *db, const char *id);
 /* Sets the role and the revocation mark (no token is spared). */
 int db_user_set_role(struct db *db, const char *id, const char *role, long long mark_ms);
 /* last_active_at = now (not updated_at: activity is not an edit of the row). */

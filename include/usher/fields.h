@@ -73,7 +73,14 @@ bool fields_is_form_control(const char *name);
 int fields_parse(struct arena *a, struct json_object *body, const struct field_spec *specs,
                  size_t n, bool forbid_extra, struct field_value *out, struct json_object **errors);
 
-/* Builds one 422 item: {"type":type,"loc":["body",name?],"msg":msg,"input":input(ref)}. */
+/* Builds one 422 item: {"type":type,"loc":["body",name?],"msg":msg,"input":input}. input
+ * is referenced as is when small; a long string is cut to FIELDS_INPUT_STRING_MAX bytes
+ * (at a character boundary) followed by "...", and an object or array larger than
+ * FIELDS_INPUT_TOTAL_MAX bytes of text is echoed as a copy of its first 16 members with
+ * their strings cut likewise and nested containers as "...", so a large body is never
+ * echoed whole (once per item). */
+#define FIELDS_INPUT_STRING_MAX 256
+#define FIELDS_INPUT_TOTAL_MAX 4096
 struct json_object *fields_error(const char *type, const char *name, const char *msg,
                                  struct json_object *input);
 

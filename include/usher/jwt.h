@@ -47,9 +47,14 @@ enum jwt_status jwt_verify_ignore_exp(const char *token, const unsigned char *se
  * already-expired token). Returns 0, or -1 for a string with no pair, longer than 1024
  * bytes, or beyond +-1e11 seconds. */
 int jwt_parse_duration(const char *s, bool *expires, double *seconds);
-/* The stricter admin-config check: -1, 0, or one optionally negative number (optional
- * decimals) followed directly by one unit, the whole string (no trailing newline), and
- * within jwt_parse_duration's range. */
+/* True when jwt_parse_duration accepts s and its tokens are usable: no expiry, or an
+ * expiry of at least one second (not negative). The environment's JWT_EXPIRES_IN and a
+ * stored value are held to this (else the default 4w applies, logged). */
+bool jwt_duration_usable(const char *s);
+/* The stricter admin-config check: -1, 0, or one number (optional decimals) followed
+ * directly by one unit, the whole string (no trailing newline), within
+ * jwt_parse_duration's range, and of at least one second: a negative or sub-second
+ * duration would make every token born expired (or, rounded to 0, never expire). */
 bool jwt_duration_valid_for_config(const char *s);
 
 #endif

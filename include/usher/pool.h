@@ -45,6 +45,7 @@ struct scoreboard {
     volatile int listen_is_unix;
     volatile int listen_backlog;        /* 0 when unknown (inherited socket) */
     volatile int nslots;                /* slots[0..nslots) may be in use */
+    volatile int bcrypt_tokens[SCOREBOARD_MAX_WORKERS]; /* work_gate.h: holder pid or 0 */
     struct worker_slot slots[SCOREBOARD_MAX_WORKERS];
 };
 
@@ -60,10 +61,16 @@ int pool_main(const char *config_path, struct usher_config *cfg);
  * 0, or -1 with the reason in err. */
 int pool_check_config(const struct usher_config *cfg, char *err, size_t errlen);
 
-/* Used by workers: mark busy/idle around a request. request_start counts the request in
- * accepted_conn (and in max_children_reached when no other worker is idle); uri is cut at
- * '?' and control characters are replaced. request_end records the request's duration,
- * CPU share and memory (bytes held by its arena). */
+/* Used by workers: mark busy/idle around a request. request_accepted marks the slot busy
+ * from the moment a connection is accepted, before its FastCGI params are read, so
+ * request_terminate_timeout also ends a connection that stalls before them;
+ * request_not_served puts it back to idle when the connection ended before params.
+ * request_start counts the request in accepted_conn (and in max_children_reached when no
+ * other worker is idle) and keeps the start time request_accepted set (else it is now);
+ * uri is cut at '?' and control characters are replaced. request_end records the
+ * request's duration, CPU share and memory (bytes held by its arena). */
+void scoreboard_request_accepted(struct scoreboard *sb, int slot);
+void scoreboard_request_not_served(struct scoreboard *sb, int slot);
 void scoreboard_request_start(struct scoreboard *sb, int slot, const char *method,
                               const char *uri, uint64_t content_length);
 void scoreboard_request_end(struct scoreboard *sb, int slot, uint64_t memory,

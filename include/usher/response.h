@@ -41,7 +41,8 @@ void response_json(struct response *res, int status, struct json_object *obj);
 /* {"detail": detail} with status. */
 void response_detail(struct response *res, int status, const char *detail);
 /* {"detail": [ {type, loc:["body", field], msg, input} ]} with 422; list is a json array that
- * the response takes over. */
+ * the response takes over. Only its first RESPONSE_VALIDATION_MAX_ITEMS items are sent. */
+#define RESPONSE_VALIDATION_MAX_ITEMS 50
 void response_validation(struct response *res, struct json_object *list);
 /* Renders a request parse error (struct http_error) as detail or validation list. */
 void response_http_error(struct response *res, const struct http_error *err);

@@ -32,6 +32,11 @@ int session_authenticate(struct ctx *c, enum access access);
 /* Issues a session token for user_id with the configured expiry (JWT_EXPIRES_IN). Fills
  * *expires_at (0 when the token does not expire). Returns an arena string or NULL. */
 const char *session_issue_token(struct ctx *c, const char *user_id, long long *expires_at);
+/* The same, stamped as issued at issued_ms (epoch ms; 0 = now): its jti's time and iat.
+ * Sign-in passes the time taken before it read the credentials, so a password change
+ * committed after that read revokes the token, however long bcrypt took. */
+const char *session_issue_token_at(struct ctx *c, const char *user_id, long long issued_ms,
+                                   long long *expires_at);
 /* Sets the token cookie (HttpOnly, SameSite/Secure from the environment, Expires/Max-Age
  * from expires_at). */
 void session_set_cookie(struct ctx *c, const char *token, long long expires_at);

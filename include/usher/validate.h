@@ -15,6 +15,11 @@ struct arena;
  * mapping (as Python's str.lower() for all but a few special cases), so an e-mail address
  * is stored and looked up as Open WebUI would. NULL in gives NULL out. */
 char *text_lower(struct arena *a, const char *s);
+/* The one canonical form of an e-mail address, for lookup, the sign-in limiter and storage
+ * alike: white space (ASCII, and the Unicode spaces, zero-width and BOM characters) trimmed
+ * from both ends, then text_lower. Nothing else is merged ("a+tag@x" stays distinct). A copy
+ * in the arena; NULL in gives NULL out. */
+char *email_normalize(struct arena *a, const char *s);
 /* True for "pending", "user", "admin". */
 bool validate_role(const char *role);
 

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "usher/accounts.h"
 #include "usher/api_common.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
@@ -54,10 +56,10 @@ static struct json_object *session_user_json(struct ctx *c, const struct user *u
 
 /* Answers a successful sign-in or sign-up: SessionUser, the token cookie and a CSRF cookie
  * for browser forms. SessionUser shows the image path, whatever is stored (§7.9). */
-static void answer_session(struct ctx *c, const struct user *u)
+static void answer_session_at(struct ctx *c, const struct user *u, long long issued_ms)
 {
     long long expires_at = 0;
-    const char *token = session_issue_token(c, u->id, &expires_at);
+    const char *token = session_issue_token_at(c, u->id, issued_ms, &expires_at);
     if (!token) {
         response_detail(c->res, 500, ERR_DEFAULT);
         return;
@@ -69,6 +71,11 @@ static void answer_session(struct ctx *c, const struct user *u)
     session_set_cookie(c, token, expires_at);
     csrf_issue(c, token);
     response_json(c->res, 200, o);
+}
+
+static void answer_session(struct ctx *c, const struct user *u)
+{
+    answer_session_at(c, u, 0);
 }
 
 void auths_session_user(struct ctx *c)
@@ -104,7 +111,7 @@ struct new_account {
 static struct user *create_account(struct ctx *c, const struct new_account *na)
 {
     const char *internal_error = na->internal_error, *password = na->password;
-    char *email = text_lower(c->arena, na->email);
+    char *email = email_normalize(c->arena, na->email);
     if (!validate_email(email)) {
         response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
         return NULL;
@@ -122,7 +129,11 @@ static struct user *create_account(struct ctx *c, const struct new_account *na)
     if (na->apply_policy && api_check_password_policy(c, password) != 0)
         return NULL;
     char hash[128];
-    if (password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash)) != 0) {
+    if (api_bcrypt_enter(c) != 0)
+        return NULL;
+    int hrc = password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash));
+    api_bcrypt_leave();
+    if (hrc != 0) {
         response_detail(c->res, 500, ERR_CREATE_USER);
         return NULL;
     }
@@ -155,9 +166,22 @@ static struct user *create_account(struct ctx *c, const struct new_account *na)
 /* Sign-up's gate (contract §7.2 with v0.11.0's D13). Answers 403 (or 500) and returns -1
  * when sign-up is closed now; otherwise gives the gate db_user_create applies again under
  * its lock, where a sign-up that raced the first one is refused once that closed sign-up. */
+/* WEBUI_ADMIN_EMAIL names an admin this worker has not seen created yet (accounts.h): no
+ * public account may come first and take its place. Answers 503 and returns true then. */
+static bool admin_bootstrap_owed(struct ctx *c)
+{
+    if (!accounts_bootstrap_pending())
+        return false;
+    response_header(c->res, "Retry-After", "5");
+    response_detail(c->res, 503, "The administrator account is not set up yet. Please try again shortly.");
+    return true;
+}
+
 static int signup_gate(struct ctx *c, int *gate)
 {
     const struct env_settings *env = settings_env();
+    if (admin_bootstrap_owed(c))
+        return -1;
     long long count = 0;
     if (db_user_count(c->db, &count) != DB_OK) {
         response_detail(c->res, 500, ERR_SIGNUP_INTERNAL);
@@ -196,6 +220,8 @@ void auths_signup(struct ctx *c)
     audit_note(c, "auth.signup", NULL, NULL);
     audit_actor(c, NULL, v[ACCOUNT_EMAIL].s);
     int gate;
+    if (csrf_check_login(c) != 0)
+        return;
     if (signup_gate(c, &gate) != 0)
         return;
     const char *role = settings_str(c, "DEFAULT_USER_ROLE");
@@ -282,6 +308,8 @@ static void signin_no_auth(struct ctx *c)
             response_detail(c->res, 400, ERR_EXISTING_USERS);
             return;
         }
+        if (admin_bootstrap_owed(c))
+            return;
         struct new_account na = {
             .email = email, .name = "User", .password = "admin", .image = "/user.png",
             .role = "pending", .first_becomes_admin = true, .gate = CREATE_IF_FIRST,
@@ -296,7 +324,11 @@ static void signin_no_auth(struct ctx *c)
         api_db_error(c);
         return;
     }
-    if (!active || !password_verify("admin", hash)) {
+    if (api_bcrypt_enter(c) != 0)
+        return;
+    bool ok = active && password_verify("admin", hash);
+    api_bcrypt_leave();
+    if (!ok) {
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
     }
@@ -334,7 +366,7 @@ static void signin_trusted_header(struct ctx *c)
         response_detail(c->res, 400, ERR_INVALID_TRUSTED_HEADER);
         return;
     }
-    char *email = text_lower(c->arena, hv);
+    char *email = email_normalize(c->arena, hv);
     struct user *u = NULL;
     int rc = db_user_get_by_email(c->db, c->arena, email, &u);
     if (rc == DB_ERROR) {
@@ -416,6 +448,8 @@ void auths_signin(struct ctx *c)
         response_detail(c->res, 403, ERR_ACTION_PROHIBITED);
         return;
     }
+    if (csrf_check_login(c) != 0)
+        return;
     if (env->trusted_email_header) {
         signin_trusted_header(c);
         return;
@@ -424,7 +458,7 @@ void auths_signin(struct ctx *c)
         signin_no_auth(c);
         return;
     }
-    char *email = text_lower(c->arena, v[SIGNIN_EMAIL].s);
+    char *email = email_normalize(c->arena, v[SIGNIN_EMAIL].s);
     long long attempts = 0;
     if (db_signin_attempt_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
         api_db_error(c);
@@ -437,20 +471,38 @@ void auths_signin(struct ctx *c)
     struct user *u = NULL;
     const char *hash = NULL;
     bool active = false;
+    /* The token is stamped with the time before the hash is read: a password change that
+     * commits after this read (while bcrypt runs) revokes it (db_user_mark_after_commit). */
+    long long read_ms = session_now_ms();
     int rc = db_user_get_credentials(c->db, c->arena, email, &u, &hash, &active);
     if (rc == DB_ERROR) {
         api_db_error(c);
         return;
     }
+    if (rc == DB_OK) {
+        /* The limit holds per account too, whatever spelling of the address found it. */
+        if (db_signin_attempt_hit(c->db, arena_printf(c->arena, "user:%s", u->id),
+                                  (long long)time(NULL), &attempts) != DB_OK) {
+            api_db_error(c);
+            return;
+        }
+        if (attempts > env->signin_rate_limit) {
+            response_detail(c->res, 429, ERR_RATE_LIMIT);
+            return;
+        }
+    }
     /* Unknown and inactive accounts cost a bcrypt check too, so timing tells nothing. */
     const char *password = v[SIGNIN_PASSWORD].s;
+    if (api_bcrypt_enter(c) != 0)
+        return;
     bool ok = rc == DB_OK && active ? password_verify(password, hash)
                                     : password_verify_dummy(password, env->bcrypt_cost);
+    api_bcrypt_leave();
     if (!ok) {
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
     }
-    answer_session(c, u);
+    answer_session_at(c, u, read_ms);
 }
 
 static const struct field_spec ldap_fields[] = {
@@ -476,31 +528,50 @@ void auths_ldap_signin(struct ctx *c)
 
 /* ---- signing out ---------------------------------------------------------------------- */
 
+/* Revokes token when it is one of our valid JWTs (API keys and anything else: nothing).
+ * The first valid one names the audit actor (*actor_set). */
+static int revoke_jwt(struct ctx *c, const char *token, bool *actor_set)
+{
+    if (!token || !*token || strncmp(token, "sk-", 3) == 0)
+        return 0;
+    struct jwt_claims cl;
+    size_t slen;
+    const unsigned char *secret = secret_bytes(&slen);
+    if (jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) != JWT_OK)
+        return 0;
+    if (!*actor_set) {
+        audit_actor(c, arena_strdup(c->arena, cl.id), NULL);
+        *actor_set = true;
+    }
+    if (cl.jti[0] && db_token_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK)
+        return -1;
+    return 0;
+}
+
 void auths_signout(struct ctx *c)
 {
     audit_note(c, "auth.signout", NULL, NULL);
-    /* v0.11.0: the Authorization header split on one space (any scheme), else the cookie. */
-    const char *token = NULL;
+    /* Every JWT the request carries is revoked, in the session module's order (a Bearer
+     * header, the cookie, another scheme's header). v0.11.0 revoked only the header's
+     * "scheme value" token, so with "Authorization: Basic ..." in front (a proxy's) the
+     * cookie session behind it stayed valid. */
+    const char *header_token = NULL;
     const char *auth = c->req->authorization;
     if (auth) {
         const char *sp = strchr(auth, ' ');
         if (sp && sp[1] && !strchr(sp + 1, ' '))
-            token = sp + 1;
+            header_token = sp + 1;
     }
-    if (!token)
-        token = request_cookie(c->req, "token");
-    if (token && strncmp(token, "sk-", 3) != 0) {
-        struct jwt_claims cl;
-        size_t slen;
-        const unsigned char *secret = secret_bytes(&slen);
-        bool valid = jwt_verify(token, secret, slen, session_now_ms() / 1000, &cl) == JWT_OK;
-        if (valid)
-            audit_actor(c, arena_strdup(c->arena, cl.id), NULL);
-        if (valid && cl.jti[0] &&
-            db_token_revoke(c->db, cl.jti, cl.id, cl.has_exp ? cl.exp : 0) != DB_OK) {
-            api_db_error(c);
-            return;
-        }
+    const char *cookie_token = request_cookie(c->req, "token");
+    if (cookie_token && header_token && strcmp(cookie_token, header_token) == 0)
+        cookie_token = NULL;
+    bool bearer = auth && strncasecmp(auth, "Bearer ", 7) == 0;
+    const char *first = bearer ? header_token : cookie_token;
+    const char *second = bearer ? cookie_token : header_token;
+    bool actor_set = false;
+    if (revoke_jwt(c, first, &actor_set) != 0 || revoke_jwt(c, second, &actor_set) != 0) {
+        api_db_error(c);
+        return;
     }
     response_delete_cookie(c->res, "token");
     response_delete_cookie(c->res, "oui-session");
@@ -588,7 +659,11 @@ void auths_update_password(struct ctx *c)
         api_db_error(c);
         return;
     }
-    if (rc != DB_OK || !password_verify(v[PASSWORD_CURRENT].s, hash)) {
+    if (api_bcrypt_enter(c) != 0)
+        return;
+    bool ok = rc == DB_OK && password_verify(v[PASSWORD_CURRENT].s, hash);
+    api_bcrypt_leave();
+    if (!ok) {
         response_detail(c->res, 400, ERR_INCORRECT_PASSWORD);
         return;
     }
@@ -625,7 +700,7 @@ void auths_api_key_create(struct ctx *c)
     if (settings_env()->api_key_retrievable) {
         size_t slen;
         const unsigned char *secret = secret_bytes(&slen);
-        sealed = apikey_seal(key, secret, slen);
+        sealed = apikey_seal(key, c->session->user->id, secret, slen);
         if (!sealed) {
             response_detail(c->res, 500, ERR_CREATE_API_KEY);
             return;
@@ -655,8 +730,10 @@ void auths_api_key_get(struct ctx *c)
     char key[APIKEY_LEN + 1];
     size_t slen;
     const unsigned char *secret = secret_bytes(&slen);
-    /* No key, a show-once key, or one sealed under another secret: nothing to show. */
-    if (!exists || !sealed || apikey_open(sealed, secret, slen, key) != 0) {
+    /* No key, a show-once key, one sealed under another secret or for another user (a
+     * row moved in the database; or sealed before keys were bound to their owner, see
+     * apikey.h): nothing to show. */
+    if (!exists || !sealed || apikey_open(sealed, c->session->user->id, secret, slen, key) != 0) {
         response_detail(c->res, 404, ERR_API_KEY_NOT_FOUND);
         return;
     }

@@ -27,7 +27,7 @@ void auths_admin_details(struct ctx *c)
     struct user *u = NULL;
     int rc;
     if (email[0]) {
-        char *lower = text_lower(c->arena, email);
+        char *lower = email_normalize(c->arena, email);
         rc = db_user_get_by_email(c->db, c->arena, lower, &u);
         if (rc == DB_OK)
             name = u->name;

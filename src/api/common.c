@@ -15,6 +15,7 @@
 #include "usher/session.h"
 #include "usher/settings.h"
 #include "usher/validate.h"
+#include "usher/work_gate.h"
 
 struct json_object *json_str_or_null(const char *s)
 {
@@ -57,12 +58,30 @@ int api_check_password_policy(struct ctx *c, const char *password)
     return -1;
 }
 
+int api_bcrypt_enter(struct ctx *c)
+{
+    if (work_gate_enter())
+        return 0;
+    response_header(c->res, "Retry-After", "1");
+    response_detail(c->res, 503, "Too many password checks at once. Please try again shortly.");
+    return -1;
+}
+
+void api_bcrypt_leave(void)
+{
+    work_gate_leave();
+}
+
 int api_set_password(struct ctx *c, const char *user_id, const char *password)
 {
     if (api_check_password_policy(c, password) != 0)
         return -1;
     char newhash[128];
-    if (password_hash(password, settings_env()->bcrypt_cost, newhash, sizeof(newhash)) != 0) {
+    if (api_bcrypt_enter(c) != 0)
+        return -1;
+    int hrc = password_hash(password, settings_env()->bcrypt_cost, newhash, sizeof(newhash));
+    api_bcrypt_leave();
+    if (hrc != 0) {
         api_db_error(c);
         return -1;
     }

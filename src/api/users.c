@@ -347,7 +347,7 @@ void users_update_by_id(struct ctx *c)
         return;
     const char *email = api_value_str(&v[UPDATE_EMAIL]);
     if (email) {
-        upd.email = text_lower(c->arena, email);
+        upd.email = email_normalize(c->arena, email);
         if (!validate_email(upd.email)) {
             response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
             return;

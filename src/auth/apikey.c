@@ -82,7 +82,8 @@ static bool derive_key(const unsigned char *secret, size_t secret_len,
     return good;
 }
 
-char *apikey_seal(const char *key, const unsigned char *secret, size_t secret_len)
+char *apikey_seal(const char *key, const char *ad, const unsigned char *secret,
+                  size_t secret_len)
 {
     if (!key || strlen(key) != APIKEY_LEN)
         return NULL;
@@ -104,6 +105,7 @@ char *apikey_seal(const char *key, const unsigned char *secret, size_t secret_le
     if (!ctx || EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) != 1 ||
         EVP_EncryptInit_ex(ctx, NULL, NULL, aes_key, nonce) != 1 ||
+        (ad && EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)ad, (int)strlen(ad)) != 1) ||
         EVP_EncryptUpdate(ctx, ct, &n, (const unsigned char *)key, APIKEY_LEN) != 1 ||
         EVP_EncryptFinal_ex(ctx, ct + n, &fin) != 1 || n + fin != APIKEY_LEN ||
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) != 1) {
@@ -120,7 +122,8 @@ out:
     return sealed;
 }
 
-int apikey_open(const char *sealed, const unsigned char *secret, size_t secret_len,
+int apikey_open(const char *sealed, const char *ad, const unsigned char *secret,
+                size_t secret_len,
                 char out[APIKEY_LEN + 1])
 {
     if (!sealed || strlen(sealed) != base64url_encoded_len(SEALED_RAW_LEN))
@@ -139,6 +142,7 @@ int apikey_open(const char *sealed, const unsigned char *secret, size_t secret_l
     if (ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
         EVP_DecryptInit_ex(ctx, NULL, NULL, aes_key, nonce) == 1 &&
+        (!ad || EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)ad, (int)strlen(ad)) == 1) &&
         EVP_DecryptUpdate(ctx, plain, &n, ct, APIKEY_LEN) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1 &&
         EVP_DecryptFinal_ex(ctx, plain + n, &fin) == 1 && n + fin == APIKEY_LEN &&

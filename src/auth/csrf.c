@@ -73,6 +73,48 @@ int csrf_check(struct ctx *c)
     return -1;
 }
 
+/* The length of the host name in "host[:port]" or "[v6]:port" (the port dropped). */
+static size_t host_len(const char *h, size_t n)
+{
+    if (n && h[0] == '[') {
+        const char *end = memchr(h, ']', n);
+        return end ? (size_t)(end - h) + 1 : n;
+    }
+    const char *colon = memchr(h, ':', n);
+    return colon ? (size_t)(colon - h) : n;
+}
+
+/* The Origin "scheme://host[:port]" names the host of the Host header. Ports are left out:
+ * Debian's fastcgi_params passes nginx's $host, without one (and a site is not a port). */
+static bool origin_is_host(const char *origin, const char *host)
+{
+    const char *p = strstr(origin, "://");
+    if (!p || !host)
+        return false;
+    p += 3;
+    size_t n = strcspn(p, "/");
+    if (p[n] != '\0')
+        return false;
+    size_t a = host_len(p, n), b = host_len(host, strlen(host));
+    return a && a == b && strncasecmp(p, host, a) == 0;
+}
+
+int csrf_check_login(struct ctx *c)
+{
+    const struct request *r = c->req;
+    if (json_content_type(r->content_type))
+        return 0;
+    const char *site = request_header(r, "Sec-Fetch-Site");
+    const char *origin = request_header(r, "Origin");
+    bool cross = (site && strcasecmp(site, "cross-site") == 0) ||
+                 (origin && !origin_is_host(origin, r->host));
+    if (!cross)
+        return 0;
+    response_detail(c->res, 403, "Cross-site form sign-in and sign-up are refused; send JSON "
+                                 "from this site");
+    return -1;
+}
+
 const char *csrf_issue(struct ctx *c, const char *session_token)
 {
     char *tok = arena_alloc(c->arena, CSRF_HEX + 1);

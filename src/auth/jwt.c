@@ -435,6 +435,13 @@ int jwt_parse_duration(const char *s, bool *expires, double *seconds)
  * one trailing "\n"; that is refused here (Open WebUI would store it and, for "-1\n",
  * then fail every sign-in). A value whose pair parses but is out of range for
  * jwt_parse_duration is refused too, for the same reason. */
+bool jwt_duration_usable(const char *s)
+{
+    bool expires;
+    double seconds;
+    return s && jwt_parse_duration(s, &expires, &seconds) == 0 && (!expires || seconds >= 1);
+}
+
 bool jwt_duration_valid_for_config(const char *s)
 {
     if (!s)
@@ -446,7 +453,5 @@ bool jwt_duration_valid_for_config(const char *s)
     size_t m = match_pair(s, &num_end, &unit_us);
     if (m == 0 || s[m] != '\0')
         return false;
-    bool expires;
-    double seconds;
-    return jwt_parse_duration(s, &expires, &seconds) == 0;
+    return jwt_duration_usable(s);
 }

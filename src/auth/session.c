@@ -54,11 +54,19 @@ static long long token_issued_ms(const struct jwt_claims *cl)
 
 const char *session_issue_token(struct ctx *c, const char *user_id, long long *expires_at)
 {
+    return session_issue_token_at(c, user_id, 0, expires_at);
+}
+
+const char *session_issue_token_at(struct ctx *c, const char *user_id, long long issued_ms,
+                                   long long *expires_at)
+{
     struct jwt_claims cl;
     memset(&cl, 0, sizeof(cl));
-    if (snprintf(cl.id, sizeof(cl.id), "%s", user_id) >= (int)sizeof(cl.id) || uuid7(cl.jti, clock_now_ms()) != 0)
+    if (issued_ms <= 0)
+        issued_ms = clock_now_ms();
+    if (snprintf(cl.id, sizeof(cl.id), "%s", user_id) >= (int)sizeof(cl.id) || uuid7(cl.jti, issued_ms) != 0)
         return NULL;
-    long long now = now_s();
+    long long now = issued_ms / 1000;
     cl.iat = now;
     cl.has_iat = true;
     bool expires = false;
@@ -66,8 +74,9 @@ const char *session_issue_token(struct ctx *c, const char *user_id, long long *e
     const char *expiry = settings_str(c, "JWT_EXPIRES_IN");
     /* A stored value that is no duration (only SQL by hand can store one) must not fail
      * open into tokens that never expire: the default applies. */
-    if (jwt_parse_duration(expiry, &expires, &seconds) != 0) {
-        log_warning("JWT_EXPIRES_IN '%.40s' is not a duration; tokens expire after 4w", expiry);
+    if (!jwt_duration_usable(expiry) || jwt_parse_duration(expiry, &expires, &seconds) != 0) {
+        log_warning("JWT_EXPIRES_IN '%.40s' is not a usable duration; tokens expire after 4w",
+                    expiry);
         jwt_parse_duration("4w", &expires, &seconds);
     }
     *expires_at = 0;
@@ -314,7 +323,7 @@ static int authenticate_jwt(struct ctx *c, const char *token)
     if (th) {
         const char *hv = request_header(c->req, th);
         if (hv && *hv) {
-            char *lower = text_lower(c->arena, hv);
+            char *lower = email_normalize(c->arena, hv);
             if (strcmp(lower, u->email ? u->email : "") != 0)
                 return fail_jwt(c, ERR_USER_MISMATCH);
         }

@@ -11,36 +11,28 @@
 #include "usher/db_users.h"
 #include "usher/settings_store.h"
 
-struct group_row { long long updated_at; const char *id; const char *permissions; };
+/* The group trees as one text, most recently updated group first, separated by the ASCII
+ * record separator (which valid JSON cannot hold unescaped): one cell, so the caller's row
+ * comes once whatever the number of its groups. */
+#define TREES_SEPARATOR '\x1e'
+#define GROUP_TREES(user) \
+    "(SELECT GROUP_CONCAT(g.permissions ORDER BY g.updated_at DESC, g.id SEPARATOR X'1E') " \
+    "FROM group_member gm JOIN `group` g ON g.id = gm.group_id " \
+    "WHERE gm.user_id = " user " AND g.permissions IS NOT NULL)"
 
-static int group_row_cmp(const void *pa, const void *pb)
+/* The trees of the text of GROUP_TREES, as a new JSON array (NULL: none). */
+static struct json_object *trees_from_text(const char *text)
 {
-    const struct group_row *a = pa, *b = pb;
-    if (a->updated_at != b->updated_at)
-        return a->updated_at > b->updated_at ? -1 : 1;
-    return strcmp(a->id, b->id);
-}
-
-/* The permission trees in columns col (group updated_at), col+1 (group id) and col+2 (its
- * permissions) of r, newest updated first, as a new JSON array. Rows without a group (the
- * LEFT JOIN of a user in none) are skipped. The groups are ordered here, not with ORDER BY,
- * which would cost MariaDB a temporary table on every request. */
-static struct json_object *trees_from_rows(struct arena *a, const struct db_result *r, size_t col)
-{
-    struct group_row *rows = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(*rows));
-    size_t n = 0;
-    for (size_t i = 0; i < r->nrows; i++) {
-        const char *upd = db_cell(r, i, col), *id = db_cell(r, i, col + 1);
-        const char *perms = db_cell(r, i, col + 2);
-        if (id && perms)
-            rows[n++] = (struct group_row){ upd ? strtoll(upd, NULL, 10) : 0, id, perms };
-    }
-    qsort(rows, n, sizeof(*rows), group_row_cmp);
     struct json_object *trees = json_object_new_array();
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *t = json_tokener_parse(rows[i].permissions);
+    for (const char *p = text; p && *p;) {
+        const char *end = strchr(p, TREES_SEPARATOR);
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        struct json_tokener *tok = json_tokener_new();
+        struct json_object *t = tok ? json_tokener_parse_ex(tok, p, (int)len) : NULL;
+        json_tokener_free(tok);
         if (t)
             json_object_array_add(trees, t);
+        p += len + (end ? 1 : 0);
     }
     return trees;
 }
@@ -48,24 +40,19 @@ static struct json_object *trees_from_rows(struct arena *a, const struct db_resu
 int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
                           struct json_object **out)
 {
-    static const char sql[] =
-        "SELECT g.updated_at, g.id, g.permissions FROM group_member gm "
-        "JOIN `group` g ON g.id = gm.group_id WHERE gm.user_id = ?";
-    struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r) != DB_OK) {
-        *out = json_object_new_array();
-        return DB_ERROR;
-    }
-    *out = trees_from_rows(a, &r, 0);
-    return DB_OK;
+    static const char sql[] = "SELECT " GROUP_TREES("?");
+    const char *text = NULL;
+    int rc = db_query_cell(db, a, sql, DB_PARAMS(db_str(user_id)), &text);
+    *out = trees_from_text(rc == DB_OK ? text : NULL);
+    return rc == DB_ERROR ? DB_ERROR : DB_OK;
 }
 
-/* The caller query: the user row, the revoked-token probe, the config version and one row
- * per group of the user (what follows the user columns, up to the WHERE). */
+/* The caller query: the user row, the revoked-token probe, the config version and the
+ * permission trees of the user's groups (what follows the user columns, up to the WHERE). */
 #define CALLER_SQL(where) \
     ", rt.jti, " \
     "(SELECT cf.value FROM config cf WHERE cf.`key` = '" SETTINGS_VERSION_KEY "'), " \
-    "g.updated_at, g.id, g.permissions " where
+    GROUP_TREES("u.id") " " where
 
 static int load(struct db *db, struct arena *a, char *buf, size_t size, const char *rest,
                 const char *jti, const char *key, struct db_caller *out)
@@ -81,14 +68,11 @@ static int load(struct db *db, struct arena *a, char *buf, size_t size, const ch
     db_user_decode(a, out->user, &r, 0, 0);
     out->revoked = db_cell(&r, 0, user_nfields) != NULL;
     out->config_version = db_cell(&r, 0, user_nfields + 1);
-    out->group_trees = trees_from_rows(a, &r, user_nfields + 2);
+    out->group_trees = trees_from_text(db_cell(&r, 0, user_nfields + 2));
     return DB_OK;
 }
 
-#define CALLER_GROUPS \
-    "LEFT JOIN revoked_token rt ON rt.jti = ? " \
-    "LEFT JOIN group_member gm ON gm.user_id = u.id " \
-    "LEFT JOIN `group` g ON g.id = gm.group_id "
+#define CALLER_GROUPS "LEFT JOIN revoked_token rt ON rt.jti = ? "
 
 int db_caller_load_by_id(struct db *db, struct arena *a, const char *user_id, const char *jti,
                          struct db_caller *out)

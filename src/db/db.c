@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <mysql.h>
@@ -39,13 +40,17 @@ enum {
     CONNECT_LOG_INTERVAL_S = 10,
     /* Result cells start at this size when the server reports no useful max_length. */
     MIN_CELL_BUFFER = 64,
+    /* A write on a connection idle this long pings first (see run). */
+    IDLE_PING_S = 10,
 };
 
 /* The session every connection starts with: strict, so an over-long value is an error
- * rather than silently truncated, and UTC, so nothing depends on the server's zone. */
+ * rather than silently truncated, UTC, so nothing depends on the server's zone, and room
+ * for the permission trees of a user in many groups (one GROUP_CONCAT, db/callers.c). */
 static const char session_init_sql[] =
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
-    "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'";
+    "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00', "
+    "group_concat_max_len = 67108864";
 
 struct db {
     MYSQL *conn;               /* NULL while disconnected */
@@ -57,6 +62,7 @@ struct db {
     bool in_tx;
     bool tx_broken;            /* a statement failed inside the open transaction */
     time_t last_connect_log;
+    time_t last_used;          /* when the last statement succeeded */
     char error[512];
 };
 
@@ -149,6 +155,7 @@ static bool open_connection(struct db *db)
     }
     db->conn = conn;
     db->last_connect_log = 0;
+    db->last_used = time(NULL);
     return true;
 }
 
@@ -448,9 +455,10 @@ out:
  * DB_ERROR with *err holding the server's errno (0 for our own errors). */
 static int run_once(struct db *db, const char *sql, const struct db_param *params,
                     size_t nparams, struct arena *arena, struct db_result *out,
-                    unsigned long long *affected, unsigned int *err)
+                    unsigned long long *affected, unsigned int *err, bool *sent)
 {
     *err = 0;
+    *sent = false;
     MYSQL_STMT *stmt = get_statement(db, sql, err);
     if (!stmt)
         return DB_ERROR;
@@ -466,6 +474,7 @@ static int run_once(struct db *db, const char *sql, const struct db_param *param
     }
     if (bind_params(db, stmt, params, nparams, binds, lens, ints, sql) != DB_OK)
         goto out;
+    *sent = true;
     if (mysql_stmt_execute(stmt) != 0) {
         *err = mysql_stmt_errno(stmt);
         set_error(db, *err, mysql_stmt_error(stmt));
@@ -496,6 +505,29 @@ out:
     return rc;
 }
 
+bool db_retry_safe(const char *sql, bool sent)
+{
+    if (!sent)
+        return true;
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
+        sql++;
+    return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "SHOW", 4) == 0;
+}
+
+/* Before a write on a connection that has been idle a while: a connection the server has
+ * closed meanwhile is found by a ping (which sends nothing that could apply twice), so the
+ * write goes to a live one rather than failing without a retry. */
+static void ping_if_idle(struct db *db, const char *sql)
+{
+    if (!db->conn || db->in_tx || db_retry_safe(sql, true) ||
+        time(NULL) - db->last_used < IDLE_PING_S)
+        return;
+    if (mysql_ping(db->conn) != 0) {
+        log_notice("db: idle connection gone (%s); reconnecting", mysql_error(db->conn));
+        drop_connection(db);
+    }
+}
+
 /* Runs a statement with the reconnect-and-retry-once rule. */
 static int run(struct db *db, const char *sql, const struct db_param *params, size_t nparams,
                struct arena *arena, struct db_result *out, unsigned long long *affected)
@@ -507,8 +539,10 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
         log_error("db: statement inside a failed transaction refused [SQL: %.160s]", sql);
         return DB_ERROR;
     }
+    ping_if_idle(db, sql);
     for (int attempt = 0;; attempt++) {
         unsigned int err = 0;
+        bool sent = false;
         if (!ensure_connected(db)) {
             /* open_connection has logged (rate-limited) why. */
             if (db->in_tx)
@@ -516,9 +550,11 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
             return DB_ERROR;
         }
         {
-            int rc = run_once(db, sql, params, nparams, arena, out, affected, &err);
-            if (rc == DB_OK)
+            int rc = run_once(db, sql, params, nparams, arena, out, affected, &err, &sent);
+            if (rc == DB_OK) {
+                db->last_used = time(NULL);
                 return DB_OK;
+            }
             if (rc == DB_DUPLICATE) {
                 /* Expected (the caller maps it); MariaDB undoes only this statement, so
                  * an open transaction stays usable. */
@@ -542,10 +578,17 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
             }
             if (error_is_gone(err)) {
                 drop_connection(db);
-                if (!db->in_tx && attempt == 0) {
+                /* 2006 from execute: the command could not be sent; 4031: the server had
+                 * closed the idle connection before it. Neither ran the statement. */
+                bool unsent = !sent || err == CR_SERVER_GONE_ERROR ||
+                              err == ER_CLIENT_INTERACTION_TIMEOUT;
+                if (!db->in_tx && attempt == 0 && db_retry_safe(sql, !unsent)) {
                     log_notice("db: connection lost %s; reconnecting", db->error);
                     continue;
                 }
+                if (!db->in_tx && attempt == 0)
+                    log_error("db: connection lost during a write (%s); not retried, as it "
+                              "may have been applied", db->error);
             }
         }
         if (db->in_tx)

@@ -87,25 +87,39 @@ int db_group_list_of_user(struct db *db, struct arena *a, const char *user_id,
 int db_group_sync_user_by_names(struct db *db, const char *id, const char *const *names,
                                 size_t n)
 {
+    /* The group is looked up apart from the insert: a membership's trigger updates
+     * `group`, which the inserting statement itself may not read (MariaDB error 1442). */
     static const char del_sql[] = "DELETE FROM group_member WHERE user_id = ?";
+    static const char find_sql[] = "SELECT id FROM `group` WHERE name = ?";
     static const char add_sql[] =
         "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
-        "SELECT ?, g.id, ?, ?, ? FROM `group` g WHERE g.name = ?";
+        "VALUES (?, ?, ?, ?, ?)";
     long long now = (long long)time(NULL);
-    if (db_begin(db) != DB_OK)
+    struct arena *a = arena_new(1024);
+    if (!a || db_begin(db) != DB_OK) {
+        arena_free(a);
         return DB_ERROR;
+    }
     if (db_exec(db, del_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK)
         goto fail;
     for (size_t i = 0; i < n; i++) {
         char mid[37];
-        if (uuid4(mid) != 0 ||
-            db_exec(db, add_sql, DB_PARAMS(db_str(mid), db_str(id), db_int(now), db_int(now),
-                                           db_str(names[i])), NULL) != DB_OK)
+        const char *gid = NULL;
+        int rc = db_query_cell(db, a, find_sql, DB_PARAMS(db_str(names[i])), &gid);
+        if (rc == DB_NOT_FOUND)
+            continue;   /* groups are not created by the sync */
+        if (rc != DB_OK || uuid4(mid) != 0 ||
+            db_exec(db, add_sql, DB_PARAMS(db_str(mid), db_str(gid), db_str(id), db_int(now),
+                                           db_int(now)), NULL) != DB_OK)
             goto fail;
     }
+    arena_free(a);
     if (db_commit(db) == DB_OK)
         return DB_OK;
+    db_rollback(db);
+    return DB_ERROR;
 fail:
+    arena_free(a);
     db_rollback(db);
     return DB_ERROR;
 }
@@ -113,28 +127,44 @@ fail:
 /* ---- the groups router ---------------------------------------------------------------- */
 
 /* "SELECT <group columns>, <member count> <rest>", made in buf the first time (the
- * statement cache keys on the address, which stays the same). */
+ * statement cache keys on the address, which stays the same). The count is the one the
+ * triggers keep (sql/007_group_member_count.sql). No ORDER BY: the rows carry TEXT
+ * columns, which MariaDB would sort in an on-disk temporary table; decode_counted orders
+ * them. */
 static const char *counted_sql(char *buf, size_t size, const char *rest)
 {
     if (!buf[0])
-        snprintf(buf, size, "SELECT %s, (SELECT COUNT(*) FROM group_member m "
-                            "WHERE m.group_id = g.id) %s", db_group_columns(), rest);
+        snprintf(buf, size, "SELECT %s, g.member_count %s", db_group_columns(), rest);
     return buf;
 }
 #define COUNTED_SQL(rest) \
     static char sql_buf_[2048]; \
     const char *sql = counted_sql(sql_buf_, sizeof(sql_buf_), rest)
 
+struct counted { struct group g; long long count; };
+
+static int counted_recent_first(const void *pa, const void *pb)
+{
+    return recent_first(&((const struct counted *)pa)->g, &((const struct counted *)pb)->g);
+}
+
+/* The groups and their counts of r, most recently updated first. */
 static void decode_counted(struct arena *a, const struct db_result *r, struct group **out,
                            long long **counts, size_t *n)
 {
     *n = r->nrows;
+    struct counted *rows = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(*rows));
+    for (size_t i = 0; i < r->nrows; i++) {
+        db_group_decode(&rows[i].g, r, i, 0);
+        const char *cnt = db_cell(r, i, group_nfields);
+        rows[i].count = cnt ? strtoll(cnt, NULL, 10) : 0;
+    }
+    qsort(rows, *n, sizeof(*rows), counted_recent_first);
     *out = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(**out));
     *counts = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(**counts));
-    for (size_t i = 0; i < r->nrows; i++) {
-        db_group_decode(&(*out)[i], r, i, 0);
-        const char *cnt = db_cell(r, i, group_nfields);
-        (*counts)[i] = cnt ? strtoll(cnt, NULL, 10) : 0;
+    for (size_t i = 0; i < *n; i++) {
+        (*out)[i] = rows[i].g;
+        (*counts)[i] = rows[i].count;
     }
 }
 
@@ -149,7 +179,6 @@ static long long now_s(void)
     return clock_now_ms() / 1000;
 }
 
-#define ORDER " ORDER BY g.updated_at DESC, g.id"
 
 int db_group_list_visible(struct db *db, struct arena *a, enum group_visibility vis,
                           const char *user_id, struct group **out, long long **counts,
@@ -160,7 +189,7 @@ int db_group_list_visible(struct db *db, struct arena *a, enum group_visibility 
     switch (vis) {
     case GROUPS_MEMBER: {
         COUNTED_SQL("FROM `group` g JOIN group_member gm ON gm.group_id = g.id "
-                    "WHERE gm.user_id = ?" ORDER);
+                    "WHERE gm.user_id = ?");
         rc = db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r);
         break;
     }
@@ -168,17 +197,17 @@ int db_group_list_visible(struct db *db, struct arena *a, enum group_visibility 
         COUNTED_SQL("FROM `group` g WHERE g.data IS NULL OR " SHARE " IS NULL OR "
                     SHARE " IN ('true', '1') OR (" SHARE " = 'members' AND EXISTS "
                     "(SELECT 1 FROM group_member gm WHERE gm.group_id = g.id AND "
-                    "gm.user_id = ?))" ORDER);
+                    "gm.user_id = ?))");
         rc = db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r);
         break;
     }
     case GROUPS_SHARE_FALSE: {
-        COUNTED_SQL("FROM `group` g WHERE g.data IS NOT NULL AND " SHARE " = 'false'" ORDER);
+        COUNTED_SQL("FROM `group` g WHERE g.data IS NOT NULL AND " SHARE " = 'false'");
         rc = db_query(db, a, sql, NULL, 0, &r);
         break;
     }
     default: {
-        COUNTED_SQL("FROM `group` g" ORDER);
+        COUNTED_SQL("FROM `group` g");
         rc = db_query(db, a, sql, NULL, 0, &r);
         break;
     }
@@ -355,21 +384,39 @@ int db_group_user_ids(struct db *db, struct arena *a, const char *id, const char
     return DB_OK;
 }
 
+struct member { struct user u; long long joined; };
+
+static int joined_first(const void *pa, const void *pb)
+{
+    const struct member *a = pa, *b = pb;
+    if (a->joined != b->joined)
+        return a->joined < b->joined ? -1 : 1;
+    return strcmp(a->u.id, b->u.id);
+}
+
 int db_group_members(struct db *db, struct arena *a, const char *id, struct user **out,
                      size_t *n)
 {
     static char sql[2048];
     if (!sql[0])
-        snprintf(sql, sizeof(sql), "SELECT %s FROM group_member gm JOIN `user` u ON "
-                 "u.id = gm.user_id WHERE gm.group_id = ? ORDER BY gm.created_at, u.id",
-                 db_user_columns());
+        snprintf(sql, sizeof(sql), "SELECT %s, gm.created_at FROM group_member gm JOIN `user` u "
+                 "ON u.id = gm.user_id WHERE gm.group_id = ?", db_user_columns());
     struct db_result r;
     if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
         return DB_ERROR;
+    /* In the order they joined (then by id), sorted here: MariaDB would sort these rows,
+     * which carry TEXT columns, in an on-disk temporary table. */
+    struct member *rows = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*rows));
+    for (size_t i = 0; i < r.nrows; i++) {
+        db_user_decode(a, &rows[i].u, &r, i, 0);
+        const char *joined = db_cell(&r, i, user_nfields);
+        rows[i].joined = joined ? strtoll(joined, NULL, 10) : 0;
+    }
+    qsort(rows, r.nrows, sizeof(*rows), joined_first);
     *n = r.nrows;
     *out = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**out));
     for (size_t i = 0; i < r.nrows; i++)
-        db_user_decode(a, &(*out)[i], &r, i, 0);
+        (*out)[i] = rows[i].u;
     return DB_OK;
 }
 

@@ -8,6 +8,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_users.h"
 
 static long long now_s(void)
 {
@@ -46,7 +47,9 @@ int db_user_update(struct db *db, const char *id, const struct user_update *upd)
                                         db_str_or_null(upd->password_hash), db_str(id)),
                 NULL) != DB_OK)
         return rollback(db, DB_ERROR);
-    return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
+    if (db_commit(db) != DB_OK)
+        return DB_ERROR;
+    return upd->password_hash ? db_user_mark_after_commit(db, id) : DB_OK;
 }
 
 int db_user_delete(struct db *db, struct arena *a, const char *id)

@@ -99,8 +99,10 @@ int db_user_get(struct db *db, struct arena *a, const char *id, struct user **ou
 
 int db_user_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out)
 {
-    USER_SQL("FROM `user` u WHERE u.email = ?");
-    return one_user(db, a, sql, DB_PARAMS(db_str(email)), out);
+    /* The column's collation pads with spaces ("a@x " equals "a@x"): the lengths must
+     * agree too, so only the one stored spelling is found. */
+    USER_SQL("FROM `user` u WHERE u.email = ? AND OCTET_LENGTH(u.email) = OCTET_LENGTH(?)");
+    return one_user(db, a, sql, DB_PARAMS(db_str(email), db_str(email)), out);
 }
 
 int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, struct user **out,
@@ -138,9 +140,10 @@ int db_user_get_credentials(struct db *db, struct arena *a, const char *email,
                             struct user **out, const char **password_hash, bool *active)
 {
     USER_SQL(", au.password, au.active "
-             "FROM `user` u JOIN auth au ON au.id = u.id WHERE u.email = ?");
+             "FROM `user` u JOIN auth au ON au.id = u.id "
+             "WHERE u.email = ? AND OCTET_LENGTH(u.email) = OCTET_LENGTH(?)");
     struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(email)), &r) != DB_OK)
+    if (db_query(db, a, sql, DB_PARAMS(db_str(email), db_str(email)), &r) != DB_OK)
         return DB_ERROR;
     if (r.nrows == 0)
         return DB_NOT_FOUND;
@@ -189,7 +192,7 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
         "ON DUPLICATE KEY UPDATE value = 'false', updated_at = VALUES(updated_at)";
     static const char group_sql[] =
         "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
-        "SELECT ?, g.id, ?, ?, ? FROM `group` g WHERE g.id = ?";
+        "VALUES (?, ?, ?, ?, ?)";   /* IGNORE: an unknown group (the foreign key) adds nothing */
     static const char group_bump_sql[] = "UPDATE `group` SET updated_at = ? WHERE id = ?";
     static const char signup_sql[] = "SELECT value FROM config WHERE `key` = 'ui.enable_signup'";
 
@@ -242,8 +245,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     if (nu->default_group_id && nu->default_group_id[0]) {
         unsigned long long added = 0;
         if (db_exec(db, group_sql,
-                    DB_PARAMS(db_str(member_id), db_str(id), db_int(now), db_int(now),
-                              db_str(nu->default_group_id)), &added) != DB_OK)
+                    DB_PARAMS(db_str(member_id), db_str(nu->default_group_id), db_str(id),
+                              db_int(now), db_int(now)), &added) != DB_OK)
             goto fail;
         if (added && db_exec(db, group_bump_sql,
                              DB_PARAMS(db_int(now), db_str(nu->default_group_id)), NULL) != DB_OK)
@@ -295,7 +298,17 @@ int db_user_set_password(struct db *db, const char *id, const char *hash, long l
         db_rollback(db);
         return DB_ERROR;
     }
-    return DB_OK;
+    return db_user_mark_after_commit(db, id);
+}
+
+int db_user_mark_after_commit(struct db *db, const char *id)
+{
+    /* A sign-in stamps its token with the time before it read the hash (session.h): one
+     * that read the old hash before this commit is older than a mark taken after it. */
+    static const char sql[] =
+        "UPDATE `user` SET tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?) "
+        "WHERE id = ?";
+    return db_exec(db, sql, DB_PARAMS(db_int(clock_now_ms() + 1), db_str(id)), NULL);
 }
 
 int db_user_set_role(struct db *db, const char *id, const char *role, long long mark_ms)

@@ -42,6 +42,11 @@ void response_detail(struct response *res, int status, const char *detail)
 
 void response_validation(struct response *res, struct json_object *list)
 {
+    /* A body of many bad members is not answered with as many items. */
+    size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    if (n > RESPONSE_VALIDATION_MAX_ITEMS)
+        json_object_array_del_idx(list, RESPONSE_VALIDATION_MAX_ITEMS,
+                                  n - RESPONSE_VALIDATION_MAX_ITEMS);
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "detail", list);
     response_json(res, 422, o);

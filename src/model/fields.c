@@ -29,6 +29,102 @@
 #define MSG_MODEL "Input should be a valid dictionary or object to extract fields from"
 #define MSG_NUL "string contains a NUL character"
 
+/* Subtracts a size estimate of v's JSON text from *budget; stops early below 0. */
+static void spend(struct json_object *v, long *budget)
+{
+    if (*budget < 0)
+        return;
+    switch (json_object_get_type(v)) {
+    case json_type_string:
+        *budget -= json_object_get_string_len(v) + 2;
+        break;
+    case json_type_array:
+        for (size_t i = 0, n = json_object_array_length(v); i < n && *budget >= 0; i++)
+            spend(json_object_array_get_idx(v, i), budget);
+        *budget -= 2;
+        break;
+    case json_type_object: {
+        json_object_object_foreach(v, key, val) {
+            *budget -= (long)strlen(key) + 4;
+            spend(val, budget);
+            if (*budget < 0)
+                break;
+        }
+        break;
+    }
+    default:
+        *budget -= 24;
+        break;
+    }
+}
+
+/* p (n bytes) into buf, cut to FIELDS_INPUT_STRING_MAX bytes at a character boundary and
+ * then followed by "..." when longer. */
+static void cut_text(char buf[FIELDS_INPUT_STRING_MAX + 4], const char *p, size_t n)
+{
+    if (n <= FIELDS_INPUT_STRING_MAX) {
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        return;
+    }
+    n = FIELDS_INPUT_STRING_MAX;
+    while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80)   /* not inside a character */
+        n--;
+    memcpy(buf, p, n);
+    memcpy(buf + n, "...", 4);
+}
+
+static struct json_object *cut_string(struct json_object *s)
+{
+    size_t n = (size_t)json_object_get_string_len(s);
+    if (n <= FIELDS_INPUT_STRING_MAX)
+        return json_object_get(s);
+    char buf[FIELDS_INPUT_STRING_MAX + 4];
+    cut_text(buf, json_object_get_string(s), n);
+    return json_object_new_string(buf);
+}
+
+/* The input a 422 item echoes (see fields.h). */
+static struct json_object *capped_input(struct json_object *in)
+{
+    enum json_type t = json_object_get_type(in);
+    if (t == json_type_string)
+        return cut_string(in);
+    if (t != json_type_object && t != json_type_array)
+        return json_object_get(in);
+    long budget = FIELDS_INPUT_TOTAL_MAX;
+    spend(in, &budget);
+    if (budget >= 0)
+        return json_object_get(in);
+    size_t kept = 0;
+    struct json_object *out;
+    if (t == json_type_array) {
+        out = json_object_new_array();
+        for (size_t i = 0, n = json_object_array_length(in); i < n && kept < 16; i++, kept++) {
+            struct json_object *v = json_object_array_get_idx(in, i);
+            enum json_type vt = json_object_get_type(v);
+            json_object_array_add(out, vt == json_type_object || vt == json_type_array
+                                           ? json_object_new_string("...")
+                                           : vt == json_type_string ? cut_string(v)
+                                                                    : json_object_get(v));
+        }
+        return out;
+    }
+    out = json_object_new_object();
+    json_object_object_foreach(in, key, v) {
+        if (kept++ >= 16)
+            break;
+        enum json_type vt = json_object_get_type(v);
+        char name[FIELDS_INPUT_STRING_MAX + 4];
+        cut_text(name, key, strlen(key));
+        json_object_object_add(out, name, vt == json_type_object || vt == json_type_array
+                                              ? json_object_new_string("...")
+                                              : vt == json_type_string ? cut_string(v)
+                                                                       : json_object_get(v));
+    }
+    return out;
+}
+
 struct json_object *fields_error(const char *type, const char *name, const char *msg,
                                  struct json_object *input)
 {
@@ -40,7 +136,7 @@ struct json_object *fields_error(const char *type, const char *name, const char 
     json_object_object_add(item, "type", json_object_new_string(type));
     json_object_object_add(item, "loc", loc);
     json_object_object_add(item, "msg", json_object_new_string(msg));
-    json_object_object_add(item, "input", json_object_get(input));
+    json_object_object_add(item, "input", capped_input(input));
     return item;
 }
 

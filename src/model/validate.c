@@ -45,6 +45,56 @@ bool validate_email(const char *email)
 }
 
 
+/* The length of the white space (or invisible space-like character) that starts p, 0 when
+ * there is none: ASCII space and controls \t\n\v\f\r, U+0085, U+00A0, U+1680,
+ * U+2000-U+200B, U+2028, U+2029, U+202F, U+205F, U+3000, U+FEFF. */
+static size_t space_at(const unsigned char *p)
+{
+    if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+        return 1;
+    if (p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
+        return 2;
+    if (p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80)
+        return 3;
+    if (p[0] == 0xe2 && p[1] == 0x80 && p[2] &&
+        ((p[2] >= 0x80 && p[2] <= 0x8b) || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf))
+        return 3;
+    if (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f)
+        return 3;
+    if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80)
+        return 3;
+    if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+        return 3;
+    return 0;
+}
+
+char *email_normalize(struct arena *a, const char *s)
+{
+    if (!s)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n;
+    while (*p && (n = space_at(p)) > 0)
+        p += n;
+    /* The end: the last position after which only white space follows. */
+    const unsigned char *end = p, *q = p;
+    while (*q) {
+        n = space_at(q);
+        if (n == 0) {
+            q++;
+            while ((*q & 0xc0) == 0x80)   /* the rest of this character */
+                q++;
+            end = q;
+        } else {
+            q += n;
+        }
+    }
+    char *trimmed = arena_alloc(a, (size_t)(end - p) + 1);
+    memcpy(trimmed, p, (size_t)(end - p));
+    trimmed[end - p] = '\0';
+    return text_lower(a, trimmed);
+}
+
 /* Appends code point cp to out as UTF-8; returns the bytes written. */
 static size_t utf8_put(unsigned long cp, char *out)
 {

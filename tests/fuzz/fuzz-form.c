@@ -1,13 +1,6 @@
 /* libFuzzer harness for the body decoders: form_parse_multipart, form_parse_urlencoded and
- * form_parse_json. Not built by `make`; to run it (clang with libFuzzer, from any directory):
+ * form_parse_json. Built with the others by `make fuzz` (scripts/fuzz.sh; README "Fuzzing").
  *
- *   S=/work/main   # the source tree
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I$S/include -I/path/to/build \
- *       $(pkg-config --cflags json-c) $S/tests/fuzz/fuzz-form.c $S/src/http/encoding.c \
- *       $S/src/http/form.c $S/src/http/multipart.c $(pkg-config --libs json-c) -o fuzz-form
- *   mkdir -p corpus && ./fuzz-form -max_total_time=60 -max_len=4096 corpus
- *
- * (-I/path/to/build is a configured build directory, for config.h.)
  * The first input byte picks the decoder. For multipart, the bytes up to the first '\n' are
  * the Content-Type parameters (so boundary parsing is fuzzed too) and the rest is the body.
  * Besides the sanitizers' checks, every accepted result must be the documented field view. */

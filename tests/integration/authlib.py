@@ -98,7 +98,9 @@ SESSION_USER_INFO_KEYS = SESSION_USER_KEYS | {"bio", "gender", "date_of_birth", 
 
 # ---------------------------------------------------------------- the pool's environment
 # Cost-4 bcrypt: hashing at the default cost 12 would dominate the run time.
-BASE_ENV = {"USHER_BCRYPT_COST": "4"}
+# No cap on bcrypt at once (bcrypt.max_running): tests that sign in in parallel check other
+# things; test_hardening.py tests the cap.
+BASE_ENV = {"USHER_BCRYPT_COST": "4", "USHER_BCRYPT_MAX_RUNNING": "64"}
 
 
 def ensure_pool_env(stack, extra=None):

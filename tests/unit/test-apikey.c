@@ -61,11 +61,11 @@ static void test_seal(void)
      * nonce 00..0b. Pins the layout and the KDF's salt and info. */
     static const char py_sealed[] =
         "AAECAwQFBgcICQoLyK-K_mSN4O4FNSTRvBpzTozIT1-QT7KP627M7a52iQX9gHxOxN5CK-4s2jkPf9gvm_6s";
-    is_int(apikey_open(py_sealed, SK, out), 0,
+    is_int(apikey_open(py_sealed, NULL, SK, out), 0,
            "opens a value sealed by an independent implementation");
     is_str(out, key, "the same key back");
 
-    char *s = apikey_seal(key, SK);
+    char *s = apikey_seal(key, NULL, SK);
     ok(s != NULL, "seal");
     is_int(strlen(s), 84, "84 characters: base64url of 12 + 35 + 16 bytes");
     bool alphabet = true;
@@ -73,9 +73,9 @@ static void test_seal(void)
         alphabet = alphabet && (isalnum((unsigned char)*p) || *p == '-' || *p == '_');
     ok(alphabet, "base64url alphabet only");
     memset(out, 0, sizeof out);
-    is_int(apikey_open(s, SK, out), 0, "round-trip opens");
+    is_int(apikey_open(s, NULL, SK, out), 0, "round-trip opens");
     is_str(out, key, "round-trip gives the key");
-    char *s2 = apikey_seal(key, SK);
+    char *s2 = apikey_seal(key, NULL, SK);
     ok(strcmp(s, s2) != 0, "a fresh nonce each time");
     free(s2);
 
@@ -84,33 +84,33 @@ static void test_seal(void)
     for (size_t i = 0; i < strlen(s); i++) {
         char *t = strdup(s);
         t[i] = t[i] == 'A' ? 'B' : 'A';
-        if (apikey_open(t, SK, out) == 0)
+        if (apikey_open(t, NULL, SK, out) == 0)
             opened++;
         free(t);
     }
     is_int(opened, 0, "tampering with any of the 84 characters is detected");
 
-    is_int(apikey_open(s, (const unsigned char *)"t0p-s3cr3T", 10, out), -1, "wrong secret");
-    is_int(apikey_open(s, (const unsigned char *)"", 0, out), -1, "empty secret");
-    ok(apikey_seal(key, (const unsigned char *)"", 0) == NULL, "no sealing with an empty secret");
+    is_int(apikey_open(s, NULL, (const unsigned char *)"t0p-s3cr3T", 10, out), -1, "wrong secret");
+    is_int(apikey_open(s, NULL, (const unsigned char *)"", 0, out), -1, "empty secret");
+    ok(apikey_seal(key, NULL, (const unsigned char *)"", 0) == NULL, "no sealing with an empty secret");
 
     char *t = strdup(s);
     t[83] = '\0';
-    is_int(apikey_open(t, SK, out), -1, "one character short");
+    is_int(apikey_open(t, NULL, SK, out), -1, "one character short");
     free(t);
     size_t sl = strlen(s);
     t = malloc(sl + 2);
     snprintf(t, sl + 2, "%sA", s);
-    is_int(apikey_open(t, SK, out), -1, "one character more");
+    is_int(apikey_open(t, NULL, SK, out), -1, "one character more");
     free(t);
     t = strdup(s);
     t[10] = '=';
-    is_int(apikey_open(t, SK, out), -1, "invalid character");
+    is_int(apikey_open(t, NULL, SK, out), -1, "invalid character");
     free(t);
-    is_int(apikey_open("", SK, out), -1, "empty");
-    is_int(apikey_open(NULL, SK, out), -1, "NULL");
-    ok(apikey_seal("sk-short", SK) == NULL, "only 35-character keys are sealed");
-    ok(apikey_seal(NULL, SK) == NULL, "NULL key");
+    is_int(apikey_open("", NULL, SK, out), -1, "empty");
+    is_int(apikey_open(NULL, NULL, SK, out), -1, "NULL");
+    ok(apikey_seal("sk-short", NULL, SK) == NULL, "only 35-character keys are sealed");
+    ok(apikey_seal(NULL, NULL, SK) == NULL, "NULL key");
     free(s);
 }
 
@@ -290,11 +290,32 @@ static void test_secret_race(void)
            STARTERS);
 }
 
+/* A sealed key is bound to its owner (associated data): moved to another user's row in
+ * the database it shows nothing, and a value sealed without an owner does not open as
+ * anyone's. */
+static void test_seal_bound_to_owner(void)
+{
+    const char *key = "sk-0123456789abcdef0123456789abcdef";
+    char out[APIKEY_LEN + 1];
+    char *s = apikey_seal(key, "user-a", SK);
+    ok(s != NULL, "seal for user-a");
+    is_int(apikey_open(s, "user-a", SK, out), 0, "opens for its owner");
+    is_str(out, key, "the same key back");
+    is_int(apikey_open(s, "user-b", SK, out), -1, "does not open for another user");
+    is_int(apikey_open(s, "user-", SK, out), -1, "nor for a prefix of the owner");
+    is_int(apikey_open(s, NULL, SK, out), -1, "nor without an owner");
+    char *old = apikey_seal(key, NULL, SK);
+    is_int(apikey_open(old, "user-a", SK, out), -1, "an unbound (old) value opens for nobody");
+    free(s);
+    free(old);
+}
+
 int main(void)
 {
     test_generate();
     test_digest();
     test_seal();
+    test_seal_bound_to_owner();
     if (!mkdtemp(tmp_root)) {
         perror("mkdtemp");
         return 1;

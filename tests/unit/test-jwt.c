@@ -423,15 +423,16 @@ static void test_durations(void)
         { "1h", 0, true, 3600, true },
         { "30m", 0, true, 1800, true },
         { "15s", 0, true, 15, true },
-        { "500ms", 0, true, 0, true },          /* non-zero: expires, 0 whole seconds */
+        /* usher refuses in the config what makes every token born expired (issue 9) */
+        { "500ms", 0, true, 0, false },         /* non-zero: expires, 0 whole seconds */
         { "1500ms", 0, true, 1, true },
         { "1.5h", 0, true, 5400, true },
-        { "-1h", 0, true, -3600, true },        /* an already-expired token */
-        { "-0.5d", 0, true, -43200, true },
-        { "-500ms", 0, true, 0, true },
+        { "-1h", 0, true, -3600, false },       /* an already-expired token */
+        { "-0.5d", 0, true, -43200, false },
+        { "-500ms", 0, true, 0, false },
         { "0s", 0, false, 0, true },            /* zero total: no expiry */
         { "0.0000001ms", 0, false, 0, true },   /* rounds to 0 microseconds */
-        { "0.5ms", 0, true, 0, true },
+        { "0.5ms", 0, true, 0, false },
         { "10000w", 0, true, 6048000000.0, true },
         { "1h 30m", 0, true, 5400, false },     /* findall skips what is between pairs */
         { "1h30m", 0, true, 5400, false },
