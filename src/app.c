@@ -20,6 +20,7 @@
 #include "usher/db_users.h"
 #include "usher/fields.h"
 #include "usher/log.h"
+#include "usher/pages.h"
 #include "usher/response.h"
 #include "usher/router.h"
 #include "usher/session.h"
@@ -122,7 +123,7 @@ static void redirect_slash(struct ctx *c, const char *path)
 /* A path on this site and nothing else: one '/' not followed by another, printable ASCII
  * only (browsers drop tabs and newlines before resolving, so "/\t/evil" is "//evil"), and
  * no backslash (which some browsers read as '/'). */
-static bool local_path(const char *p)
+bool app_local_path(const char *p)
 {
     if (!p || p[0] != '/' || p[1] == '/')
         return false;
@@ -143,7 +144,7 @@ static void browser_redirect(struct ctx *c)
     if (c->req->fields && json_object_is_type(c->req->fields, json_type_object) &&
         json_object_object_get_ex(c->req->fields, "next", &v) && json_object_is_type(v, json_type_string))
         next = json_object_get_string(v);
-    if (!local_path(next))
+    if (!app_local_path(next))
         next = "/";
     c->res->body = "";
     c->res->body_len = 0;
@@ -162,8 +163,16 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
         response_http_error(res, &err);
         return;
     }
-    switch (router_match(usher_routes, usher_routes_count, app->req.method_id, app->req.path,
-                         match)) {
+    /* A path under pages.prefix is a browser page (pages.h): same pipeline, its own table. */
+    const struct route *table = usher_routes;
+    size_t ntable = usher_routes_count;
+    const char *path = app->req.path;
+    if (pages_match(c, path, &path)) {
+        c->page = true;
+        table = pages_routes;
+        ntable = pages_routes_count;
+    }
+    switch (router_match(table, ntable, app->req.method_id, path, match)) {
     case ROUTE_NOT_FOUND:
         response_detail(res, 404, "Not Found");
         return;
@@ -171,7 +180,9 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
         response_detail(res, 405, "Method Not Allowed");
         return;
     case ROUTE_REDIRECT:
-        redirect_slash(c, match->redirect);
+        redirect_slash(c, c->page ? arena_printf(c->arena, "%s%s", pages_prefix(c),
+                                                 match->redirect)
+                                  : match->redirect);
         return;
     case ROUTE_FOUND:
         break;
@@ -203,7 +214,8 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
         response_detail(res, 500, ERR_DEFAULT);
     }
     audit_write(c);
-    browser_redirect(c);
+    if (!c->page)
+        browser_redirect(c);
 }
 
 void app_handle(struct app *app, struct arena *arena, char *const *envp,
@@ -225,6 +237,8 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
         response_detail(res, 503, ERR_DEFAULT);
         response_header(res, "Retry-After", "1");
     }
+    if (c.page)
+        pages_finish(&c);
     session_release(&c);
     settings_release(&c);
 }

@@ -80,6 +80,8 @@ static const struct key_def keys[] = {
     { "api_key.retrieval",         K_BOOL,          F(api_key_retrievable), 0, 0 },
     { "audit.retention",           K_DURATION,      F(audit_retention), 0, INT_MAX },
     { "trusted_proxies",           K_STRING,        F(trusted_proxies), 0, 0 },
+    { "pages",                     K_BOOL,          F(pages), 0, 0 },
+    { "pages.prefix",              K_URL_PATH,      F(pages_prefix), 0, 0 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -89,7 +91,7 @@ static const size_t string_fields[] = {
     F(pool_name), F(listen), F(listen_owner), F(listen_group), F(ping_path),
     F(ping_response), F(status_path), F(error_log), F(log_level), F(data_dir), F(user),
     F(group), F(db_socket), F(db_host), F(db_user), F(db_password), F(db_name),
-    F(secret_key), F(trusted_proxies), F(source_path),
+    F(secret_key), F(trusted_proxies), F(source_path), F(pages_prefix),
 };
 
 static char **str_field(struct usher_config *cfg, size_t offset)
@@ -576,12 +578,14 @@ static int set_defaults(struct usher_config *cfg)
     cfg->bcrypt_cost = 12;
     cfg->api_key_retrievable = true;
     cfg->audit_retention = 90 * 86400;
+    cfg->pages = true;
     char why[64];
     if (set_string(cfg, F(pool_name), "usher", why, sizeof(why)) ||
         set_string(cfg, F(ping_response), "pong", why, sizeof(why)) ||
         set_string(cfg, F(log_level), "notice", why, sizeof(why)) ||
         set_string(cfg, F(data_dir), ".", why, sizeof(why)) ||
-        set_string(cfg, F(db_name), "usher", why, sizeof(why)))
+        set_string(cfg, F(db_name), "usher", why, sizeof(why)) ||
+        set_string(cfg, F(pages_prefix), "/usher/", why, sizeof(why)))
         return -1;
     return 0;
 }

@@ -23,6 +23,9 @@ extern const struct form auths_signup_form, auths_add_form, auths_signin_form, a
 void auths_session_user(struct ctx *c);
 void auths_signin(struct ctx *c);
 void auths_signup(struct ctx *c);
+/* No route: for the sign-up page (pages/login.c), answers 200 true when sign-up's gate
+ * would let a sign-up through now, else the gate's own 403 (or 500), as POST /signup. */
+void auths_signup_open(struct ctx *c);
 void auths_signout(struct ctx *c);
 void auths_update_profile(struct ctx *c);
 void auths_update_timezone(struct ctx *c);
@@ -39,6 +42,7 @@ void auths_token_exchange(struct ctx *c);
  * /{id}/oauth/sessions, /{id}/profile/image; POST /{id}/update and DELETE /{id} (admin,
  * primary-admin rules). Each answers as contract §1a and README "Users" say. */
 extern const struct form users_update_form;
+#define USERS_PAGE_SIZE 30   /* users per page of GET / and /search (and the pages' listing) */
 void users_list(struct ctx *c);
 void users_all(struct ctx *c);
 void users_search(struct ctx *c);

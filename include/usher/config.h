@@ -44,6 +44,8 @@ struct usher_config {
     int bcrypt_cost;           /* cost of new password hashes, default 12 */
     int bcrypt_max_running;    /* bcrypt checks at once in the pool; 0 = max(1, max_children/2) */
     bool api_key_retrievable;  /* keep a sealed copy so GET /api_key shows the key (yes) */
+    bool pages;                /* "pages": serve the browser pages (yes) */
+    char *pages_prefix;        /* "pages.prefix": where they live, default "/usher/" */
     int audit_retention;       /* seconds audit_log rows are kept, default 90 days; 0 = ever */
     char *trusted_proxies;     /* addresses whose X-Forwarded-For names the client, or NULL */
     char *source_path;         /* the file this was read from (for reload) */

@@ -32,6 +32,7 @@ struct ctx {
     size_t target_ngroups;
     struct audit_note *audit;    /* set by audit_note(): the request is audited */
     struct group *target_group;  /* TARGET_GROUP*: the group in {id} */
+    bool page;                   /* a browser page under pages.prefix (pages.h) */
 };
 
 /* The route parameter called name (never NULL for a parameter of the matched pattern). */

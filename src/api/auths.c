@@ -239,6 +239,13 @@ void auths_signup(struct ctx *c)
         answer_session(c, u);
 }
 
+void auths_signup_open(struct ctx *c)
+{
+    int gate;
+    if (signup_gate(c, &gate) == 0)
+        response_json(c->res, 200, json_object_new_boolean(1));
+}
+
 void auths_add_user(struct ctx *c)
 {
     const struct field_value *v = c->v;

@@ -32,7 +32,7 @@
 #include "usher/validate.h"
 #include "usher/variables.h"
 
-#define PAGE_SIZE 30
+#define PAGE_SIZE USERS_PAGE_SIZE
 /* A user is active when seen in the last 3 minutes (§6). */
 #define ACTIVE_WINDOW_S 180
 

@@ -1,0 +1,143 @@
+/* The sign-in, sign-up and sign-out pages. The forms are posted before there is a session,
+ * so they carry a pre-session token (page_form_token: double submit bound to a cookie by an
+ * HMAC) and a post from another site is refused; the rules and texts are the API's
+ * (auths_signin, auths_signup). */
+#include "config.h"
+#include "usher/page.h"
+
+#include "usher/api.h"
+#include "usher/arena.h"
+#include "usher/session.h"
+
+#define ERR_FORM_SITE "CSRF token missing or invalid"
+
+static void login_render(struct ctx *c, const char *error, int status)
+{
+    struct html h;
+    page_begin(c, &h, "Sign in");
+    page_alert(&h, error);
+    if (request_query(c->req, "signed_out"))
+        page_notice(&h, "You have signed out.");
+    page_form(c, &h, "/login", page_next(c));
+    const char *tok = page_form_token(c);
+    html_void(&h, "input", "type", "hidden", "name", "form_token", "value", tok, NULL);
+    /* the e-mail typed is kept after a failure; the password never */
+    page_input(&h, "Email", "email", "email", page_field(c, "email"), "username");
+    page_input(&h, "Password", "password", "password", NULL, "current-password");
+    page_button(&h, "Sign in", "primary");
+    html_close(&h);
+    html_open(&h, "p", NULL);
+    html_text(&h, "No account yet? ");
+    html_elem(&h, "a", "Sign up", "href", page_url(c, "/signup"), NULL);
+    html_close(&h);
+    page_end(c, &h, status);
+}
+
+void page_login_get(struct ctx *c)
+{
+    if (c->session) {
+        const char *next = page_next(c);
+        page_see_other(c, next ? next : page_url(c, "/account"));
+        return;
+    }
+    login_render(c, NULL, 200);
+}
+
+/* A pre-session form post from this site with its token; else renders refused. */
+static bool presession_ok(struct ctx *c, void (*render)(struct ctx *, const char *, int))
+{
+    if (page_same_origin(c) && page_form_token_ok(c))
+        return true;
+    render(c, ERR_FORM_SITE, 403);
+    return false;
+}
+
+void page_login_post(struct ctx *c)
+{
+    if (!presession_ok(c, login_render))
+        return;
+    struct page_api_result r;
+    if (page_api(c, auths_signin, &auths_signin_form, NULL, &r) != 0) {
+        login_render(c, r.error, r.status);
+        return;
+    }
+    const char *next = page_next(c);
+    page_see_other(c, next ? next : page_url(c, "/account"));
+}
+
+static void signup_render(struct ctx *c, const char *error, int status)
+{
+    struct html h;
+    page_begin(c, &h, "Sign up");
+    page_alert(&h, error);
+    page_form(c, &h, "/signup", NULL);
+    html_void(&h, "input", "type", "hidden", "name", "form_token", "value",
+              page_form_token(c), NULL);
+    page_input(&h, "Name", "text", "name", page_field(c, "name"), "name");
+    page_input(&h, "Email", "email", "email", page_field(c, "email"), "username");
+    page_input(&h, "Password", "password", "password", NULL, "new-password");
+    page_button(&h, "Create account", "primary");
+    html_close(&h);
+    html_open(&h, "p", NULL);
+    html_text(&h, "Have an account? ");
+    html_elem(&h, "a", "Sign in", "href", page_url(c, "/login"), NULL);
+    html_close(&h);
+    page_end(c, &h, status);
+}
+
+/* Sign-up's own gate decides (auths_signup_open): refused, the page says so with its
+ * status and text and shows no form. */
+static bool signup_open(struct ctx *c)
+{
+    struct page_api_result r;
+    if (page_api(c, auths_signup_open, NULL, NULL, &r) == 0)
+        return true;
+    struct html h;
+    page_begin(c, &h, "Sign up");
+    page_alert(&h, r.error);
+    html_open(&h, "p", NULL);
+    html_text(&h, "Sign-up is closed. ");
+    html_elem(&h, "a", "Sign in", "href", page_url(c, "/login"), NULL);
+    html_close(&h);
+    page_end(c, &h, r.status);
+    return false;
+}
+
+void page_signup_get(struct ctx *c)
+{
+    if (signup_open(c))
+        signup_render(c, NULL, 200);
+}
+
+void page_signup_post(struct ctx *c)
+{
+    if (!presession_ok(c, signup_render))
+        return;
+    struct page_api_result r;
+    if (page_api(c, auths_signup, &auths_signup_form, NULL, &r) != 0) {
+        signup_render(c, r.error, r.status);
+        return;
+    }
+    page_see_other(c, page_url(c, "/account"));
+}
+
+void page_logout(struct ctx *c)
+{
+    if (!page_same_origin(c)) {
+        struct html h;
+        page_begin(c, &h, "Sign out");
+        page_alert(&h, ERR_FORM_SITE);
+        page_end(c, &h, 403);
+        return;
+    }
+    struct page_api_result r;
+    if (page_api(c, auths_signout, NULL, NULL, &r) != 0) {
+        struct html h;
+        page_begin(c, &h, "Sign out");
+        page_alert(&h, r.error);
+        page_end(c, &h, r.status);
+        return;
+    }
+    response_delete_cookie(c->res, "csrf_token");
+    page_see_other(c, page_url(c, "/login?signed_out=1"));
+}

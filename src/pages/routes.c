@@ -1,0 +1,64 @@
+/* The page routes: paths below pages.prefix (app.c strips it), in the same form as the
+ * API's table (api/routes.c): method, pattern, access (enforced before the handler; a
+ * caller with no session asking for a page is sent to the sign-in page by pages_finish),
+ * the target loaded from the path. Page handlers parse no form of their own: they hand
+ * the body to the API handler they stand for (page.h's adapter). */
+#include "config.h"
+#include "usher/page.h"
+#include "usher/pages.h"
+#include "usher/router.h"
+
+#define GET HTTP_GET
+#define POST HTTP_POST
+#define PUBLIC ACCESS_PUBLIC
+#define ANY ACCESS_ANY
+#define VERIFIED ACCESS_VERIFIED
+#define ADMIN ACCESS_ADMIN
+
+#define R(m, p, a, h) { .method = m, .pattern = p, .access = a, .handler = h }
+#define T(m, p, a, h, t) { .method = m, .pattern = p, .access = a, .handler = h, .target = t }
+
+const struct route pages_routes[] = {
+    R(GET, "/", PUBLIC, page_home),
+    R(GET, "/style.css", PUBLIC, page_style),
+
+    /* pages/login.c */
+    R(GET, "/login", PUBLIC, page_login_get),
+    R(POST, "/login", PUBLIC, page_login_post),
+    R(GET, "/signup", PUBLIC, page_signup_get),
+    R(POST, "/signup", PUBLIC, page_signup_post),
+    R(POST, "/logout", PUBLIC, page_logout),
+
+    /* pages/account.c, pages/apikey.c */
+    R(GET, "/account", ANY, page_account_get),
+    R(POST, "/account", VERIFIED, page_account_profile),
+    R(POST, "/account/timezone", ANY, page_account_timezone),
+    R(POST, "/account/password", ANY, page_account_password),
+    R(GET, "/account/api-key", ANY, page_apikey_get),
+    R(POST, "/account/api-key", ANY, page_apikey_create),
+    R(POST, "/account/api-key/delete", ANY, page_apikey_delete),
+
+    /* pages/admin_users.c */
+    R(GET, "/admin/users", ADMIN, page_users_get),
+    R(POST, "/admin/users", ADMIN, page_users_add),
+    T(GET, "/admin/users/{user_id}", ADMIN, page_user_get, TARGET_USER_404),
+    T(POST, "/admin/users/{user_id}", ADMIN, page_user_update, TARGET_USER_404),
+    T(GET, "/admin/users/{user_id}/delete", ADMIN, page_user_delete_get, TARGET_USER_404),
+    T(POST, "/admin/users/{user_id}/delete", ADMIN, page_user_delete, TARGET_USER_404),
+
+    /* pages/admin_groups.c */
+    R(GET, "/admin/groups", ADMIN, page_groups_get),
+    R(POST, "/admin/groups", ADMIN, page_groups_create),
+    T(GET, "/admin/groups/{id}", ADMIN, page_group_get, TARGET_GROUP_404),
+    T(POST, "/admin/groups/{id}", ADMIN, page_group_update, TARGET_GROUP_404),
+    T(POST, "/admin/groups/{id}/members", ADMIN, page_group_members, TARGET_GROUP_404),
+    T(GET, "/admin/groups/{id}/delete", ADMIN, page_group_delete_get, TARGET_GROUP_404),
+    T(POST, "/admin/groups/{id}/delete", ADMIN, page_group_delete, TARGET_GROUP_404),
+
+    /* pages/admin_settings.c */
+    R(GET, "/admin/settings", ADMIN, page_settings_get),
+    R(POST, "/admin/settings", ADMIN, page_settings_post),
+    R(POST, "/admin/settings/permissions", ADMIN, page_settings_permissions),
+};
+
+const size_t pages_routes_count = sizeof(pages_routes) / sizeof(pages_routes[0]);
