@@ -461,15 +461,27 @@ static int resource_list(struct db *db, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* An add|rm|list command: the subcommand in argv[1] runs with the database. */
+struct subcommand {
+    const char *name;
+    int (*run)(struct db *db, int argc, char **argv);
+};
+
+static int run_subcommand(const struct cli *cli, int argc, char **argv,
+                          const struct subcommand *subs, size_t n)
+{
+    for (size_t i = 0; argc >= 2 && i < n; i++)
+        if (strcmp(argv[1], subs[i].name) == 0)
+            return with_database(cli, subs[i].run, argc, argv);
+    return command_usage(argv[0]);
+}
+
 static int cmd_resource(const struct cli *cli, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "add") == 0)
-        return with_database(cli, resource_add, argc, argv);
-    if (argc >= 2 && strcmp(argv[1], "rm") == 0)
-        return with_database(cli, resource_rm, argc, argv);
-    if (argc >= 2 && strcmp(argv[1], "list") == 0)
-        return with_database(cli, resource_list, argc, argv);
-    return command_usage(argv[0]);
+    static const struct subcommand subs[] = {
+        { "add", resource_add }, { "rm", resource_rm }, { "list", resource_list },
+    };
+    return run_subcommand(cli, argc, argv, subs, sizeof(subs) / sizeof(subs[0]));
 }
 
 /* A grant from TYPE ID PRINCIPAL [PERMISSION] at argv[2..]: PRINCIPAL is user:ID, user:*,
@@ -571,13 +583,10 @@ static int grant_list(struct db *db, int argc, char **argv)
 
 static int cmd_grant(const struct cli *cli, int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "add") == 0)
-        return with_database(cli, grant_add, argc, argv);
-    if (argc >= 2 && strcmp(argv[1], "rm") == 0)
-        return with_database(cli, grant_rm, argc, argv);
-    if (argc >= 2 && strcmp(argv[1], "list") == 0)
-        return with_database(cli, grant_list, argc, argv);
-    return command_usage(argv[0]);
+    static const struct subcommand subs[] = {
+        { "add", grant_add }, { "rm", grant_rm }, { "list", grant_list },
+    };
+    return run_subcommand(cli, argc, argv, subs, sizeof(subs) / sizeof(subs[0]));
 }
 
 /* The user commands need the settings (password policy, bcrypt cost) besides the database. */
