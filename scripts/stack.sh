@@ -288,7 +288,7 @@ Group www-data
 ErrorLog $DIR/apache-error.log
 LogLevel warn
 EOF
-        for m in mpm_event authz_core authz_host proxy proxy_fcgi setenvif; do
+        for m in mpm_event authz_core authz_host proxy proxy_fcgi setenvif alias; do
             echo "LoadModule ${m}_module $mods/mod_$m.so"
         done
         cat <<EOF

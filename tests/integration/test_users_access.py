@@ -276,9 +276,12 @@ def test_ids_that_are_not_utf8_are_refused_by_the_path_decoder(stack, raw):
                              ("POST", "/{}/update"), ("DELETE", "/{}")):
         kw = {"json": {"name": "Overwritten"}} if method == "POST" else {}
         r = admin.request(method, u(template.format(raw)), **kw)
-        assert r.status_code == 400, f"{method} {template} {raw}: {r.status_code} {r.text[:200]}"
         if "%00" in raw:
-            continue            # nginx itself may refuse a NUL in the path, with its own page
+            # the web server itself may refuse a NUL in the path, with its own page (nginx 400,
+            # Apache 404): the request never reaches usher
+            assert r.status_code in (400, 404), f"{method} {template} {raw}: {r.status_code}"
+            continue
+        assert r.status_code == 400, f"{method} {template} {raw}: {r.status_code} {r.text[:200]}"
         assert r.headers["Content-Type"].startswith("application/json")
         assert isinstance(r.json().get("detail"), str)
     assert fingerprint(stack) == before
