@@ -95,6 +95,34 @@ static struct json_object *permission_keys(struct ctx *c)
 }
 
 /* failed: "edit" or "members" when that form's post failed. */
+/* A list of users (JSON array of UserInfo, NULL for none), each with a one-button form
+ * posting action and the user's id to rest (the members' add and remove). */
+static void user_buttons(struct ctx *c, struct html *h, struct json_object *users,
+                         const char *rest, const char *action, const char *label,
+                         const char *list_class, const char *empty)
+{
+    size_t n = users ? json_object_array_length(users) : 0;
+    if (!n) {
+        html_elem(h, "p", empty, NULL);
+        return;
+    }
+    html_open(h, "ul", "class", list_class, NULL);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *u = json_object_array_get_idx(users, i);
+        const char *name = page_json_str(u, "name"), *email = page_json_str(u, "email");
+        html_open(h, "li", NULL);
+        html_textf(h, "%s <%s> ", name ? name : "", email ? email : "");
+        page_form(c, h, rest, NULL);
+        html_void(h, "input", "type", "hidden", "name", "action", "value", action, NULL);
+        html_void(h, "input", "type", "hidden", "name", "user_ids", "value",
+                  page_json_str(u, "id"), NULL);
+        page_button(h, label, "small");
+        html_close(h);
+        html_close(h);
+    }
+    html_close(h);
+}
+
 static void group_render(struct ctx *c, const char *failed, const char *error, int status)
 {
     struct page_api_result g, m, s;
@@ -127,26 +155,7 @@ static void group_render(struct ctx *c, const char *failed, const char *error, i
     const char *rest = group_rest(c, tg->id, "/members");
     if (page_api(c, groups_members, NULL, NULL, &m) == 0 &&
         json_object_is_type(m.json, json_type_array)) {
-        size_t n = json_object_array_length(m.json);
-        if (!n)
-            html_elem(&h, "p", "No members.", NULL);
-        else
-            html_open(&h, "ul", "class", "members", NULL);
-        for (size_t i = 0; i < n; i++) {
-            struct json_object *u = json_object_array_get_idx(m.json, i);
-            html_open(&h, "li", NULL);
-            html_textf(&h, "%s <%s> ", page_json_str(u, "name") ? page_json_str(u, "name") : "",
-                       page_json_str(u, "email") ? page_json_str(u, "email") : "");
-            page_form(c, &h, rest, NULL);
-            html_void(&h, "input", "type", "hidden", "name", "action", "value", "remove", NULL);
-            html_void(&h, "input", "type", "hidden", "name", "user_ids", "value",
-                      page_json_str(u, "id"), NULL);
-            page_button(&h, "Remove", "small");
-            html_close(&h);
-            html_close(&h);
-        }
-        if (n)
-            html_close(&h);
+        user_buttons(c, &h, m.json, rest, "remove", "Remove", "members", "No members.");
     } else {
         page_alert(&h, m.error);
     }
@@ -161,26 +170,7 @@ static void group_render(struct ctx *c, const char *failed, const char *error, i
     if (request_query(c->req, "query") && page_api(c, users_list, NULL, NULL, &s) == 0) {
         struct json_object *users = NULL;
         json_object_object_get_ex(s.json, "users", &users);
-        size_t n = users ? json_object_array_length(users) : 0;
-        if (!n)
-            html_elem(&h, "p", "No user found.", NULL);
-        else
-            html_open(&h, "ul", "class", "found", NULL);
-        for (size_t i = 0; i < n; i++) {
-            struct json_object *u = json_object_array_get_idx(users, i);
-            html_open(&h, "li", NULL);
-            html_textf(&h, "%s <%s> ", page_json_str(u, "name") ? page_json_str(u, "name") : "",
-                       page_json_str(u, "email") ? page_json_str(u, "email") : "");
-            page_form(c, &h, rest, NULL);
-            html_void(&h, "input", "type", "hidden", "name", "action", "value", "add", NULL);
-            html_void(&h, "input", "type", "hidden", "name", "user_ids", "value",
-                      page_json_str(u, "id"), NULL);
-            page_button(&h, "Add", "small");
-            html_close(&h);
-            html_close(&h);
-        }
-        if (n)
-            html_close(&h);
+        user_buttons(c, &h, users, rest, "add", "Add", "found", "No user found.");
     }
     html_close(&h);
 
