@@ -249,8 +249,10 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
     }
     /* The pool-wide cap on bcrypt work (bcrypt.max_running, work_gate.h). */
     int bcrypt_cap = cfg->bcrypt_max_running > 0 ? cfg->bcrypt_max_running
-                                                 : (cfg->pm_max_children / 2 > 1 ? cfg->pm_max_children / 2 : 1);
-    work_gate_init(sb->bcrypt_tokens, bcrypt_cap);
+                                                 : work_gate_default_cap(cfg->pm_max_children);
+    work_gate_init(sb->bcrypt_tokens, bcrypt_cap, sb->bcrypt_waiters,
+                   work_gate_default_waiters(cfg->pm_max_children, bcrypt_cap),
+                   WORK_GATE_WAIT_MS);
     w.arena = arena_new(64 * 1024);
     w.app = w.arena ? app_new(cfg) : NULL;
     if (!w.app) {

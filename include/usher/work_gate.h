@@ -5,14 +5,35 @@
  * anyone can ask for a sign-in. Tokens live in the scoreboard's shared memory: a slot
  * holds the pid of the worker using it, 0 when free. A slot whose worker died (killed over
  * request_terminate_timeout, say) is taken back by the next worker that finds none free,
- * so nothing leaks. No queue: beyond the cap the caller answers 503 at once. */
+ * so nothing leaks.
+ *
+ * A check that finds every token taken waits for one up to wait_ms (about one hash), so
+ * two people signing in in the same second both get in. Only nwaiters workers may wait at
+ * once (the same pid slots, in shared memory too): the others are answered 503 at once, so
+ * a flood of sign-ins never ties up every worker and the pool keeps answering the rest. */
 #include <stdbool.h>
 
-/* Called once in a worker before it serves: tokens points at ntokens ints in MAP_SHARED
- * memory, zeroed by the master. tokens NULL or ntokens 0: no cap (usherctl, tests). */
-void work_gate_init(volatile int *tokens, int ntokens);
-/* Takes a token: true (hold it until work_gate_leave), or false when ntokens are in use
- * by live workers. One token per process at most: a second enter while holding is true. */
+/* How long a check waits for a token before its 503, in milliseconds: one bcrypt hash at
+ * the default cost 12, about 300 ms. */
+#define WORK_GATE_WAIT_MS 300
+
+/* The default cap (bcrypt.max_running 0): the CPUs this process may run on (its affinity
+ * mask, else the online count), at most max_children, at least 1. More hashes at once than
+ * cores only make each slower. */
+int work_gate_default_cap(int max_children);
+/* How many workers may wait for a token: none when every worker may hold one (cap >=
+ * max_children); otherwise all but the cap's and one more, kept free for other requests,
+ * and at least one. */
+int work_gate_default_waiters(int max_children, int cap);
+
+/* Called once in a worker before it serves: tokens points at ntokens ints and waiters at
+ * nwaiters ints, in MAP_SHARED memory zeroed by the master; wait_ms is the longest wait for
+ * a token. tokens NULL or ntokens 0: no cap (usherctl, tests). */
+void work_gate_init(volatile int *tokens, int ntokens, volatile int *waiters, int nwaiters,
+                    int wait_ms);
+/* Takes a token: true (hold it until work_gate_leave), or false when ntokens are in use by
+ * live workers and none came free within wait_ms (or nwaiters workers wait already). One
+ * token per process at most: a second enter while holding is true. */
 bool work_gate_enter(void);
 /* Gives the token back (nothing when none is held). */
 void work_gate_leave(void);

@@ -99,16 +99,18 @@ static bool origin_is_host(const char *origin, const char *host)
     return a && a == b && strncasecmp(p, host, a) == 0;
 }
 
+bool csrf_cross_site(const struct request *r)
+{
+    const char *site = request_header(r, "Sec-Fetch-Site");
+    const char *origin = request_header(r, "Origin");
+    return (site && strcasecmp(site, "cross-site") == 0) ||
+           (origin && !origin_is_host(origin, r->host));
+}
+
 int csrf_check_login(struct ctx *c)
 {
     const struct request *r = c->req;
-    if (json_content_type(r->content_type))
-        return 0;
-    const char *site = request_header(r, "Sec-Fetch-Site");
-    const char *origin = request_header(r, "Origin");
-    bool cross = (site && strcasecmp(site, "cross-site") == 0) ||
-                 (origin && !origin_is_host(origin, r->host));
-    if (!cross)
+    if (json_content_type(r->content_type) || !csrf_cross_site(r))
         return 0;
     response_detail(c->res, 403, "Cross-site form sign-in and sign-up are refused; send JSON "
                                  "from this site");
@@ -121,7 +123,7 @@ const char *csrf_issue(struct ctx *c, const char *session_token)
     if (csrf_token_for(c, session_token, tok) != 0)
         return NULL;
     struct cookie_opts o = { .expires = 0, .max_age = -1, .http_only = false,
-                             .secure = settings_env()->cookie_secure, .same_site = "Strict" };
+                             .secure = session_cookie_secure(c), .same_site = "Strict" };
     response_set_cookie(c->res, CSRF_FIELD, tok, &o);
     return tok;
 }
