@@ -54,7 +54,8 @@ static const char *client_addr(struct ctx *c)
 {
     const char *remote = c->req->remote_addr;
     const char *xff = request_header(c->req, "X-Forwarded-For");
-    if (!remote || !xff || !c->cfg || !request_from_trusted_proxy(c->req, c->cfg->trusted_proxies))
+    if (!remote || !xff || !c->cfg ||
+        !request_from_trusted_proxy(c->req, c->cfg->trusted_proxies))
         return remote;
     const char *last = strrchr(xff, ',');
     last = last ? last + 1 : xff;
