@@ -500,5 +500,6 @@ bool request_is_https(const struct request *r, const char *trusted_proxies)
     last = last ? last + 1 : proto;
     last += strspn(last, " \t");
     size_t n = strcspn(last, " \t");
-    return n == 5 && strncasecmp(last, "https", 5) == 0 && last[n + strspn(last + n, " \t")] == '\0';
+    const char *rest = last + n + strspn(last + n, " \t");
+    return n == 5 && strncasecmp(last, "https", 5) == 0 && *rest == '\0';
 }
