@@ -228,6 +228,21 @@ static void serve_one(struct worker *w)
     scoreboard_request_end(w->sb, w->slot, memory, centi > 1000000 ? 1000000 : centi);
 }
 
+/* For the bcrypt gate (work_gate.h): is another worker of the pool idle (waiting in accept,
+ * so no request queues)? */
+static struct scoreboard *gate_sb;
+static int gate_slot = -1;
+
+static bool another_worker_idle(void)
+{
+    int n = __atomic_load_n(&gate_sb->nslots, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (i != gate_slot && __atomic_load_n(&gate_sb->slots[i].pid, __ATOMIC_ACQUIRE) > 0 &&
+            __atomic_load_n(&gate_sb->slots[i].state, __ATOMIC_ACQUIRE) == WORKER_IDLE)
+            return true;
+    return false;
+}
+
 int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard *sb, int slot)
 {
     struct worker w = { .cfg = cfg, .listen_fd = listen_fd, .sb = sb, .slot = slot };
@@ -250,9 +265,11 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
     /* The pool-wide cap on bcrypt work (bcrypt.max_running, work_gate.h). */
     int bcrypt_cap = cfg->bcrypt_max_running > 0 ? cfg->bcrypt_max_running
                                                  : work_gate_default_cap(cfg->pm_max_children);
+    gate_sb = sb;
+    gate_slot = slot;
     work_gate_init(sb->bcrypt_tokens, bcrypt_cap, sb->bcrypt_waiters,
                    work_gate_default_waiters(cfg->pm_max_children, bcrypt_cap),
-                   WORK_GATE_WAIT_MS);
+                   WORK_GATE_WAIT_MS, another_worker_idle);
     w.arena = arena_new(64 * 1024);
     w.app = w.arena ? app_new(cfg) : NULL;
     if (!w.app) {

@@ -8,9 +8,10 @@
  * so nothing leaks.
  *
  * A check that finds every token taken waits for one up to wait_ms (about one hash), so
- * two people signing in in the same second both get in. Only nwaiters workers may wait at
- * once (the same pid slots, in shared memory too): the others are answered 503 at once, so
- * a flood of sign-ins never ties up every worker and the pool keeps answering the rest. */
+ * two people signing in in the same second both get in. It waits only while the pool has
+ * capacity to spare: while another worker is idle (so nothing queues behind the wait), and
+ * only nwaiters workers at once (the same pid slots, in shared memory too). Otherwise it is
+ * answered 503 at once, so a flood of sign-ins never ties up the workers the rest needs. */
 #include <stdbool.h>
 
 /* How long a check waits for a token before its 503, in milliseconds: one bcrypt hash at
@@ -28,12 +29,14 @@ int work_gate_default_waiters(int max_children, int cap);
 
 /* Called once in a worker before it serves: tokens points at ntokens ints and waiters at
  * nwaiters ints, in MAP_SHARED memory zeroed by the master; wait_ms is the longest wait for
- * a token. tokens NULL or ntokens 0: no cap (usherctl, tests). */
+ * a token; spare (NULL: always) says whether another worker is idle now. tokens NULL or
+ * ntokens 0: no cap (usherctl, tests). */
 void work_gate_init(volatile int *tokens, int ntokens, volatile int *waiters, int nwaiters,
-                    int wait_ms);
+                    int wait_ms, bool (*spare)(void));
 /* Takes a token: true (hold it until work_gate_leave), or false when ntokens are in use by
- * live workers and none came free within wait_ms (or nwaiters workers wait already). One
- * token per process at most: a second enter while holding is true. */
+ * live workers and none came free within wait_ms, or while no other worker was idle, or
+ * nwaiters workers wait already. One token per process at most: a second enter while
+ * holding is true. */
 bool work_gate_enter(void);
 /* Gives the token back (nothing when none is held). */
 void work_gate_leave(void);

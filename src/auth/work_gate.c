@@ -14,6 +14,7 @@ static int gate_n;
 static volatile int *gate_waiters;
 static int gate_nwaiters;
 static int gate_wait_ms;
+static bool (*gate_spare)(void);
 static int held = -1;   /* index of the token this process holds */
 
 int work_gate_default_cap(int max_children)
@@ -40,8 +41,9 @@ int work_gate_default_waiters(int max_children, int cap)
 }
 
 void work_gate_init(volatile int *tokens, int ntokens, volatile int *waiters, int nwaiters,
-                    int wait_ms)
+                    int wait_ms, bool (*spare)(void))
 {
+    gate_spare = spare;
     gate_tokens = ntokens > 0 ? tokens : NULL;
     gate_n = ntokens > 0 ? ntokens : 0;
     gate_waiters = nwaiters > 0 ? waiters : NULL;
@@ -85,16 +87,18 @@ bool work_gate_enter(void)
     int me = (int)getpid();
     if ((held = claim(gate_tokens, gate_n, me)) >= 0)
         return true;
-    if (!gate_waiters || gate_wait_ms <= 0)
+    if (!gate_waiters || gate_wait_ms <= 0 || (gate_spare && !gate_spare()))
         return false;
     int waiting = claim(gate_waiters, gate_nwaiters, me);
     if (waiting < 0)
         return false;     /* enough workers wait already: keep this one for other requests */
     /* Polled: the holders are other processes and a token is a plain int in shared memory;
-     * every 5 ms is nothing beside a 250 ms hash. */
+     * every 5 ms is nothing beside a 250 ms hash. The wait ends early once every other
+     * worker is busy: requests then queue behind it. */
     long long deadline = now_ms() + gate_wait_ms;
     const struct timespec step = { 0, 5 * 1000 * 1000 };
-    while ((held = claim(gate_tokens, gate_n, me)) < 0 && now_ms() < deadline)
+    while ((held = claim(gate_tokens, gate_n, me)) < 0 && now_ms() < deadline &&
+           (!gate_spare || gate_spare()))
         nanosleep(&step, NULL);
     __atomic_store_n(&gate_waiters[waiting], 0, __ATOMIC_RELEASE);
     return held >= 0;
