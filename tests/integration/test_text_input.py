@@ -309,6 +309,7 @@ class TestTrustedHeader:
                    200)
         assert u["name"] == "Jürgen M\u00fcller   [2J <b>"
         assert sql_one(stack, "SELECT name FROM `user`") == u["name"]
+        set_admin_config(Client(stack, u["token"]), ENABLE_SIGNUP=True)
         u = expect(self.sso(stack, {"X-User-Email": "raw@example.org",
                                     "X-User-Name": "Raw\x1bName\x7f"}), 200)
         assert u["name"] == "Raw Name "
