@@ -25,13 +25,15 @@ from pagelib import PageClient, page_text
 
 QUICKSTART_TIMEOUT = 1800     # a whole build on a shared two-core machine
 EMPTY_TEXT = "the first account to sign up becomes the admin"
+# The checkout may belong to another user than the one running the tests (root).
+GIT_SAFE = ("-c", "safe.directory=*")
 
 
 def overlay_working_tree(clone):
     """Lays the working tree's uncommitted state over the clone of HEAD: modified and new
     (untracked, not ignored) files copied, deleted ones removed."""
     def ls(*flags):
-        out = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z", *flags],
+        out = subprocess.run(["git", *GIT_SAFE, "-C", str(REPO), "ls-files", "-z", *flags],
                              capture_output=True, check=True).stdout.decode()
         return [p for p in out.split("\0") if p]
     deleted = set(ls("-d"))
@@ -75,8 +77,9 @@ def clone():
     # A short path: MariaDB's socket lands in CLONE/.run/ and unix socket paths are short.
     top = Path(tempfile.mkdtemp(prefix="usher-qs-"))
     clone = top / "usher"
-    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(REPO), str(clone)], check=True,
-                   capture_output=True, timeout=300)
+    r = subprocess.run(["git", *GIT_SAFE, "clone", "-q", "--no-hardlinks", str(REPO), str(clone)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, f"git clone of {REPO} (this test needs a git checkout): {r.stderr}"
     overlay_working_tree(clone)
     try:
         yield clone
