@@ -17,7 +17,8 @@ def assert_html_page(r, status):
     assert r.status_code == status, (r.status_code, r.text[:300])
     assert r.headers["Content-Type"].startswith("text/html"), r.headers
     assert "detail" not in r.text
-    validate(r.text)
+    if not APACHE:              # Apache's own pages are HTML 2.0, not this project's
+        validate(r.text)
     return page_text(r.text)
 
 
@@ -27,9 +28,9 @@ def assert_api_json(r, status):
     assert isinstance(r.json()["detail"], str)
 
 
-# /usher/account/profile goes through the prefix's own location, /usher/login and
+# /usher/account goes through the prefix's own location, /usher/login, /usher/signup and
 # /usher/account/password through the rate-limited ones.
-@pytest.mark.parametrize("path", ["/account/profile", "/login", "/signup", "/account/password"])
+@pytest.mark.parametrize("path", ["/account", "/login", "/signup", "/account/password"])
 def test_body_too_large_is_an_html_page_under_the_prefix(stack, path):
     r = stack.post(PREFIX + path, data=TOO_BIG, headers={
         "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
