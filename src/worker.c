@@ -267,9 +267,12 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
                                                  : work_gate_default_cap(cfg->pm_max_children);
     gate_sb = sb;
     gate_slot = slot;
-    work_gate_init(sb->bcrypt_tokens, bcrypt_cap, sb->bcrypt_waiters,
-                   work_gate_default_waiters(cfg->pm_max_children, bcrypt_cap),
-                   WORK_GATE_WAIT_MS, another_worker_idle);
+    struct work_gate_setup gate = {
+        .tokens = sb->bcrypt_tokens, .ntokens = bcrypt_cap, .waiters = sb->bcrypt_waiters,
+        .nwaiters = work_gate_default_waiters(cfg->pm_max_children, bcrypt_cap),
+        .last_hold_ms = &sb->bcrypt_last_hold_ms, .spare = another_worker_idle,
+    };
+    work_gate_init(&gate);
     w.arena = arena_new(64 * 1024);
     w.app = w.arena ? app_new(cfg) : NULL;
     if (!w.app) {

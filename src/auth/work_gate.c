@@ -5,17 +5,14 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
-static volatile int *gate_tokens;
-static int gate_n;
-static volatile int *gate_waiters;
-static int gate_nwaiters;
-static int gate_wait_ms;
-static bool (*gate_spare)(void);
-static int held = -1;   /* index of the token this process holds */
+static struct work_gate_setup gate;
+static int held = -1;             /* index of the token this process holds */
+static long long held_since_ms;   /* when it took it */
 
 int work_gate_default_cap(int max_children)
 {
@@ -40,15 +37,16 @@ int work_gate_default_waiters(int max_children, int cap)
     return n > 0 ? n : 1;
 }
 
-void work_gate_init(volatile int *tokens, int ntokens, volatile int *waiters, int nwaiters,
-                    int wait_ms, bool (*spare)(void))
+void work_gate_init(const struct work_gate_setup *setup)
 {
-    gate_spare = spare;
-    gate_tokens = ntokens > 0 ? tokens : NULL;
-    gate_n = ntokens > 0 ? ntokens : 0;
-    gate_waiters = nwaiters > 0 ? waiters : NULL;
-    gate_nwaiters = gate_waiters ? nwaiters : 0;
-    gate_wait_ms = wait_ms > 0 ? wait_ms : 0;
+    memset(&gate, 0, sizeof(gate));
+    if (setup && setup->tokens && setup->ntokens > 0) {
+        gate = *setup;
+        if (!gate.waiters || gate.nwaiters <= 0) {
+            gate.waiters = NULL;
+            gate.nwaiters = 0;
+        }
+    }
     held = -1;
 }
 
@@ -80,34 +78,50 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* About one hash: half as long again as the latest token was held, within the bounds. */
+static long long wait_ms(void)
+{
+    long long last = gate.last_hold_ms ? __atomic_load_n(gate.last_hold_ms, __ATOMIC_RELAXED) : 0;
+    long long w = last * 3 / 2;
+    return w < WORK_GATE_MIN_WAIT_MS ? WORK_GATE_MIN_WAIT_MS
+         : w > WORK_GATE_MAX_WAIT_MS ? WORK_GATE_MAX_WAIT_MS : w;
+}
+
 bool work_gate_enter(void)
 {
-    if (!gate_tokens || held >= 0)
+    if (!gate.tokens || held >= 0)
         return true;
     int me = (int)getpid();
-    if ((held = claim(gate_tokens, gate_n, me)) >= 0)
+    if ((held = claim(gate.tokens, gate.ntokens, me)) >= 0) {
+        held_since_ms = now_ms();
         return true;
-    if (!gate_waiters || gate_wait_ms <= 0 || (gate_spare && !gate_spare()))
+    }
+    if (!gate.waiters || (gate.spare && !gate.spare()))
         return false;
-    int waiting = claim(gate_waiters, gate_nwaiters, me);
+    int waiting = claim(gate.waiters, gate.nwaiters, me);
     if (waiting < 0)
         return false;     /* enough workers wait already: keep this one for other requests */
     /* Polled: the holders are other processes and a token is a plain int in shared memory;
      * every 5 ms is nothing beside a 250 ms hash. The wait ends early once every other
      * worker is busy: requests then queue behind it. */
-    long long deadline = now_ms() + gate_wait_ms;
+    long long deadline = now_ms() + wait_ms();
     const struct timespec step = { 0, 5 * 1000 * 1000 };
-    while ((held = claim(gate_tokens, gate_n, me)) < 0 && now_ms() < deadline &&
-           (!gate_spare || gate_spare()))
+    while ((held = claim(gate.tokens, gate.ntokens, me)) < 0 && now_ms() < deadline &&
+           (!gate.spare || gate.spare()))
         nanosleep(&step, NULL);
-    __atomic_store_n(&gate_waiters[waiting], 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&gate.waiters[waiting], 0, __ATOMIC_RELEASE);
+    if (held >= 0)
+        held_since_ms = now_ms();
     return held >= 0;
 }
 
 void work_gate_leave(void)
 {
-    if (!gate_tokens || held < 0)
+    if (!gate.tokens || held < 0)
         return;
-    __atomic_store_n(&gate_tokens[held], 0, __ATOMIC_RELEASE);
+    long long took = now_ms() - held_since_ms;
+    if (gate.last_hold_ms)
+        __atomic_store_n(gate.last_hold_ms, (int)(took < 60000 ? took : 60000), __ATOMIC_RELAXED);
+    __atomic_store_n(&gate.tokens[held], 0, __ATOMIC_RELEASE);
     held = -1;
 }
