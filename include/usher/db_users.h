@@ -17,6 +17,20 @@ struct db_result;
 /* The user columns of user_fields as a SELECT list over the alias u ("u.id, u.email, ..."),
  * built once. For SQL of the data layer that selects users beside other columns. */
 const char *db_user_columns(void);
+/* Which of them a query reads: the others are selected as NULL, in their places, so
+ * db_user_decode reads any set (what is not read decodes as NULL, or 0). A read selects
+ * only what its answer shows: a row may hold megabytes of settings and info (imported, or
+ * from before user_data.max_size), which cost only the reads that answer them. */
+enum user_columns {
+    USER_COLUMNS_ALL,      /* every column */
+    USER_COLUMNS_CALLER,   /* all but the JSON documents info, settings, oauth and scim:
+                            * authentication and the session's answers */
+    USER_COLUMNS_INFO,     /* the fields VIEW_INFO shows (search, /all, group members) */
+    USER_COLUMNS_BRIEF,    /* the fields VIEW_SIGNIN shows: id, email, role, name, image */
+    USER_COLUMNS__MAX
+};
+/* The SELECT list of a set, as db_user_columns (which is USER_COLUMNS_ALL's). */
+const char *db_user_columns_of(enum user_columns set);
 /* Decodes the user_nfields columns that start at col of row into u (strings point into
  * the result, which lives in the arena a). */
 void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
@@ -28,13 +42,14 @@ int db_user_get(struct db *db, struct arena *a, const char *id, struct user **ou
 int db_user_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out);
 struct group;
 /* One user and the groups it is a member of (most recently updated first: *groups is an
- * arena array of *ngroups), in one query. */
+ * arena array of *ngroups), in two queries (the row once, then its groups). */
 int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, struct user **out,
                             struct group **groups, size_t *ngroups);
 /* The primary admin: earliest created_at, ties broken by creation order (seq). */
 int db_user_get_primary(struct db *db, struct arena *a, struct user **out);
 /* For sign-in: the user with this (email_normalize'd, matched without padding) email, its
- * password hash and whether its auth row is active. */
+ * password hash and whether its auth row is active. The user is read without its JSON
+ * documents (USER_COLUMNS_CALLER). */
 int db_user_get_credentials(struct db *db, struct arena *a, const char *email,
                             struct user **out, const char **password_hash, bool *active);
 int db_user_get_password_hash(struct db *db, struct arena *a, const char *id, const char **hash);

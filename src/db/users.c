@@ -20,33 +20,62 @@ static long long cell_ll(const char *s)
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
-const char *db_user_columns(void)
+/* Whether field f is read by the column set (the others are selected as NULL). */
+static bool in_set(const struct user_field *f, enum user_columns set)
 {
-    static char cols[1024];
-    if (cols[0])
-        return cols;
+    switch (set) {
+    case USER_COLUMNS_ALL:
+        return true;
+    case USER_COLUMNS_CALLER:
+        return f->type != UF_JSON && f->type != UF_SETTINGS;
+    case USER_COLUMNS_INFO:
+        return (f->views & VIEW_INFO) != 0;
+    case USER_COLUMNS_BRIEF:
+        return (f->views & VIEW_SIGNIN) != 0;
+    case USER_COLUMNS__MAX:
+        break;
+    }
+    return true;
+}
+
+const char *db_user_columns_of(enum user_columns set)
+{
+    static char cols[USER_COLUMNS__MAX][1024];
+    char *out = cols[set];
+    if (out[0])
+        return out;
     size_t n = 0;
     for (size_t i = 0; i < user_nfields; i++) {
         const char *sep = i ? ", " : "";
         const char *col = user_fields[i].column;
-        n += (size_t)snprintf(cols + n, sizeof(cols) - n,
-                              user_fields[i].type == UF_DATE ? "%sDATE_FORMAT(u.%s, '%%Y-%%m-%%d')"
-                                                              : "%su.%s", sep, col);
+        size_t room = sizeof(cols[0]) - n;
+        if (!in_set(&user_fields[i], set))
+            n += (size_t)snprintf(out + n, room, "%sNULL", sep);
+        else if (user_fields[i].type == UF_DATE)
+            n += (size_t)snprintf(out + n, room, "%sDATE_FORMAT(u.%s, '%%Y-%%m-%%d')", sep, col);
+        else
+            n += (size_t)snprintf(out + n, room, "%su.%s", sep, col);
     }
-    return cols;
+    return out;
+}
+
+const char *db_user_columns(void)
+{
+    return db_user_columns_of(USER_COLUMNS_ALL);
 }
 
 /* "SELECT <user columns> <rest>", made in buf the first time: the statement cache keys on
  * the address, which stays the same. */
-static const char *user_sql(char *buf, size_t size, const char *rest)
+static const char *user_sql(char *buf, size_t size, enum user_columns set, const char *rest)
 {
     if (!buf[0])
-        snprintf(buf, size, "SELECT %s %s", db_user_columns(), rest);
+        snprintf(buf, size, "SELECT %s %s", db_user_columns_of(set), rest);
     return buf;
 }
-#define USER_SQL(rest) \
+#define USER_SQL_OF(set, rest) \
     static char sql_buf_[2048]; \
-    const char *sql = user_sql(sql_buf_, sizeof(sql_buf_), rest)
+    const char *sql = user_sql(sql_buf_, sizeof(sql_buf_), set, rest)
+#define USER_SQL(rest) USER_SQL_OF(USER_COLUMNS_ALL, rest)
 
 void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
                     size_t col)
@@ -108,26 +137,12 @@ int db_user_get_by_email(struct db *db, struct arena *a, const char *email, stru
 int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, struct user **out,
                             struct group **groups, size_t *ngroups)
 {
-    static char sql[2048];
-    if (!sql[0])
-        snprintf(sql, sizeof(sql),
-                 "SELECT %s, %s FROM `user` u LEFT JOIN group_member gm ON gm.user_id = u.id "
-                 "LEFT JOIN `group` g ON g.id = gm.group_id WHERE u.id = ?",
-                 db_user_columns(), db_group_columns());
-    struct db_result r;
-    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_NOT_FOUND;
-    *out = arena_calloc(a, 1, sizeof(**out));
-    db_user_decode(a, *out, &r, 0, 0);
-    *groups = arena_calloc(a, r.nrows, sizeof(**groups));
-    *ngroups = 0;
-    for (size_t i = 0; i < r.nrows; i++)
-        if (db_cell(&r, i, user_nfields))   /* the LEFT JOIN of a user in no group */
-            db_group_decode(&(*groups)[(*ngroups)++], &r, i, user_nfields);
-    db_group_sort_recent(*groups, *ngroups);
-    return DB_OK;
+    /* Two queries, not a join: the join repeated the user's row, settings and info
+     * included, once per group. */
+    int rc = db_user_get(db, a, id, out);
+    if (rc != DB_OK)
+        return rc;
+    return db_group_list_of_user(db, a, id, groups, ngroups);
 }
 
 int db_user_get_primary(struct db *db, struct arena *a, struct user **out)
@@ -139,7 +154,8 @@ int db_user_get_primary(struct db *db, struct arena *a, struct user **out)
 int db_user_get_credentials(struct db *db, struct arena *a, const char *email,
                             struct user **out, const char **password_hash, bool *active)
 {
-    USER_SQL(", au.password, au.active "
+    /* the answer of a sign-in shows neither settings nor info: not read */
+    USER_SQL_OF(USER_COLUMNS_CALLER, ", au.password, au.active "
              "FROM `user` u JOIN auth au ON au.id = u.id "
              "WHERE u.email = ? AND OCTET_LENGTH(u.email) = OCTET_LENGTH(?)");
     struct db_result r;
