@@ -234,33 +234,36 @@ void users_variables_update(struct ctx *c)
 void users_usage(struct ctx *c)
 {
     const struct user *me = c->session->user;
-    long long days = 0, start = 0, end = 0;
-    bool has_days = request_query(c->req, "days") != NULL;
-    bool has_start = request_query(c->req, "start_date") != NULL;
-    if (api_query_int(c, "days", &days) != 0 || api_query_int(c, "start_date", &start) != 0 ||
-        api_query_int(c, "end_date", &end) != 0)
+    struct usage_args q = {
+        .has_days = request_query(c->req, "days") != NULL,
+        .has_start = request_query(c->req, "start_date") != NULL,
+        .has_end = request_query(c->req, "end_date") != NULL,
+    };
+    if (api_query_int(c, "days", &q.days) != 0 || api_query_int(c, "start_date", &q.start) != 0 ||
+        api_query_int(c, "end_date", &q.end) != 0)
         return;
-    if (has_days && api_query_range(c, "days", days, 7, 732) != 0)
+    /* Out of range is FastAPI's 422 for the parameter, before any arithmetic. */
+    if ((q.has_days &&
+         api_query_range(c, "days", q.days, USAGE_MIN_DAYS_ARG, USAGE_MAX_DAYS_ARG) != 0) ||
+        (q.has_start &&
+         api_query_range(c, "start_date", q.start, USAGE_MIN_DATE, USAGE_MAX_DATE) != 0) ||
+        (q.has_end && api_query_range(c, "end_date", q.end, USAGE_MIN_DATE, USAGE_MAX_DATE) != 0))
         return;
-    long long now = (long long)time(NULL);
-    if (!end)
-        end = now;
-    if (!has_start) {
-        if (has_days)
-            start = end - (days - 1) * 86400;
-        else {
-            /* the later of the account's creation and two years back */
-            long long floor = end - 729LL * 86400;
-            start = me->created_at > floor ? me->created_at : floor;
-        }
-    }
-    if (start > end) {
+    long long start = 0, end = 0;
+    switch (usage_period(&q, (long long)time(NULL), me->created_at, &start, &end)) {
+    case USAGE_OK:
+        response_json(c->res, 200, usage_empty(start, end, me->timezone));
+        return;
+    case USAGE_START_AFTER_END:
         response_detail(c->res, 400, ERR_START_AFTER_END);
         return;
-    }
-    if ((end - start) / 86400 >= USAGE_MAX_DAYS) {
+    case USAGE_TOO_LONG:
         response_detail(c->res, 400, ERR_PERIOD_TOO_LONG);
         return;
+    case USAGE_BAD_DAYS:
+    case USAGE_BAD_START:
+    case USAGE_BAD_END:
+        break;   /* answered above */
     }
-    response_json(c->res, 200, usage_empty(start, end, me->timezone));
+    response_detail(c->res, 400, ERR_DEFAULT);
 }
