@@ -35,7 +35,4 @@ struct ctx {
     bool page;                   /* a browser page under pages.prefix (pages.h) */
 };
 
-/* The route parameter called name (never NULL for a parameter of the matched pattern). */
-const char *ctx_param(const struct ctx *c, const char *name);
-
 #endif

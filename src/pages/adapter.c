@@ -12,7 +12,6 @@
 #include <strings.h>
 
 #include "usher/api_common.h"
-#include "usher/app.h"
 #include "usher/arena.h"
 #include "usher/config.h"
 #include "usher/crypto.h"
@@ -188,7 +187,7 @@ const char *page_next(struct ctx *c)
         next = request_query(c->req, "next");
     const char *prefix = pages_prefix(c);
     size_t n = strlen(prefix);
-    if (!next || !app_local_path(next) || strncmp(next, prefix, n) != 0 || next[n] != '/')
+    if (!next || !response_local_path(next) || strncmp(next, prefix, n) != 0 || next[n] != '/')
         return NULL;
     return next;
 }
