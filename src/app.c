@@ -177,11 +177,18 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
         return;
     const struct route *route = match->route;
     if (route->form) {
-        struct field_value *v = arena_calloc(c->arena, route->form->n, sizeof(*v));
-        if (api_parse_form(c, route->form->fields, route->form->n, route->form->forbid_extra,
-                           v) != 0)
+        struct field_value *v = arena_calloc(c->arena, route->form->n ? route->form->n : 1,
+                                             sizeof(*v));
+        struct json_object *errors = NULL;
+        if (fields_parse(c->arena, c->req->fields, route->form->fields, route->form->n,
+                         route->form->forbid_extra, v, &errors) == 0) {
+            c->v = v;
+        } else if (c->page) {
+            c->form_errors = errors;   /* the page shows them next to its form (page.h) */
+        } else {
+            response_validation(res, errors);
             return;
-        c->v = v;
+        }
     }
     if (load_target(c, route->target) != 0)
         return;

@@ -281,6 +281,10 @@ static void reset_keeping_cookies(struct ctx *c)
 
 void pages_finish(struct ctx *c)
 {
+    if (c->form_errors) {
+        json_object_put(c->form_errors);
+        c->form_errors = NULL;
+    }
     struct response *res = c->res;
     if (is_json(res)) {
         struct json_object *body = res->body ? json_tokener_parse(res->body) : NULL;
