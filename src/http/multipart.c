@@ -7,7 +7,7 @@
 #include "config.h"
 
 #include "usher/form.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 
 #include <limits.h>
 #include <stdbool.h>

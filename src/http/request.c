@@ -4,6 +4,7 @@
 #include "usher/request.h"
 #include "usher/arena.h"
 #include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/form.h"
 
 #include <ctype.h>

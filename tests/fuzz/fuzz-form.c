@@ -6,7 +6,7 @@
  * Besides the sanitizers' checks, every accepted result must be the documented field view. */
 #include "config.h"
 
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/form.h"
 
 #include <stdint.h>
