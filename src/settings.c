@@ -12,7 +12,7 @@
 #include "usher/ctx.h"
 #include "usher/db.h"
 #include "usher/fields.h"
-#include "usher/jwt.h"
+#include "usher/duration.h"
 #include "usher/log.h"
 #include "usher/permissions.h"
 #include "usher/settings_store.h"
