@@ -178,7 +178,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     /* Every creation takes the same lock row first, so "is this the first user?" and the
      * duplicate-email check see every earlier creation, on any worker or host. */
     static const char lock_sql[] =
-        "INSERT INTO config (`key`, value, updated_at) VALUES ('usher.signup_lock', '0', 0) "
+        "INSERT INTO config (`key`, value, updated_at) "
+        "VALUES ('" CONFIG_KEY_SIGNUP_LOCK "', '0', 0) "
         "ON DUPLICATE KEY UPDATE value = value";
     static const char count_sql[] = "SELECT COUNT(*), "
                                     "(SELECT COUNT(*) FROM `user` WHERE email = ?) FROM `user`";
@@ -188,13 +189,15 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     static const char auth_sql[] =
         "INSERT INTO auth (id, email, password, active) VALUES (?, ?, ?, 1)";
     static const char close_sql[] =
-        "INSERT INTO config (`key`, value, updated_at) VALUES ('ui.enable_signup', 'false', ?) "
+        "INSERT INTO config (`key`, value, updated_at) "
+        "VALUES ('" CONFIG_KEY_ENABLE_SIGNUP "', 'false', ?) "
         "ON DUPLICATE KEY UPDATE value = 'false', updated_at = VALUES(updated_at)";
     static const char group_sql[] =
         "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?)";   /* IGNORE: an unknown group (the foreign key) adds nothing */
     static const char group_bump_sql[] = "UPDATE `group` SET updated_at = ? WHERE id = ?";
-    static const char signup_sql[] = "SELECT value FROM config WHERE `key` = 'ui.enable_signup'";
+    static const char signup_sql[] =
+        "SELECT value FROM config WHERE `key` = '" CONFIG_KEY_ENABLE_SIGNUP "'";
 
     char id[37], member_id[37];
     if (uuid4(id) != 0 || uuid4(member_id) != 0)
