@@ -6,6 +6,7 @@
  * part, a final boundary) and rejects the rest with 400 rather than guessing. */
 #include "config.h"
 
+#include "usher/multipart.h"
 #include "usher/form.h"
 #include "usher/utf8.h"
 

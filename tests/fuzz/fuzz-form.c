@@ -8,6 +8,7 @@
 
 #include "usher/utf8.h"
 #include "usher/form.h"
+#include "usher/multipart.h"
 
 #include <stdint.h>
 #include <stdlib.h>
