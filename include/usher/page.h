@@ -41,6 +41,8 @@ const char *page_field(const struct ctx *c, const char *name);
 
 /* ---- redirects and checks of form posts (pages/adapter.c) ---- */
 
+/* The prefix without its final slash ("/usher"; "" when it is "/"), from c->cfg (arena). */
+const char *page_prefix(const struct ctx *c);
 /* The path of a page: the prefix + rest (rest starts with '/'), arena. */
 const char *page_url(struct ctx *c, const char *rest);
 /* s percent-encoded for a query value (unreserved characters and '/' kept), arena. */

@@ -18,7 +18,6 @@
 #include "usher/csrf.h"
 #include "usher/fields.h"
 #include "usher/log.h"
-#include "usher/pages.h"
 #include "usher/secret.h"
 #include "usher/session.h"
 #include "usher/settings.h"
@@ -159,9 +158,20 @@ int page_api(struct ctx *c, handler_fn handler, const struct form *form,
 
 /* ---- redirects ---- */
 
+const char *page_prefix(const struct ctx *c)
+{
+    const char *p = c->cfg && c->cfg->pages_prefix ? c->cfg->pages_prefix : "/usher/";
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    if (n == 1)   /* "/" itself: the pages own the whole site */
+        return "";
+    return arena_strndup(c->arena, p, n);
+}
+
 const char *page_url(struct ctx *c, const char *rest)
 {
-    return arena_printf(c->arena, "%s%s", pages_prefix(c), rest);
+    return arena_printf(c->arena, "%s%s", page_prefix(c), rest);
 }
 
 const char *page_urlencode(struct ctx *c, const char *s)
@@ -195,7 +205,7 @@ const char *page_next(struct ctx *c)
     const char *next = page_field(c, "next");
     if (!next)
         next = request_query(c->req, "next");
-    const char *prefix = pages_prefix(c);
+    const char *prefix = page_prefix(c);
     size_t n = strlen(prefix);
     if (!next || !response_local_path(next) || strncmp(next, prefix, n) != 0 || next[n] != '/')
         return NULL;

@@ -4,9 +4,9 @@
  * the target loaded from the path, and the form of the API handler a post stands for
  * (parsed once by app.c; page.h's adapter hands the values to that handler). */
 #include "config.h"
-#include "usher/page.h"
-#include "usher/api.h"
 #include "usher/pages.h"
+#include "usher/api.h"
+#include "usher/page.h"
 #include "usher/router.h"
 
 #define GET HTTP_GET
