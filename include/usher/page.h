@@ -26,8 +26,8 @@ struct page_api_result {
  * non-NULL it stands in for the request's body fields during the call (page_api takes the
  * reference); when form is non-NULL, the form is parsed first (its 422 is the result):
  * the route's own form (router.h) on the request's body was parsed once by app.c, and its
- * values (or its 422) are used as they are. The cookies the handler set are copied to c->res. Returns 0 when the status is 2xx, else -1;
- * r is filled either way. */
+ * values (or its 422) are used as they are. The cookies the handler set are copied to
+ * c->res. Returns 0 when the status is 2xx, else -1; r is filled either way. */
 int page_api(struct ctx *c, handler_fn handler, const struct form *form,
              struct json_object *fields, struct page_api_result *r);
 /* Keeps o (a json-c reference the page took) until pages_finish releases it; returns o. */
