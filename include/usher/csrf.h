@@ -10,6 +10,7 @@
  * so a cookie planted by a sibling subdomain cannot stand in for it, and stateless. It is
  * delivered in a csrf_token cookie (readable by the page, SameSite=Strict) at sign-in. */
 struct ctx;
+struct request;
 
 #include <stdbool.h>
 
@@ -18,7 +19,7 @@ struct ctx;
  * absent, "same-origin" or "none", and Origin absent or equal to this request's
  * scheme://host[:port], the port included (Debian's fastcgi_params passes nginx's $host
  * without the port: then SERVER_PORT stands for it). An Origin of "null" is not this site. */
-bool csrf_same_origin(const struct ctx *c);
+bool csrf_same_origin(const struct request *r);
 /* For a POST authenticated by the cookie whose body is not JSON: 0 when it carries the
  * session's token and csrf_same_origin holds, else fills c->res with 403 and returns -1.
  * Any other request: 0. */
