@@ -11,58 +11,9 @@
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
-#include "usher/db_groups.h"
+#include "usher/db_rows.h"
 #include "usher/log.h"
 #include "usher/settings_store.h"
-
-static long long cell_ll(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
-/* Whether field f is read by the column set (the others are selected as NULL). */
-static bool in_set(const struct user_field *f, enum user_columns set)
-{
-    switch (set) {
-    case USER_COLUMNS_ALL:
-        return true;
-    case USER_COLUMNS_CALLER:
-        return f->type != UF_JSON && f->type != UF_SETTINGS;
-    case USER_COLUMNS_INFO:
-        return (f->views & VIEW_INFO) != 0;
-    case USER_COLUMNS_BRIEF:
-        return (f->views & VIEW_SIGNIN) != 0;
-    case USER_COLUMNS__MAX:
-        break;
-    }
-    return true;
-}
-
-const char *db_user_columns_of(enum user_columns set)
-{
-    static char cols[USER_COLUMNS__MAX][1024];
-    char *out = cols[set];
-    if (out[0])
-        return out;
-    size_t n = 0;
-    for (size_t i = 0; i < user_nfields; i++) {
-        const char *sep = i ? ", " : "";
-        const char *col = user_fields[i].column;
-        size_t room = sizeof(cols[0]) - n;
-        if (!in_set(&user_fields[i], set))
-            n += (size_t)snprintf(out + n, room, "%sNULL", sep);
-        else if (user_fields[i].type == UF_DATE)
-            n += (size_t)snprintf(out + n, room, "%sDATE_FORMAT(u.%s, '%%Y-%%m-%%d')", sep, col);
-        else
-            n += (size_t)snprintf(out + n, room, "%su.%s", sep, col);
-    }
-    return out;
-}
-
-const char *db_user_columns(void)
-{
-    return db_user_columns_of(USER_COLUMNS_ALL);
-}
 
 /* "SELECT <user columns> <rest>", made in buf the first time: the statement cache keys on
  * the address, which stays the same. */
@@ -77,34 +28,9 @@ static const char *user_sql(char *buf, size_t size, enum user_columns set, const
     const char *sql = user_sql(sql_buf_, sizeof(sql_buf_), set, rest)
 #define USER_SQL(rest) USER_SQL_OF(USER_COLUMNS_ALL, rest)
 
-void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
-                    size_t col)
+static long long cell_ll(const char *s)
 {
-    for (size_t i = 0; i < user_nfields; i++) {
-        const struct user_field *f = &user_fields[i];
-        void *dst = (char *)u + f->offset;
-        const char *cell = db_cell(r, row, col + i);
-        switch (f->type) {
-        case UF_INT:
-            *(long long *)dst = cell_ll(cell);
-            break;
-        case UF_INT_NULL: {
-            long long *n = NULL;
-            if (cell) {
-                n = arena_alloc(a, sizeof(*n));
-                *n = cell_ll(cell);
-            }
-            *(const long long **)dst = n;
-            break;
-        }
-        case UF_ROLE:
-            u->role = user_role_parse(cell);
-            /* fall through */
-        default:
-            *(const char **)dst = cell;
-            break;
-        }
-    }
+    return s ? strtoll(s, NULL, 10) : 0;
 }
 
 static int one_user(struct db *db, struct arena *a, const char *sql, const struct db_param *p,
@@ -139,10 +65,22 @@ int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, stru
 {
     /* Two queries, not a join: the join repeated the user's row, settings and info
      * included, once per group. */
+    static char sql[1024];
+    if (!sql[0])
+        snprintf(sql, sizeof(sql), "SELECT %s FROM group_member gm JOIN `group` g "
+                 "ON g.id = gm.group_id WHERE gm.user_id = ?", db_group_columns());
     int rc = db_user_get(db, a, id, out);
     if (rc != DB_OK)
         return rc;
-    return db_group_list_of_user(db, a, id, groups, ngroups);
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return DB_ERROR;
+    *groups = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**groups));
+    *ngroups = r.nrows;
+    for (size_t i = 0; i < r.nrows; i++)
+        db_group_decode(&(*groups)[i], &r, i, 0);
+    db_group_sort_recent(*groups, *ngroups);
+    return DB_OK;
 }
 
 int db_user_get_primary(struct db *db, struct arena *a, struct user **out)
@@ -194,7 +132,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     /* Every creation takes the same lock row first, so "is this the first user?" and the
      * duplicate-email check see every earlier creation, on any worker or host. */
     static const char lock_sql[] =
-        "INSERT INTO config (`key`, value, updated_at) VALUES ('usher.signup_lock', '0', 0) "
+        "INSERT INTO config (`key`, value, updated_at) "
+        "VALUES ('" CONFIG_KEY_SIGNUP_LOCK "', '0', 0) "
         "ON DUPLICATE KEY UPDATE value = value";
     static const char count_sql[] = "SELECT COUNT(*), "
                                     "(SELECT COUNT(*) FROM `user` WHERE email = ?) FROM `user`";
@@ -204,13 +143,15 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     static const char auth_sql[] =
         "INSERT INTO auth (id, email, password, active) VALUES (?, ?, ?, 1)";
     static const char close_sql[] =
-        "INSERT INTO config (`key`, value, updated_at) VALUES ('ui.enable_signup', 'false', ?) "
+        "INSERT INTO config (`key`, value, updated_at) "
+        "VALUES ('" CONFIG_KEY_ENABLE_SIGNUP "', 'false', ?) "
         "ON DUPLICATE KEY UPDATE value = 'false', updated_at = VALUES(updated_at)";
     static const char group_sql[] =
         "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?)";   /* IGNORE: an unknown group (the foreign key) adds nothing */
     static const char group_bump_sql[] = "UPDATE `group` SET updated_at = ? WHERE id = ?";
-    static const char signup_sql[] = "SELECT value FROM config WHERE `key` = 'ui.enable_signup'";
+    static const char signup_sql[] =
+        "SELECT value FROM config WHERE `key` = '" CONFIG_KEY_ENABLE_SIGNUP "'";
 
     char id[37], member_id[37];
     if (uuid4(id) != 0 || uuid4(member_id) != 0)
