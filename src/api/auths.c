@@ -25,6 +25,7 @@
 #include "usher/db_tokens.h"
 #include "usher/db_users.h"
 #include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/jwt.h"
 #include "usher/log.h"
 #include "usher/password.h"
@@ -571,9 +572,10 @@ void auths_signout(struct ctx *c)
         cookie_token = NULL;
     bool bearer = auth && strncasecmp(auth, "Bearer ", 7) == 0;
     /* A GET another site can make a browser send (a link, an image) signs nobody out: with
-     * the cookie as credential and the browser saying cross-site, nothing is revoked and the
-     * cookie stays. POST goes through csrf_check; a Bearer header no other site can add. */
-    if (!bearer && cookie_token && c->req->method_id != HTTP_POST && csrf_cross_site(c->req)) {
+     * the cookie as credential and the browser not saying same-origin, nothing is revoked
+     * and the cookie stays. POST goes through csrf_check; a Bearer header no other site can
+     * add. */
+    if (!bearer && cookie_token && c->req->method_id != HTTP_POST && !csrf_same_origin(c->req)) {
         response_detail(c->res, 403, "Cross-site sign-out is refused; sign out from this site");
         return;
     }
@@ -603,8 +605,9 @@ enum { PROFILE_IMAGE, PROFILE_NAME, PROFILE_BIO, PROFILE_GENDER, PROFILE_BIRTH, 
 static const struct field_spec profile_fields[PROFILE__MAX] = {
     [PROFILE_IMAGE] = { "profile_image_url", FIELD_STR, true, false, 0, api_image_url_ok, NULL },
     [PROFILE_NAME] = { "name", FIELD_STR, true, false, 255, validate_name, NULL },
-    [PROFILE_BIO] = { "bio", FIELD_STR, false, true, 0, NULL, NULL },
-    [PROFILE_GENDER] = { "gender", FIELD_STR, false, true, 0, NULL, NULL },
+    /* bio and gender are in every GET /auths/ answer: bounded (usher's, not the reference's) */
+    [PROFILE_BIO] = { "bio", FIELD_STR, false, true, 4096, NULL, NULL },
+    [PROFILE_GENDER] = { "gender", FIELD_STR, false, true, 128, NULL, NULL },
     [PROFILE_BIRTH] = { "date_of_birth", FIELD_DATE, false, true, 0, NULL, NULL },
 };
 const struct form auths_profile_form = FORM(profile_fields);
