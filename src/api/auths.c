@@ -575,7 +575,7 @@ void auths_signout(struct ctx *c)
      * the cookie as credential and the browser not saying same-origin, nothing is revoked
      * and the cookie stays. POST goes through csrf_check; a Bearer header no other site can
      * add. */
-    if (!bearer && cookie_token && c->req->method_id != HTTP_POST && !csrf_same_origin(c->req)) {
+    if (!bearer && cookie_token && c->req->method_id != HTTP_POST && !csrf_same_origin(c)) {
         response_detail(c->res, 403, "Cross-site sign-out is refused; sign out from this site");
         return;
     }
