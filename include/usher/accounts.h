@@ -6,6 +6,7 @@
  * and the Open WebUI import are one call each when they come). Every door gets the same
  * rules and the same refusal, with the API's text:
  *   - the e-mail in its one normal form (email_normalize), valid, and not taken in any case;
+ *   - a name that passes the name check (accounts_name_check) and its row's limit;
  *   - a role of pending, user or admin;
  *   - a password that is never empty, at most 72 bytes and, for passwords people choose,
  *     through the password policy; hashed through the bcrypt gate (work_gate.h);
@@ -54,6 +55,7 @@ enum account_refusal {
     ACCOUNT_BAD_EMAIL,       /* 400 ERR_INVALID_EMAIL_FORMAT */
     ACCOUNT_EMAIL_TAKEN,     /* 400 ERR_EMAIL_TAKEN */
     ACCOUNT_BAD_ROLE,        /* 400 ACCOUNT_BAD_ROLE_TEXT (the API's forms answer it as 422) */
+    ACCOUNT_BAD_NAME,        /* 400 the name check's text (the API's forms answer it as 422) */
     ACCOUNT_EMPTY_PASSWORD,  /* 400 ACCOUNT_EMPTY_PASSWORD_TEXT */
     ACCOUNT_WEAK_PASSWORD,   /* 400 the policy's text (or ERR_PASSWORD_TOO_LONG's) */
     ACCOUNT_PRIMARY_ADMIN,   /* 403 ERR_ACTION_PROHIBITED */
@@ -102,6 +104,10 @@ int accounts_create(struct ctx *c, enum account_door door, const struct account_
 extern struct form accounts_profile_form, accounts_admin_form;
 /* The form's columns in c->v order (indexes into user_fields); *n gets how many. */
 const size_t *accounts_form_columns(enum user_form form, size_t *n);
+
+/* The name check of every door (the forms' name field and accounts_create): NULL when
+ * name[0..len) is acceptable, else the reason. A field_validator (fields.h). */
+const char *accounts_name_check(const char *name, size_t len, const void *arg);
 
 /* Applies a parsed form (v in the order of the form above) to target: the profile form
  * writes all its columns (absent optional ones become NULL), the admin form those given.

@@ -61,7 +61,7 @@ enum user_form {
 };
 /* A check a form runs on a column's value after its type and length (accounts.c maps it to
  * a field_validator). */
-enum user_check { UC_NONE, UC_ROLE, UC_IMAGE_URL };
+enum user_check { UC_NONE, UC_ROLE, UC_IMAGE_URL, UC_NAME };
 
 struct user_field {
     const char *column;          /* column of the `user` table */

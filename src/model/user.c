@@ -24,7 +24,7 @@ const struct user_field user_fields[] = {
     UF(username, UF_STR, VIEW_MODEL),
     { "role", "role", offsetof(struct user, role_name), UF_ROLE, WHO, { 0, 1 }, 0, 16, UC_ROLE,
       "Role", "role", "off" },   /* role_name: UW's member would be "role" */
-    UW(name, UF_STR_REQ, WHO, 2, 2, PROFILE, 255, UC_NONE, "Name", "text", "name"),
+    UW(name, UF_STR_REQ, WHO, 2, 2, PROFILE, 255, UC_NAME, "Name", "text", "name"),
     UW(profile_image_url, UF_IMAGE, VIEW_MODEL | VIEW_SESSION | VIEW_SIGNIN, 1, 4, PROFILE, 0,
        UC_IMAGE_URL, "Profile image URL", "text", "photo"),
     UF(profile_banner_image_url, UF_STR, VIEW_MODEL),
