@@ -489,7 +489,8 @@ int accounts_bootstrap_from_env(struct db *db)
     if (rc != 0 && r.refusal != ACCOUNT_EMAIL_TAKEN) {   /* taken: another worker made it */
         if (bootstrap_skip_logged)
             return -1;
-        log_error("WEBUI_ADMIN_EMAIL: %s", r.reason);
+        log_error("WEBUI_ADMIN_EMAIL: %s%s", r.refusal == ACCOUNT_BAD_EMAIL
+                                                  ? "invalid email address: " : "", r.reason);
         return bootstrap_skipped("see the error above");
     }
     if (bootstrap_skip_logged)

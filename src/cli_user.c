@@ -250,7 +250,8 @@ static int user_import(struct ctx *c, int argc, char **argv)
                         fld[2], &u, &r) == 0)
             added++;
         else
-            err = arena_printf(c->arena, "%s: %s", fld[1], r.reason);
+            err = r.refusal == ACCOUNT_BAD_NAME ? arena_printf(c->arena, "the %s", r.reason)
+                                                : arena_printf(c->arena, "%s: %s", fld[1], r.reason);
         if (err) {
             /* The reason names the address or the rule, never the password. */
             fprintf(stderr, "%s:%ld: skipped: %s\n", file, rec.line, cli_text(c->arena, err));
