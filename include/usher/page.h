@@ -8,6 +8,7 @@
 #include "usher/ctx.h"
 #include "usher/html.h"
 #include "usher/router.h"
+#include "usher/user.h"
 
 struct form;
 
@@ -93,6 +94,12 @@ void page_button(struct html *h, const char *text, const char *cls);
  * failed (failed_form equal to form), else fallback. Never used for passwords. */
 const char *page_value(const struct ctx *c, const char *failed_form, const char *form,
                        const char *name, const char *fallback);
+struct user;
+/* The inputs of form's columns (the rows of the user field table with a page label), in
+ * table order, showing u's values (or what was typed when failed_form equals which); own:
+ * the caller's own record (the rows' autocomplete tokens; else "off"). */
+void page_user_inputs(struct ctx *c, struct html *h, enum user_form form, const struct user *u,
+                      const char *failed_form, const char *which, bool own);
 /* Renders a permission tree's boolean keys as checkboxes "perm.<section>.<key>" grouped
  * in a fieldset per section, checked from tree (keys from the router view of the defaults);
  * disabled: read-only display. */

@@ -4,6 +4,7 @@
  * contract's not-found error). Order does not matter (see router.c). */
 #include "config.h"
 #include "usher/api.h"
+#include "usher/accounts.h"
 #include "usher/router.h"
 
 #define AUTHS "/api/v1/auths"
@@ -35,7 +36,7 @@ const struct route usher_routes[] = {
     /* v0.11.0 signs out with POST; the 0.8 GET is kept, as the contract allows. */
     R(POST, AUTHS "/signout", PUBLIC, auths_signout),
     R(GET, AUTHS "/signout", PUBLIC, auths_signout),
-    F(POST, AUTHS "/update/profile", VERIFIED, auths_update_profile, auths_profile_form),
+    F(POST, AUTHS "/update/profile", VERIFIED, auths_update_profile, accounts_profile_form),
     F(POST, AUTHS "/update/timezone", ANY, auths_update_timezone, auths_timezone_form),
     F(POST, AUTHS "/update/password", ANY, auths_update_password, auths_password_form),
     F(POST, AUTHS "/ldap", PUBLIC, auths_ldap_signin, auths_ldap_form),
@@ -75,7 +76,7 @@ const struct route usher_routes[] = {
     T(GET, USERS "/{user_id}/oauth/sessions", ADMIN, users_oauth_sessions_by_id, TARGET_USER),
     T(GET, USERS "/{user_id}/profile/image", VERIFIED, users_profile_image, TARGET_USER),
     R(GET, USERS "/{user_id}/active", VERIFIED, users_active_by_id),
-    FT(POST, USERS "/{user_id}/update", ADMIN, users_update_by_id, users_update_form,
+    FT(POST, USERS "/{user_id}/update", ADMIN, users_update_by_id, accounts_admin_form,
        TARGET_USER),
     T(DELETE, USERS "/{user_id}", ADMIN, users_delete_by_id, TARGET_USER),
     R(GET, USERS "/{user_id}/groups", ADMIN, users_groups_by_id),

@@ -5,6 +5,7 @@
  * (parsed once by app.c; page.h's adapter hands the values to that handler). */
 #include "config.h"
 #include "usher/pages.h"
+#include "usher/accounts.h"
 #include "usher/api.h"
 #include "usher/page.h"
 #include "usher/router.h"
@@ -37,7 +38,7 @@ const struct route pages_routes[] = {
 
     /* pages/account.c, pages/apikey.c */
     R(GET, "/account", ANY, page_account_get),
-    F(POST, "/account", VERIFIED, page_account_profile, auths_profile_form),
+    F(POST, "/account", VERIFIED, page_account_profile, accounts_profile_form),
     F(POST, "/account/timezone", ANY, page_account_timezone, auths_timezone_form),
     F(POST, "/account/password", ANY, page_account_password, auths_password_form),
     R(GET, "/account/api-key", ANY, page_apikey_get),
@@ -48,7 +49,7 @@ const struct route pages_routes[] = {
     R(GET, "/admin/users", ADMIN, page_users_get),
     F(POST, "/admin/users", ADMIN, page_users_add, auths_add_form),
     T(GET, "/admin/users/{user_id}", ADMIN, page_user_get, TARGET_USER_404),
-    FT(POST, "/admin/users/{user_id}", ADMIN, page_user_update, users_update_form,
+    FT(POST, "/admin/users/{user_id}", ADMIN, page_user_update, accounts_admin_form,
        TARGET_USER_404),
     T(GET, "/admin/users/{user_id}/delete", ADMIN, page_user_delete_get, TARGET_USER_404),
     T(POST, "/admin/users/{user_id}/delete", ADMIN, page_user_delete, TARGET_USER_404),
