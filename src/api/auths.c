@@ -12,6 +12,7 @@
 
 #include "usher/accounts.h"
 #include "usher/api_common.h"
+#include "usher/api_security.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
 #include "usher/audit.h"
@@ -26,6 +27,7 @@
 #include "usher/db_users.h"
 #include "usher/encoding.h"
 #include "usher/jwt.h"
+#include "usher/lockout.h"
 #include "usher/log.h"
 #include "usher/password.h"
 #include "usher/secret.h"
@@ -56,7 +58,7 @@ static struct json_object *session_user_json(struct ctx *c, const struct user *u
 
 /* Answers a successful sign-in or sign-up: SessionUser, the token cookie and a CSRF cookie
  * for browser forms. SessionUser shows the image path, whatever is stored (§7.9). */
-static void answer_session_at(struct ctx *c, const struct user *u, long long issued_ms)
+void auths_answer_session(struct ctx *c, const struct user *u, long long issued_ms)
 {
     long long expires_at = 0;
     const char *token = session_issue_token_at(c, u->id, issued_ms, &expires_at);
@@ -75,7 +77,7 @@ static void answer_session_at(struct ctx *c, const struct user *u, long long iss
 
 static void answer_session(struct ctx *c, const struct user *u)
 {
-    answer_session_at(c, u, 0);
+    auths_answer_session(c, u, 0);
 }
 
 void auths_session_user(struct ctx *c)
@@ -459,15 +461,6 @@ void auths_signin(struct ctx *c)
         return;
     }
     char *email = email_normalize(c->arena, v[SIGNIN_EMAIL].s);
-    long long attempts = 0;
-    if (db_signin_attempt_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
-        api_db_error(c);
-        return;
-    }
-    if (attempts > env->signin_rate_limit) {
-        response_detail(c->res, 429, ERR_RATE_LIMIT);
-        return;
-    }
     struct user *u = NULL;
     const char *hash = NULL;
     bool active = false;
@@ -477,6 +470,20 @@ void auths_signin(struct ctx *c)
     int rc = db_user_get_credentials(c->db, c->arena, email, &u, &hash, &active);
     if (rc == DB_ERROR) {
         api_db_error(c);
+        return;
+    }
+    /* The lockout (the address, then the account's lock) comes before the rate limit and
+     * the password: a locked answer says nothing of the password (lockout.h). */
+    const char *subject = lockout_subject(c, rc == DB_OK ? u->id : NULL, email);
+    if (lockout_check(c, subject) != 0)
+        return;
+    long long attempts = 0;
+    if (db_signin_attempt_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
+        api_db_error(c);
+        return;
+    }
+    if (attempts > env->signin_rate_limit) {
+        response_detail(c->res, 429, ERR_RATE_LIMIT);
         return;
     }
     if (rc == DB_OK) {
@@ -499,10 +506,14 @@ void auths_signin(struct ctx *c)
                                     : password_verify_dummy(password, env->bcrypt_cost);
     api_bcrypt_leave();
     if (!ok) {
+        lockout_fail(c, subject, rc == DB_OK ? u->id : NULL);
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
     }
-    answer_session_at(c, u, read_ms);
+    if (mfa_signin_intercept(c, u, read_ms))
+        return;
+    lockout_success(c, u->id);
+    auths_answer_session(c, u, read_ms);
 }
 
 static const struct field_spec ldap_fields[] = {
