@@ -66,3 +66,26 @@ CREATE TABLE IF NOT EXISTS signin_address_failure (
     failures  INT         NOT NULL,
     PRIMARY KEY (address, bucket)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Sessions: one row per token usher issues, id = the token's jti. A session ends when its
+-- jti is in revoked_token (sign-out, a revoke), when it expires, or when the user's
+-- revocation mark (user.tokens_valid_after_ms, a password or role change, "revoke the
+-- others", the admin's revoke-all) passes its issued_ms. The caller lookup reads the row
+-- with the user (db/callers.c); last_seen_at is written at most once per active_interval.
+CREATE TABLE IF NOT EXISTS user_session (
+    id            VARCHAR(64)  NOT NULL,
+    user_id       VARCHAR(64)  NOT NULL,
+    issued_ms     BIGINT       NOT NULL,
+    created_at    BIGINT       NOT NULL,
+    last_seen_at  BIGINT       NOT NULL,
+    expires_at    BIGINT       NULL,
+    ip            VARCHAR(64)  NULL,
+    user_agent    VARCHAR(255) NULL,
+    method        VARCHAR(16)  NOT NULL,
+    mfa           TINYINT(1)   NOT NULL DEFAULT 0,
+    PRIMARY KEY (id),
+    KEY ix_user_session_user (user_id, issued_ms),
+    KEY ix_user_session_expires_at (expires_at),
+    CONSTRAINT fk_user_session_user FOREIGN KEY (user_id) REFERENCES `user` (id)
+        ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

@@ -20,6 +20,27 @@ void mfa_signin(struct ctx *c);              /* POST /auths/signin/mfa (public) 
 void mfa_admin_status(struct ctx *c);        /* GET    /users/{user_id}/mfa */
 void mfa_admin_reset(struct ctx *c);         /* DELETE /users/{user_id}/mfa */
 void security_admin_unlock(struct ctx *c);   /* POST   /users/{user_id}/unlock */
+void sessions_list(struct ctx *c);           /* GET    /auths/sessions */
+void sessions_revoke(struct ctx *c);         /* DELETE /auths/sessions/{id} */
+void sessions_revoke_others(struct ctx *c);  /* POST   /auths/sessions/revoke_others */
+void sessions_admin_list(struct ctx *c);     /* GET    /users/{user_id}/sessions */
+void sessions_admin_revoke_all(struct ctx *c); /* DELETE /users/{user_id}/sessions */
+
+/* The self routes take a session token only: for an API-key caller answers 403
+ * SESSION_REQUIRED and returns -1; else 0. */
+int api_require_session(struct ctx *c);
+
+/* Records the session row of token, just issued (stamped issued_ms; 0: now) to the caller
+ * of c: its jti, times, client address (the audit trail's), User-Agent and how it began
+ * (from the route: password, signup, add, trusted_header, no_auth; mfa after a second
+ * step). A failure is logged; the token still works (as one without a row). */
+void sessions_record(struct ctx *c, const char *token, long long issued_ms);
+struct db_session;
+/* The live sessions of user_id (db_session_list); answers 500 and returns -1 on error. */
+int sessions_live(struct ctx *c, const char *user_id, struct db_session **rows, size_t *n);
+/* Ends the live session id of user_id: 0, or answers 404 SESSION_NOT_FOUND (unknown, ended
+ * or another user's) or 500 and returns -1. */
+int sessions_revoke_one(struct ctx *c, const char *user_id, const char *id);
 
 /* After the right password of u (sign-in's first step, read_ms: when the credentials were
  * read): when u has two-factor on, answers the 401 with a new mfa_token and returns true;

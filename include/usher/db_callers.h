@@ -14,6 +14,8 @@ struct user;
 struct db_caller {
     struct user *user;                /* in the arena */
     bool revoked;                     /* the token id is in revoked_token */
+    bool has_session;                 /* the token id has a user_session row of this user */
+    long long session_last_seen;      /* its last_seen_at */
     const char *config_version;       /* the config table's version, NULL when it has none */
     struct json_object *group_trees;  /* new array (caller puts it): the permission trees of
                                        * the user's groups, newest updated first */

@@ -66,6 +66,7 @@ void auths_answer_session(struct ctx *c, const struct user *u, long long issued_
         response_detail(c->res, 500, ERR_DEFAULT);
         return;
     }
+    sessions_record(c, token, issued_ms);
     audit_actor(c, u->id, NULL);
     struct user shown = *u;
     shown.profile_image_url = "";
@@ -270,6 +271,7 @@ void auths_add_user(struct ctx *c)
         response_detail(c->res, 500, ERR_ADD_INTERNAL);
         return;
     }
+    sessions_record(c, token, 0);
     /* SessionUser without expires_at and permissions, and no cookie (§1b). */
     struct user shown = *u;
     shown.profile_image_url = "";

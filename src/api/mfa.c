@@ -63,7 +63,7 @@ const struct form mfa_signin_form = FORM(signin_fields);
 /* ---- helpers ----------------------------------------------------------------------------- */
 
 /* The self routes take a session token only: an API key gets 403 SESSION_REQUIRED. */
-static int require_session(struct ctx *c)
+int api_require_session(struct ctx *c)
 {
     if (c->session->kind == CRED_JWT)
         return 0;
@@ -213,7 +213,7 @@ static char *pct(struct arena *a, const char *s)
 void mfa_status(struct ctx *c)
 {
     struct db_mfa m;
-    if (require_session(c) != 0 || load(c, c->session->user->id, &m) != 0)
+    if (api_require_session(c) != 0 || load(c, c->session->user->id, &m) != 0)
         return;
     response_json(c->res, 200, status_json(&m));
 }
@@ -222,7 +222,7 @@ void mfa_enroll(struct ctx *c)
 {
     const struct user *me = c->session->user;
     struct db_mfa m;
-    if (require_session(c) != 0 || check_password(c, me->id, c->v[PW_PASSWORD].s) != 0 ||
+    if (api_require_session(c) != 0 || check_password(c, me->id, c->v[PW_PASSWORD].s) != 0 ||
         load(c, me->id, &m) != 0)
         return;
     if (m.secret_sealed) {
@@ -265,7 +265,7 @@ void mfa_confirm(struct ctx *c)
     const struct user *me = c->session->user;
     audit_note(c, "auth.mfa_enable", "user", me->id);
     struct db_mfa m;
-    if (require_session(c) != 0 || load(c, me->id, &m) != 0)
+    if (api_require_session(c) != 0 || load(c, me->id, &m) != 0)
         return;
     if (!m.pending_sealed) {
         response_detail(c->res, 400, ERR_MFA_NO_ENROLMENT);
@@ -306,7 +306,7 @@ void mfa_disable(struct ctx *c)
     const struct user *me = c->session->user;
     audit_note(c, "auth.mfa_disable", "user", me->id);
     struct db_mfa m;
-    if (require_session(c) != 0 ||
+    if (api_require_session(c) != 0 ||
         check_password(c, me->id, c->v[DISABLE_PASSWORD].s) != 0 || load(c, me->id, &m) != 0)
         return;
     if (!m.secret_sealed) {
@@ -334,7 +334,7 @@ void mfa_regenerate(struct ctx *c)
     const struct user *me = c->session->user;
     audit_note(c, "auth.mfa_recovery_codes", "user", me->id);
     struct db_mfa m;
-    if (require_session(c) != 0 || check_password(c, me->id, c->v[PW_PASSWORD].s) != 0 ||
+    if (api_require_session(c) != 0 || check_password(c, me->id, c->v[PW_PASSWORD].s) != 0 ||
         load(c, me->id, &m) != 0)
         return;
     if (!m.secret_sealed) {

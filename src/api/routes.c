@@ -65,6 +65,11 @@ const struct route usher_routes[] = {
     T(GET, USERS "/{user_id}/mfa", ADMIN, mfa_admin_status, TARGET_USER),
     T(DELETE, USERS "/{user_id}/mfa", ADMIN, mfa_admin_reset, TARGET_USER),
     T(POST, USERS "/{user_id}/unlock", ADMIN, security_admin_unlock, TARGET_USER),
+    R(GET, AUTHS "/sessions", ANY, sessions_list),
+    R(DELETE, AUTHS "/sessions/{id}", ANY, sessions_revoke),
+    R(POST, AUTHS "/sessions/revoke_others", ANY, sessions_revoke_others),
+    T(GET, USERS "/{user_id}/sessions", ADMIN, sessions_admin_list, TARGET_USER),
+    T(DELETE, USERS "/{user_id}/sessions", ADMIN, sessions_admin_revoke_all, TARGET_USER),
 
     /* users (api/users.c, api/users_self.c); literal paths beat /{user_id} (router.c) */
     R(GET, USERS "/", ADMIN, users_list),

@@ -16,6 +16,7 @@
 #include "usher/ctx.h"
 #include "usher/db.h"
 #include "usher/db_callers.h"
+#include "usher/db_sessions.h"
 #include "usher/db_users.h"
 #include "usher/errors.h"
 #include "usher/log.h"
@@ -332,6 +333,10 @@ static int authenticate_jwt(struct ctx *c, const char *token)
     c->session->token = token;
     c->session->claims = cl;
     touch_if_stale(c, u);
+    /* The session row came with the caller lookup: written only when stale. */
+    long long now = now_s();
+    if (dc.has_session && now - dc.session_last_seen >= settings_env()->active_interval)
+        db_session_touch(c->db, cl.jti, now);
     return 0;
 }
 

@@ -62,10 +62,11 @@ int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
     return DB_OK;
 }
 
-/* The caller query: the user row, the revoked-token probe, the config version and one row
- * per group of the user (what follows the user columns, up to the WHERE). */
+/* The caller query: the user row, the revoked-token probe, the session row's last_seen_at
+ * (user_session, by the token's jti), the config version and one row per group of the user
+ * (what follows the user columns, up to the WHERE). */
 #define CALLER_SQL(where) \
-    ", rt.jti, " \
+    ", rt.jti, us.last_seen_at, " \
     "(SELECT cf.value FROM config cf WHERE cf.`key` = '" SETTINGS_VERSION_KEY "'), " \
     "g.updated_at, g.id, g.permissions " where
 
@@ -75,20 +76,24 @@ static int load(struct db *db, struct arena *a, char *buf, size_t size, const ch
     if (!buf[0])
         snprintf(buf, size, "SELECT %s %s", db_user_columns(), rest);
     struct db_result r;
-    if (db_query(db, a, buf, DB_PARAMS(db_str(jti), db_str(key)), &r) != DB_OK)
+    if (db_query(db, a, buf, DB_PARAMS(db_str(jti), db_str(jti), db_str(key)), &r) != DB_OK)
         return DB_ERROR;
     if (r.nrows == 0)
         return DB_NOT_FOUND;
     out->user = arena_calloc(a, 1, sizeof(*out->user));
     db_user_decode(a, out->user, &r, 0, 0);
     out->revoked = db_cell(&r, 0, user_nfields) != NULL;
-    out->config_version = db_cell(&r, 0, user_nfields + 1);
-    out->group_trees = trees_from_rows(a, &r, user_nfields + 2);
+    const char *seen = db_cell(&r, 0, user_nfields + 1);
+    out->has_session = seen != NULL;
+    out->session_last_seen = seen ? strtoll(seen, NULL, 10) : 0;
+    out->config_version = db_cell(&r, 0, user_nfields + 2);
+    out->group_trees = trees_from_rows(a, &r, user_nfields + 3);
     return DB_OK;
 }
 
 #define CALLER_GROUPS \
     "LEFT JOIN revoked_token rt ON rt.jti = ? " \
+    "LEFT JOIN user_session us ON us.id = ? AND us.user_id = u.id " \
     "LEFT JOIN group_member gm ON gm.user_id = u.id " \
     "LEFT JOIN `group` g ON g.id = gm.group_id "
 
