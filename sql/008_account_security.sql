@@ -89,3 +89,16 @@ CREATE TABLE IF NOT EXISTS user_session (
     CONSTRAINT fk_user_session_user FOREIGN KEY (user_id) REFERENCES `user` (id)
         ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Named API keys: a user holds several. The default key (the one Open WebUI's single-key
+-- routes act on, and the one an upgrade finds) keeps the id "key_" + user id; named keys
+-- have a uuid4 id, a name, their first 7 characters, an optional expiry and list of
+-- endpoints (JSON array of paths), and are stored as their digest only (key_sealed NULL).
+ALTER TABLE api_key
+    ADD COLUMN IF NOT EXISTS name VARCHAR(100) NULL,
+    ADD COLUMN IF NOT EXISTS prefix CHAR(7) NULL,
+    ADD COLUMN IF NOT EXISTS endpoints VARCHAR(4000) NULL,
+    ADD COLUMN IF NOT EXISTS created_ms BIGINT NOT NULL DEFAULT 0,
+    ADD INDEX IF NOT EXISTS ix_api_key_user (user_id);
+UPDATE api_key SET created_ms = created_at * 1000 WHERE created_ms = 0;
+ALTER TABLE api_key DROP INDEX IF EXISTS uq_api_key_user_id;

@@ -83,6 +83,7 @@ static const struct key_def keys[] = {
     { "pages",                     K_BOOL,          F(pages), 0, 0 },
     { "pages.prefix",              K_URL_PATH,      F(pages_prefix), 0, 0 },
     { "mfa.issuer",                K_STRING,        F(mfa_issuer), 0, 0 },
+    { "api_key.max_per_user",      K_INT,           F(api_key_max_per_user), 0, 1000000 },
     { "lockout.threshold",         K_INT,           F(lockout_threshold), 0, 1000000 },
     { "lockout.duration",          K_DURATION,      F(lockout_duration), 1, 86400 * 365 },
     { "lockout.max_duration",      K_DURATION,      F(lockout_max_duration), 1, 86400 * 365 },
@@ -588,6 +589,7 @@ static int set_defaults(struct usher_config *cfg)
     cfg->api_key_retrievable = true;
     cfg->audit_retention = 90 * 86400;
     cfg->pages = true;
+    cfg->api_key_max_per_user = 10;
     cfg->lockout_threshold = 20;
     cfg->lockout_duration = 60;
     cfg->lockout_max_duration = 900;

@@ -9,7 +9,7 @@ struct ctx;
 struct user;
 
 extern const struct form mfa_password_form, mfa_code_form, mfa_disable_form,
-    mfa_signin_form;
+    mfa_signin_form, api_key_create_form;
 
 void mfa_status(struct ctx *c);              /* GET  /auths/mfa */
 void mfa_enroll(struct ctx *c);              /* POST /auths/mfa/totp/enroll */
@@ -25,6 +25,16 @@ void sessions_revoke(struct ctx *c);         /* DELETE /auths/sessions/{id} */
 void sessions_revoke_others(struct ctx *c);  /* POST   /auths/sessions/revoke_others */
 void sessions_admin_list(struct ctx *c);     /* GET    /users/{user_id}/sessions */
 void sessions_admin_revoke_all(struct ctx *c); /* DELETE /users/{user_id}/sessions */
+
+void api_keys_list(struct ctx *c);           /* GET    /auths/api_keys */
+void api_keys_create(struct ctx *c);         /* POST   /auths/api_keys */
+void api_keys_delete(struct ctx *c);         /* DELETE /auths/api_keys/{id} */
+void api_keys_admin_list(struct ctx *c);     /* GET    /users/{user_id}/api_keys */
+void api_keys_admin_delete(struct ctx *c);   /* DELETE /users/{user_id}/api_keys/{id} */
+/* api_key.max_per_user for user_id: 0 when one more key may be made (for_default: the
+ * default key is being made or replaced, and a replacement never counts), else answers
+ * 400 API_KEY_LIMIT (or 500) and returns -1. */
+int api_key_limit_reached(struct ctx *c, const char *user_id, bool for_default);
 
 /* The self routes take a session token only: for an API-key caller answers 403
  * SESSION_REQUIRED and returns -1; else 0. */

@@ -51,6 +51,7 @@ struct usher_config {
     char *source_path;         /* the file this was read from (for reload) */
     /* Account security (usher-account-security.md; man usher.conf). */
     char *mfa_issuer;          /* "mfa.issuer": the otpauth issuer, default "usher" */
+    int api_key_max_per_user;  /* "api_key.max_per_user": keys a user may hold (10; 0 = no limit) */
     int lockout_threshold;     /* failed sign-ins of an account before it locks (20; 0 off) */
     int lockout_duration;      /* seconds of the first lock (60); each further one doubles */
     int lockout_max_duration;  /* the longest lock (900) */

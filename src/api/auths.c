@@ -701,7 +701,7 @@ static int api_key_allowed(struct ctx *c)
 void auths_api_key_create(struct ctx *c)
 {
     audit_note(c, "auth.api_key_create", "user", c->session->user->id);
-    if (api_key_allowed(c) != 0)
+    if (api_key_allowed(c) != 0 || api_key_limit_reached(c, c->session->user->id, true) != 0)
         return;
     char key[APIKEY_LEN + 1], digest[APIKEY_DIGEST_HEX + 1];
     if (apikey_generate(key) != 0) {
@@ -719,7 +719,10 @@ void auths_api_key_create(struct ctx *c)
             return;
         }
     }
-    int rc = db_apikey_put(c->db, c->session->user->id, digest, sealed);
+    char prefix[8];
+    memcpy(prefix, key, 7);
+    prefix[7] = '\0';
+    int rc = db_apikey_put(c->db, c->session->user->id, digest, sealed, prefix);
     free(sealed);
     if (rc != DB_OK) {
         response_detail(c->res, 500, ERR_CREATE_API_KEY);

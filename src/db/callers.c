@@ -63,10 +63,11 @@ int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
 }
 
 /* The caller query: the user row, the revoked-token probe, the session row's last_seen_at
- * (user_session, by the token's jti), the config version and one row per group of the user
+ * (user_session, by the token's jti), the API key's id, expiry, last use and endpoints (NULL
+ * for a token), the config version and one row per group of the user
  * (what follows the user columns, up to the WHERE). */
-#define CALLER_SQL(where) \
-    ", rt.jti, us.last_seen_at, " \
+#define CALLER_SQL(key_cols, where) \
+    ", rt.jti, us.last_seen_at, " key_cols ", " \
     "(SELECT cf.value FROM config cf WHERE cf.`key` = '" SETTINGS_VERSION_KEY "'), " \
     "g.updated_at, g.id, g.permissions " where
 
@@ -86,8 +87,13 @@ static int load(struct db *db, struct arena *a, char *buf, size_t size, const ch
     const char *seen = db_cell(&r, 0, user_nfields + 1);
     out->has_session = seen != NULL;
     out->session_last_seen = seen ? strtoll(seen, NULL, 10) : 0;
-    out->config_version = db_cell(&r, 0, user_nfields + 2);
-    out->group_trees = trees_from_rows(a, &r, user_nfields + 3);
+    size_t k = user_nfields + 2;
+    out->key_id = db_cell(&r, 0, k);
+    out->key_expires_at = db_cell(&r, 0, k + 1) ? strtoll(db_cell(&r, 0, k + 1), NULL, 10) : 0;
+    out->key_last_used_at = db_cell(&r, 0, k + 2) ? strtoll(db_cell(&r, 0, k + 2), NULL, 10) : 0;
+    out->key_endpoints = db_cell(&r, 0, k + 3);
+    out->config_version = db_cell(&r, 0, k + 4);
+    out->group_trees = trees_from_rows(a, &r, k + 5);
     return DB_OK;
 }
 
@@ -102,7 +108,8 @@ int db_caller_load_by_id(struct db *db, struct arena *a, const char *user_id, co
 {
     static char sql[2048];
     return load(db, a, sql, sizeof(sql),
-                CALLER_SQL("FROM `user` u " CALLER_GROUPS "WHERE u.id = ?"), jti, user_id, out);
+                CALLER_SQL("NULL, NULL, NULL, NULL",
+                           "FROM `user` u " CALLER_GROUPS "WHERE u.id = ?"), jti, user_id, out);
 }
 
 int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *digest,
@@ -110,6 +117,7 @@ int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *dig
 {
     static char sql[2048];
     return load(db, a, sql, sizeof(sql),
-                CALLER_SQL("FROM api_key k JOIN `user` u ON u.id = k.user_id " CALLER_GROUPS
+                CALLER_SQL("k.id, k.expires_at, k.last_used_at, k.endpoints",
+                           "FROM api_key k JOIN `user` u ON u.id = k.user_id " CALLER_GROUPS
                            "WHERE k.key_digest = ?"), "", digest, out);
 }

@@ -131,8 +131,10 @@ class TestSessions:
         user = add_user(admin)
         a = sign_in(stack, user.email, "A", "198.51.100.1")
         key = Client(stack, expect(admin.post("api_key"), 200)["api_key"], "x-api-key")
+        named = Client(stack, expect(admin.post("api_keys", json={"name": "n"}), 200)["api_key"],
+                       "x-api-key")
         writes = ("Com_insert", "Com_update", "Com_delete")
-        for caller in (a, key):
+        for caller in (a, key, named):
             for _ in range(10):   # every worker has read the settings; rows are fresh
                 expect(caller.get(ME), 200)
             before = {k: status(stack, k) for k in ("Com_select",) + writes}
