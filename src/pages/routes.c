@@ -25,6 +25,7 @@ const struct route pages_routes[] = {
     /* pages/login.c */
     R(GET, "/login", PUBLIC, page_login_get),
     R(POST, "/login", PUBLIC, page_login_post),
+    R(POST, "/login/mfa", PUBLIC, page_login_mfa),
     R(GET, "/signup", PUBLIC, page_signup_get),
     R(POST, "/signup", PUBLIC, page_signup_post),
     R(POST, "/logout", PUBLIC, page_logout),
@@ -37,6 +38,17 @@ const struct route pages_routes[] = {
     R(GET, "/account/api-key", ANY, page_apikey_get),
     R(POST, "/account/api-key", ANY, page_apikey_create),
     R(POST, "/account/api-key/delete", ANY, page_apikey_delete),
+
+    /* pages/security.c */
+    R(GET, "/account/security", ANY, page_security_get),
+    R(POST, "/account/security/mfa/enroll", ANY, page_security_enroll),
+    R(POST, "/account/security/mfa/confirm", ANY, page_security_confirm),
+    R(POST, "/account/security/mfa/regenerate", ANY, page_security_regenerate),
+    R(POST, "/account/security/mfa/disable", ANY, page_security_disable),
+    R(POST, "/account/security/sessions/{id}/revoke", ANY, page_security_revoke),
+    R(POST, "/account/security/sessions/revoke_others", ANY, page_security_revoke_others),
+    R(POST, "/account/security/api-keys", ANY, page_security_key_create),
+    R(POST, "/account/security/api-keys/{id}/delete", ANY, page_security_key_delete),
 
     /* pages/admin_users.c */
     R(GET, "/admin/users", ADMIN, page_users_get),
