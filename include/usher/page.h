@@ -120,6 +120,12 @@ void page_security_revoke(struct ctx *c);
 void page_security_revoke_others(struct ctx *c);
 void page_security_key_create(struct ctx *c);
 void page_security_key_delete(struct ctx *c);
+/* The admin's user page: the user's two-factor state, lock and sessions, with "Reset
+ * two-factor", "Unlock" and "Sign out everywhere" forms (c->target_user). */
+void page_user_security(struct ctx *c, struct html *h);
+void page_user_mfa_reset(struct ctx *c);
+void page_user_unlock(struct ctx *c);
+void page_user_sessions_revoke(struct ctx *c);
 /* The form asking for the second factor (a code field, the mfa_token and the pre-session
  * form token), answered with status. */
 void page_login_code_form(struct ctx *c, const char *mfa_token, const char *error, int status);

@@ -56,6 +56,10 @@ const struct route pages_routes[] = {
     T(GET, "/admin/users/{user_id}", ADMIN, page_user_get, TARGET_USER_404),
     T(POST, "/admin/users/{user_id}", ADMIN, page_user_update, TARGET_USER_404),
     T(GET, "/admin/users/{user_id}/delete", ADMIN, page_user_delete_get, TARGET_USER_404),
+    T(POST, "/admin/users/{user_id}/mfa/reset", ADMIN, page_user_mfa_reset, TARGET_USER_404),
+    T(POST, "/admin/users/{user_id}/unlock", ADMIN, page_user_unlock, TARGET_USER_404),
+    T(POST, "/admin/users/{user_id}/sessions/revoke", ADMIN, page_user_sessions_revoke,
+      TARGET_USER_404),
     T(POST, "/admin/users/{user_id}/delete", ADMIN, page_user_delete, TARGET_USER_404),
 
     /* pages/admin_groups.c */

@@ -386,6 +386,68 @@ void page_security_key_delete(struct ctx *c)
     post(c, api_keys_delete, NULL, &r, "key_deleted");
 }
 
+/* ---- the admin's user page ------------------------------------------------------------ */
+
+static const char *user_path(struct ctx *c, const char *rest)
+{
+    return arena_printf(c->arena, "/admin/users/%s%s", page_urlencode(c, c->target_user->id),
+                        rest);
+}
+
+void page_user_security(struct ctx *c, struct html *h)
+{
+    html_elem(h, "h2", "Security", NULL);
+    struct page_api_result r;
+    bool mfa = page_api(c, mfa_admin_status, NULL, NULL, &r) == 0 && flag(r.json, "enabled");
+    size_t live = 0;
+    if (page_api(c, sessions_admin_list, NULL, NULL, &r) == 0 &&
+        json_object_is_type(r.json, json_type_array))
+        live = json_object_array_length(r.json);
+    html_elem(h, "p", arena_printf(c->arena, "Two-factor sign-in: %s. Live sessions: %zu.",
+                                   mfa ? "on" : "off", live), NULL);
+    html_open(h, "div", "class", "actions", NULL);
+    if (mfa) {
+        page_form(c, h, user_path(c, "/mfa/reset"), NULL);
+        page_button(h, "Reset two-factor", "danger");
+        html_close(h);
+    }
+    page_form(c, h, user_path(c, "/unlock"), NULL);
+    page_button(h, "Unlock", NULL);
+    html_close(h);
+    page_form(c, h, user_path(c, "/sessions/revoke"), NULL);
+    page_button(h, "Sign out everywhere", "danger");
+    html_close(h);
+    html_close(h);
+}
+
+static void admin_post(struct ctx *c, handler_fn handler, const char *done)
+{
+    struct page_api_result r;
+    if (page_api(c, handler, NULL, NULL, &r) != 0) {
+        struct html h;
+        page_begin(c, &h, "User");
+        page_alert(&h, r.error);
+        page_end(c, &h, r.status);
+        return;
+    }
+    page_see_other(c, page_url(c, user_path(c, arena_printf(c->arena, "?saved=%s", done))));
+}
+
+void page_user_mfa_reset(struct ctx *c)
+{
+    admin_post(c, mfa_admin_reset, "updated");
+}
+
+void page_user_unlock(struct ctx *c)
+{
+    admin_post(c, security_admin_unlock, "updated");
+}
+
+void page_user_sessions_revoke(struct ctx *c)
+{
+    admin_post(c, sessions_admin_revoke_all, "updated");
+}
+
 /* ---- the second step of /login ---------------------------------------------------------- */
 
 void page_login_code_form(struct ctx *c, const char *mfa_token, const char *error, int status)

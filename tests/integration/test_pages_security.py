@@ -103,3 +103,27 @@ def test_api_keys_on_the_page(stack):
     r = p.form_post("/account/security", f"/account/security/api-keys/{kid}/delete", {})
     assert r.status_code == 303
     assert Client(stack, key, "x-api-key").get(ME).status_code == 401
+
+
+def test_admin_user_page_resets_unlocks_and_signs_out(stack):
+    admin = first_admin(stack)
+    user = add_user(admin)
+    from securitylib import enrol, first_step
+    enrol(user)
+    first_step(stack, user.email)
+    stack.sql("INSERT INTO signin_lockout (subject_key, failures, last_failure_at, locked_until) "
+              f"VALUES (SHA2(CONCAT('user:', '{user.id}'), 256), 20, UNIX_TIMESTAMP(), "
+              "UNIX_TIMESTAMP() + 600)")
+    p = PageClient(stack)
+    assert p.signin(admin.email, PASSWORD).status_code == 303
+    page = f"/admin/users/{user.id}"
+    r = p.get(page)
+    validate(r.text)
+    assert "Two-factor sign-in: on" in page_text(r.text)
+    for action in ("/mfa/reset", "/unlock", "/sessions/revoke"):
+        r = p.form_post(page, page + action, {})
+        assert r.status_code == 303, (action, r.text[:300])
+    assert expect(admin.get(f"/api/v1/users/{user.id}/mfa"), 200)["enabled"] is False
+    assert Client(stack, user.token).get(ME).status_code == 401
+    expect(stack.post("/api/v1/auths/signin", json={"email": user.email, "password": PASSWORD}),
+           200)
