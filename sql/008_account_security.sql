@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS signin_lockout (
     failures         INT       NOT NULL DEFAULT 0,
     last_failure_at  BIGINT    NOT NULL DEFAULT 0,
     locked_until     BIGINT    NOT NULL DEFAULT 0,
-    PRIMARY KEY (subject_key)
+    PRIMARY KEY (subject_key),
+    KEY ix_signin_lockout_last_failure_at (last_failure_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Failed sign-ins per client address and epoch minute (lockout.ip_threshold within

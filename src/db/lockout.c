@@ -53,7 +53,17 @@ int db_lockout_fail(struct db *db, const char *subject, long long now, long long
         *locked = 0;
         return DB_ERROR;
     }
-    return db_commit(db);
+    rc = db_commit(db);
+    /* Counts past their window and locks past their end are gone, at most once a minute
+     * per worker (an address no account has leaves a row per address tried). */
+    static const char purge_sql[] =
+        "DELETE FROM signin_lockout WHERE last_failure_at < ? AND locked_until < ? LIMIT 1000";
+    static long long last_purge;
+    if (rc == DB_OK && now / 60 != last_purge) {
+        last_purge = now / 60;
+        db_exec(db, purge_sql, DB_PARAMS(db_int(now - window), db_int(now)), NULL);
+    }
+    return rc;
 }
 
 int db_lockout_clear(struct db *db, const char *subject)
