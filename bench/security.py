@@ -22,7 +22,7 @@ PASSWORD = "bench-pass-1"
 
 def sql(q):
     r = subprocess.run(["mariadb", "--no-defaults", f"--socket={STATE}/mysql.sock", "-uroot", "-N",
-                        "-B", "usher", "-e", q], capture_output=True, text=True, check=True)
+                        "-B", "usher"], input=q, capture_output=True, text=True, check=True)
     return [line.split("\t") for line in r.stdout.splitlines()]
 
 
@@ -125,7 +125,7 @@ def wrk(path, secs, conns, *args):
 def measure(name, path, secs, conns, *args):
     wrk(path, 1, conns, *args)
     rps, p50, p99, bad = wrk(path, secs, conns, *args)
-    print(f"   {name:44s} {rps:>9s} req/s  p50 {p50:>8s}  p99 {p99:>8s}"
+    print(f"   {name:52s} {rps:>9s} req/s  p50 {p50:>8s}  p99 {p99:>8s}"
           + (f"  ({bad} non-2xx)" if bad != "0" else ""))
 
 

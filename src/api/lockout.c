@@ -1,4 +1,5 @@
-/* The sign-in lockout (see lockout.h). */
+/* The sign-in lockout (see lockout.h). In the api layer: it writes audit rows and reads
+ * the client address as the audit trail does. */
 #include "config.h"
 #include "usher/lockout.h"
 
