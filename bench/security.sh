@@ -105,7 +105,7 @@ done
 # percent between minutes): compare each round's pair, not one side's minute to another's.
 for round in 1 2 3; do
     for side in old new; do
-        echo "== round $round: ${side/old/today}${side/new/}$([[ $side == new ]] && echo 'this tree')"
+        if [[ $side == old ]]; then echo "== round $round: today's code"; else echo "== round $round: this tree"; fi
         for what in me-token me-key; do
             /usr/bin/python3 "$SIDE_PY" "$what" "$WORK/$side/state" "$(cat "$WORK/$side/port")" "$duration" "$connections"
         done
