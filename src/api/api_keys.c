@@ -10,7 +10,6 @@
 
 #include <openssl/crypto.h>
 
-#include "usher/api.h"
 #include "usher/api_common.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"

@@ -26,6 +26,7 @@
 #include "usher/db_tokens.h"
 #include "usher/db_users.h"
 #include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/jwt.h"
 #include "usher/lockout.h"
 #include "usher/log.h"

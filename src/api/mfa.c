@@ -12,7 +12,6 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "usher/api.h"
 #include "usher/api_common.h"
 #include "usher/arena.h"
 #include "usher/audit.h"

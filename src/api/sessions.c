@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "usher/api.h"
 #include "usher/api_common.h"
 #include "usher/arena.h"
 #include "usher/audit.h"

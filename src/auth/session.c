@@ -19,6 +19,7 @@
 #include "usher/db_callers.h"
 #include "usher/db_sessions.h"
 #include "usher/db_users.h"
+#include "usher/duration.h"
 #include "usher/errors.h"
 #include "usher/errors_security.h"
 #include "usher/log.h"
