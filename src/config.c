@@ -91,6 +91,9 @@ static const struct key_def keys[] = {
     { "lockout.ip_threshold",      K_INT,           F(lockout_ip_threshold), 0, 100000000 },
     { "lockout.ip_window",         K_DURATION,      F(lockout_ip_window), 60, 86400 * 7 },
     { "lockout.ip_exempt",         K_STRING,        F(lockout_ip_exempt), 0, 0 },
+    { "user_data.max_size",        K_SIZE,          F(user_data_max_size), 0, 64LL * 1024 * 1024 },
+    { "user_data.max_keys",        K_INT,           F(user_data_max_keys), 0, 1000000 },
+    { "worker.memory_max",         K_SIZE,          F(worker_memory_max), 0, 1LL << 40 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -596,6 +599,9 @@ static int set_defaults(struct usher_config *cfg)
     cfg->lockout_window = 12 * 3600;
     cfg->lockout_ip_threshold = 100;
     cfg->lockout_ip_window = 900;
+    cfg->user_data_max_size = 256 * 1024;
+    cfg->user_data_max_keys = 1000;
+    cfg->worker_memory_max = 512 * 1024 * 1024;
     char why[64];
     if (set_string(cfg, F(pool_name), "usher", why, sizeof(why)) ||
         set_string(cfg, F(ping_response), "pong", why, sizeof(why)) ||

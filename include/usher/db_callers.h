@@ -12,7 +12,9 @@ struct arena;
 struct user;
 
 struct db_caller {
-    struct user *user;                /* in the arena */
+    struct user *user;                /* in the arena; without the JSON documents (info,
+                                       * settings, oauth and scim are NULL: an answer that
+                                       * shows them reads the row, db_user_get) */
     bool revoked;                     /* the token id is in revoked_token */
     bool has_session;                 /* the token id has a user_session row of this user */
     long long session_last_seen;      /* its last_seen_at */
