@@ -14,6 +14,8 @@
 #include "usher/cli_escape.h"
 #include "usher/csv.h"
 #include "usher/arena.h"
+#include "usher/cli_security.h"
+#include "usher/crypto.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
 #include "usher/db_user_list.h"
@@ -32,7 +34,9 @@ static int usage(void)
             "       usherctl user set-role ID|EMAIL ROLE\n"
             "       usherctl user set-password ID|EMAIL      (password on stdin)\n"
             "       usherctl user delete ID|EMAIL\n"
-            "       usherctl user import FILE.csv            (name,email,password,role)\n");
+            "       usherctl user import FILE.csv            (name,email,password,role)\n"
+            "       usherctl user reset-mfa ID|EMAIL\n"
+            "       usherctl user unlock ID|EMAIL\n");
     return USAGE;
 }
 
@@ -279,6 +283,7 @@ int cli_user(struct db *db, int argc, char **argv)
         { "list", user_list }, { "show", user_show }, { "add", user_add },
         { "set-role", user_set_role }, { "set-password", user_set_password },
         { "delete", user_delete }, { "import", user_import },
+        { "reset-mfa", cli_user_reset_mfa }, { "unlock", cli_user_unlock },
     };
     if (argc < 2)
         return usage();

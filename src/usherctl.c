@@ -75,7 +75,7 @@ static const struct command commands[] = {
     { "resource", cmd_resource, "add|rm|list ...",
       "register models, knowledge bases and tools (see usherctl(8))" },
     { "grant", cmd_grant, "add|rm|list ...", "grant read or write access to a resource" },
-    { "user", cmd_user, "list|show|add|set-role|set-password|delete|import ...",
+    { "user", cmd_user, "list|show|add|set-role|set-password|delete|import|reset-mfa|unlock ...",
       "manage accounts (see usherctl(8))" },
     { "audit", cmd_audit, "[--since WHEN] [--actor WHO] [--action NAME] [--json]",
       "read the audit trail, newest first" },

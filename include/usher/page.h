@@ -116,6 +116,29 @@ void page_home(struct ctx *c);
 void page_style(struct ctx *c);
 void page_login_get(struct ctx *c);
 void page_login_post(struct ctx *c);
+void page_login_mfa(struct ctx *c);
+/* pages/security.c: the account security page and the second step of /login. */
+void page_security_get(struct ctx *c);
+void page_security_enroll(struct ctx *c);
+void page_security_confirm(struct ctx *c);
+void page_security_regenerate(struct ctx *c);
+void page_security_disable(struct ctx *c);
+void page_security_revoke(struct ctx *c);
+void page_security_revoke_others(struct ctx *c);
+void page_security_key_create(struct ctx *c);
+void page_security_key_delete(struct ctx *c);
+/* The admin's user page: the user's two-factor state, lock and sessions, with "Reset
+ * two-factor", "Unlock" and "Sign out everywhere" forms (c->target_user). */
+void page_user_security(struct ctx *c, struct html *h);
+void page_user_mfa_reset(struct ctx *c);
+void page_user_unlock(struct ctx *c);
+void page_user_sessions_revoke(struct ctx *c);
+/* The form asking for the second factor (a code field, the mfa_token and the pre-session
+ * form token), answered with status. */
+void page_login_code_form(struct ctx *c, const char *mfa_token, const char *error, int status);
+/* The post of that form: 303 to next (or the account page) once signed in; a wrong code
+ * shows the form again, an expired mfa_token the sign-in form (login_render). */
+void page_login_mfa_post(struct ctx *c, void (*login_render)(struct ctx *, const char *, int));
 void page_signup_get(struct ctx *c);
 void page_signup_post(struct ctx *c);
 void page_logout(struct ctx *c);

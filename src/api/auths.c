@@ -12,6 +12,7 @@
 
 #include "usher/accounts.h"
 #include "usher/api_common.h"
+#include "usher/api_security.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
 #include "usher/audit.h"
@@ -27,6 +28,7 @@
 #include "usher/encoding.h"
 #include "usher/utf8.h"
 #include "usher/jwt.h"
+#include "usher/lockout.h"
 #include "usher/log.h"
 #include "usher/password.h"
 #include "usher/secret.h"
@@ -57,7 +59,7 @@ static struct json_object *session_user_json(struct ctx *c, const struct user *u
 
 /* Answers a successful sign-in or sign-up: SessionUser, the token cookie and a CSRF cookie
  * for browser forms. SessionUser shows the image path, whatever is stored (§7.9). */
-static void answer_session_at(struct ctx *c, const struct user *u, long long issued_ms)
+void auths_answer_session(struct ctx *c, const struct user *u, long long issued_ms)
 {
     long long expires_at = 0;
     const char *token = session_issue_token_at(c, u->id, issued_ms, &expires_at);
@@ -65,6 +67,7 @@ static void answer_session_at(struct ctx *c, const struct user *u, long long iss
         response_detail(c->res, 500, ERR_DEFAULT);
         return;
     }
+    sessions_record(c, token, issued_ms);
     audit_actor(c, u->id, NULL);
     struct user shown = *u;
     shown.profile_image_url = "";
@@ -76,7 +79,7 @@ static void answer_session_at(struct ctx *c, const struct user *u, long long iss
 
 static void answer_session(struct ctx *c, const struct user *u)
 {
-    answer_session_at(c, u, 0);
+    auths_answer_session(c, u, 0);
 }
 
 void auths_session_user(struct ctx *c)
@@ -219,6 +222,7 @@ void auths_add_user(struct ctx *c)
         response_detail(c->res, 500, ERR_ADD_INTERNAL);
         return;
     }
+    sessions_record(c, token, 0);
     /* SessionUser without expires_at and permissions, and no cookie (§1b). */
     struct user shown = *u;
     shown.profile_image_url = "";
@@ -418,15 +422,6 @@ void auths_signin(struct ctx *c)
         return;
     }
     char *email = email_normalize(c->arena, v[SIGNIN_EMAIL].s);
-    long long attempts = 0;
-    if (db_signin_attempt_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
-        api_db_error(c);
-        return;
-    }
-    if (attempts > env->signin_rate_limit) {
-        response_detail(c->res, 429, ERR_RATE_LIMIT);
-        return;
-    }
     struct user *u = NULL;
     const char *hash = NULL;
     bool active = false;
@@ -436,6 +431,20 @@ void auths_signin(struct ctx *c)
     int rc = db_user_get_credentials(c->db, c->arena, email, &u, &hash, &active);
     if (rc == DB_ERROR) {
         api_db_error(c);
+        return;
+    }
+    /* The lockout (the address, then the account's lock) comes before the rate limit and
+     * the password: a locked answer says nothing of the password (lockout.h). */
+    const char *subject = lockout_subject(c, rc == DB_OK ? u->id : NULL, email);
+    if (lockout_check(c, subject) != 0)
+        return;
+    long long attempts = 0;
+    if (db_signin_attempt_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
+        api_db_error(c);
+        return;
+    }
+    if (attempts > env->signin_rate_limit) {
+        response_detail(c->res, 429, ERR_RATE_LIMIT);
         return;
     }
     if (rc == DB_OK) {
@@ -459,10 +468,14 @@ void auths_signin(struct ctx *c)
                                                    : password_verify_dummy(password, env->bcrypt_cost);
     api_bcrypt_leave();
     if (!ok) {
+        lockout_fail(c, subject, rc == DB_OK ? u->id : NULL);
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
     }
-    answer_session_at(c, u, read_ms);
+    if (mfa_signin_intercept(c, u, read_ms))
+        return;
+    lockout_success(c, u->id);
+    auths_answer_session(c, u, read_ms);
 }
 
 static const struct field_spec ldap_fields[] = {
@@ -647,7 +660,7 @@ static int api_key_allowed(struct ctx *c)
 void auths_api_key_create(struct ctx *c)
 {
     audit_note(c, "auth.api_key_create", "user", c->session->user->id);
-    if (api_key_allowed(c) != 0)
+    if (api_key_allowed(c) != 0 || api_key_limit_reached(c, c->session->user->id, true) != 0)
         return;
     char key[APIKEY_LEN + 1], digest[APIKEY_DIGEST_HEX + 1];
     if (apikey_generate(key) != 0) {
@@ -665,7 +678,10 @@ void auths_api_key_create(struct ctx *c)
             return;
         }
     }
-    int rc = db_apikey_put(c->db, c->session->user->id, digest, sealed);
+    char prefix[8];
+    memcpy(prefix, key, 7);
+    prefix[7] = '\0';
+    int rc = db_apikey_put(c->db, c->session->user->id, digest, sealed, prefix);
     free(sealed);
     if (rc != DB_OK) {
         response_detail(c->res, 500, ERR_CREATE_API_KEY);

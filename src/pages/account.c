@@ -150,6 +150,9 @@ static void account_render(struct ctx *c, const char *failed, const char *error,
     html_elem(&h, "h2", "API key", "id", "key-h", NULL);
     html_open(&h, "p", NULL);
     html_elem(&h, "a", "Manage your API key", "href", page_url(c, "/account/api-key"), NULL);
+    html_text(&h, " · ");
+    html_elem(&h, "a", "Security: two-factor sign-in, sessions, API keys", "href",
+              page_url(c, "/account/security"), NULL);
     html_close(&h);
     html_close(&h);
 

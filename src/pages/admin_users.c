@@ -198,6 +198,7 @@ static void user_render(struct ctx *c, const char *error, int status)
         if (n)
             html_close(&h);
     }
+    page_user_security(c, &h);
     html_open(&h, "p", NULL);
     html_elem(&h, "a", "Delete this user…", "href", user_url(c, u->id, "/delete"), "class",
               "danger", NULL);

@@ -85,11 +85,21 @@ void page_login_post(struct ctx *c)
         return;
     struct page_api_result r;
     if (page_api(c, auths_signin, &auths_signin_form, NULL, &r) != 0) {
-        login_render(c, r.error, r.status);
+        const char *mfa_token = r.status == 401 ? page_json_str(r.json, "mfa_token") : NULL;
+        if (mfa_token)   /* two-factor on: the second step (pages/security.c) */
+            page_login_code_form(c, mfa_token, NULL, 200);
+        else
+            login_render(c, r.error, r.status);
         return;
     }
     const char *next = page_next(c);
     page_see_other(c, next ? next : page_url(c, "/account"));
+}
+
+void page_login_mfa(struct ctx *c)
+{
+    if (presession_ok(c, login_render))
+        page_login_mfa_post(c, login_render);
 }
 
 static void signup_render(struct ctx *c, const char *error, int status)
