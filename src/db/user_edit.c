@@ -8,6 +8,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_counts.h"
 #include "usher/db_users.h"
 
 static long long now_s(void)
@@ -76,7 +77,8 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
     int rc = db_query_cell(db, a, lock_sql, DB_PARAMS(db_str(id)), &locked);
     if (rc != DB_OK)
         return rollback(db, rc);
-    if (db_exec(db, bump_sql, DB_PARAMS(db_int(now_s()), db_str(id)), NULL) != DB_OK)
+    if (db_exec(db, bump_sql, DB_PARAMS(db_int(now_s()), db_str(id)), NULL) != DB_OK ||
+        db_group_member_count_drop_user(db, id) != DB_OK)
         return rollback(db, DB_ERROR);
     for (size_t i = 0; i < sizeof(child_sql) / sizeof(child_sql[0]); i++)
         if (db_exec(db, child_sql[i], DB_PARAMS(db_str(id)), NULL) != DB_OK)
@@ -86,6 +88,8 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
         return rollback(db, DB_ERROR);
     if (n == 0)
         return rollback(db, DB_NOT_FOUND);
+    if (db_user_count_add(db, -(long long)n) != DB_OK)
+        return rollback(db, DB_ERROR);
     return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
 }
 

@@ -133,7 +133,8 @@ def restore_default_pool(stack):
 # ---------------------------------------------------------------- the database
 WIPE_SQL = ("DELETE FROM revoked_token; DELETE FROM signin_attempt; DELETE FROM api_key; "
             "DELETE FROM group_member; DELETE FROM `group`; DELETE FROM oauth_session; "
-            "DELETE FROM auth; DELETE FROM `user`; DELETE FROM config;")
+            "DELETE FROM auth; DELETE FROM `user`; DELETE FROM config; "
+            "UPDATE user_count SET n = 0 WHERE id = 1;")
 COUNTED_TABLES = ("user", "auth", "api_key", "config", "revoked_token", "group_member")
 
 # Bumped by every wipe, so fixtures that built users can tell theirs are gone.
@@ -295,7 +296,8 @@ def grant_group_permission(stack, user_id, permissions, name=None):
               f"created_at, updated_at) VALUES ('{gid}', NULL, {sql_quote(name or 'g-' + gid[:8])}, "
               f"'', NULL, NULL, {sql_quote(json.dumps(permissions))}, {now}, {now}); "
               "INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) VALUES "
-              f"('{uuid.uuid4()}', '{gid}', '{user_id}', {now}, {now})")
+              f"('{uuid.uuid4()}', '{gid}', '{user_id}', {now}, {now}); "
+              f"UPDATE `group` SET member_count = 1 WHERE id = '{gid}'")
     return gid
 
 

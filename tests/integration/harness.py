@@ -202,6 +202,16 @@ class Stack:
             raise RuntimeError(f"SQL failed: {query!r}: {r.stderr.strip()}")
         return [line.split("\t") for line in r.stdout.splitlines()]
 
+    # usher keeps the user count and each group's member count on its own writes (no
+    # triggers: src/db/counts.c); rows a test writes by hand are counted by this, as
+    # `usherctl recount` would.
+    RECOUNT_SQL = ("UPDATE user_count SET n = (SELECT COUNT(*) FROM `user`) WHERE id = 1; "
+                   "UPDATE `group` g SET member_count = "
+                   "(SELECT COUNT(*) FROM group_member m WHERE m.group_id = g.id)")
+
+    def recount(self):
+        self.sql(self.RECOUNT_SQL)
+
     def db_pid(self):
         try:
             return int((self.dir / "mysql.pid").read_text().strip())

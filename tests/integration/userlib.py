@@ -152,6 +152,7 @@ def seed_users(stack, rows, hash_from=None):
           if hash_from else "'!'")
     stack.sql(f"INSERT INTO auth (id, email, password, active) SELECT u.id, u.email, {pw}, 1 "
               f"FROM `user` u WHERE u.id IN ({ids})")
+    stack.recount()
     return rows
 
 
@@ -201,7 +202,8 @@ def make_group(stack, name, members=(), updated_at=None, permissions=None, descr
 def add_member(stack, gid, uid):
     now = int(time.time())
     stack.sql("INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) VALUES "
-              f"('{uuid.uuid4()}', '{gid}', {sql_quote(uid)}, {now}, {now})")
+              f"('{uuid.uuid4()}', '{gid}', {sql_quote(uid)}, {now}, {now}); "
+              f"UPDATE `group` SET member_count = member_count + 1 WHERE id = '{gid}'")
 
 
 def add_grant(stack, principal_type, principal_id, resource_id=None):
