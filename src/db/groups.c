@@ -130,7 +130,7 @@ fail:
 
 /* "SELECT <group columns>, <member count> <rest>", made in buf the first time (the
  * statement cache keys on the address, which stays the same). The count is the one every
- * membership change keeps (db_counts.h, sql/007_group_member_count.sql). No ORDER BY: the rows carry TEXT
+ * membership change keeps (db_counts.h, sql/007). No ORDER BY: the rows carry TEXT
  * columns, which MariaDB would sort in an on-disk temporary table; decode_counted orders
  * them. */
 static const char *counted_sql(char *buf, size_t size, const char *rest)
