@@ -204,8 +204,9 @@ int db_group_list_visible(struct db *db, struct arena *a, enum group_visibility 
         break;
     }
     case GROUPS_SHARE_FALSE: {
-        COUNTED_SQL("FROM `group` g WHERE g.data IS NOT NULL AND " SHARE " = 'false'");
-        rc = db_query(db, a, sql, NULL, 0, &r);
+        COUNTED_SQL("FROM `group` g JOIN group_member gm ON gm.group_id = g.id "
+                    "WHERE gm.user_id = ? AND g.data IS NOT NULL AND " SHARE " = 'false'");
+        rc = db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r);
         break;
     }
     default: {
