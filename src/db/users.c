@@ -249,9 +249,10 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
                     DB_PARAMS(db_str(member_id), db_str(nu->default_group_id), db_str(id),
                               db_int(now), db_int(now)), &added) != DB_OK)
             goto fail;
-        if (added && (db_exec(db, group_bump_sql,
-                              DB_PARAMS(db_int(now), db_str(nu->default_group_id)), NULL) != DB_OK ||
-                      db_group_member_count_add(db, nu->default_group_id, (long long)added) != DB_OK))
+        const char *gid = nu->default_group_id;
+        if (added && (db_exec(db, group_bump_sql, DB_PARAMS(db_int(now), db_str(gid)),
+                              NULL) != DB_OK ||
+                      db_group_member_count_add(db, gid, (long long)added) != DB_OK))
             goto fail;
     }
     if (db_commit(db) != DB_OK)
