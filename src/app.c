@@ -1,4 +1,5 @@
-/* The request pipeline of DESIGN.md: request -> router -> session -> handler -> response.
+/* The request pipeline drawn in src/README.md:
+ * request -> router -> session -> handler -> response.
  * Every failure on the way becomes one of the contract's JSON errors; nothing here knows
  * SQL or FastCGI. */
 #include "config.h"

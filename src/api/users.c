@@ -1,7 +1,8 @@
 /* /api/v1/users: listing and search, the caller's own data (groups, settings, status,
  * info, variables, usage), one user (record, info, activity, groups, OAuth sessions,
  * profile image) and the admin's update and deletion (contract §1a, §6, §7; deltas §2).
- * The permission endpoints and the preview are in permissions.c. */
+ * The permission endpoints are in permissions.c, the access preview of a user in
+ * previews.c. */
 #include "config.h"
 #include "usher/api.h"
 

@@ -107,7 +107,7 @@ static void users_render(struct ctx *c, const char *error, int status)
         long long t = total ? json_object_get_int64(total) : 0;
         html_elem(&h, "p", arena_printf(c->arena, "%lld user%s", t, t == 1 ? "" : "s"), NULL);
         html_open(&h, "div", "class", "table", NULL);
-        html_open(&h, "table", NULL);
+        html_open(&h, "table", "class", "users", NULL);
         html_open(&h, "thead", NULL);
         html_open(&h, "tr", NULL);
         html_elem(&h, "th", "Name", "scope", "col", NULL);
@@ -120,13 +120,13 @@ static void users_render(struct ctx *c, const char *error, int status)
         for (size_t i = 0; i < n; i++) {
             struct json_object *u = json_object_array_get_idx(users, i);
             html_open(&h, "tr", NULL);
-            html_open(&h, "td", NULL);
+            html_open(&h, "td", "class", "name", NULL);
             const char *name = page_json_str(u, "name");
             html_elem(&h, "a", name && *name ? name : "(no name)", "href",
                       user_url(c, page_json_str(u, "id"), ""), NULL);
             html_close(&h);
-            html_elem(&h, "td", page_json_str(u, "email"), NULL);
-            html_elem(&h, "td", page_json_str(u, "role"), NULL);
+            html_elem(&h, "td", page_json_str(u, "email"), "class", "email", NULL);
+            html_elem(&h, "td", page_json_str(u, "role"), "class", "role", NULL);
             html_close(&h);
         }
         html_close(&h);

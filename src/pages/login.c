@@ -7,9 +7,34 @@
 
 #include "usher/api.h"
 #include "usher/arena.h"
+#include "usher/db.h"
+#include "usher/db_users.h"
 #include "usher/session.h"
 
 #define ERR_FORM_SITE "CSRF token missing or invalid"
+
+/* While no account exists, how the first one is made: the first sign-up becomes the admin
+ * (when sign-up is open, by its own gate), else the shell's `usherctl create-admin`. Says
+ * nothing once an account exists, or when the count cannot be read. */
+static void empty_install_notice(struct ctx *c, struct html *h)
+{
+    long long count = 0;
+    if (!c->db || db_user_count(c->db, &count) != DB_OK || count > 0)
+        return;
+    struct page_api_result r;
+    bool open = page_api(c, auths_signup_open, NULL, NULL, &r) == 0;
+    html_open(h, "p", "class", "notice", "role", "status", "id", "empty-install", NULL);
+    if (open) {
+        html_text(h, "No account exists yet: the first account to sign up becomes the admin. ");
+        html_elem(h, "a", "Sign up", "href", page_url(c, "/signup"), NULL);
+    } else {
+        html_text(h, "No account exists yet and sign-up is closed: create the first admin on "
+                     "the server with ");
+        html_elem(h, "code", "usherctl create-admin", NULL);
+        html_text(h, ".");
+    }
+    html_close(h);
+}
 
 static void login_render(struct ctx *c, const char *error, int status)
 {
@@ -18,6 +43,7 @@ static void login_render(struct ctx *c, const char *error, int status)
     page_alert(&h, error);
     if (request_query(c->req, "signed_out"))
         page_notice(&h, "You have signed out.");
+    empty_install_notice(c, &h);
     page_form(c, &h, "/login", page_next(c));
     const char *tok = page_form_token(c);
     html_void(&h, "input", "type", "hidden", "name", "form_token", "value", tok, NULL);

@@ -1,6 +1,6 @@
 /* The pages' one stylesheet, served at <prefix>/style.css: system fonts, no images, one
- * column that fits a 375-px phone and widens to 52rem on a desktop; visible focus for
- * keyboard use. */
+ * column that fits a 375-px phone and widens to 52rem on a desktop (where the users table
+ * becomes one block per user); visible focus for keyboard use. */
 #include "config.h"
 #include "usher/page.h"
 
@@ -59,4 +59,17 @@ const char page_stylesheet[] =
     "dl.perms-list ul{display:flex;flex-wrap:wrap;gap:.2rem 1rem;list-style:none;padding:0;"
     "margin:.2rem 0}\n"
     ".cancel{margin-left:1rem}\n"
-    "@media (max-width:30rem){main{padding:.75rem}h1{font-size:1.3rem}}\n";
+    "@media (max-width:30rem){main{padding:.75rem}h1{font-size:1.3rem}}\n"
+    /* The users table on a phone: one block per user, the name and the role on one line and
+     * the e-mail under them, so no column is squeezed into breaking words; the header
+     * row stays for screen readers only. */
+    /* a role and a column name are one word each: never broken to make room */
+    "table.users th,table.users td.role{white-space:nowrap}\n"
+    "@media (max-width:40rem){table.users thead{position:absolute;width:1px;height:1px;"
+    "overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}\n"
+    "table.users,table.users tbody{display:block}\n"
+    "table.users tr{display:grid;grid-template-columns:minmax(0,1fr) auto;gap:0 .75rem;"
+    "padding:.4rem 0;border-bottom:1px solid var(--line)}\n"
+    "table.users td{padding:0;border:0}\n"
+    "table.users td.role{grid-column:2;grid-row:1;color:var(--muted)}\n"
+    "table.users td.email{grid-column:1/-1;color:var(--muted)}}\n";

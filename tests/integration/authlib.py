@@ -1,4 +1,4 @@
-"""Helpers of the auths tests (test_auths.py, test_sessions.py, test_apikeys.py).
+"""Helpers of the auths tests (test_auths.py, test_sessions_*.py, test_apikeys.py).
 
 - The contract's error texts, copied verbatim (openwebui-users.md §0).
 - Running the pool with contract environment variables (WEBUI_AUTH=false, trusted headers,
@@ -160,6 +160,19 @@ def sql_quote(s):
     return "'" + s.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def sql_text(s):
+    """A utf8mb4 string literal that survives any client character set."""
+    if s is None:
+        return "NULL"
+    if s == "":
+        return "''"
+    return f"CONVERT(X'{s.encode().hex()}' USING utf8mb4)"
+
+
+def sql_json(v):
+    return "NULL" if v is None else sql_text(json.dumps(v))
+
+
 # ---------------------------------------------------------------- HTTP as a caller
 class Client:
     """A caller holding one credential, sent as `how`: "bearer" (Authorization: Bearer),
@@ -288,25 +301,31 @@ def set_admin_config(admin, **changes):
 
 
 def grant_group_permission(stack, user_id, permissions, name=None):
-    """A group holding permissions with user_id in it, made in SQL (the groups API is
-    another module's)."""
+    """A group holding permissions with user_id in it, made in SQL."""
+    return make_group(stack, name or "g-" + uuid.uuid4().hex[:8], [user_id],
+                      permissions=permissions)
+
+
+def make_group(stack, name, members=(), updated_at=None, permissions=None, description="",
+               creator=None):
+    """A group made in SQL (no API call, no audit row): its id. members are user ids;
+    updated_at defaults to now; permissions is a tree (None: the column's NULL)."""
     gid = str(uuid.uuid4())
     now = int(time.time())
+    upd = now if updated_at is None else int(updated_at)
     stack.sql("INSERT INTO `group` (id, user_id, name, description, data, meta, permissions, "
-              f"created_at, updated_at) VALUES ('{gid}', NULL, {sql_quote(name or 'g-' + gid[:8])}, "
-              f"'', NULL, NULL, {sql_quote(json.dumps(permissions))}, {now}, {now}); "
-              "INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) VALUES "
-              f"('{uuid.uuid4()}', '{gid}', '{user_id}', {now}, {now}); "
-              f"UPDATE `group` SET member_count = 1 WHERE id = '{gid}'")
+              f"created_at, updated_at) VALUES ('{gid}', {sql_text(creator)}, {sql_text(name)}, "
+              f"{sql_text(description)}, NULL, NULL, {sql_json(permissions)}, {now}, {upd})")
+    for uid in members:
+        add_member(stack, gid, uid)
     return gid
 
 
-def make_group(stack, name):
-    gid = str(uuid.uuid4())
+def add_member(stack, gid, uid):
     now = int(time.time())
-    stack.sql("INSERT INTO `group` (id, user_id, name, description, created_at, updated_at) "
-              f"VALUES ('{gid}', NULL, {sql_quote(name)}, '', {now}, {now})")
-    return gid
+    stack.sql("INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) VALUES "
+              f"('{uuid.uuid4()}', '{gid}', {sql_quote(uid)}, {now}, {now}); "
+              f"UPDATE `group` SET member_count = member_count + 1 WHERE id = '{gid}'")
 
 
 def cookie_headers(r, name):

@@ -1,7 +1,6 @@
 """Helpers of the groups and permissions tests (test_groups.py, test_permissions.py).
 
 - The group routes' paths and error texts (deltas §3, verbatim).
-- Callers of every role: anonymous, pending, user, admin, and an admin's API key.
 - usherctl resource/grant, to set up what the previews read.
 - wipe_grants(): the resource registries and access grants, which authlib's wipe leaves.
 """
@@ -9,9 +8,7 @@ import subprocess
 
 import pytest
 
-from authlib import (
-    ACCESS_PROHIBITED, NOT_AUTHENTICATED, Client, add_user, expect, first_admin, set_admin_config,
-)
+from authlib import expect
 from harness import BUILD
 
 GROUPS = "/api/v1/groups"
@@ -52,35 +49,6 @@ def ctl(stack, *args):
     r = usherctl(stack, *args)
     assert r.returncode == 0, (args, r.stdout, r.stderr)
     return r.stdout
-
-
-class Roles:
-    """A fresh install's callers: anonymous, pending, user, admin (Bearer) and the admin's
-    API key (x-api-key)."""
-
-    def __init__(self, stack):
-        self.stack = stack
-        self.admin = first_admin(stack)
-        self.user = add_user(self.admin, role="user")
-        self.pending = add_user(self.admin, role="pending")
-        self.anonymous = Client(stack)
-        set_admin_config(self.admin, ENABLE_API_KEYS=True)
-        key = expect(self.admin.post("api_key"), 200)["api_key"]
-        self.admin_key = Client(stack, key, "x-api-key", self.admin.user)
-
-    def refused(self, level):
-        """The callers a route of level ("verified" or "admin") refuses, with the answer
-        each gets."""
-        out = [(self.anonymous, 401, NOT_AUTHENTICATED), (self.pending, 401, ACCESS_PROHIBITED)]
-        if level == "admin":
-            out.append((self.user, 401, ACCESS_PROHIBITED))
-        return out
-
-    def allowed(self, level):
-        out = [self.admin, self.admin_key]
-        if level == "verified":
-            out.append(self.user)
-        return out
 
 
 def create_group(admin, name, description="", **extra):

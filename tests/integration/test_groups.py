@@ -12,18 +12,14 @@ from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
     ACCESS_PROHIBITED, ME, auth_env, auth_module, ensure_pool_env, expect, first_admin, sql_one,
     sql_quote, wipe_db,
 )
+from callerlib import callers  # noqa: F401  (the fixture)
 from grouplib import (  # noqa: F401  (grants_wiped: fixture)
     GROUP_ADD_USERS, GROUP_CREATE, GROUP_DELETE, GROUP_INFO_KEYS, GROUP_KEYS, GROUP_REMOVE_USERS,
-    GROUP_UPDATE, GROUPS, NOT_FOUND, USER_INFO_KEYS, Roles, add_members, create_group, ctl,
+    GROUP_UPDATE, GROUPS, NOT_FOUND, USER_INFO_KEYS, add_members, create_group, ctl,
     grants_wiped, member_ids,
 )
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture
-def roles(stack):
-    return Roles(stack)
 
 
 def wait_next_second():
@@ -35,12 +31,12 @@ def wait_next_second():
 
 # ---------------------------------------------------------------- POST /create
 
-def test_create_answers_the_group_with_defaults(roles, stack):
-    g = create_group(roles.admin, "Engineering", "Builds things",
+def test_create_answers_the_group_with_defaults(callers, stack):
+    g = create_group(callers.admin, "Engineering", "Builds things",
                      permissions={"workspace": {"models": True}})
     assert set(g) == GROUP_KEYS
     assert g["name"] == "Engineering" and g["description"] == "Builds things"
-    assert g["user_id"] == roles.admin.id
+    assert g["user_id"] == callers.admin.id
     assert g["data"] == {"config": {"share": "members"}}
     assert g["meta"] is None
     assert g["permissions"] == {"workspace": {"models": True}}
@@ -49,28 +45,28 @@ def test_create_answers_the_group_with_defaults(roles, stack):
     assert sql_one(stack, f"SELECT name FROM `group` WHERE id = '{g['id']}'") == "Engineering"
 
 
-def test_create_keeps_a_given_share_and_other_data(roles):
-    g = create_group(roles.admin, "a", data={"config": {"share": False}, "x": 1})
+def test_create_keeps_a_given_share_and_other_data(callers):
+    g = create_group(callers.admin, "a", data={"config": {"share": False}, "x": 1})
     assert g["data"] == {"config": {"share": False}, "x": 1}
-    g = create_group(roles.admin, "b", data={"other": "y"})
+    g = create_group(callers.admin, "b", data={"other": "y"})
     assert g["data"] == {"other": "y", "config": {"share": "members"}}
-    g = create_group(roles.admin, "c", permissions=None, data=None)
+    g = create_group(callers.admin, "c", permissions=None, data=None)
     assert g["permissions"] is None and g["data"] == {"config": {"share": "members"}}
 
 
-def test_create_roles(roles):
-    for i, c in enumerate(roles.allowed("admin")):
+def test_create_roles(callers):
+    for i, c in enumerate(callers.allowed("admin")):
         expect(c.post(GROUPS + "/create", json={"name": f"g{i}", "description": ""}), 200)
-    for c, status, text in roles.refused("admin"):
+    for c, status, text in callers.refused("admin"):
         expect(c.post(GROUPS + "/create", json={"name": "x", "description": ""}), status, text)
 
 
-def test_create_refuses_a_taken_name(roles, stack):
-    create_group(roles.admin, "Staff")
-    expect(roles.admin.post(GROUPS + "/create", json={"name": "Staff", "description": ""}),
+def test_create_refuses_a_taken_name(callers, stack):
+    create_group(callers.admin, "Staff")
+    expect(callers.admin.post(GROUPS + "/create", json={"name": "Staff", "description": ""}),
            400, GROUP_CREATE)
     # the sync by name treats names case-insensitively, and so does the uniqueness
-    expect(roles.admin.post(GROUPS + "/create", json={"name": "staff", "description": ""}),
+    expect(callers.admin.post(GROUPS + "/create", json={"name": "staff", "description": ""}),
            400, GROUP_CREATE)
     assert sql_one(stack, "SELECT COUNT(*) FROM `group`") == "1"
 
@@ -84,18 +80,18 @@ def test_create_refuses_a_taken_name(roles, stack):
     ({"name": "n", "description": "d", "data": "x"}, ["body", "data"], "dict_type"),
     ({"name": "x" * 10000, "description": "d"}, ["body", "name"], "string_too_long"),
 ])
-def test_create_validates_the_form(roles, stack, body, loc, kind):
-    r = roles.admin.post(GROUPS + "/create", json=body)
+def test_create_validates_the_form(callers, stack, body, loc, kind):
+    r = callers.admin.post(GROUPS + "/create", json=body)
     errs = expect(r, 422)["detail"]
     assert any(e["loc"] == loc and e["type"] == kind for e in errs), errs
     assert sql_one(stack, "SELECT COUNT(*) FROM `group`") == "0"
 
 
-def test_sql_metacharacters_are_data(roles, stack):
+def test_sql_metacharacters_are_data(callers, stack):
     name = "x'); DROP TABLE `group`; -- \" \\ %_"
-    g = create_group(roles.admin, name, "'; DELETE FROM user; --")
+    g = create_group(callers.admin, name, "'; DELETE FROM user; --")
     assert g["name"] == name
-    assert expect(roles.admin.get(f"{GROUPS}/id/{g['id']}"), 200)["name"] == name
+    assert expect(callers.admin.get(f"{GROUPS}/id/{g['id']}"), 200)["name"] == name
     assert sql_one(stack, f"SELECT COUNT(*) FROM `group` WHERE name = {sql_quote(name)}") == "1"
     assert int(sql_one(stack, "SELECT COUNT(*) FROM `user`")) == 3
 
@@ -112,24 +108,24 @@ def test_share_default_from_the_environment(stack):
 
 # ---------------------------------------------------------------- GET /
 
-def test_list_roles_and_order(roles):
-    a = create_group(roles.admin, "a")
+def test_list_roles_and_order(callers):
+    a = create_group(callers.admin, "a")
     wait_next_second()
-    b = create_group(roles.admin, "b")
+    b = create_group(callers.admin, "b")
     wait_next_second()
-    add_members(roles.admin, a["id"], roles.user.id)   # bumps a: newest now
-    for c in (roles.admin, roles.admin_key):
+    add_members(callers.admin, a["id"], callers.user.id)   # bumps a: newest now
+    for c in (callers.admin, callers.admin_key):
         got = expect(c.get(GROUPS + "/"), 200)
         assert [g["id"] for g in got] == [a["id"], b["id"]]
         assert all(set(g) == GROUP_KEYS for g in got)
         assert [g["member_count"] for g in got] == [1, 0]
-    assert [g["id"] for g in expect(roles.user.get(GROUPS + "/"), 200)] == [a["id"]]
-    for c, status, text in roles.refused("verified"):
+    assert [g["id"] for g in expect(callers.user.get(GROUPS + "/"), 200)] == [a["id"]]
+    for c, status, text in callers.refused("verified"):
         expect(c.get(GROUPS + "/"), status, text)
 
 
-def test_list_visibility_with_share(roles, stack):
-    admin, user = roles.admin, roles.user
+def test_list_visibility_with_share(callers, stack):
+    admin, user = callers.admin, callers.user
     made = {}
     for name, share in (("open", True), ("one", "1"), ("closed", False),
                         ("members_in", "members"), ("members_out", "members")):
@@ -164,33 +160,33 @@ def test_list_visibility_with_share(roles, stack):
 
 # ---------------------------------------------------------------- GET /id/{id}, /info, /export
 
-def test_get_info_export(roles):
-    g = create_group(roles.admin, "g", "desc")
-    add_members(roles.admin, g["id"], roles.user.id, roles.pending.id)
-    for c in roles.allowed("admin"):
+def test_get_info_export(callers):
+    g = create_group(callers.admin, "g", "desc")
+    add_members(callers.admin, g["id"], callers.user.id, callers.pending.id)
+    for c in callers.allowed("admin"):
         got = expect(c.get(f"{GROUPS}/id/{g['id']}"), 200)
         assert set(got) == GROUP_KEYS and got["member_count"] == 2
         exp = expect(c.get(f"{GROUPS}/id/{g['id']}/export"), 200)
         assert set(exp) == GROUP_KEYS | {"user_ids"}
-        assert sorted(exp["user_ids"]) == sorted([roles.user.id, roles.pending.id])
-    for c in roles.allowed("verified"):
+        assert sorted(exp["user_ids"]) == sorted([callers.user.id, callers.pending.id])
+    for c in callers.allowed("verified"):
         info = expect(c.get(f"{GROUPS}/id/{g['id']}/info"), 200)
         assert set(info) == GROUP_INFO_KEYS
         assert info["member_count"] == 2 and info["description"] == "desc"
     for path in ("", "/export"):
-        for c, status, text in roles.refused("admin"):
+        for c, status, text in callers.refused("admin"):
             expect(c.get(f"{GROUPS}/id/{g['id']}{path}"), status, text)
-    for c, status, text in roles.refused("verified"):
+    for c, status, text in callers.refused("verified"):
         expect(c.get(f"{GROUPS}/id/{g['id']}/info"), status, text)
 
 
-def test_unknown_ids_per_the_error_table(roles):
-    admin = roles.admin
+def test_unknown_ids_per_the_error_table(callers):
+    admin = callers.admin
     for path in ("", "/info", "/export"):
         expect(admin.get(f"{GROUPS}/id/{UNKNOWN}{path}"), 401, NOT_FOUND)
-    expect(roles.user.get(f"{GROUPS}/id/{UNKNOWN}/info"), 401, NOT_FOUND)
+    expect(callers.user.get(f"{GROUPS}/id/{UNKNOWN}/info"), 401, NOT_FOUND)
     # a non-admin learns nothing about ids on admin routes
-    expect(roles.user.get(f"{GROUPS}/id/{UNKNOWN}"), 401, ACCESS_PROHIBITED)
+    expect(callers.user.get(f"{GROUPS}/id/{UNKNOWN}"), 401, ACCESS_PROHIBITED)
     expect(admin.get(f"{GROUPS}/id/{UNKNOWN}/preview"), 404, NOT_FOUND)
     assert expect(admin.post(f"{GROUPS}/id/{UNKNOWN}/users"), 200) == []
     expect(admin.post(f"{GROUPS}/id/{UNKNOWN}/update", json={"name": "n", "description": ""}),
@@ -204,55 +200,55 @@ def test_unknown_ids_per_the_error_table(roles):
 
 # ---------------------------------------------------------------- POST /id/{id}/users
 
-def test_members_as_user_info(roles):
-    g = create_group(roles.admin, "g")
-    add_members(roles.admin, g["id"], roles.user.id)
-    for c in roles.allowed("admin"):
+def test_members_as_user_info(callers):
+    g = create_group(callers.admin, "g")
+    add_members(callers.admin, g["id"], callers.user.id)
+    for c in callers.allowed("admin"):
         got = expect(c.post(f"{GROUPS}/id/{g['id']}/users"), 200)
         assert len(got) == 1 and set(got[0]) == USER_INFO_KEYS
-        assert got[0]["id"] == roles.user.id
+        assert got[0]["id"] == callers.user.id
         assert got[0]["groups"] == [] and got[0]["is_active"] is False
-    for c, status, text in roles.refused("admin"):
+    for c, status, text in callers.refused("admin"):
         expect(c.post(f"{GROUPS}/id/{g['id']}/users"), status, text)
 
 
 # ---------------------------------------------------------------- POST /id/{id}/update
 
-def test_update_writes_only_non_null_fields(roles, stack):
-    g = create_group(roles.admin, "g", "d", permissions={"chat": {"edit": False}},
+def test_update_writes_only_non_null_fields(callers, stack):
+    g = create_group(callers.admin, "g", "d", permissions={"chat": {"edit": False}},
                      data={"config": {"share": True}})
     wait_next_second()
-    got = expect(roles.admin.post(f"{GROUPS}/id/{g['id']}/update",
+    got = expect(callers.admin.post(f"{GROUPS}/id/{g['id']}/update",
                                   json={"name": "g2", "description": "d2", "permissions": None}),
                  200)
     assert got["name"] == "g2" and got["description"] == "d2"
     assert got["permissions"] == {"chat": {"edit": False}}       # null: kept
     assert got["data"] == {"config": {"share": True}}
     assert got["updated_at"] > g["updated_at"] and got["created_at"] == g["created_at"]
-    got = expect(roles.admin.post(f"{GROUPS}/id/{g['id']}/update",
+    got = expect(callers.admin.post(f"{GROUPS}/id/{g['id']}/update",
                                   json={"name": "g2", "description": "d2",
                                         "permissions": {"features": {"notes": True}},
                                         "data": {"config": {"share": False}}}), 200)
     assert got["permissions"] == {"features": {"notes": True}}
     assert got["data"] == {"config": {"share": False}}
     assert set(got) == GROUP_KEYS
-    for c, status, text in roles.refused("admin"):
+    for c, status, text in callers.refused("admin"):
         expect(c.post(f"{GROUPS}/id/{g['id']}/update", json={"name": "x", "description": ""}),
                status, text)
 
 
-def test_update_to_a_taken_name(roles):
-    create_group(roles.admin, "one")
-    two = create_group(roles.admin, "two")
-    expect(roles.admin.post(f"{GROUPS}/id/{two['id']}/update",
+def test_update_to_a_taken_name(callers):
+    create_group(callers.admin, "one")
+    two = create_group(callers.admin, "two")
+    expect(callers.admin.post(f"{GROUPS}/id/{two['id']}/update",
                             json={"name": "one", "description": ""}), 400, GROUP_UPDATE)
-    expect(roles.admin.post(f"{GROUPS}/id/{two['id']}/update", json={"name": 1}), 422)
+    expect(callers.admin.post(f"{GROUPS}/id/{two['id']}/update", json={"name": 1}), 422)
 
 
 # ---------------------------------------------------------------- members add/remove
 
-def test_add_and_remove_members(roles, stack):
-    admin, user, pending = roles.admin, roles.user, roles.pending
+def test_add_and_remove_members(callers, stack):
+    admin, user, pending = callers.admin, callers.user, callers.pending
     g = create_group(admin, "g")
     wait_next_second()
     got = expect(admin.post(f"{GROUPS}/id/{g['id']}/users/add",
@@ -273,10 +269,10 @@ def test_add_and_remove_members(roles, stack):
     assert got["member_count"] == 1 and got["updated_at"] > before["updated_at"]
     assert member_ids(stack, g["id"]) == [pending.id]
     for path in ("add", "remove"):
-        for c, status, text in roles.refused("admin"):
+        for c, status, text in callers.refused("admin"):
             expect(c.post(f"{GROUPS}/id/{g['id']}/users/{path}", json={"user_ids": [user.id]}),
                    status, text)
-        for c in roles.allowed("admin"):
+        for c in callers.allowed("admin"):
             expect(c.post(f"{GROUPS}/id/{g['id']}/users/{path}", json={"user_ids": []}), 200)
 
 
@@ -284,10 +280,10 @@ def test_add_and_remove_members(roles, stack):
     {"user_ids": "abc"}, {"user_ids": [1, 2]}, {"user_ids": [None]}, {"user_ids": {"a": 1}},
     {"user_ids": [["x"]]},
 ])
-def test_membership_ids_must_be_strings(roles, stack, body):
-    g = create_group(roles.admin, "g")
+def test_membership_ids_must_be_strings(callers, stack, body):
+    g = create_group(callers.admin, "g")
     for path in ("add", "remove"):
-        r = roles.admin.post(f"{GROUPS}/id/{g['id']}/users/{path}", json=body)
+        r = callers.admin.post(f"{GROUPS}/id/{g['id']}/users/{path}", json=body)
         if body["user_ids"] == "abc":
             # a lone string is read as a one-element list (a form's repeated field)
             assert r.status_code == 200
@@ -297,10 +293,10 @@ def test_membership_ids_must_be_strings(roles, stack, body):
     assert member_ids(stack, g["id"]) == []
 
 
-def test_thousands_of_ids_in_one_call(roles, stack):
-    admin = roles.admin
+def test_thousands_of_ids_in_one_call(callers, stack):
+    admin = callers.admin
     g = create_group(admin, "big")
-    ids = [f"missing-{i}" for i in range(5000)] + [roles.user.id] * 1000 + ["x" * 300]
+    ids = [f"missing-{i}" for i in range(5000)] + [callers.user.id] * 1000 + ["x" * 300]
     t0 = time.time()
     got = add_members(admin, g["id"], *ids)
     assert time.time() - t0 < 10
@@ -309,10 +305,10 @@ def test_thousands_of_ids_in_one_call(roles, stack):
     assert got["member_count"] == 0
 
 
-def test_membership_change_reaches_the_member_at_once(roles, stack):
+def test_membership_change_reaches_the_member_at_once(callers, stack):
     """A group's permissions apply at the member's next request, on whichever worker,
     and stop with the membership."""
-    admin, user = roles.admin, roles.user
+    admin, user = callers.admin, callers.user
     g = create_group(admin, "keys", permissions={"features": {"api_keys": True}})
     for _ in range(8):
         assert expect(user.get(ME), 200)["permissions"]["features"]["api_keys"] is False
@@ -326,16 +322,16 @@ def test_membership_change_reaches_the_member_at_once(roles, stack):
 
 # ---------------------------------------------------------------- DELETE /id/{id}/delete
 
-def test_delete_leaves_no_memberships_or_grants(roles, stack):
-    admin = roles.admin
+def test_delete_leaves_no_memberships_or_grants(callers, stack):
+    admin = callers.admin
     g = create_group(admin, "doomed")
     keep = create_group(admin, "kept")
-    add_members(admin, g["id"], roles.user.id, roles.pending.id)
-    add_members(admin, keep["id"], roles.user.id)
+    add_members(admin, g["id"], callers.user.id, callers.pending.id)
+    add_members(admin, keep["id"], callers.user.id)
     ctl(stack, "resource", "add", "model", "m1", "M1")
     ctl(stack, "grant", "add", "model", "m1", f"group:{g['id']}")
     ctl(stack, "grant", "add", "model", "m1", f"group:{keep['id']}")
-    for c, status, text in roles.refused("admin"):
+    for c, status, text in callers.refused("admin"):
         expect(c.delete(f"{GROUPS}/id/{g['id']}/delete"), status, text)
     assert expect(admin.delete(f"{GROUPS}/id/{g['id']}/delete"), 200) is True
     assert sql_one(stack, f"SELECT COUNT(*) FROM `group` WHERE id = '{g['id']}'") == "0"
@@ -348,16 +344,16 @@ def test_delete_leaves_no_memberships_or_grants(roles, stack):
     assert sql_one(stack, "SELECT COUNT(*) FROM access_grant ag LEFT JOIN `group` g ON "
                           "g.id = ag.principal_id WHERE ag.principal_type = 'group' "
                           "AND g.id IS NULL") == "0"
-    assert member_ids(stack, keep["id"]) == [roles.user.id]
+    assert member_ids(stack, keep["id"]) == [callers.user.id]
     expect(admin.get(f"{GROUPS}/id/{g['id']}"), 401, NOT_FOUND)
     # deleted twice: still true
-    assert expect(roles.admin_key.delete(f"{GROUPS}/id/{g['id']}/delete"), 200) is True
+    assert expect(callers.admin_key.delete(f"{GROUPS}/id/{g['id']}/delete"), 200) is True
 
 
-def test_deleting_a_user_leaves_no_memberships_or_grants(roles, stack):
-    admin, user = roles.admin, roles.user
+def test_deleting_a_user_leaves_no_memberships_or_grants(callers, stack):
+    admin, user = callers.admin, callers.user
     g = create_group(admin, "g")
-    add_members(admin, g["id"], user.id, roles.pending.id)
+    add_members(admin, g["id"], user.id, callers.pending.id)
     ctl(stack, "resource", "add", "model", "m1", "M1")
     ctl(stack, "grant", "add", "model", "m1", f"user:{user.id}")
     ctl(stack, "grant", "add", "model", "m1", "user:*")
@@ -373,8 +369,8 @@ def test_deleting_a_user_leaves_no_memberships_or_grants(roles, stack):
 
 # ---------------------------------------------------------------- GET /id/{id}/preview
 
-def test_group_preview(roles, stack):
-    admin = roles.admin
+def test_group_preview(callers, stack):
+    admin = callers.admin
     g = create_group(admin, "readers", permissions={"workspace": {"models": True}})
     other = create_group(admin, "others")
     ctl(stack, "resource", "add", "model", "m-public", "Public model")
@@ -389,9 +385,9 @@ def test_group_preview(roles, stack):
     ctl(stack, "grant", "add", "model", "m-off", f"group:{g['id']}")
     ctl(stack, "grant", "add", "model", "m-other", f"group:{other['id']}")
     ctl(stack, "grant", "add", "knowledge", "k-anyone", "anyone")
-    ctl(stack, "grant", "add", "knowledge", "k-user", f"user:{roles.user.id}")
+    ctl(stack, "grant", "add", "knowledge", "k-user", f"user:{callers.user.id}")
     ctl(stack, "grant", "add", "tool", "t-write", f"group:{g['id']}", "write")
-    for c in roles.allowed("admin"):
+    for c in callers.allowed("admin"):
         got = expect(c.get(f"{GROUPS}/id/{g['id']}/preview"), 200)
         assert got["group"] == {"id": g["id"], "name": "readers"}
         assert sorted(i["id"] for i in got["models"]["items"]) == ["m-group", "m-public"]
@@ -401,5 +397,5 @@ def test_group_preview(roles, stack):
         assert got["tools"] == {"items": [], "total": 1}
         assert got["permissions"] == {"workspace": {"models": True}}
     assert expect(admin.get(f"{GROUPS}/id/{other['id']}/preview"), 200)["permissions"] == {}
-    for c, status, text in roles.refused("admin"):
+    for c, status, text in callers.refused("admin"):
         expect(c.get(f"{GROUPS}/id/{g['id']}/preview"), status, text)

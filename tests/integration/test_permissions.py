@@ -14,8 +14,9 @@ from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
     API_KEY_NOT_ALLOWED, ME, Client, add_user, auth_env, auth_module, ensure_pool_env, expect,
     first_admin, sql_one,
 )
+from callerlib import callers  # noqa: F401  (the fixture)
 from grouplib import (  # noqa: F401  (grants_wiped: fixture)
-    GROUPS, NOT_FOUND, USERS, Roles, add_members, create_group, ctl, grants_wiped,
+    GROUPS, NOT_FOUND, USERS, add_members, create_group, ctl, grants_wiped,
 )
 
 PERMS = USERS + "/permissions"
@@ -97,69 +98,64 @@ MERGED = {
 }
 
 
-@pytest.fixture
-def roles(stack):
-    return Roles(stack)
-
-
 def full_post_body():
     return json.loads(json.dumps(ROUTER_TREE))
 
 
 # ---------------------------------------------------------------- GET /users/permissions
 
-def test_effective_tree_without_groups(roles):
-    for c in (roles.user, roles.admin, roles.admin_key):
+def test_effective_tree_without_groups(callers):
+    for c in (callers.user, callers.admin, callers.admin_key):
         assert expect(c.get(PERMS), 200) == COMPILED_TREE
         assert expect(c.get(ME), 200)["permissions"] == COMPILED_TREE
-    expect(roles.pending.get(PERMS), 401)
-    expect(roles.anonymous.get(PERMS), 401)
+    expect(callers.pending.get(PERMS), 401)
+    expect(callers.anonymous.get(PERMS), 401)
 
 
-def test_merge_of_several_groups(roles):
-    a = create_group(roles.admin, "a", permissions=GROUP_A)
-    b = create_group(roles.admin, "b", permissions=GROUP_B)
-    add_members(roles.admin, a["id"], roles.user.id)
-    add_members(roles.admin, b["id"], roles.user.id)
+def test_merge_of_several_groups(callers):
+    a = create_group(callers.admin, "a", permissions=GROUP_A)
+    b = create_group(callers.admin, "b", permissions=GROUP_B)
+    add_members(callers.admin, a["id"], callers.user.id)
+    add_members(callers.admin, b["id"], callers.user.id)
     for _ in range(6):     # every worker
-        assert expect(roles.user.get(PERMS), 200) == MERGED
-        assert expect(roles.user.get(ME), 200)["permissions"] == MERGED
+        assert expect(callers.user.get(PERMS), 200) == MERGED
+        assert expect(callers.user.get(ME), 200)["permissions"] == MERGED
     # the admin is in neither group
-    assert expect(roles.admin.get(PERMS), 200) == COMPILED_TREE
+    assert expect(callers.admin.get(PERMS), 200) == COMPILED_TREE
 
 
-def test_merge_over_stored_defaults(roles):
+def test_merge_over_stored_defaults(callers):
     """After a save the stored tree has no open_chats (the router drops it); a group can
     still bring it, and a stored true stays true whatever a group says."""
     body = full_post_body()
     body["chat"]["edit"] = True
     body["features"]["notes"] = False
-    expect(roles.admin.post(DEFAULTS, json=body), 200)
-    g = create_group(roles.admin, "g", permissions={"sharing": {"open_chats": True},
+    expect(callers.admin.post(DEFAULTS, json=body), 200)
+    g = create_group(callers.admin, "g", permissions={"sharing": {"open_chats": True},
                                                    "chat": {"edit": False}})
-    got = expect(roles.user.get(PERMS), 200)
+    got = expect(callers.user.get(PERMS), 200)
     assert "open_chats" not in got["sharing"] and got["features"]["notes"] is False
-    add_members(roles.admin, g["id"], roles.user.id)
-    got = expect(roles.user.get(PERMS), 200)
+    add_members(callers.admin, g["id"], callers.user.id)
+    got = expect(callers.user.get(PERMS), 200)
     assert got["sharing"]["open_chats"] is True and got["chat"]["edit"] is True
     assert got["features"]["notes"] is False
 
 
 # ---------------------------------------------------------------- default permissions
 
-def test_default_permission_roles(roles):
-    for c in roles.allowed("admin"):
+def test_default_permission_roles(callers):
+    for c in callers.allowed("admin"):
         assert expect(c.get(DEFAULTS), 200) == ROUTER_TREE
         assert expect(c.get(COMPILED), 200) == ROUTER_TREE
         expect(c.post(DEFAULTS, json=full_post_body()), 200)
-    for c, status, text in roles.refused("admin"):
+    for c, status, text in callers.refused("admin"):
         expect(c.get(DEFAULTS), status, text)
         expect(c.get(COMPILED), status, text)
         expect(c.post(DEFAULTS, json=full_post_body()), status, text)
 
 
-def test_default_permissions_round_trip(roles, stack):
-    admin = roles.admin
+def test_default_permissions_round_trip(callers, stack):
+    admin = callers.admin
     body = {"workspace": {"models": True, "unknown_key": True},
             "sharing": {"open_chats": True, "public_tools": False},
             "access_grants": {},
@@ -183,7 +179,7 @@ def test_default_permissions_round_trip(roles, stack):
     assert expect(admin.get(COMPILED), 200) == ROUTER_TREE
     # the effective tree is the stored one now, on every worker
     for _ in range(6):
-        assert expect(roles.user.get(PERMS), 200) == want
+        assert expect(callers.user.get(PERMS), 200) == want
     # "import" wins over "import_" when both are sent
     body2 = full_post_body()
     body2["chat"]["import_"] = False
@@ -198,19 +194,19 @@ def test_default_permissions_round_trip(roles, stack):
     (lambda b: b["features"].update(notes="maybe"), ["body", "features", "notes"]),
     (lambda b: b["chat"].update(edit=[True]), ["body", "chat", "edit"]),
 ])
-def test_default_permissions_422(roles, stack, mutate, loc):
+def test_default_permissions_422(callers, stack, mutate, loc):
     body = full_post_body()
     mutate(body)
-    errs = expect(roles.admin.post(DEFAULTS, json=body), 422)["detail"]
+    errs = expect(callers.admin.post(DEFAULTS, json=body), 422)["detail"]
     assert errs[0]["loc"] == loc, errs
     assert sql_one(stack, "SELECT COUNT(*) FROM config WHERE `key` = 'user.permissions'") == "0"
 
 
-def test_default_permissions_422_for_a_body_that_is_no_object(roles):
+def test_default_permissions_422_for_a_body_that_is_no_object(callers):
     for body in ([], "x", 5):
-        errs = expect(roles.admin.post(DEFAULTS, json=body), 422)["detail"]
+        errs = expect(callers.admin.post(DEFAULTS, json=body), 422)["detail"]
         assert errs[0]["loc"] == ["body"]
-    errs = expect(roles.admin.post(DEFAULTS), 422)["detail"]
+    errs = expect(callers.admin.post(DEFAULTS), 422)["detail"]
     assert errs[0]["type"] == "missing"
 
 
@@ -233,8 +229,8 @@ class TestCompiledFromEnvironment:
 
 # ---------------------------------------------------------------- changes reach every worker
 
-def test_group_permission_reaches_api_keys_at_once(roles):
-    admin, user = roles.admin, roles.user
+def test_group_permission_reaches_api_keys_at_once(callers):
+    admin, user = callers.admin, callers.user
     g = create_group(admin, "keys", permissions={"features": {"api_keys": True}})
     add_members(admin, g["id"], user.id)
     key = expect(user.post("api_key"), 200)["api_key"]
@@ -258,8 +254,8 @@ def test_group_permission_reaches_api_keys_at_once(roles):
 
 # ---------------------------------------------------------------- GET /users/{id}/preview
 
-def test_user_preview(roles, stack):
-    admin, user = roles.admin, roles.user
+def test_user_preview(callers, stack):
+    admin, user = callers.admin, callers.user
     other = add_user(admin, role="user")
     team = create_group(admin, "team")
     add_members(admin, team["id"], user.id)
@@ -287,7 +283,7 @@ def test_user_preview(roles, stack):
     for args in setup:
         ctl(stack, *args)
     assert "m-team\tuser" not in ctl(stack, "grant", "list", "model")
-    for c in roles.allowed("admin"):
+    for c in callers.allowed("admin"):
         got = expect(c.get(f"{USERS}/{user.id}/preview"), 200)
         assert set(got) == {"user", "groups", "models", "knowledge", "tools"}
         assert got["user"] == {"id": user.id, "name": user.user["name"]}
@@ -306,7 +302,7 @@ def test_user_preview(roles, stack):
     got = expect(admin.get(f"{USERS}/{user.id}/preview"), 200)
     assert "m-team" not in [i["id"] for i in got["models"]["items"]]
     expect(admin.get(f"{USERS}/nobody/preview"), 404, NOT_FOUND)
-    for c, status, text in roles.refused("admin"):
+    for c, status, text in callers.refused("admin"):
         expect(c.get(f"{USERS}/{user.id}/preview"), status, text)
 
 

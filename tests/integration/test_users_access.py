@@ -16,11 +16,10 @@ from urllib.parse import quote
 import pytest
 
 from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
-    ACCESS_PROHIBITED, INVALID_TOKEN_SHORT, ME, NOT_AUTHENTICATED, UNAUTHORIZED, USER_NOT_FOUND,
-    Client, add_user, auth_env, auth_module, ensure_pool_env, expect, first_admin,
-    grant_group_permission, jwt_encode, row_counts, server_secret, set_admin_config,
-    signin_client, sql_one, wipe_db,
+    ACCESS_PROHIBITED, ME, USER_NOT_FOUND, Client, add_user, auth_env, auth_module, expect,
+    first_admin, grant_group_permission, row_counts, set_admin_config, sql_one,
 )
+from callerlib import KINDS, callers  # noqa: F401  (callers: the fixture)
 from userlib import (
     USERS, assert_no_hidden, assert_user_info, assert_user_model, json_column, seed_users, u,
     user_row,
@@ -59,64 +58,26 @@ ROUTES = [
     ("DELETE", "/{victim}", "admin", 200),
 ]
 
-# caller -> the role it authenticates as, or the 401 text it must get
-CALLERS = {
-    "anonymous": NOT_AUTHENTICATED,
-    "pending": "pending",
-    "user": "user",
-    "admin": "admin",
-    "admin-cookie": "admin",
-    "api-key": "admin",
-    "api-key-header": "admin",
-    "user-api-key": "user",
-    "revoked": INVALID_TOKEN_SHORT,
-    "expired": UNAUTHORIZED,
-}
+# The kinds of caller this router tells apart (callerlib.KINDS).
+CALLERS = {kind: KINDS[kind] for kind in ("anonymous", "pending", "user", "admin", "admin-cookie",
+                                          "api-key", "api-key-header", "user-api-key", "revoked",
+                                          "expired")}
 
 
-class Callers:
-    def __init__(self, stack):
-        self.stack = stack
-        wipe_db(stack)
-        admin = first_admin(stack)
-        set_admin_config(admin, ENABLE_API_KEYS=True)
-        self.admin = admin
-        self.key_owner = add_user(admin, role="admin", name="Key Owner")
-        user = add_user(admin, role="user")
-        keyed = add_user(admin, role="user", name="Keyed User")
-        grant_group_permission(stack, keyed.id, {"features": {"api_keys": True}})
-        self.user_key = expect(keyed.post("api_key"), 200)["api_key"]
-        self.admin_key = expect(self.key_owner.post("api_key"), 200)["api_key"]
-        revoked = signin_client(stack, user.email)
-        expect(revoked.post("signout"), 200)
-        now = int(time.time())
-        expired = jwt_encode({"id": admin.id, "jti": str(uuid.uuid4()), "iat": now - 7200,
-                              "exp": now - 3600}, server_secret(stack))
-        [self.target] = seed_users(stack, [{"name": "Target Tom", "email": "target@example.com"}])
-        self.fixed = {
-            "anonymous": Client(stack, None, "none"),
-            "pending": add_user(admin, role="pending"),
-            "user": user,
-            "admin": admin,
-            "admin-cookie": admin.as_("cookie"),
-            "api-key": Client(stack, self.admin_key),
-            "api-key-header": Client(stack, self.admin_key, "x-api-key"),
-            "user-api-key": Client(stack, self.user_key),
-            "revoked": revoked,
-            "expired": Client(stack, expired),
-        }
-
-    def path(self, template):
-        if "{victim}" in template:
-            [v] = seed_users(self.stack, [{"name": "Victim", "email": f"v-{uuid.uuid4().hex[:10]}@example.com"}])
-            return u(template.replace("{victim}", v["id"])), v["id"]
-        return u(template.replace("{id}", self.target["id"])), None
+def target(callers):
+    """The seeded user the "{id}" routes read, once per install."""
+    return callers.once("target", lambda: seed_users(callers.stack, [
+        {"name": "Target Tom", "email": "target@example.com"}])[0])
 
 
-@pytest.fixture(scope="class")
-def callers(stack, auth_module):
-    ensure_pool_env(stack)
-    return Callers(stack)
+def route_path(callers, template):
+    """The URL for a route template, and the id of the victim it deletes (or None): "{id}"
+    is the target, "{victim}" a fresh seeded user per request (DELETE really deletes)."""
+    if "{victim}" in template:
+        [v] = seed_users(callers.stack, [{"name": "Victim",
+                                          "email": f"v-{uuid.uuid4().hex[:10]}@example.com"}])
+        return u(template.replace("{victim}", v["id"])), v["id"]
+    return u(template.replace("{id}", target(callers)["id"])), None
 
 
 # The token cookie alone is how a browser fetches GETs (the profile image in an <img>); the
@@ -132,8 +93,8 @@ class TestAccessMatrix:
 
     @pytest.mark.parametrize("caller,method,path,level,ok", MATRIX)
     def test_route_access(self, stack, callers, caller, method, path, level, ok):
-        c = callers.fixed[caller]
-        url, victim = callers.path(path)
+        c = callers.client(caller)
+        url, victim = route_path(callers, path)
         kw = {"json": {}} if method == "POST" else {}
         r = c.request(method, url, **kw)
         outcome = CALLERS[caller]

@@ -18,7 +18,10 @@ import time
 import unicodedata
 import uuid
 
-from authlib import ACCESS_PROHIBITED, Client, expect, sql_one, sql_quote  # noqa: F401
+from authlib import (  # noqa: F401  (re-exported: the users tests import them from here)
+    ACCESS_PROHIBITED, Client, add_member, add_user, expect, first_admin, make_group, sql_json,
+    sql_one, sql_quote, sql_text,
+)
 
 USERS = "/api/v1/users"
 
@@ -106,20 +109,14 @@ def assert_422(r, loc, type_=None, input_=None, msg=None):
     return items[0]
 
 
+def setup_pair(stack):
+    """A fresh install's primary admin and one verified user, both made over HTTP."""
+    admin = first_admin(stack)
+    user = add_user(admin, role="user", name="Plain User")
+    return admin, user
+
+
 # ---------------------------------------------------------------- SQL
-def sql_text(s):
-    """A utf8mb4 string literal that survives any client character set."""
-    if s is None:
-        return "NULL"
-    if s == "":
-        return "''"
-    return f"CONVERT(X'{s.encode().hex()}' USING utf8mb4)"
-
-
-def sql_json(v):
-    return "NULL" if v is None else sql_text(json.dumps(v))
-
-
 def seed_users(stack, rows, hash_from=None):
     """Inserts users (and their auth rows) in one statement each. rows: dicts with name,
     email and optionally id, role (user), created_at, last_active_at, updated_at (default
@@ -185,25 +182,6 @@ def json_column(stack, uid, col):
 
 def set_updated_at(stack, uid, when):
     stack.sql(f"UPDATE `user` SET updated_at = {int(when)} WHERE id = {sql_quote(uid)}")
-
-
-def make_group(stack, name, members=(), updated_at=None, permissions=None, description="", creator=None):
-    gid = str(uuid.uuid4())
-    now = int(time.time())
-    upd = now if updated_at is None else int(updated_at)
-    stack.sql("INSERT INTO `group` (id, user_id, name, description, data, meta, permissions, "
-              f"created_at, updated_at) VALUES ('{gid}', {sql_text(creator)}, {sql_text(name)}, "
-              f"{sql_text(description)}, NULL, NULL, {sql_json(permissions)}, {now}, {upd})")
-    for uid in members:
-        add_member(stack, gid, uid)
-    return gid
-
-
-def add_member(stack, gid, uid):
-    now = int(time.time())
-    stack.sql("INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) VALUES "
-              f"('{uuid.uuid4()}', '{gid}', {sql_quote(uid)}, {now}, {now}); "
-              f"UPDATE `group` SET member_count = member_count + 1 WHERE id = '{gid}'")
 
 
 def add_grant(stack, principal_type, principal_id, resource_id=None):
