@@ -23,8 +23,9 @@ REPO = Path(__file__).resolve().parents[2]
 STACK_SH = REPO / "scripts" / "stack.sh"
 BUILD = Path(os.environ.get("USHER_BUILD", REPO / ".build")).resolve()
 # Under a wrapper such as valgrind (scripts/test.sh --valgrind) everything the pool does is
-# several times slower: tests multiply their time bounds by this.
-TIME_SCALE = 4 if os.environ.get("USHER_WRAPPER") else 1
+# several times slower, under AddressSanitizer (--asan, which sets ASAN_OPTIONS) about twice:
+# tests multiply their time bounds by this.
+TIME_SCALE = 4 if os.environ.get("USHER_WRAPPER") else 2 if os.environ.get("ASAN_OPTIONS") else 1
 HTTP_TIMEOUT = 15 * TIME_SCALE
 
 
