@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "usher/accounts.h"
+#include "usher/cli_escape.h"
 #include "usher/arena.h"
 #include "usher/cli_audit.h"
 #include "usher/cli_user.h"
@@ -24,7 +25,7 @@
 #include "usher/log.h"
 #include "usher/router.h"
 #include "usher/migrate.h"
-#include "usher/pool.h"
+#include "usher/ids.h"
 #include "usher/settings.h"
 
 #ifndef SYSCONFDIR
@@ -258,8 +259,8 @@ static int cmd_check_config(const struct cli *cli, int argc, char **argv)
     struct usher_config cfg;
     char err[600] = "";
     if (config_load(path, &cfg, err, sizeof err) != 0 ||
-        pool_check_config(&cfg, err, sizeof err) != 0) {
-        /* pool_check_config's reasons name the key but not the file. */
+        ids_check_config(&cfg, err, sizeof err) != 0) {
+        /* ids_check_config's reasons name the key but not the file. */
         if (path && strncmp(err, path, strlen(path)) != 0 && strncmp(err, "USHER_", 6) != 0)
             fprintf(stderr, "%s: %s\n", path, err);
         else
@@ -339,7 +340,9 @@ static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
             printf("created administrator %s\n", email);
             rc = EXIT_OK;
         } else {
-            fprintf(stderr, "usherctl: create-admin: %s\n", err);
+            struct arena *a = arena_new(1024);
+            fprintf(stderr, "usherctl: create-admin: %s\n", a ? cli_text(a, err) : "refused");
+            arena_free(a);
         }
         db_close(db);
     }
@@ -484,8 +487,9 @@ static int resource_list(struct db *db, int argc, char **argv)
         return db_failed("resource list", db);
     }
     for (size_t i = 0; i < n; i++)
-        printf("%s\t%s\t%s\t%s\t%s\n", resource_type_name(rs[i].type), rs[i].id, rs[i].name,
-               rs[i].user_id ? rs[i].user_id : "-", rs[i].is_active ? "active" : "inactive");
+        printf("%s\t%s\t%s\t%s\t%s\n", resource_type_name(rs[i].type), cli_text(a, rs[i].id),
+               cli_text(a, rs[i].name), rs[i].user_id ? cli_text(a, rs[i].user_id) : "-",
+               rs[i].is_active ? "active" : "inactive");
     arena_free(a);
     return EXIT_OK;
 }
@@ -604,8 +608,9 @@ static int grant_list(struct db *db, int argc, char **argv)
         return db_failed("grant list", db);
     }
     for (size_t i = 0; i < n; i++)
-        printf("%s\t%s\t%s:%s\t%s\n", gs[i].resource_type, gs[i].resource_id,
-               gs[i].principal_type, gs[i].principal_id, gs[i].permission);
+        printf("%s\t%s\t%s:%s\t%s\n", cli_text(a, gs[i].resource_type),
+               cli_text(a, gs[i].resource_id), cli_text(a, gs[i].principal_type),
+               cli_text(a, gs[i].principal_id), cli_text(a, gs[i].permission));
     arena_free(a);
     return EXIT_OK;
 }
