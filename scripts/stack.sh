@@ -26,6 +26,9 @@
 #   STACK_WEB=apache     Apache httpd 2.4 + mod_proxy_fcgi with nginx/apache-usher.conf in
 #                        place of nginx (apache.conf apache.pid apache-*.log in DIR; DIR is
 #                        then 0711 so Apache's www-data workers reach usher.sock)
+#   STACK_LOG_BIN=1      MariaDB with binary logging on (as on replicas, Galera and servers
+#                        with point-in-time backups): the `usher` user's GRANT ALL ON usher.*
+#                        may then create no trigger or stored routine (error 1419)
 #   STACK_STANDIN=1      run bench/hello-fcgi from USHER_BUILD instead of usher-fcgi and
 #                        skip the migrations (to work on the harness before the pool exists)
 #   USHER_*              passed to usher-fcgi, where they override usher.conf keys
@@ -83,11 +86,13 @@ db_start() {
         done
     fi
     rm -f "$DIR/mysql.sock"
+    local binlog=(--skip-log-bin)
+    [[ ${STACK_LOG_BIN:-0} == 1 ]] && binlog=(--log-bin="$DIR/mysql/binlog" --server-id=1)
     # Small buffers and relaxed flushing: a private, throw-away-grade server that starts in
     # about a second. --no-defaults keeps /etc/mysql out of it.
     setsid mariadbd --no-defaults --user=root --datadir="$DIR/mysql" \
         --socket="$DIR/mysql.sock" --skip-networking --pid-file="$DIR/mysql.pid" \
-        --log-error="$DIR/mysql.err" --skip-name-resolve --skip-log-bin \
+        --log-error="$DIR/mysql.err" --skip-name-resolve "${binlog[@]}" \
         --innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
         --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \

@@ -14,7 +14,9 @@
 # 3b. the libFuzzer harnesses (tests/fuzz) a few seconds each, when clang is there;
 # 4. the integration tests (tests/integration, pytest on /usr/bin/python3) against a private
 #    stack (MariaDB, usher-fcgi, nginx) in a temp dir on a free loopback port, always torn
-#    down at the end;
+#    down at the end; usher's database user has exactly the README's grants, and MariaDB
+#    runs with binary logging on (as replicas and servers with point-in-time backups do),
+#    except in the --asan leg, so that CI's two legs cover both kinds of server;
 # 5. prints a last line "N passed, N failed" over both, and exits non-zero when anything
 #    failed (or nothing ran).
 #
@@ -150,6 +152,7 @@ int_pass=0 int_fail=0 int_skip=0
 if ((integration)); then
     step "integration tests (pytest, private stack in $STATE)"
     export USHER_BUILD=$BUILD USHER_TEST_STATE_DIR=$STATE
+    ((asan)) || export STACK_LOG_BIN=1
     if ((asan)); then
         # log_path: one report file per process, checked below; workers must not abort the
         # run, the tests' own failures should show first.

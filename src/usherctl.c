@@ -21,6 +21,7 @@
 #include "usher/config.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
+#include "usher/db_counts.h"
 #include "usher/db_users.h"
 #include "usher/db_resources.h"
 #include "usher/log.h"
@@ -56,6 +57,7 @@ struct command {
 };
 
 static int cmd_migrate(const struct cli *cli, int argc, char **argv);
+static int cmd_recount(const struct cli *cli, int argc, char **argv);
 static int cmd_check_config(const struct cli *cli, int argc, char **argv);
 static int cmd_version(const struct cli *cli, int argc, char **argv);
 static int cmd_create_admin(const struct cli *cli, int argc, char **argv);
@@ -68,6 +70,8 @@ static int cmd_user(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
+    { "recount", cmd_recount, "",
+      "count users and group members again (after rows were written by hand in SQL)" },
     { "check-config", cmd_check_config, "[-n]",
       "validate the configuration, then connect to the database (not with -n)" },
     { "create-admin", cmd_create_admin, "--email E --name N [--password-file F]",
@@ -204,6 +208,31 @@ static int cmd_migrate(const struct cli *cli, int argc, char **argv)
             printf("%d migration%s applied from %s; schema at version %d\n", applied,
                    applied == 1 ? "" : "s", dir, version);
             rc = EXIT_OK;
+        }
+        db_close(db);
+    }
+    config_free(&cfg);
+    return rc;
+}
+
+/* The listings' counts are kept by usher on every change it makes (db_counts.h); rows
+ * written by hand in SQL are not counted until this runs. */
+static int cmd_recount(const struct cli *cli, int argc, char **argv)
+{
+    if (argc != 1)
+        return command_usage(argv[0]);
+    struct usher_config cfg;
+    const char *path;
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    struct db *db = open_database(&cfg);
+    int rc = EXIT_RUNTIME;
+    if (db) {
+        if (db_counts_recompute(db) == DB_OK) {
+            printf("counted the users and every group's members again\n");
+            rc = EXIT_OK;
+        } else {
+            fprintf(stderr, "usherctl: recount failed: %s\n", db_error(db));
         }
         db_close(db);
     }

@@ -26,6 +26,7 @@ sql "INSERT INTO \`group\` (id, user_id, name, description, data, permissions, c
 sql "INSERT INTO group_member (id, group_id, user_id, created_at, updated_at)
      SELECT CONCAT(u.seq, '-', k.seq), CONCAT('bg-', 1 + (u.seq * 7 + k.seq * 50) % 1000),
             CONCAT('bench-', u.seq), 0, 0 FROM seq_1_to_100000 u JOIN seq_1_to_20 k"
+"$BUILD/usherctl" -c "$STATE/usher.conf" recount >/dev/null   # rows written by hand
 sql "INSERT INTO model (id, user_id, name, is_active, created_at, updated_at)
      SELECT CONCAT('bm-', seq), CONCAT('bench-', seq), CONCAT('Model ', seq), seq % 10 <> 0, seq, seq
      FROM seq_1_to_200;
@@ -50,6 +51,7 @@ g_id=$(API_TOKEN=$g_token api GET /api/v1/auths/ | g_field id)
 sql "UPDATE \`user\` SET role = 'user' WHERE id = '$g_id';
      INSERT INTO group_member (id, group_id, user_id, created_at, updated_at)
      SELECT CONCAT('bench-member-', seq), CONCAT('bg-', seq * 50), '$g_id', 0, 0 FROM seq_1_to_20"
+"$BUILD/usherctl" -c "$STATE/usher.conf" recount >/dev/null
 g_admin=$(api POST /api/v1/auths/signup \
     '{"name":"Bench Groups Admin","email":"bench-gadmin@example.org","password":"bench-pass-1"}' |
     g_field token)

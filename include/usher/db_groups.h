@@ -29,11 +29,13 @@ enum group_visibility {
     GROUPS_MEMBER,       /* the groups user_id is a member of */
     GROUPS_SHARE_TRUE,   /* data.config.share unset, true or "1"; or "members" and user_id
                           * is a member */
-    GROUPS_SHARE_FALSE,  /* data.config.share explicitly false */
+    GROUPS_SHARE_FALSE,  /* data.config.share explicitly false and user_id is a member
+                          * (Open WebUI lists them to anyone: usher does not show a group
+                          * that is not shared to a non-member) */
 };
 /* The visible groups, most recently updated first (ties by id), each with its member
- * count: *out and *counts get arena arrays of *n. user_id is unused for GROUPS_ALL and
- * GROUPS_SHARE_FALSE. One query. */
+ * count: *out and *counts get arena arrays of *n. user_id is unused for GROUPS_ALL.
+ * One query. */
 int db_group_list_visible(struct db *db, struct arena *a, enum group_visibility vis,
                           const char *user_id, struct group **out, long long **counts,
                           size_t *n);

@@ -1,7 +1,7 @@
 #ifndef USHER_DB_LOCKOUT_H
 #define USHER_DB_LOCKOUT_H
 /* The sign-in lockout's rows (signin_lockout, signin_address_failure of
- * sql/008_account_security.sql); the policy is auth/lockout.c's. The data layer: no HTTP.
+ * sql/009_account_security.sql); the policy is auth/lockout.c's. The data layer: no HTTP.
  * Returns DB_OK or DB_ERROR (logged) unless said otherwise. */
 struct db;
 

@@ -1,7 +1,7 @@
 #ifndef USHER_DB_MFA_H
 #define USHER_DB_MFA_H
 /* Two-factor sign-in's rows (tables user_mfa, user_mfa_recovery, mfa_challenge of
- * sql/008_account_security.sql). Secrets come in sealed and recovery codes hashed: nothing
+ * sql/009_account_security.sql). Secrets come in sealed and recovery codes hashed: nothing
  * here sees a usable secret. The data layer: no HTTP here. Returns are DB_OK, DB_NOT_FOUND
  * (as each function says) or DB_ERROR (logged by db.c). */
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 #ifndef USHER_DB_SESSIONS_H
 #define USHER_DB_SESSIONS_H
-/* Session rows (table user_session of sql/008_account_security.sql): one per token usher
+/* Session rows (table user_session of sql/009_account_security.sql): one per token usher
  * issues, keyed by its jti. The data layer: no HTTP here. Returns DB_OK or DB_ERROR (logged)
  * unless said otherwise. */
 #include <stdbool.h>

@@ -121,7 +121,9 @@ void groups_list(struct ctx *c)
     int share = share_param(c);
     if (share == -2)
         return;
-    /* Admins see every group whatever share says (they may share to any). */
+    /* Admins see every group whatever share says (they may share to any); others see
+     * not-shared groups (share=false) only where they are members (stricter than Open
+     * WebUI v0.11.0, which lists them to anyone). */
     enum group_visibility vis = me->role == ROLE_ADMIN ? GROUPS_ALL
                                 : share < 0            ? GROUPS_MEMBER
                                 : share                ? GROUPS_SHARE_TRUE

@@ -10,6 +10,7 @@
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
+#include "usher/db_counts.h"
 #include "usher/db_rows.h"
 
 int db_group_get(struct db *db, struct arena *a, const char *id, struct group **out)
@@ -49,8 +50,6 @@ int db_group_list_of_user(struct db *db, struct arena *a, const char *user_id,
 int db_group_sync_user_by_names(struct db *db, const char *id, const char *const *names,
                                 size_t n)
 {
-    /* The group is looked up apart from the insert: a membership's trigger updates
-     * `group`, which the inserting statement itself may not read (MariaDB error 1442). */
     static const char del_sql[] = "DELETE FROM group_member WHERE user_id = ?";
     static const char find_sql[] = "SELECT id FROM `group` WHERE name = ?";
     static const char add_sql[] =
@@ -62,17 +61,20 @@ int db_group_sync_user_by_names(struct db *db, const char *id, const char *const
         arena_free(a);
         return DB_ERROR;
     }
-    if (db_exec(db, del_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK)
+    if (db_group_member_count_drop_user(db, id) != DB_OK ||
+        db_exec(db, del_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK)
         goto fail;
     for (size_t i = 0; i < n; i++) {
         char mid[37];
         const char *gid = NULL;
+        unsigned long long added = 0;
         int rc = db_query_cell(db, a, find_sql, DB_PARAMS(db_str(names[i])), &gid);
         if (rc == DB_NOT_FOUND)
             continue;   /* groups are not created by the sync */
         if (rc != DB_OK || uuid4(mid) != 0 ||
             db_exec(db, add_sql, DB_PARAMS(db_str(mid), db_str(gid), db_str(id), db_int(now),
-                                           db_int(now)), NULL) != DB_OK)
+                                           db_int(now)), &added) != DB_OK ||
+            db_group_member_count_add(db, gid, (long long)added) != DB_OK)
             goto fail;
     }
     arena_free(a);
@@ -89,8 +91,8 @@ fail:
 /* ---- the groups router ---------------------------------------------------------------- */
 
 /* "SELECT <group columns>, <member count> <rest>", made in buf the first time (the
- * statement cache keys on the address, which stays the same). The count is the one the
- * triggers keep (sql/007_group_member_count.sql). No ORDER BY: the rows carry TEXT
+ * statement cache keys on the address, which stays the same). The count is the one every
+ * membership change keeps (db_counts.h, sql/007). No ORDER BY: the rows carry TEXT
  * columns, which MariaDB would sort in an on-disk temporary table; decode_counted orders
  * them. */
 static const char *counted_sql(char *buf, size_t size, const char *rest)
@@ -165,8 +167,9 @@ int db_group_list_visible(struct db *db, struct arena *a, enum group_visibility 
         break;
     }
     case GROUPS_SHARE_FALSE: {
-        COUNTED_SQL("FROM `group` g WHERE g.data IS NOT NULL AND " SHARE " = 'false'");
-        rc = db_query(db, a, sql, NULL, 0, &r);
+        COUNTED_SQL("FROM `group` g JOIN group_member gm ON gm.group_id = g.id "
+                    "WHERE gm.user_id = ? AND g.data IS NOT NULL AND " SHARE " = 'false'");
+        rc = db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r);
         break;
     }
     default: {
@@ -286,10 +289,14 @@ static int change_members(struct db *db, const char *id, const char *const *ids,
         goto out;
     }
     const char *json = ids_json(a, ids, n);
+    unsigned long long changed = 0;
     if (n && add && db_exec(db, add_sql, DB_PARAMS(db_str(id), db_int(now), db_int(now),
-                                                   db_str(json)), NULL) != DB_OK)
+                                                   db_str(json)), &changed) != DB_OK)
         goto fail;
-    if (n && !add && db_exec(db, remove_sql, DB_PARAMS(db_str(id), db_str(json)), NULL) != DB_OK)
+    if (n && !add && db_exec(db, remove_sql, DB_PARAMS(db_str(id), db_str(json)),
+                             &changed) != DB_OK)
+        goto fail;
+    if (db_group_member_count_add(db, id, add ? (long long)changed : -(long long)changed) != DB_OK)
         goto fail;
     if ((add || n) && db_exec(db, bump_sql, DB_PARAMS(db_int(now), db_str(id)), NULL) != DB_OK)
         goto fail;

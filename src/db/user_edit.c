@@ -10,6 +10,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_counts.h"
 #include "usher/db_users.h"
 #include "usher/user.h"
 #include "usher/user_doc.h"
@@ -156,7 +157,12 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
     int rc = db_query_cell(db, a, lock_sql, DB_PARAMS(db_str(id)), &locked);
     if (rc != DB_OK)
         return rollback(db, rc);
-    if (db_exec(db, bump_sql, DB_PARAMS(db_int(now_s()), db_str(id)), NULL) != DB_OK)
+    /* The user count next, before any group row: a sign-up takes it before its default
+     * group's, and the opposite order deadlocked a deletion against a sign-up. The row is
+     * locked, so the DELETE below removes exactly it. */
+    if (db_user_count_add(db, -1) != DB_OK ||
+        db_exec(db, bump_sql, DB_PARAMS(db_int(now_s()), db_str(id)), NULL) != DB_OK ||
+        db_group_member_count_drop_user(db, id) != DB_OK)
         return rollback(db, DB_ERROR);
     for (size_t i = 0; i < sizeof(child_sql) / sizeof(child_sql[0]); i++)
         if (db_exec(db, child_sql[i], DB_PARAMS(db_str(id)), NULL) != DB_OK)

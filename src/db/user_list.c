@@ -115,7 +115,7 @@ static char *like_pattern(struct arena *a, const char *text)
 }
 
 /* The number of users matching the filter's two parameters (params[0..np)): unfiltered,
- * the count the triggers keep (sql/004_user_count.sql). */
+ * the count every insert and delete keeps (db_counts.h, sql/004_user_count.sql). */
 static int count(struct db *db, struct arena *a, bool filtered, const struct db_param *params,
                  size_t np, long long *total)
 {

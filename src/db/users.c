@@ -11,6 +11,7 @@
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
+#include "usher/db_counts.h"
 #include "usher/db_rows.h"
 #include "usher/log.h"
 #include "usher/settings_store.h"
@@ -191,7 +192,7 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
         db_rollback(db);
         return DB_DUPLICATE;
     }
-    if (rc != DB_OK ||
+    if (rc != DB_OK || db_user_count_add(db, 1) != DB_OK ||
         db_exec(db, auth_sql, DB_PARAMS(db_str(id), db_str(nu->email), db_str(nu->password_hash)),
                 NULL) != DB_OK)
         goto fail;
@@ -205,8 +206,10 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
                     DB_PARAMS(db_str(member_id), db_str(nu->default_group_id), db_str(id),
                               db_int(now), db_int(now)), &added) != DB_OK)
             goto fail;
-        if (added && db_exec(db, group_bump_sql,
-                             DB_PARAMS(db_int(now), db_str(nu->default_group_id)), NULL) != DB_OK)
+        const char *gid = nu->default_group_id;
+        if (added && (db_exec(db, group_bump_sql, DB_PARAMS(db_int(now), db_str(gid)),
+                              NULL) != DB_OK ||
+                      db_group_member_count_add(db, gid, (long long)added) != DB_OK))
             goto fail;
     }
     if (db_commit(db) != DB_OK)

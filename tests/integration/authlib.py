@@ -133,7 +133,8 @@ def restore_default_pool(stack):
 # ---------------------------------------------------------------- the database
 WIPE_SQL = ("DELETE FROM revoked_token; DELETE FROM signin_attempt; DELETE FROM api_key; "
             "DELETE FROM group_member; DELETE FROM `group`; DELETE FROM oauth_session; "
-            "DELETE FROM auth; DELETE FROM `user`; DELETE FROM config;")
+            "DELETE FROM auth; DELETE FROM `user`; DELETE FROM config; "
+            "UPDATE user_count SET n = 0 WHERE id = 1;")
 COUNTED_TABLES = ("user", "auth", "api_key", "config", "revoked_token", "group_member")
 
 # Bumped by every wipe, so fixtures that built users can tell theirs are gone.
@@ -323,7 +324,8 @@ def make_group(stack, name, members=(), updated_at=None, permissions=None, descr
 def add_member(stack, gid, uid):
     now = int(time.time())
     stack.sql("INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) VALUES "
-              f"('{uuid.uuid4()}', '{gid}', {sql_quote(uid)}, {now}, {now})")
+              f"('{uuid.uuid4()}', '{gid}', {sql_quote(uid)}, {now}, {now}); "
+              f"UPDATE `group` SET member_count = member_count + 1 WHERE id = '{gid}'")
 
 
 def cookie_headers(r, name):

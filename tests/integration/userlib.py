@@ -149,6 +149,7 @@ def seed_users(stack, rows, hash_from=None):
           if hash_from else "'!'")
     stack.sql(f"INSERT INTO auth (id, email, password, active) SELECT u.id, u.email, {pw}, 1 "
               f"FROM `user` u WHERE u.id IN ({ids})")
+    stack.recount()
     return rows
 
 
