@@ -12,8 +12,8 @@ set -euo pipefail
 
 packages=(
     build-essential autoconf automake pkg-config
-    libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev
-    mariadb-server mariadb-client nginx-light
+    libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev libldap-dev
+    mariadb-server mariadb-client nginx-light slapd ldap-utils
     python3-pytest python3-requests mandoc
     systemd clang libclang-rt-14-dev
     chromium chromium-driver python3-selenium python3-html5lib tidy fonts-dejavu-core
@@ -22,7 +22,8 @@ packages=(
 # (tests/integration/test_service.py); it is not started. clang and libclang-rt-14-dev:
 # the libFuzzer harnesses (make fuzz, scripts/fuzz.sh), run briefly by scripts/test.sh.
 # chromium, chromium-driver, python3-selenium: the browser-page tests (test_pages_browser.py)
-# drive headless Chromium; python3-html5lib and tidy validate the pages' HTML.
+# drive headless Chromium; slapd and ldap-utils: a private directory for the LDAP tests
+# (tests/integration/ldaplib.py; the system slapd is never started or touched); python3-html5lib and tidy validate the pages' HTML.
 check_only=0
 for arg in "$@"; do
     case $arg in

@@ -149,6 +149,7 @@ void settings_env_init(const struct usher_config *cfg)
     env.api_key_retrievable = cfg ? cfg->api_key_retrievable : true;
     env.signin_rate_limit = cfg ? cfg->signin_rate_limit : 15;
     env.bcrypt_cost = cfg ? cfg->bcrypt_cost : 12;
+    env.ldap_timeout = cfg ? cfg->ldap_timeout : 5;
     env_ready = true;
 }
 

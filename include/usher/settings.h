@@ -38,6 +38,7 @@ struct env_settings {
     bool api_key_retrievable;         /* true; false = an API key is shown once */
     int signin_rate_limit;            /* 15 attempts ... */
     int bcrypt_cost;                  /* 12 */
+    int ldap_timeout;                 /* ldap.timeout: seconds per LDAP sign-in (5) */
 };
 
 struct usher_config;
