@@ -116,6 +116,8 @@ void page_home(struct ctx *c);
 void page_style(struct ctx *c);
 void page_login_get(struct ctx *c);
 void page_login_post(struct ctx *c);
+/* POST /login/ldap: the LDAP form of /login (shown while LDAP sign-in is on). */
+void page_login_ldap_post(struct ctx *c);
 void page_signup_get(struct ctx *c);
 void page_signup_post(struct ctx *c);
 void page_logout(struct ctx *c);

@@ -25,6 +25,7 @@ const struct route pages_routes[] = {
     /* pages/login.c */
     R(GET, "/login", PUBLIC, page_login_get),
     R(POST, "/login", PUBLIC, page_login_post),
+    R(POST, "/login/ldap", PUBLIC, page_login_ldap_post),
     R(GET, "/signup", PUBLIC, page_signup_get),
     R(POST, "/signup", PUBLIC, page_signup_post),
     R(POST, "/logout", PUBLIC, page_logout),

@@ -16,7 +16,14 @@ import tempfile
 import shutil
 import time
 
+import pytest
+
+from authlib import AUTHS, expect, first_admin, wipe_db
 from harness import free_port, wait_for
+
+FAILED = "LDAP authentication failed."
+TLS_CONFIG = "Failed to configure TLS for LDAP connection."
+TIMEOUT_S = 2   # ldap.timeout of the pools the LDAP tests run (USHER_LDAP_TIMEOUT)
 
 BASE = "dc=example,dc=org"
 PEOPLE = "ou=people," + BASE
@@ -231,3 +238,48 @@ class Directory:
             lines += [f"member: {person_dn(m)}" for m in members]
             out.append("\n".join(lines) + "\n")
         return "\n".join(out)
+
+
+# ---------------------------------------------------------------- for the test modules
+@pytest.fixture(scope="module")
+def directory():
+    d = Directory()
+    try:
+        d.start()
+        yield d
+    finally:
+        d.stop()
+
+
+def server_config(directory, **changes):
+    cfg = {"label": "Example Directory", "host": "127.0.0.1", "port": directory.port,
+           "attribute_for_mail": "mail", "attribute_for_username": "uid",
+           "app_dn": APP_DN, "app_dn_password": APP_PW, "search_base": PEOPLE,
+           "search_filters": EXCLUDING_FILTER, "use_tls": False, "certificate_path": None,
+           "validate_cert": True, "ciphers": "ALL", "enable_group_management": False,
+           "enable_group_creation": False, "attribute_for_groups": "memberOf"}
+    cfg.update(changes)
+    return cfg
+
+
+class World:
+    """A fresh install with an admin (signed up by e-mail) and LDAP on, pointed at the
+    private directory over plain LDAP."""
+
+    def __init__(self, stack, directory):
+        self.stack, self.directory = stack, directory
+        wipe_db(stack)
+        self.admin = first_admin(stack)
+        self.configure()
+        expect(self.admin.post("admin/config/ldap", json={"enable_ldap": True}), 200)
+
+    def configure(self, **changes):
+        return expect(self.admin.post("admin/config/ldap/server",
+                                      json=server_config(self.directory, **changes)), 200)
+
+    def ldap(self, user, password, **kw):
+        return self.stack.post(AUTHS + "/ldap", json={"user": user, "password": password}, **kw)
+
+    def ok(self, uid, password=None):
+        r = self.ldap(uid, password or PEOPLE_ROWS[uid][2])
+        return expect(r, 200)

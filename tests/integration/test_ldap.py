@@ -14,21 +14,9 @@ from authlib import (AUTHS, add_member, INVALID_CRED, LDAP_NOT_ENABLED, RATE_LIM
                      row_counts, set_admin_config, sql_one, sql_quote, wipe_db)
 from harness import free_port
 import ldaplib
-from ldaplib import APP_DN, APP_PW, BASE, EXCLUDING_FILTER, PEOPLE, PEOPLE_ROWS
+from ldaplib import APP_DN, APP_PW, BASE, PEOPLE, PEOPLE_ROWS, server_config
 
-FAILED = "LDAP authentication failed."
-TLS_CONFIG = "Failed to configure TLS for LDAP connection."
-TIMEOUT_S = 2   # ldap.timeout of the pool these tests run (USHER_LDAP_TIMEOUT)
-
-
-@pytest.fixture(scope="module")
-def directory():
-    d = ldaplib.Directory()
-    try:
-        d.start()
-        yield d
-    finally:
-        d.stop()
+from ldaplib import FAILED, TIMEOUT_S, TLS_CONFIG, World, directory  # noqa: F401 (fixture)
 
 
 @pytest.fixture(scope="module")
@@ -36,40 +24,6 @@ def ldap_pool(stack):
     ensure_pool_env(stack, {"USHER_LDAP_TIMEOUT": str(TIMEOUT_S)})
     yield stack
     restore_default_pool(stack)
-
-
-def server_config(directory, **changes):
-    cfg = {"label": "Example Directory", "host": "127.0.0.1", "port": directory.port,
-           "attribute_for_mail": "mail", "attribute_for_username": "uid",
-           "app_dn": APP_DN, "app_dn_password": APP_PW, "search_base": PEOPLE,
-           "search_filters": EXCLUDING_FILTER, "use_tls": False, "certificate_path": None,
-           "validate_cert": True, "ciphers": "ALL", "enable_group_management": False,
-           "enable_group_creation": False, "attribute_for_groups": "memberOf"}
-    cfg.update(changes)
-    return cfg
-
-
-class World:
-    """A fresh install with an admin (signed up by e-mail) and LDAP on, pointed at the
-    private directory over plain LDAP."""
-
-    def __init__(self, stack, directory):
-        self.stack, self.directory = stack, directory
-        wipe_db(stack)
-        self.admin = first_admin(stack)
-        self.configure()
-        expect(self.admin.post("admin/config/ldap", json={"enable_ldap": True}), 200)
-
-    def configure(self, **changes):
-        return expect(self.admin.post("admin/config/ldap/server",
-                                      json=server_config(self.directory, **changes)), 200)
-
-    def ldap(self, user, password, **kw):
-        return self.stack.post(AUTHS + "/ldap", json={"user": user, "password": password}, **kw)
-
-    def ok(self, uid, password=None):
-        r = self.ldap(uid, password or PEOPLE_ROWS[uid][2])
-        return expect(r, 200)
 
 
 @pytest.fixture
