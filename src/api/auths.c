@@ -533,6 +533,8 @@ void auths_ldap_signin(struct ctx *c)
         return;
     }
     if (rc == DB_NOT_FOUND) {
+        if (admin_bootstrap_owed(c))
+            return;
         /* A random password nobody knows: the account signs in through the directory. */
         char random_pw[37];
         if (uuid4(random_pw) != 0) {
