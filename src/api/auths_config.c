@@ -172,6 +172,13 @@ void auths_ldap_server_get(struct ctx *c)
     json_object_object_add(o, "enable_group_management", json_object_new_boolean(ds.group_management));
     json_object_object_add(o, "enable_group_creation", json_object_new_boolean(ds.group_creation));
     json_object_object_add(o, "attribute_for_groups", json_object_new_string(ds.attr_groups));
+    /* A null the admin stored is answered as null (the sign-in reads it as empty). */
+    struct json_object *stored = settings_get(c, "LDAP_SERVER");
+    if (stored && json_object_is_type(stored, json_type_object)) {
+        json_object_object_foreach(stored, k, val)
+            if (!val && json_object_object_get_ex(o, k, NULL))
+                json_object_object_add(o, k, NULL);
+    }
     response_json(c->res, 200, o);
 }
 
