@@ -18,22 +18,31 @@ json.dump({"port": d.port, "pid": d.proc.pid, "dir": d.dir}, open(sys.argv[1] + 
 PY
 read -r ldap_port slapd_pid slapd_dir < <(/usr/bin/python3 -c '
 import json, sys; j = json.load(open(sys.argv[1])); print(j["port"], j["pid"], j["dir"])' "$ldap_dir/slapd.json")
-ldap_cleanup() {
+ldap_cleanup() {   # (also run on any failure below)
     kill -CONT "$slapd_pid" 2>/dev/null || true
     kill -TERM "$slapd_pid" 2>/dev/null || true
     rm -rf "$ldap_dir" "$slapd_dir"
 }
 
+trap 'ldap_cleanup; cleanup' EXIT
 USHER_BUILD=$BUILD scripts/stack.sh pool-stop "$STATE" >/dev/null
-USHER_BUILD=$BUILD USHER_BCRYPT_MAX_RUNNING=$workers USHER_SIGNIN_RATE_LIMIT=100000000 \
+USHER_BUILD=$BUILD USHER_BCRYPT_MAX_RUNNING=$workers USHER_SIGNIN_RATE_LIMIT=1000000 \
     scripts/stack.sh pool-start "$STATE" >/dev/null
-sleep 1
+for _ in $(seq 100); do
+    curl -sf "$BASE/health" >/dev/null && break
+    sleep 0.1
+done
 
 echo "bench-pass-1" | "$BUILD/usherctl" -c "$STATE/usher.conf" create-admin \
     --email ldap-bench@example.org --name "LDAP Bench" >/dev/null
-admin_token=$(api POST /api/v1/auths/signin \
-    '{"email":"ldap-bench@example.org","password":"bench-pass-1"}' |
-    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+admin_token=""
+for _ in $(seq 20); do
+    admin_token=$(api POST /api/v1/auths/signin \
+        '{"email":"ldap-bench@example.org","password":"bench-pass-1"}' |
+        /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get("token", ""))' || true)
+    [[ -n $admin_token ]] && break
+    sleep 0.5
+done
 ldap_server() {   # ldap_server PORT GROUP_SYNC
     API_TOKEN=$admin_token api POST /api/v1/auths/admin/config/ldap/server "{
         \"label\": \"Bench\", \"host\": \"127.0.0.1\", \"port\": $1, \"use_tls\": false,
@@ -66,13 +75,14 @@ ldap_server "$ldap_port" true
 ldap_case "POST auths/ldap +5grp" carol carol-pw-1
 
 # One connection keeps one worker in LDAP sign-ins; /health goes to the other meanwhile.
+# At least 12 s, so a silent directory (5 s per attempt) completes two attempts.
 ldap_unavailable() {   # ldap_unavailable NAME
-    local lua rps p50 p99 n h_rps h_p50 h_p99 h_n
+    local lua rps p50 p99 n h_rps h_p50 h_p99 h_n secs=$((duration > 12 ? duration : 12))
     lua=$(ldap_lua bob bob-pw-1)
-    wrk -t1 -c1 -d"${duration}s" --latency -s "$lua" "$BASE/api/v1/auths/ldap" >"$STATE/ldap-down.out" &
+    wrk -t1 -c1 -d"${secs}s" --timeout 30s --latency -s "$lua" "$BASE/api/v1/auths/ldap" >"$STATE/ldap-down.out" &
     local wrk_pid=$!
     sleep 0.5
-    read -r h_rps h_p50 h_p99 h_n < <(wrk_run /health "$((duration - 1))" -c1 -t1)
+    read -r h_rps h_p50 h_p99 h_n < <(wrk_run /health "$((secs - 1))" -c1 -t1)
     wait "$wrk_pid"
     rps=$(awk '/Requests\/sec/ {print $2}' "$STATE/ldap-down.out")
     p50=$(awk '$1 == "50%" {print $2}' "$STATE/ldap-down.out")
