@@ -19,6 +19,7 @@
 #include "usher/password.h"
 #include "usher/session.h"
 #include "usher/settings.h"
+#include "usher/utf8.h"
 #include "usher/validate.h"
 #include "usher/work_gate.h"
 
@@ -122,16 +123,14 @@ static int primary_admin_check(struct ctx *c, const char *target_id, const char 
 
 const char *accounts_name_check(const char *name, size_t len, const void *arg)
 {
-    (void)arg;
-    /* The row's limit (what the forms check before), for the doors without a form. The
-     * stricter rules of validate.c's name validator (control characters) go here too:
-     * this one call reaches every door. */
+    /* validate.c's rule (control characters, UTF-8), then the row's limit (which the forms
+     * check before) for the doors without a form: this one call reaches every door. */
+    const char *why = validate_name(name, len, arg);
+    if (why)
+        return why;
     const struct user_field *f = user_field_at(offsetof(struct user, name));
-    size_t chars = 0;
-    for (size_t i = 0; i < len; i++)
-        chars += ((unsigned char)name[i] & 0xC0) != 0x80;
-    return f && f->max_len && chars > f->max_len ? "name must have at most 255 characters"
-                                                 : NULL;
+    return f && f->max_len && utf8_length(name, len) > f->max_len
+               ? "name must have at most 255 characters" : NULL;
 }
 
 /* ---- creating -------------------------------------------------------------------------- */
@@ -490,7 +489,8 @@ int accounts_bootstrap_from_env(struct db *db)
     if (rc != 0 && r.refusal != ACCOUNT_EMAIL_TAKEN) {   /* taken: another worker made it */
         if (bootstrap_skip_logged)
             return -1;
-        log_error("WEBUI_ADMIN_EMAIL: %s", r.reason);
+        log_error("WEBUI_ADMIN_EMAIL: %s%s", r.refusal == ACCOUNT_BAD_EMAIL
+                                                  ? "invalid email address: " : "", r.reason);
         return bootstrap_skipped("see the error above");
     }
     if (bootstrap_skip_logged)

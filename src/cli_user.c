@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "usher/accounts.h"
+#include "usher/cli_escape.h"
+#include "usher/csv.h"
 #include "usher/arena.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
@@ -62,29 +64,33 @@ static struct user *find(struct db *db, struct arena *a, const char *who)
     int rc = strchr(who, '@') ? db_user_get_by_email(db, a, email_normalize(a, who), &u)
                               : db_user_get(db, a, who, &u);
     if (rc == DB_NOT_FOUND)
-        fprintf(stderr, "usherctl: no user %s\n", who);
+        fprintf(stderr, "usherctl: no user %s\n", cli_text(a, who));
     else if (rc != DB_OK)
         fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
     return rc == DB_OK ? u : NULL;
 }
 
 /* Prints the account service's refusal (the API's text) and returns the exit status. */
-static int refused(const char *what, const char *who, const struct account_result *r)
+static int refused(struct arena *a, const char *what, const char *who,
+                   const struct account_result *r)
 {
     if (r->refusal == ACCOUNT_PRIMARY_ADMIN)
-        fprintf(stderr, "usherctl: %s: %s is the primary admin: %s\n", what, who, r->reason);
+        fprintf(stderr, "usherctl: %s: %s is the primary admin: %s\n", what, cli_text(a, who),
+                r->reason);
     else
-        fprintf(stderr, "usherctl: %s: %s: %s\n", what, who, r->reason);
+        fprintf(stderr, "usherctl: %s: %s: %s\n", what, cli_text(a, who), cli_text(a, r->reason));
     return FAILED;
 }
 
-static void print_user(const struct user *u)
+/* One line per user, tab-separated; the stored texts escaped (cli_escape.h). */
+static void print_user(struct arena *a, const struct user *u)
 {
     char when[32];
     time_t t = (time_t)u->created_at;
     struct tm tm;
     strftime(when, sizeof(when), "%Y-%m-%d", gmtime_r(&t, &tm));
-    printf("%s\t%s\t%s\t%s\t%s\n", u->id, u->email, u->role_name, u->name, when);
+    printf("%s\t%s\t%s\t%s\t%s\n", cli_text(a, u->id), cli_text(a, u->email),
+           cli_text(a, u->role_name), cli_text(a, u->name), when);
 }
 
 static int user_list(struct ctx *c, int argc, char **argv)
@@ -100,7 +106,7 @@ static int user_list(struct ctx *c, int argc, char **argv)
         return FAILED;
     }
     for (size_t i = 0; i < page.n; i++)
-        print_user(&page.users[i]);
+        print_user(c->arena, &page.users[i]);
     return OK;
 }
 
@@ -112,8 +118,9 @@ static int user_show(struct ctx *c, int argc, char **argv)
     if (!u)
         return FAILED;
     struct json_object *o = user_json(c->arena, u, VIEW_MODEL);
-    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    printf("%s\n", cli_json(c->arena, json_object_to_json_string_ext(
+                                           o, JSON_C_TO_STRING_PRETTY |
+                                                  JSON_C_TO_STRING_NOSLASHESCAPE)));
     json_object_put(o);
     return OK;
 }
@@ -147,7 +154,7 @@ static int user_add(struct ctx *c, int argc, char **argv)
                     &r);
     OPENSSL_cleanse(password, sizeof(password));
     if (rc != 0)
-        return refused("user add", argv[2], &r);
+        return refused(c->arena, "user add", argv[2], &r);
     printf("%s\n", u->id);
     return OK;
 }
@@ -162,10 +169,10 @@ static int user_set_role(struct ctx *c, int argc, char **argv)
     /* Like the API: the user's earlier tokens end, on every worker. */
     struct account_result r;
     if (accounts_set_role(c, DOOR_CLI, u, argv[3], &r) != 0) {
-        refused("user set-role", u->email, &r);
+        refused(c->arena, "user set-role", u->email, &r);
         return r.refusal == ACCOUNT_BAD_ROLE ? USAGE : FAILED;
     }
-    printf("%s is now %s\n", u->email, argv[3]);
+    printf("%s is now %s\n", cli_text(c->arena, u->email), argv[3]);
     return OK;
 }
 
@@ -183,8 +190,8 @@ static int user_set_password(struct ctx *c, int argc, char **argv)
     int rc = accounts_set_password(c, DOOR_CLI, u, password, false, &r);
     OPENSSL_cleanse(password, sizeof(password));
     if (rc != 0)
-        return refused("user set-password", u->email, &r);
-    printf("password of %s changed; their sessions have ended\n", u->email);
+        return refused(c->arena, "user set-password", u->email, &r);
+    printf("password of %s changed; their sessions have ended\n", cli_text(c->arena, u->email));
     return OK;
 }
 
@@ -197,50 +204,14 @@ static int user_delete(struct ctx *c, int argc, char **argv)
         return FAILED;
     struct account_result r;
     if (accounts_delete(c, DOOR_CLI, u, &r) != 0)
-        return refused("user delete", u->email, &r);
-    printf("deleted %s\n", u->email);
+        return refused(c->arena, "user delete", u->email, &r);
+    printf("deleted %s\n", cli_text(c->arena, u->email));
     return OK;
 }
 
-/* Splits one CSV line (RFC 4180 quoting, no line breaks inside fields) into at most max
- * fields in place. Returns the number of fields, or -1 for a broken quote. */
-static int csv_split(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == max)
-            return -1;
-        char *out = p;
-        fields[n++] = out;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0')
-                    return -1;
-                if (*p == '"' && p[1] == '"') {
-                    *out++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *out++ = *p++;
-                }
-            }
-            if (*p != ',' && *p != '\0')
-                return -1;
-        } else {
-            while (*p && *p != ',')
-                *out++ = *p++;
-        }
-        bool more = *p == ',';
-        *out = '\0';
-        if (!more)
-            return n;
-        p++;
-    }
-}
+/* The longest record import reads (name, e-mail, password and role hold far less): one
+ * beyond it is refused whole, never split. */
+#define IMPORT_RECORD_MAX 65536
 
 static int user_import(struct ctx *c, int argc, char **argv)
 {
@@ -251,44 +222,52 @@ static int user_import(struct ctx *c, int argc, char **argv)
         perror(argv[2]);
         return FAILED;
     }
+    struct csv_reader *csv = csv_open(f, IMPORT_RECORD_MAX);
     bool tty = isatty(fileno(stderr));
-    long line_no = 0, added = 0, skipped = 0;
-    char line[4096];
-    while (fgets(line, sizeof(line), f)) {
-        line_no++;
-        line[strcspn(line, "\r\n")] = '\0';
-        char *fld[5];
-        int n = csv_split(line, fld, 5);
+    long added = 0, skipped = 0;
+    const char *file = cli_text(c->arena, argv[2]);
+    struct csv_record rec;
+    enum csv_status st = CSV_EOF;
+    while (csv && (st = csv_next(csv, &rec)) != CSV_EOF && st != CSV_READ_ERROR) {
+        char **fld = rec.fields;
+        size_t n = rec.nfields;
         /* Open WebUI's admin page takes name,email,password[,role] with a header row. */
-        if (line_no == 1 && n >= 3 && strcasecmp(fld[0], "name") == 0)
+        if (st == CSV_RECORD && rec.line == 1 && n >= 3 && strcasecmp(fld[0], "name") == 0)
             continue;
-        if (line[0] == '\0')
+        if (st == CSV_RECORD && n == 1 && fld[0][0] == '\0')
             continue;
         const char *err = NULL;
         struct user *u;
         struct account_result r;
-        if (n < 3 || n > 4)
-            err = "expected name,email,password[,role]";
+        if (st != CSV_RECORD)
+            err = csv_status_text(st);
+        else if (n < 3 || n > 4)
+            err = arena_printf(c->arena, "expected name,email,password[,role], got %zu field%s",
+                               n, n == 1 ? "" : "s");
         else if (!fld[0][0])
             err = "the name must not be empty";
         else if (create(c, DOOR_CSV, fld[1], fld[0], n == 4 && fld[3][0] ? fld[3] : "user",
                         fld[2], &u, &r) == 0)
             added++;
         else
-            err = arena_printf(c->arena, "%s: %s", fld[1], r.reason);
+            err = r.refusal == ACCOUNT_BAD_NAME ? arena_printf(c->arena, "the %s", r.reason)
+                                                : arena_printf(c->arena, "%s: %s", fld[1], r.reason);
         if (err) {
             /* The reason names the address or the rule, never the password. */
-            fprintf(stderr, "%s:%ld: skipped: %s\n", argv[2], line_no, err);
+            fprintf(stderr, "%s:%ld: skipped: %s\n", file, rec.line, cli_text(c->arena, err));
             skipped++;
         }
-        OPENSSL_cleanse(line, sizeof(line));
         if (tty && (added + skipped) % 1000 == 0)
             fprintf(stderr, "%ld rows: %ld added, %ld skipped\n", added + skipped, added, skipped);
     }
+    int rc = !csv || st == CSV_READ_ERROR ? FAILED : OK;
+    if (rc != OK)
+        fprintf(stderr, "usherctl: %s: %s\n", file, csv ? "read error" : "out of memory");
+    csv_close(csv);
     if (f != stdin)
         fclose(f);
     printf("%ld added, %ld skipped\n", added, skipped);
-    return skipped ? FAILED : OK;
+    return skipped ? FAILED : rc;
 }
 
 int cli_user(struct db *db, int argc, char **argv)

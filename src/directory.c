@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "usher/arena.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/log.h"
 
 char *dir_filter_escape(struct arena *a, const char *value, size_t len)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,6 +30,7 @@
 #include "usher/config.h"
 #include "usher/ids.h"
 #include "usher/log.h"
+#include "usher/scoreboard.h"
 #include "usher/secret.h"
 #include "usher/status.h"
 #include "usher/worker.h"
@@ -86,16 +88,9 @@ struct master {
     bool killed[SCOREBOARD_MAX_WORKERS];
 };
 
-int64_t pool_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int64_t now_ms(void)
 {
-    return pool_now_us() / 1000;
+    return scoreboard_now_us() / 1000;
 }
 
 /* ---- the listening socket -------------------------------------------------------- */
@@ -337,6 +332,26 @@ static void signal_workers(struct master *m, int sig, bool old_generations_only)
     }
 }
 
+/* The address space a worker may use (worker.memory_max): a request that would need more
+ * fails its allocation, and at worst that one worker dies and is replaced, instead of the
+ * machine swapping. Not under AddressSanitizer, which reserves terabytes of shadow. */
+static void limit_memory(const struct usher_config *cfg)
+{
+    if (!cfg->worker_memory_max)
+        return;
+#if defined(__SANITIZE_ADDRESS__)
+    log_debug("worker.memory_max not applied: built with AddressSanitizer");
+#else
+    struct rlimit rl = { (rlim_t)cfg->worker_memory_max, (rlim_t)cfg->worker_memory_max };
+    struct rlimit cur;
+    if (getrlimit(RLIMIT_AS, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+        cur.rlim_max < rl.rlim_max)
+        rl.rlim_cur = rl.rlim_max = cur.rlim_max;   /* never above what we were given */
+    if (setrlimit(RLIMIT_AS, &rl) != 0)
+        log_warning("worker.memory_max: setrlimit: %s", strerror(errno));
+#endif
+}
+
 static void child_main(struct master *m, int slot) __attribute__((noreturn));
 static void child_main(struct master *m, int slot)
 {
@@ -351,6 +366,7 @@ static void child_main(struct master *m, int slot)
     if (getppid() != m->pid)
         _exit(0);
 #endif
+    limit_memory(m->cfg);
     int rc = worker_run(m->cfg, m->listen_fd, m->sb, slot);
     _exit(rc);
 }
@@ -459,7 +475,7 @@ static void kill_overdue(struct master *m)
     int timeout = m->cfg->request_terminate_timeout;
     if (timeout <= 0)
         return;
-    int64_t now = pool_now_us();
+    int64_t now = scoreboard_now_us();
     for (int i = 0; i < m->sb->nslots; i++) {
         struct worker_slot *ws = &m->sb->slots[i];
         if (!ws->pid || m->killed[i] ||
@@ -526,7 +542,7 @@ static void reload(struct master *m)
     struct usher_config next;
     char err[600];
     if (config_load(m->config_path, &next, err, sizeof(err)) != 0 ||
-        pool_check_config(&next, err, sizeof(err)) != 0) {
+        ids_check_config(&next, err, sizeof(err)) != 0) {
         log_error("reload failed: %s; still running the previous configuration", err);
         config_free(&next);
         return;
@@ -689,7 +705,7 @@ int pool_main(const char *config_path, struct usher_config *cfg)
         return 1;
     }
     apply_log_settings(cfg);
-    if (pool_check_config(cfg, err, sizeof(err)) != 0 ||
+    if (ids_check_config(cfg, err, sizeof(err)) != 0 ||
         ids_resolve(cfg, &m.ids, err, sizeof(err)) != 0) {
         startup_error(cfg, err);
         return 1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "usher/accounts.h"
+#include "usher/cli_escape.h"
 #include "usher/arena.h"
 #include "usher/cli_audit.h"
 #include "usher/cli_ldap.h"
@@ -26,7 +27,7 @@
 #include "usher/log.h"
 #include "usher/router.h"
 #include "usher/migrate.h"
-#include "usher/pool.h"
+#include "usher/ids.h"
 #include "usher/settings.h"
 
 #ifndef SYSCONFDIR
@@ -235,8 +236,8 @@ static int cmd_check_config(const struct cli *cli, int argc, char **argv)
     struct usher_config cfg;
     char err[600] = "";
     if (config_load(path, &cfg, err, sizeof err) != 0 ||
-        pool_check_config(&cfg, err, sizeof err) != 0) {
-        /* pool_check_config's reasons name the key but not the file. */
+        ids_check_config(&cfg, err, sizeof err) != 0) {
+        /* ids_check_config's reasons name the key but not the file. */
         if (path && strncmp(err, path, strlen(path)) != 0 && strncmp(err, "USHER_", 6) != 0)
             fprintf(stderr, "%s: %s\n", path, err);
         else
@@ -320,10 +321,11 @@ static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
         struct user *u;
         struct account_result r;
         if (accounts_create(&local, DOOR_CLI, &in, &u, &r) == 0) {
-            printf("created administrator %s\n", u->email);
+            printf("created administrator %s\n", cli_text(a, u->email));
             rc = EXIT_OK;
         } else {
-            fprintf(stderr, "usherctl: create-admin: %s: %s\n", email, r.reason);
+            fprintf(stderr, "usherctl: create-admin: %s: %s\n", cli_text(a, email),
+                    cli_text(a, r.reason));
         }
         accounts_local_end(&local);
         arena_free(a);
@@ -470,8 +472,9 @@ static int resource_list(struct db *db, int argc, char **argv)
         return db_failed("resource list", db);
     }
     for (size_t i = 0; i < n; i++)
-        printf("%s\t%s\t%s\t%s\t%s\n", resource_type_name(rs[i].type), rs[i].id, rs[i].name,
-               rs[i].user_id ? rs[i].user_id : "-", rs[i].is_active ? "active" : "inactive");
+        printf("%s\t%s\t%s\t%s\t%s\n", resource_type_name(rs[i].type), cli_text(a, rs[i].id),
+               cli_text(a, rs[i].name), rs[i].user_id ? cli_text(a, rs[i].user_id) : "-",
+               rs[i].is_active ? "active" : "inactive");
     arena_free(a);
     return EXIT_OK;
 }
@@ -590,8 +593,9 @@ static int grant_list(struct db *db, int argc, char **argv)
         return db_failed("grant list", db);
     }
     for (size_t i = 0; i < n; i++)
-        printf("%s\t%s\t%s:%s\t%s\n", gs[i].resource_type, gs[i].resource_id,
-               gs[i].principal_type, gs[i].principal_id, gs[i].permission);
+        printf("%s\t%s\t%s:%s\t%s\n", cli_text(a, gs[i].resource_type),
+               cli_text(a, gs[i].resource_id), cli_text(a, gs[i].principal_type),
+               cli_text(a, gs[i].principal_id), cli_text(a, gs[i].permission));
     arena_free(a);
     return EXIT_OK;
 }

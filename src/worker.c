@@ -26,7 +26,7 @@
 #include "usher/arena.h"
 #include "usher/config.h"
 #include "usher/log.h"
-#include "usher/pool.h"
+#include "usher/scoreboard.h"
 #include "usher/response.h"
 #include "usher/status.h"
 #include "usher/work_gate.h"
@@ -198,7 +198,7 @@ static void serve_one(struct worker *w)
         uri = FCGX_GetParam("SCRIPT_NAME", envp);
     const char *clen = FCGX_GetParam("CONTENT_LENGTH", envp);
     uint64_t content_length = clen ? strtoull(clen, NULL, 10) : 0;
-    int64_t cpu_start = cpu_us(), wall_start = pool_now_us();
+    int64_t cpu_start = cpu_us(), wall_start = scoreboard_now_us();
     scoreboard_request_start(w->sb, w->slot, method, uri, content_length);
 
     const struct usher_config *cfg = w->cfg;
@@ -223,9 +223,24 @@ static void serve_one(struct worker *w)
 
     uint64_t memory = arena_size(w->arena);
     arena_reset(w->arena);
-    int64_t wall = pool_now_us() - wall_start, cpu = cpu_us() - cpu_start;
+    int64_t wall = scoreboard_now_us() - wall_start, cpu = cpu_us() - cpu_start;
     uint32_t centi = wall > 0 ? (uint32_t)(cpu * 10000 / wall) : 0;
     scoreboard_request_end(w->sb, w->slot, memory, centi > 1000000 ? 1000000 : centi);
+}
+
+/* For the bcrypt gate (work_gate.h): is another worker of the pool idle (waiting in accept,
+ * so no request queues)? */
+static struct scoreboard *gate_sb;
+static int gate_slot = -1;
+
+static bool another_worker_idle(void)
+{
+    int n = __atomic_load_n(&gate_sb->nslots, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (i != gate_slot && __atomic_load_n(&gate_sb->slots[i].pid, __ATOMIC_ACQUIRE) > 0 &&
+            __atomic_load_n(&gate_sb->slots[i].state, __ATOMIC_ACQUIRE) == WORKER_IDLE)
+            return true;
+    return false;
 }
 
 int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard *sb, int slot)
@@ -249,8 +264,15 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
     }
     /* The pool-wide cap on bcrypt work (bcrypt.max_running, work_gate.h). */
     int bcrypt_cap = cfg->bcrypt_max_running > 0 ? cfg->bcrypt_max_running
-                                                 : (cfg->pm_max_children / 2 > 1 ? cfg->pm_max_children / 2 : 1);
-    work_gate_init(sb->bcrypt_tokens, bcrypt_cap);
+                                                 : work_gate_default_cap(cfg->pm_max_children);
+    gate_sb = sb;
+    gate_slot = slot;
+    struct work_gate_setup gate = {
+        .tokens = sb->bcrypt_tokens, .ntokens = bcrypt_cap, .waiters = sb->bcrypt_waiters,
+        .nwaiters = work_gate_default_waiters(cfg->pm_max_children, bcrypt_cap),
+        .last_hold_ms = &sb->bcrypt_last_hold_ms, .spare = another_worker_idle,
+    };
+    work_gate_init(&gate);
     w.arena = arena_new(64 * 1024);
     w.app = w.arena ? app_new(cfg) : NULL;
     if (!w.app) {

@@ -9,9 +9,6 @@
 #include "usher/router.h"
 #include "usher/errors.h"
 
-/* 500 {"detail": "Something went wrong :/"} after a database failure (already logged). */
-void api_db_error(struct ctx *c);
-
 /* health.c */
 void health_get(struct ctx *c);
 void health_db_get(struct ctx *c);
@@ -45,6 +42,10 @@ void auths_token_exchange(struct ctx *c);
 void users_list(struct ctx *c);
 void users_all(struct ctx *c);
 void users_search(struct ctx *c);
+/* Not a route: GET /'s listing (same query parameters, same access) with only id, email,
+ * role, name and profile_image_url of each user, {"users": [...], "total": n}, for the
+ * admin pages, which show no more (a row's settings and info are never read for them). */
+void users_list_brief(struct ctx *c);
 void users_my_groups(struct ctx *c);
 void users_groups_by_id(struct ctx *c);
 void users_get_by_id(struct ctx *c);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
+#include "usher/http_error.h"
 
 struct arena;
 
@@ -26,18 +27,6 @@ enum http_method {
 enum http_method http_method_parse(const char *name);
 /* The name of m ("GET", ...; "OTHER" for HTTP_OTHER). */
 const char *http_method_name(enum http_method m);
-
-/* A failed parse: status is the HTTP status (400, 413, 415, 422); detail is the text.
- * When type is non-empty the error is a FastAPI validation error and is rendered as
- * {"detail":[{"type":type,"loc":["body"...],"msg":detail,"input":null}]}. */
-struct http_error {
-    int status;
-    char type[32];
-    char detail[200];
-};
-
-/* Fills err (NULL is accepted): status, the 422 type ("" for a plain detail) and detail. */
-void http_error_set(struct http_error *err, int status, const char *type, const char *detail);
 
 struct request {
     struct arena *arena;
@@ -117,5 +106,13 @@ const char *request_env(const struct request *r, const char *name);
 /* True when the client asked for HTML (Accept contains text/html) and the Content-Type is
  * urlencoded or multipart form data. */
 bool request_is_browser_form(const struct request *r);
+/* True when r->remote_addr is one of the comma- or space-separated addresses of
+ * trusted_proxies (compared as text; NULL or "" trusts nobody). */
+bool request_from_trusted_proxy(const struct request *r, const char *trusted_proxies);
+/* True when the client's request came over HTTPS: the web server's HTTPS param is set (and
+ * not "off"), or the request came from a trusted proxy (request_from_trusted_proxy) whose
+ * X-Forwarded-Proto says "https" (its last comma-separated value, the one that proxy
+ * added). An X-Forwarded-Proto from anyone else is ignored. */
+bool request_is_https(const struct request *r, const char *trusted_proxies);
 
 #endif

@@ -28,6 +28,7 @@
 #include "usher/directory.h"
 #include "usher/group.h"
 #include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/jwt.h"
 #include "usher/log.h"
 #include "usher/password.h"
@@ -162,7 +163,7 @@ static const char *role_ok(const char *v, size_t len, const void *arg)
 /* SignupForm; also the first four fields of AddUserForm (/add). */
 enum { ACCOUNT_NAME, ACCOUNT_EMAIL, ACCOUNT_PASSWORD, ACCOUNT_IMAGE, ACCOUNT_ROLE, ACCOUNT__MAX };
 static const struct field_spec account_fields[ACCOUNT__MAX] = {
-    [ACCOUNT_NAME] = { "name", FIELD_STR, true, false, 255, NULL, NULL },
+    [ACCOUNT_NAME] = { "name", FIELD_STR, true, false, 255, accounts_name_check, NULL },
     [ACCOUNT_EMAIL] = { "email", FIELD_STR, true, false, 255, NULL, NULL },
     [ACCOUNT_PASSWORD] = { "password", FIELD_STR, true, false, 0, NULL, NULL },
     [ACCOUNT_IMAGE] = { "profile_image_url", FIELD_STR, false, false, 0, api_image_url_ok, NULL },
@@ -320,6 +321,10 @@ static void signin_trusted_header(struct ctx *c)
         return;
     }
     char *email = email_normalize(c->arena, hv);
+    if (!validate_email(email)) {   /* before the lookup: no account answers to such a name */
+        response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
+        return;
+    }
     struct user *u = NULL;
     int rc = db_user_get_by_email(c->db, c->arena, email, &u);
     if (rc == DB_ERROR) {
@@ -333,7 +338,7 @@ static void signin_trusted_header(struct ctx *c)
             char *dec = arena_alloc(c->arena, strlen(nh) + 1);
             long n = percent_decode(nh, strlen(nh), dec, false);
             if (n > 0 && !memchr(dec, 0, (size_t)n) && utf8_valid(dec, (size_t)n))
-                name = dec;
+                name = name_blank_controls(dec);   /* the proxy's name is taken, not refused */
         }
         /* A new account goes through sign-up's gate, as in the reference: closing sign-up
          * also stops the proxy from creating accounts. */
@@ -624,6 +629,14 @@ void auths_signout(struct ctx *c)
     if (cookie_token && header_token && strcmp(cookie_token, header_token) == 0)
         cookie_token = NULL;
     bool bearer = auth && strncasecmp(auth, "Bearer ", 7) == 0;
+    /* A GET another site can make a browser send (a link, an image) signs nobody out: with
+     * the cookie as credential and the browser not saying same-origin, nothing is revoked
+     * and the cookie stays. POST goes through csrf_check; a Bearer header no other site can
+     * add. */
+    if (!bearer && cookie_token && c->req->method_id != HTTP_POST && !csrf_same_origin(c)) {
+        response_detail(c->res, 403, "Cross-site sign-out is refused; sign out from this site");
+        return;
+    }
     const char *first = bearer ? header_token : cookie_token;
     const char *second = bearer ? cookie_token : header_token;
     bool actor_set = false;

@@ -3,8 +3,8 @@
  * body form app.c parses into c->v and the target it loads from the path (answering the
  * contract's not-found error). Order does not matter (see router.c). */
 #include "config.h"
-#include "usher/accounts.h"
 #include "usher/api.h"
+#include "usher/accounts.h"
 #include "usher/router.h"
 
 #define AUTHS "/api/v1/auths"

@@ -8,9 +8,11 @@
 #include <strings.h>
 
 #include "usher/arena.h"
+#include "usher/config.h"
 #include "usher/crypto.h"
 #include "usher/ctx.h"
 #include "usher/errors.h"
+#include "usher/request.h"
 #include "usher/secret.h"
 #include "usher/session.h"
 #include "usher/settings.h"
@@ -59,6 +61,10 @@ int csrf_check(struct ctx *c)
     if (!c->session || !c->session->from_cookie || !cross_site_method(r->method_id) ||
         json_content_type(r->content_type))
         return 0;
+    if (!csrf_same_origin(c)) {
+        response_detail(c->res, 403, "CSRF token missing or invalid");
+        return -1;
+    }
     struct json_object *v = NULL;
     const char *field = NULL;
     if (r->fields && json_object_is_type(r->fields, json_type_object) &&
@@ -73,30 +79,71 @@ int csrf_check(struct ctx *c)
     return -1;
 }
 
-/* The length of the host name in "host[:port]" or "[v6]:port" (the port dropped). */
-static size_t host_len(const char *h, size_t n)
+/* The last comma-separated value of a header a trusted proxy appended to (NULL when absent),
+ * copied into buf without surrounding blanks. */
+static const char *last_value(const char *v, char *buf, size_t len)
 {
-    if (n && h[0] == '[') {
-        const char *end = memchr(h, ']', n);
-        return end ? (size_t)(end - h) + 1 : n;
-    }
-    const char *colon = memchr(h, ':', n);
-    return colon ? (size_t)(colon - h) : n;
+    if (!v)
+        return NULL;
+    const char *comma = strrchr(v, ',');
+    const char *p = comma ? comma + 1 : v;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = strcspn(p, " \t");
+    if (n == 0 || n >= len)
+        return NULL;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return buf;
 }
 
-/* The Origin "scheme://host[:port]" names the host of the Host header. Ports are left out:
- * Debian's fastcgi_params passes nginx's $host, without one (and a site is not a port). */
-static bool origin_is_host(const char *origin, const char *host)
+/* Origin's host[:port] against the request's Host and port. Debian's fastcgi_params
+ * passes HTTP_HOST as nginx's $host, without the port: then the port is the one the
+ * client connected to: SERVER_PORT, or behind a trusted TLS-terminating proxy its
+ * X-Forwarded-Port (else the scheme's default), since SERVER_PORT is then the web
+ * server's own plain port. */
+static bool origin_is_here(const struct ctx *c, const char *hostport, bool https,
+                           bool forwarded)
 {
-    const char *p = strstr(origin, "://");
-    if (!p || !host)
+    const struct request *r = c->req;
+    const char *host = r->host;
+    if (!host)
         return false;
-    p += 3;
-    size_t n = strcspn(p, "/");
-    if (p[n] != '\0')
+    if (strchr(host, ':') && host[0] != '[')
+        return strcasecmp(hostport, host) == 0;
+    const char *colon = strrchr(hostport, ':');
+    if (colon && strchr(colon, ']'))
+        colon = NULL;   /* an IPv6 literal without a port */
+    size_t hn = colon ? (size_t)(colon - hostport) : strlen(hostport);
+    if (hn != strlen(host) || strncasecmp(hostport, host, hn) != 0)
         return false;
-    size_t a = host_len(p, n), b = host_len(host, strlen(host));
-    return a && a == b && strncasecmp(p, host, a) == 0;
+    const char *port = colon ? colon + 1 : https ? "443" : "80";
+    char fwd[16];
+    const char *server_port = forwarded
+        ? last_value(request_header(r, "X-Forwarded-Port"), fwd, sizeof fwd)
+        : request_env(r, "SERVER_PORT");
+    if (forwarded && !server_port)
+        server_port = https ? "443" : "80";
+    return !server_port || strcmp(port, server_port) == 0;
+}
+
+bool csrf_same_origin(const struct ctx *c)
+{
+    const struct request *r = c->req;
+    const char *site = request_header(r, "Sec-Fetch-Site");
+    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+        return false;
+    const char *origin = request_header(r, "Origin");
+    if (!origin)
+        return true;
+    const char *trusted = c->cfg ? c->cfg->trusted_proxies : NULL;
+    bool https = request_is_https(r, trusted);
+    /* HTTPS seen only through a trusted proxy's X-Forwarded-Proto: the client's port is
+     * the proxy's, not this server's. */
+    bool forwarded = https && !(r->https && strcasecmp(r->https, "off") != 0);
+    const char *scheme = https ? "https://" : "http://";
+    size_t sl = strlen(scheme);
+    return strncasecmp(origin, scheme, sl) == 0 && origin_is_here(c, origin + sl, https, forwarded);
 }
 
 int csrf_check_login(struct ctx *c)
@@ -104,11 +151,7 @@ int csrf_check_login(struct ctx *c)
     const struct request *r = c->req;
     if (json_content_type(r->content_type))
         return 0;
-    const char *site = request_header(r, "Sec-Fetch-Site");
-    const char *origin = request_header(r, "Origin");
-    bool cross = (site && strcasecmp(site, "cross-site") == 0) ||
-                 (origin && !origin_is_host(origin, r->host));
-    if (!cross)
+    if (csrf_same_origin(c))
         return 0;
     response_detail(c->res, 403, "Cross-site form sign-in and sign-up are refused; send JSON "
                                  "from this site");
@@ -121,7 +164,7 @@ const char *csrf_issue(struct ctx *c, const char *session_token)
     if (csrf_token_for(c, session_token, tok) != 0)
         return NULL;
     struct cookie_opts o = { .expires = 0, .max_age = -1, .http_only = false,
-                             .secure = settings_env()->cookie_secure, .same_site = "Strict" };
+                             .secure = session_cookie_secure(c), .same_site = "Strict" };
     response_set_cookie(c->res, CSRF_FIELD, tok, &o);
     return tok;
 }

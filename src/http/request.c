@@ -4,7 +4,9 @@
 #include "usher/request.h"
 #include "usher/arena.h"
 #include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/form.h"
+#include "usher/multipart.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,17 +15,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define JSON_MAX_DEPTH 32
+/* Levels of objects/arrays a JSON body may nest: one under MariaDB's limit for a JSON
+ * column (32, which its JSON_VALID check refuses), so a body stored as it came (settings,
+ * info) never reaches the database deeper than it takes. */
+#define JSON_MAX_DEPTH 31
 #define MULTIPART_MAX_PART (1024 * 1024)
-
-void http_error_set(struct http_error *err, int status, const char *type, const char *detail)
-{
-    if (!err)
-        return;
-    err->status = status;
-    snprintf(err->type, sizeof(err->type), "%s", type);
-    snprintf(err->detail, sizeof(err->detail), "%s", detail);
-}
 
 static const char *env_get(char *const *envp, const char *name)
 {
@@ -470,4 +466,36 @@ bool request_is_browser_form(const struct request *r)
         return false;
     return media_type_is(r->content_type, "application/x-www-form-urlencoded")
         || media_type_is(r->content_type, "multipart/form-data");
+}
+
+bool request_from_trusted_proxy(const struct request *r, const char *trusted_proxies)
+{
+    const char *addr = r->remote_addr;
+    if (!addr || !*addr)
+        return false;
+    size_t len = strlen(addr);
+    for (const char *p = trusted_proxies; p && *p;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t n = strcspn(p, ", ");
+        if (n == len && n && strncmp(p, addr, n) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+bool request_is_https(const struct request *r, const char *trusted_proxies)
+{
+    if (r->https)
+        return strcasecmp(r->https, "off") != 0;
+    const char *proto = request_header(r, "X-Forwarded-Proto");
+    if (!proto || !request_from_trusted_proxy(r, trusted_proxies))
+        return false;
+    const char *last = strrchr(proto, ',');
+    last = last ? last + 1 : proto;
+    last += strspn(last, " \t");
+    size_t n = strcspn(last, " \t");
+    const char *rest = last + n + strspn(last + n, " \t");
+    return n == 5 && strncasecmp(last, "https", 5) == 0 && *rest == '\0';
 }

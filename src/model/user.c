@@ -28,8 +28,9 @@ const struct user_field user_fields[] = {
     UW(profile_image_url, UF_IMAGE, VIEW_MODEL | VIEW_SESSION | VIEW_SIGNIN, 1, 4, PROFILE, 0,
        UC_IMAGE_URL, "Profile image URL", "text", "photo"),
     UF(profile_banner_image_url, UF_STR, VIEW_MODEL),
-    UW(bio, UF_STR, ALL, 3, 0, 0, 0, UC_NONE, "Bio", "textarea", NULL),
-    UW(gender, UF_STR, VIEW_MODEL | VIEW_SESSION, 4, 0, 0, 0, UC_NONE, "Gender", "text", "sex"),
+    /* bio and gender are in every GET /auths/ answer: bounded (usher's, not the reference's) */
+    UW(bio, UF_STR, ALL, 3, 0, 0, 4096, UC_NONE, "Bio", "textarea", NULL),
+    UW(gender, UF_STR, VIEW_MODEL | VIEW_SESSION, 4, 0, 0, 128, UC_NONE, "Gender", "text", "sex"),
     UW(date_of_birth, UF_DATE, VIEW_MODEL | VIEW_SESSION, 5, 0, 0, 0, UC_NONE, "Date of birth",
        "date", "bday"),
     UF(timezone, UF_STR, VIEW_MODEL),
