@@ -169,7 +169,7 @@ int accounts_create(struct ctx *c, enum account_door door, const struct account_
             .profile_image_url = in->profile_image_url ? in->profile_image_url : "/user.png",
             .role = role, .default_group_id = settings_str(c, "DEFAULT_GROUP_ID"),
             .first_becomes_admin = in->first_becomes_admin,
-            .closes_signup = in->first_becomes_admin, .gate = in->gate,
+            .closes_signup = in->first_becomes_admin && !in->keep_signup_open, .gate = in->gate,
             .open_default = in->gate == CREATE_IF_FIRST_OR_OPEN && settings_bool(c, "ENABLE_SIGNUP"),
         };
         rc = db_user_create(c->db, c->arena, &nu);

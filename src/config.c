@@ -75,6 +75,7 @@ static const struct key_def keys[] = {
     { "secret_key",                K_STRING,        F(secret_key), 0, 0 },
     { "active_interval",           K_DURATION,      F(active_interval), 0, 86400 },
     { "signin.rate_limit",         K_INT,           F(signin_rate_limit), 1, 1000000 },
+    { "ldap.timeout",              K_DURATION,      F(ldap_timeout), 1, 300 },
     { "bcrypt.cost",               K_INT,           F(bcrypt_cost), 4, 31 },
     { "bcrypt.max_running",        K_INT,           F(bcrypt_max_running), 0, SCOREBOARD_MAX_WORKERS },
     { "api_key.retrieval",         K_BOOL,          F(api_key_retrievable), 0, 0 },
@@ -589,6 +590,7 @@ static int set_defaults(struct usher_config *cfg)
     cfg->active_interval = 60;
     cfg->signin_rate_limit = 15;
     cfg->bcrypt_cost = 12;
+    cfg->ldap_timeout = 5;
     cfg->api_key_retrievable = true;
     cfg->audit_retention = 90 * 86400;
     cfg->pages = true;

@@ -151,6 +151,7 @@ void settings_env_init(const struct usher_config *cfg)
     env.bcrypt_cost = cfg ? cfg->bcrypt_cost : 12;
     env.user_doc.max_size = cfg ? cfg->user_data_max_size : USER_DOC_MAX_SIZE_DEFAULT;
     env.user_doc.max_keys = cfg ? (size_t)cfg->user_data_max_keys : USER_DOC_MAX_KEYS_DEFAULT;
+    env.ldap_timeout = cfg ? cfg->ldap_timeout : 5;
     env_ready = true;
 }
 

@@ -17,6 +17,7 @@
 #include "usher/cli_escape.h"
 #include "usher/arena.h"
 #include "usher/cli_audit.h"
+#include "usher/cli_ldap.h"
 #include "usher/cli_user.h"
 #include "usher/config.h"
 #include "usher/ctx.h"
@@ -67,6 +68,7 @@ static int cmd_grant(const struct cli *cli, int argc, char **argv);
 static int cmd_routes(const struct cli *cli, int argc, char **argv);
 static int cmd_audit(const struct cli *cli, int argc, char **argv);
 static int cmd_user(const struct cli *cli, int argc, char **argv);
+static int cmd_ldap(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
@@ -81,6 +83,8 @@ static const struct command commands[] = {
     { "grant", cmd_grant, "add|rm|list ...", "grant read or write access to a resource" },
     { "user", cmd_user, "list|show|add|set-role|set-password|delete|import|reset-mfa|unlock ...",
       "manage accounts (see usherctl(8))" },
+    { "ldap", cmd_ldap, "test USER",
+      "try an LDAP sign-in step by step (password on stdin); changes nothing" },
     { "audit", cmd_audit, "[--since WHEN] [--actor WHO] [--action NAME] [--json]",
       "read the audit trail, newest first" },
     { "routes", cmd_routes, "", "list the HTTP routes: method, path, access level, target" },
@@ -643,6 +647,23 @@ static int cmd_user(const struct cli *cli, int argc, char **argv)
     settings_env_init(&cfg);
     struct db *db = open_database(&cfg);
     int rc = db ? cli_user(db, argc, argv) : EXIT_RUNTIME;
+    db_close(db);
+    config_free(&cfg);
+    return rc;
+}
+
+/* The LDAP test needs the settings (ldap.timeout) and the stored LDAP settings. */
+static int cmd_ldap(const struct cli *cli, int argc, char **argv)
+{
+    struct usher_config cfg;
+    const char *path;
+    if (argc != 3 || strcmp(argv[1], "test") != 0)
+        return command_usage(argv[0]);
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    settings_env_init(&cfg);
+    struct db *db = open_database(&cfg);
+    int rc = db ? cli_ldap(db, argc, argv) : EXIT_RUNTIME;
     db_close(db);
     config_free(&cfg);
     return rc;

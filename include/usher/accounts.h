@@ -87,6 +87,7 @@ struct account_new {
     bool apply_policy;              /* a password a person chose (the machine-made ones of
                                      * the no-auth and trusted-header accounts skip it) */
     bool first_becomes_admin;       /* the first account becomes admin, closing sign-up */
+    bool keep_signup_open;          /* ... without closing sign-up (LDAP, as the reference) */
     int gate;                       /* struct new_user's gate (CREATE_ALWAYS, ...) */
     const char *failed_text;        /* the route's 500 text (NULL: ERR_CREATE_USER) */
 };

@@ -42,6 +42,7 @@ struct usher_config {
     int active_interval;       /* seconds between last_active_at writes of a user, default 60 */
     int signin_rate_limit;     /* sign-in attempts per email in the window, default 15 */
     int bcrypt_cost;           /* cost of new password hashes, default 12 */
+    int ldap_timeout;          /* seconds an LDAP sign-in may take in all, default 5 */
     int bcrypt_max_running;    /* bcrypt checks at once in the pool; 0 = max(1, max_children/2) */
     bool api_key_retrievable;  /* keep a sealed copy so GET /api_key shows the key (yes) */
     bool pages;                /* "pages": serve the browser pages (yes) */

@@ -30,6 +30,8 @@
 #define ERR_SIGNUP_INTERNAL "An internal error occurred during signup."
 #define ERR_ADD_INTERNAL "An internal error occurred while adding the user."
 #define ERR_LDAP_NOT_ENABLED "LDAP authentication is not enabled"
+#define ERR_LDAP_FAILED "LDAP authentication failed."
+#define ERR_LDAP_TLS_CONFIG "Failed to configure TLS for LDAP connection."
 #define ERR_PRIMARY_ADMIN_CHECK "Could not verify primary admin status."
 #define ERR_NO_OAUTH_SESSION "No OAuth session found for this provider"
 #define ERR_TOKEN_EXCHANGE_DISABLED "Token exchange is disabled"

@@ -139,6 +139,8 @@ void page_login_code_form(struct ctx *c, const char *mfa_token, const char *erro
 /* The post of that form: 303 to next (or the account page) once signed in; a wrong code
  * shows the form again, an expired mfa_token the sign-in form (login_render). */
 void page_login_mfa_post(struct ctx *c, void (*login_render)(struct ctx *, const char *, int));
+/* POST /login/ldap: the LDAP form of /login (shown while LDAP sign-in is on). */
+void page_login_ldap_post(struct ctx *c);
 void page_signup_get(struct ctx *c);
 void page_signup_post(struct ctx *c);
 void page_logout(struct ctx *c);

@@ -40,6 +40,7 @@ struct env_settings {
     int signin_rate_limit;            /* 15 attempts ... */
     int bcrypt_cost;                  /* 12 */
     struct user_doc_limits user_doc;  /* user_data.max_size, user_data.max_keys */
+    int ldap_timeout;                 /* ldap.timeout: seconds per LDAP sign-in (5) */
 };
 
 struct usher_config;

@@ -1,6 +1,6 @@
 /* /api/v1/auths admin settings: admin details, the admin config (driven by the settings
- * table of settings.c), and the LDAP and OAuth settings, which usher stores and returns so
- * the admin pages work although it runs neither flow (deltas §1.4-§1.6). */
+ * table of settings.c), and the LDAP settings (resolved by directory_settings.c, used by
+ * the LDAP sign-in) and the OAuth settings, stored and returned (deltas §1.4-§1.6). */
 #include "config.h"
 #include "usher/api.h"
 
@@ -12,6 +12,7 @@
 #include "usher/audit.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
+#include "usher/directory.h"
 #include "usher/settings.h"
 #include "usher/user.h"
 #include "usher/validate.h"
@@ -71,16 +72,14 @@ void auths_admin_config_post(struct ctx *c)
     response_json(c->res, 200, settings_admin_config(c));
 }
 
-/* ---- LDAP and OAuth settings (stored and returned; usher does not run these flows) ----- */
+/* ---- LDAP and OAuth settings ------------------------------------------------------------ */
 
 void auths_ldap_config_get(struct ctx *c)
 {
-    struct json_object *cfg = settings_get(c, "LDAP_CONFIG");
-    struct json_object *en = NULL;
+    struct dir_settings ds;
+    dir_settings_resolve(c, &ds);
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "ENABLE_LDAP",
-                           cfg && json_object_object_get_ex(cfg, "ENABLE_LDAP", &en)
-                               ? json_object_get(en) : json_object_new_boolean(0));
+    json_object_object_add(o, "ENABLE_LDAP", json_object_new_boolean(ds.enable));
     response_json(c->res, 200, o);
 }
 
@@ -147,14 +146,38 @@ static struct json_object *ldap_server_defaults(void)
     return o;
 }
 
+/* The resolved values (stored, else environment, else Open WebUI's defaults). */
 void auths_ldap_server_get(struct ctx *c)
 {
-    struct json_object *o = ldap_server_defaults();
+    struct dir_settings ds;
+    dir_settings_resolve(c, &ds);
+    struct json_object *o = json_object_new_object();
+    const char *strs[][2] = {
+        { "label", ds.label }, { "host", ds.host },
+    };
+    for (size_t i = 0; i < 2; i++)
+        json_object_object_add(o, strs[i][0], json_object_new_string(strs[i][1]));
+    json_object_object_add(o, "port", ds.port > 0 ? json_object_new_int(ds.port) : NULL);
+    const char *more[][2] = {
+        { "attribute_for_mail", ds.attr_mail }, { "attribute_for_username", ds.attr_username },
+        { "app_dn", ds.app_dn }, { "app_dn_password", ds.app_password },
+        { "search_base", ds.search_base }, { "search_filters", ds.search_filters },
+    };
+    for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+        json_object_object_add(o, more[i][0], json_object_new_string(more[i][1]));
+    json_object_object_add(o, "use_tls", json_object_new_boolean(ds.use_tls));
+    json_object_object_add(o, "certificate_path", json_object_new_string(ds.ca_file));
+    json_object_object_add(o, "validate_cert", json_object_new_boolean(ds.validate_cert));
+    json_object_object_add(o, "ciphers", json_object_new_string(ds.ciphers));
+    json_object_object_add(o, "enable_group_management", json_object_new_boolean(ds.group_management));
+    json_object_object_add(o, "enable_group_creation", json_object_new_boolean(ds.group_creation));
+    json_object_object_add(o, "attribute_for_groups", json_object_new_string(ds.attr_groups));
+    /* A null the admin stored is answered as null (the sign-in reads it as empty). */
     struct json_object *stored = settings_get(c, "LDAP_SERVER");
     if (stored && json_object_is_type(stored, json_type_object)) {
         json_object_object_foreach(stored, k, val)
-            if (json_object_object_get_ex(o, k, NULL))
-                json_object_object_add(o, k, json_object_get(val));
+            if (!val && json_object_object_get_ex(o, k, NULL))
+                json_object_object_add(o, k, NULL);
     }
     response_json(c->res, 200, o);
 }

@@ -44,6 +44,8 @@ static const char *method_of(struct ctx *c, bool *mfa)
         return env->trusted_email_header ? "trusted_header" : "signup";
     if (ends_with(p, "/add"))
         return "add";
+    if (ends_with(p, "/ldap"))   /* POST /api/v1/auths/ldap, the page's /login/ldap */
+        return "ldap";
     if (env->trusted_email_header)
         return "trusted_header";
     if (!env->webui_auth)

@@ -10,6 +10,7 @@
 #include "usher/csrf.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
+#include "usher/directory.h"
 #include "usher/session.h"
 
 #define ERR_FORM_SITE "CSRF token missing or invalid"
@@ -37,6 +38,35 @@ static void empty_install_notice(struct ctx *c, struct html *h)
     html_close(h);
 }
 
+/* While LDAP sign-in is on, a second form labelled with LDAP_SERVER_LABEL: user name and
+ * password, posted to /login/ldap (the API's handler, texts and limit; the page's one form
+ * token, tok: a second page_form_token would set a second cookie). */
+static void ldap_form(struct ctx *c, struct html *h, const char *tok)
+{
+    struct dir_settings ds;
+    dir_settings_resolve(c, &ds);
+    if (!ds.enable)
+        return;
+    html_open(h, "section", "id", "ldap", "aria-labelledby", "ldap-title", NULL);
+    html_elem(h, "h2", ds.label[0] ? ds.label : "LDAP", "id", "ldap-title", NULL);
+    page_form(c, h, "/login/ldap", page_next(c));
+    html_void(h, "input", "type", "hidden", "name", "form_token", "value", tok, NULL);
+    html_open(h, "p", "class", "field", NULL);
+    html_elem(h, "label", "User name", "for", "ldap-user", NULL);
+    html_void(h, "input", "type", "text", "name", "user", "id", "ldap-user", "value",
+              page_field(c, "user"), "autocomplete", "username", NULL);
+    html_close(h);
+    html_open(h, "p", "class", "field", NULL);
+    html_elem(h, "label", "Password", "for", "ldap-password", NULL);
+    html_void(h, "input", "type", "password", "name", "password", "id", "ldap-password",
+              "autocomplete", "current-password", NULL);
+    html_close(h);
+    page_button(h, arena_printf(c->arena, "Sign in with %s", ds.label[0] ? ds.label : "LDAP"),
+                "primary");
+    html_close(h);
+    html_close(h);
+}
+
 static void login_render(struct ctx *c, const char *error, int status)
 {
     struct html h;
@@ -53,6 +83,7 @@ static void login_render(struct ctx *c, const char *error, int status)
     page_input(&h, "Password", "password", "password", NULL, "current-password");
     page_button(&h, "Sign in", "primary");
     html_close(&h);
+    ldap_form(c, &h, tok);
     html_open(&h, "p", NULL);
     html_text(&h, "No account yet? ");
     html_elem(&h, "a", "Sign up", "href", page_url(c, "/signup"), NULL);
@@ -100,6 +131,19 @@ void page_login_mfa(struct ctx *c)
 {
     if (presession_ok(c, login_render))
         page_login_mfa_post(c, login_render);
+}
+
+void page_login_ldap_post(struct ctx *c)
+{
+    if (!presession_ok(c, login_render))
+        return;
+    struct page_api_result r;
+    if (page_api(c, auths_ldap_signin, &auths_ldap_form, NULL, &r) != 0) {
+        login_render(c, r.error, r.status);
+        return;
+    }
+    const char *next = page_next(c);
+    page_see_other(c, next ? next : page_url(c, "/account"));
 }
 
 static void signup_render(struct ctx *c, const char *error, int status)

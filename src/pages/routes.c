@@ -34,6 +34,7 @@ const struct route pages_routes[] = {
     R(GET, "/login", PUBLIC, page_login_get),
     F(POST, "/login", PUBLIC, page_login_post, auths_signin_form),
     F(POST, "/login/mfa", PUBLIC, page_login_mfa, mfa_signin_form),
+    F(POST, "/login/ldap", PUBLIC, page_login_ldap_post, auths_ldap_form),
     R(GET, "/signup", PUBLIC, page_signup_get),
     F(POST, "/signup", PUBLIC, page_signup_post, auths_signup_form),
     R(POST, "/logout", PUBLIC, page_logout),

@@ -619,10 +619,11 @@ def test_ldap_config_round_trip(stack):
     assert expect(admin.post("admin/config/ldap", json={"enable_ldap": False}), 200) == {"ENABLE_LDAP": False}
 
 
+# Open WebUI's defaults as a fresh install resolves them (openwebui-ldap.md §1).
 LDAP_SERVER_DEFAULTS = {
-    "label": "", "host": "", "port": None, "attribute_for_mail": "mail",
+    "label": "LDAP Server", "host": "localhost", "port": 389, "attribute_for_mail": "mail",
     "attribute_for_username": "uid", "app_dn": "", "app_dn_password": "", "search_base": "",
-    "search_filters": "", "use_tls": True, "certificate_path": None, "validate_cert": True,
+    "search_filters": "", "use_tls": True, "certificate_path": "", "validate_cert": True,
     "ciphers": "ALL", "enable_group_management": False, "enable_group_creation": False,
     "attribute_for_groups": "memberOf",
 }
@@ -640,7 +641,8 @@ def test_ldap_server_settings(stack):
                    json=dict(good, enable_group_management=True, attribute_for_groups=""))
     expect(r, 400, "Required field attribute_for_groups is empty")
     assert expect(admin.get("admin/config/ldap/server"), 200) == LDAP_SERVER_DEFAULTS
-    want = dict(LDAP_SERVER_DEFAULTS, **good)
+    # An absent optional field takes the form's default (certificate_path: null).
+    want = dict(LDAP_SERVER_DEFAULTS, certificate_path=None, **good)
     assert expect(admin.post("admin/config/ldap/server", json=good), 200) == want
     assert expect(admin.get("admin/config/ldap/server"), 200) == want
 
