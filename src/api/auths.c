@@ -599,6 +599,10 @@ void auths_ldap_signin(struct ctx *c)
         if (db_group_sync_user_by_names(c->db, u->id, id.groups, id.ngroups) != DB_OK)
             log_warning("ldap sign-in of %s: the group sync failed", email);
     }
+    /* The directory checked the password; an account with two-factor sign-in on still
+     * owes its second factor, as after a password sign-in (usher's own account security). */
+    if (mfa_signin_intercept(c, u, read_ms))
+        return;
     auths_answer_session(c, u, read_ms);
 }
 

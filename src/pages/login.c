@@ -139,7 +139,11 @@ void page_login_ldap_post(struct ctx *c)
         return;
     struct page_api_result r;
     if (page_api(c, auths_ldap_signin, &auths_ldap_form, NULL, &r) != 0) {
-        login_render(c, r.error, r.status);
+        const char *mfa_token = r.status == 401 ? page_json_str(r.json, "mfa_token") : NULL;
+        if (mfa_token)   /* two-factor on: the same second step as the password form */
+            page_login_code_form(c, mfa_token, NULL, 200);
+        else
+            login_render(c, r.error, r.status);
         return;
     }
     const char *next = page_next(c);
