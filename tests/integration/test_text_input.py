@@ -4,6 +4,7 @@ prints no raw control byte of what it stored; addresses with control, invisible 
 characters are refused at every door; names with control characters are a 422 (or a
 refusal) wherever a person types one, and become spaces from a trusted proxy."""
 import json
+import os
 import re
 import subprocess
 
@@ -35,6 +36,12 @@ GOOD_ADDRESSES = ["ann+tag@example.org", "j\u00fcrgen@ex\u00e4mple.de", "\u7528\
 BAD_NAMES = ["Eve\tTab", "Eve\rCR", "Eve\nLF", "Eve\x1b[31mRed", "Eve\x7f", "Eve\u0085",
              "Eve\u009b2J", "\x01"]
 GOOD_NAMES = ["<b>Ann</b> & \"Co\"", "Zo\u00eb \u5c71\u7530"]
+# Behind Apache (scripts/test-apache.sh) a request header holding a control byte never
+# reaches usher: Apache answers its own 400 first. Those header cases then check only that
+# nothing was made.
+APACHE = os.environ.get("STACK_WEB") == "apache"
+# The user agent of the forged sign-in: a control-laden one where the web server passes it.
+FORGED_UA = "ua plain" if APACHE else "ua\x1b[31m\u0085\u009b"
 
 
 def user_count(stack):
@@ -167,7 +174,7 @@ def test_usherctl_prints_no_raw_control_bytes(stack):
     # a failed sign-in whose typed address and user agent hold controls: both are stored
     forged = "nobody\x1b[2J\r\n2026-01-01T00:00:00Z  auth.signin 200 admin\u009b@example.org"
     r = stack.post(AUTHS + "/signin", json={"email": forged, "password": "x"},
-                   headers={"User-Agent": "ua\x1b[31m\u0085\u009b".encode()})
+                   headers={"User-Agent": FORGED_UA.encode()})
     expect(r, 400, INVALID_CRED)
     assert sql_one(stack, "SELECT COUNT(*) FROM audit_log WHERE actor_email LIKE 'nobody%'") == "1"
     # names and addresses stored before usher refused them (an old import, SQL by hand)
@@ -188,7 +195,7 @@ def test_usherctl_prints_no_raw_control_bytes(stack):
     assert len(lines) == rows
     got = [json.loads(line) for line in lines]
     assert any(g["actor_email"] == forged.lower() or g["actor_email"] == forged for g in got)
-    assert any(g["user_agent"] == "ua\x1b[31m\u0085\u009b" for g in got)
+    assert any(g["user_agent"] == FORGED_UA for g in got)
     assert b"\\u009b" in audit_json.stdout
 
     listing = usherctl(stack, "user", "list")
@@ -298,7 +305,10 @@ class TestTrustedHeader:
         for bad in BAD_ADDRESSES:
             if "\r" in bad or "\n" in bad:
                 continue    # no HTTP header can carry those
-            expect(self.sso(stack, {"X-User-Email": bad}), 400, INVALID_EMAIL_FORMAT)
+            r = self.sso(stack, {"X-User-Email": bad})
+            if APACHE and r.status_code == 400 and "detail" not in r.text:
+                continue    # Apache's own 400 for a control byte in a header
+            expect(r, 400, INVALID_EMAIL_FORMAT)
         assert user_count(stack) == 0
         u = expect(self.sso(stack, {"X-User-Email": "boss+sso@example.org"}), 200)
         assert u["email"] == "boss+sso@example.org"
@@ -310,9 +320,11 @@ class TestTrustedHeader:
         assert u["name"] == "Jürgen M\u00fcller   [2J <b>"
         assert sql_one(stack, "SELECT name FROM `user`") == u["name"]
         set_admin_config(Client(stack, u["token"]), ENABLE_SIGNUP=True)
-        u = expect(self.sso(stack, {"X-User-Email": "raw@example.org",
-                                    "X-User-Name": "Raw\x1bName\x7f"}), 200)
-        assert u["name"] == "Raw Name "
+        r = self.sso(stack, {"X-User-Email": "raw@example.org", "X-User-Name": "Raw\x1bName\x7f"})
+        if APACHE:   # Apache refuses the raw control byte itself; nothing is made
+            assert r.status_code == 400 and user_count(stack) == 1
+            return
+        assert expect(r, 200)["name"] == "Raw Name "
 
 
 class TestBootstrapAddress:
