@@ -12,7 +12,7 @@ set -euo pipefail
 
 packages=(
     build-essential autoconf automake pkg-config
-    libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev
+    libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev libsqlite3-dev
     mariadb-server mariadb-client nginx-light
     python3-pytest python3-requests mandoc
     systemd clang libclang-rt-14-dev

@@ -16,6 +16,7 @@
 #include "usher/accounts.h"
 #include "usher/arena.h"
 #include "usher/cli_audit.h"
+#include "usher/cli_import.h"
 #include "usher/cli_user.h"
 #include "usher/config.h"
 #include "usher/db.h"
@@ -24,6 +25,7 @@
 #include "usher/router.h"
 #include "usher/migrate.h"
 #include "usher/pool.h"
+#include "usher/secret.h"
 #include "usher/settings.h"
 
 #ifndef SYSCONFDIR
@@ -62,6 +64,7 @@ static int cmd_grant(const struct cli *cli, int argc, char **argv);
 static int cmd_routes(const struct cli *cli, int argc, char **argv);
 static int cmd_audit(const struct cli *cli, int argc, char **argv);
 static int cmd_user(const struct cli *cli, int argc, char **argv);
+static int cmd_import(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
@@ -74,6 +77,9 @@ static const struct command commands[] = {
     { "grant", cmd_grant, "add|rm|list ...", "grant read or write access to a resource" },
     { "user", cmd_user, "list|show|add|set-role|set-password|delete|import ...",
       "manage accounts (see usherctl(8))" },
+    { "import-openwebui", cmd_import,
+      "[--dry-run] [--merge-by-email] [--only TABLES] [--wait S] PATH/webui.db",
+      "bring Open WebUI's accounts, groups, keys and grants over (see usherctl(8))" },
     { "audit", cmd_audit, "[--since WHEN] [--actor WHO] [--action NAME] [--json]",
       "read the audit trail, newest first" },
     { "routes", cmd_routes, "", "list the HTTP routes: method, path, access level, target" },
@@ -599,6 +605,23 @@ static int cmd_user(const struct cli *cli, int argc, char **argv)
     settings_env_init(&cfg);
     struct db *db = open_database(&cfg);
     int rc = db ? cli_user(db, argc, argv) : EXIT_RUNTIME;
+    db_close(db);
+    config_free(&cfg);
+    return rc;
+}
+
+/* The import needs the settings and the server secret (to seal the API keys it brings). */
+static int cmd_import(const struct cli *cli, int argc, char **argv)
+{
+    struct usher_config cfg;
+    const char *path;
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    settings_env_init(&cfg);
+    if (secret_load(&cfg) != 0)
+        fprintf(stderr, "usherctl: the server secret cannot be read (see the log above)\n");
+    struct db *db = open_database(&cfg);
+    int rc = db ? cli_import(db, argc, argv) : EXIT_RUNTIME;
     db_close(db);
     config_free(&cfg);
     return rc;
