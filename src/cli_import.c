@@ -58,6 +58,7 @@ struct run {
     enum import_table table;
     const char **batch, **labels;
     size_t nbatch, ncols, done, total;
+    const char *what;               /* which table of the step, when it has several */
     struct timespec t0;
 };
 
@@ -102,11 +103,13 @@ static void progress(struct run *r, bool last)
     double rate = s > 0 ? (double)r->done / s : 0;
     if (r->tty) {
         int pct = r->total ? (int)(100 * r->done / r->total) : 100, bar = pct / 5;
-        fprintf(stderr, "\r%-10s [%.*s%*s] %3d%% %zu/%zu %.0f rows/s%s", step_names[r->step],
+        fprintf(stderr, "\r%-10s%-10s [%.*s%*s] %3d%% %zu/%zu %.0f rows/s%s",
+                step_names[r->step], r->what ? r->what : "",
                 bar, "####################", 20 - bar, "", pct, r->done, r->total, rate,
                 last ? "\n" : "");
     } else if (last) {
-        fprintf(stderr, "%s: %zu rows in %.1f s\n", step_names[r->step], r->total, s);
+        fprintf(stderr, "%s%s%s: %zu rows in %.1f s\n", step_names[r->step], r->what ? " " : "",
+                r->what ? r->what : "", r->total, s);
     }
     fflush(stderr);
 }
@@ -323,7 +326,7 @@ static void do_keys(struct run *r, const struct owui_rows *k)
         }
         const char *created = in[OK_CREATED_AT] ? in[OK_CREATED_AT] : now_text(r);
         const char *data = in[OK_DATA] && owui_json_valid(in[OK_DATA]) ? in[OK_DATA] : NULL;
-        const char *row[] = { uid, digest, sealed, data, in[OK_EXPIRES_AT], in[OK_LAST_USED_AT],
+        const char *row[] = { arena_printf(r->a, "key_%s", uid), uid, digest, sealed, data, in[OK_EXPIRES_AT], in[OK_LAST_USED_AT],
                               created, in[OK_UPDATED_AT] ? in[OK_UPDATED_AT] : created };
         queue(r, row, label);
     }
@@ -511,7 +514,7 @@ static void do_config(struct run *r, struct owui_db *f)
     for (size_t i = 0; i < nput; i++)
         json_object_put(put_values[i]);
     json_object_put(stored);
-    r->done = r->total;
+    r->done = r->total = r->st[S_CONFIG].read;
     progress(r, true);
 }
 
@@ -536,6 +539,7 @@ static void do_resources(struct run *r, struct owui_db *f)
         for (size_t i = 0; i < ex.nrows; i++)
             strmap_put(&have, db_cell(&ex, i, 0), "");
         begin_step(r, S_RESOURCES, tables[t], rows.nrows);
+        r->what = names[t];
         for (size_t i = 0; i < rows.nrows; i++) {
             const char *const *in = rows.cells + i * rows.ncols;
             const char *label = arena_printf(r->a, "%s %s", names[t], in[OR_ID] ? in[OR_ID] : "NULL");
@@ -561,6 +565,7 @@ static void do_resources(struct run *r, struct owui_db *f)
         end_step(r);
         strmap_free(&have);
     }
+    r->what = NULL;
 }
 
 static void do_grants(struct run *r, const struct owui_rows *g)

@@ -34,8 +34,8 @@ int db_import_existing(struct db *db, struct arena *a, enum import_table t,
  *   IMPORT_USERS: the 23 user columns of owui.h (OU_ID .. OU_CREATED_AT), then the auth
  *     password and active; each user also gets an audit_log row "user.add" (status 200,
  *     detail "imported from Open WebUI", user agent audit_agent, e.g. "usher import");
- *   IMPORT_KEYS: user_id, key_digest, key_sealed, data, expires_at, last_used_at,
- *     created_at, updated_at (the id is "key_" + user_id);
+ *   IMPORT_KEYS: id ("key_" + user_id), user_id, key_digest, key_sealed, data, expires_at,
+ *     last_used_at, created_at, updated_at;
  *   IMPORT_GROUPS: id, user_id, name, description, data, meta, permissions, created_at,
  *     updated_at;
  *   IMPORT_MEMBERS: id, group_id, user_id, created_at, updated_at;

@@ -36,7 +36,7 @@ static const struct table_sql tables[IMPORT__COUNT] = {
         "SELECT user_id, key_digest FROM api_key",
         "INSERT INTO api_key (id, user_id, key_digest, key_sealed, data, expires_at, "
         "last_used_at, created_at, updated_at) VALUES ",
-        8, "(CONCAT('key_', ?), ?, ?, ?, ?, ?, ?, ?, ?)",
+        9, "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
     },
     [IMPORT_GROUPS] = {
         "SELECT id, name FROM `group`",
