@@ -113,16 +113,20 @@ static int load_columns(struct owui_db *db, char *err, size_t errlen)
     return rc == SQLITE_DONE ? 0 : sql_fail(db, "the schema", err, errlen);
 }
 
-static const char *revision(struct owui_db *db)
+/* The alembic revision into *rev (NULL when the table is empty). 0, or -1 with err. */
+static int revision(struct owui_db *db, const char **rev, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    const char *rev = NULL;
-    if (sqlite3_prepare_v2(db->h, "SELECT version_num FROM alembic_version", -1, &st, NULL) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        rev = arena_strdup(db->meta, (const char *)sqlite3_column_text(st, 0));
+    *rev = NULL;
+    if (sqlite3_prepare_v2(db->h, "SELECT version_num FROM alembic_version", -1, &st, NULL) !=
+        SQLITE_OK)
+        return sql_fail(db, "table alembic_version", err, errlen);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+        *rev = arena_strdup(db->meta, (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    return rev;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
+                                                 : sql_fail(db, "table alembic_version", err, errlen);
 }
 
 struct owui_db *owui_open(const char *path, int wait_ms, char *err, size_t errlen)
@@ -149,8 +153,9 @@ struct owui_db *owui_open(const char *path, int wait_ms, char *err, size_t errle
         owui_close(db);
         return NULL;
     }
-    if (owui_shape_detect(has_col, db, has_col(db, "alembic_version", NULL) ? revision(db) : NULL,
-                          &db->shape, err, errlen) != 0) {
+    const char *rev = NULL;
+    if ((has_col(db, "alembic_version", NULL) && revision(db, &rev, err, errlen) != 0) ||
+        owui_shape_detect(has_col, db, rev, &db->shape, err, errlen) != 0) {
         owui_close(db);
         return NULL;
     }
