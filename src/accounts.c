@@ -12,6 +12,7 @@
 #include "usher/password.h"
 #include "usher/settings.h"
 #include "usher/db_users.h"
+#include "usher/encoding.h"
 #include "usher/validate.h"
 
 int accounts_create(struct db *db, const char *email_in, const char *name, const char *role,
@@ -29,6 +30,10 @@ int accounts_create(struct db *db, const char *email_in, const char *name, const
         snprintf(err, errlen, "invalid email address: %s", email);
     } else if (!name || !*name) {
         snprintf(err, errlen, "the name must not be empty");
+    } else if ((why = validate_name(name, strlen(name), NULL))) {
+        snprintf(err, errlen, "the %s", why);
+    } else if (utf8_length(name, strlen(name)) > 255) {
+        snprintf(err, errlen, "the name must have at most 255 characters");
     } else if (!validate_role(role)) {
         snprintf(err, errlen, "the role must be pending, user or admin, not '%s'", role);
     } else if ((why = password_policy_check(password, &settings_env()->password_policy))) {

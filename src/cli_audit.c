@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "usher/arena.h"
+#include "usher/cli_escape.h"
 #include "usher/db.h"
 #include "usher/db_audit.h"
 
@@ -47,7 +48,7 @@ static long long parse_since(const char *s)
     return -1;
 }
 
-static void print_json(const struct audit_row *r)
+static void print_json(struct arena *a, const struct audit_row *r)
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "id", json_object_new_int64(r->id));
@@ -60,22 +61,24 @@ static void print_json(const struct audit_row *r)
                            r->detail, r->client_addr, r->user_agent };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         json_object_object_add(o, names[i], vals[i] ? json_object_new_string(vals[i]) : NULL);
-    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
+    printf("%s\n", cli_json(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                      JSON_C_TO_STRING_NOSLASHESCAPE)));
     json_object_put(o);
 }
 
-static void print_row(const struct audit_row *r)
+/* One line per entry: every stored text escaped (cli_escape.h). */
+static void print_row(struct arena *a, const struct audit_row *r)
 {
     char when[32];
     time_t t = (time_t)r->at;
     struct tm tm;
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
     const char *who = r->actor_id ? r->actor_id : r->actor_email ? r->actor_email : "-";
-    printf("%s  %-28s %3d  %-36s  %s%s%s  %s  %s\n", when, r->action, r->status, who,
-           r->target_type ? r->target_type : "-", r->target_id ? ":" : "",
-           r->target_id ? r->target_id : "", r->client_addr ? r->client_addr : "-",
-           r->detail ? r->detail : "");
+    printf("%s  %-28s %3d  %-36s  %s%s%s  %s  %s\n", when, cli_text(a, r->action), r->status,
+           cli_text(a, who), r->target_type ? cli_text(a, r->target_type) : "-",
+           r->target_id ? ":" : "", r->target_id ? cli_text(a, r->target_id) : "",
+           r->client_addr ? cli_text(a, r->client_addr) : "-",
+           r->detail ? cli_text(a, r->detail) : "");
 }
 
 int cli_audit(struct db *db, int argc, char **argv)
@@ -117,7 +120,7 @@ int cli_audit(struct db *db, int argc, char **argv)
         return 1;
     }
     for (size_t i = 0; i < n; i++)
-        json ? print_json(&rows[i]) : print_row(&rows[i]);
+        json ? print_json(a, &rows[i]) : print_row(a, &rows[i]);
     arena_free(a);
     return 0;
 }

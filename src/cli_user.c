@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "usher/accounts.h"
+#include "usher/cli_escape.h"
+#include "usher/csv.h"
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
@@ -65,7 +67,7 @@ static struct user *find(struct db *db, struct arena *a, const char *who)
     int rc = strchr(who, '@') ? db_user_get_by_email(db, a, text_lower(a, who), &u)
                               : db_user_get(db, a, who, &u);
     if (rc == DB_NOT_FOUND)
-        fprintf(stderr, "usherctl: no user %s\n", who);
+        fprintf(stderr, "usherctl: no user %s\n", cli_text(a, who));
     else if (rc != DB_OK)
         fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
     return rc == DB_OK ? u : NULL;
@@ -77,13 +79,15 @@ static bool is_primary(struct db *db, struct arena *a, const struct user *u)
     return db_user_get_primary(db, a, &p) == DB_OK && strcmp(p->id, u->id) == 0;
 }
 
-static void print_user(const struct user *u)
+/* One line per user, tab-separated; the stored texts escaped (cli_escape.h). */
+static void print_user(struct arena *a, const struct user *u)
 {
     char when[32];
     time_t t = (time_t)u->created_at;
     struct tm tm;
     strftime(when, sizeof(when), "%Y-%m-%d", gmtime_r(&t, &tm));
-    printf("%s\t%s\t%s\t%s\t%s\n", u->id, u->email, u->role_name, u->name, when);
+    printf("%s\t%s\t%s\t%s\t%s\n", cli_text(a, u->id), cli_text(a, u->email),
+           cli_text(a, u->role_name), cli_text(a, u->name), when);
 }
 
 static int user_list(struct db *db, struct arena *a, int argc, char **argv)
@@ -98,7 +102,7 @@ static int user_list(struct db *db, struct arena *a, int argc, char **argv)
         return FAILED;
     }
     for (size_t i = 0; i < page.n; i++)
-        print_user(&page.users[i]);
+        print_user(a, &page.users[i]);
     return OK;
 }
 
@@ -110,15 +114,14 @@ static int user_show(struct db *db, struct arena *a, int argc, char **argv)
     if (!u)
         return FAILED;
     struct json_object *o = user_json(a, u, VIEW_MODEL);
-    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+    printf("%s\n", cli_json(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE)));
     json_object_put(o);
     return OK;
 }
 
 static int user_add(struct db *db, struct arena *a, int argc, char **argv)
 {
-    (void)a;
     if (argc != 4 && argc != 5)
         return usage();
     char password[1024], err[300], id[64];
@@ -128,7 +131,7 @@ static int user_add(struct db *db, struct arena *a, int argc, char **argv)
                              err, sizeof(err));
     OPENSSL_cleanse(password, sizeof(password));
     if (rc != 0) {
-        fprintf(stderr, "usherctl: user add: %s\n", err);
+        fprintf(stderr, "usherctl: user add: %s\n", cli_text(a, err));
         return FAILED;
     }
     printf("%s\n", id);
@@ -147,7 +150,8 @@ static int user_set_role(struct db *db, struct arena *a, int argc, char **argv)
     if (!u)
         return FAILED;
     if (strcmp(argv[3], "admin") != 0 && is_primary(db, a, u)) {
-        fprintf(stderr, "usherctl: %s is the primary admin, whose role cannot change\n", u->email);
+        fprintf(stderr, "usherctl: %s is the primary admin, whose role cannot change\n",
+                cli_text(a, u->email));
         return FAILED;
     }
     /* Like the API: the user's earlier tokens end, on every worker. */
@@ -155,7 +159,7 @@ static int user_set_role(struct db *db, struct arena *a, int argc, char **argv)
         fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
         return FAILED;
     }
-    printf("%s is now %s\n", u->email, argv[3]);
+    printf("%s is now %s\n", cli_text(a, u->email), argv[3]);
     return OK;
 }
 
@@ -180,7 +184,7 @@ static int user_set_password(struct db *db, struct arena *a, int argc, char **ar
         fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
         return FAILED;
     }
-    printf("password of %s changed; their sessions have ended\n", u->email);
+    printf("password of %s changed; their sessions have ended\n", cli_text(a, u->email));
     return OK;
 }
 
@@ -192,60 +196,24 @@ static int user_delete(struct db *db, struct arena *a, int argc, char **argv)
     if (!u)
         return FAILED;
     if (is_primary(db, a, u)) {
-        fprintf(stderr, "usherctl: %s is the primary admin and cannot be deleted\n", u->email);
+        fprintf(stderr, "usherctl: %s is the primary admin and cannot be deleted\n",
+                cli_text(a, u->email));
         return FAILED;
     }
     if (db_user_delete(db, a, u->id) != DB_OK) {
         fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
         return FAILED;
     }
-    printf("deleted %s\n", u->email);
+    printf("deleted %s\n", cli_text(a, u->email));
     return OK;
 }
 
-/* Splits one CSV line (RFC 4180 quoting, no line breaks inside fields) into at most max
- * fields in place. Returns the number of fields, or -1 for a broken quote. */
-static int csv_split(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        if (n == max)
-            return -1;
-        char *out = p;
-        fields[n++] = out;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0')
-                    return -1;
-                if (*p == '"' && p[1] == '"') {
-                    *out++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *out++ = *p++;
-                }
-            }
-            if (*p != ',' && *p != '\0')
-                return -1;
-        } else {
-            while (*p && *p != ',')
-                *out++ = *p++;
-        }
-        bool more = *p == ',';
-        *out = '\0';
-        if (!more)
-            return n;
-        p++;
-    }
-}
+/* The longest record import reads (name, e-mail, password and role hold far less): one
+ * beyond it is refused whole, never split. */
+#define IMPORT_RECORD_MAX 65536
 
 static int user_import(struct db *db, struct arena *a, int argc, char **argv)
 {
-    (void)a;
     if (argc != 3)
         return usage();
     FILE *f = strcmp(argv[2], "-") == 0 ? stdin : fopen(argv[2], "r");
@@ -253,38 +221,45 @@ static int user_import(struct db *db, struct arena *a, int argc, char **argv)
         perror(argv[2]);
         return FAILED;
     }
+    struct csv_reader *csv = csv_open(f, IMPORT_RECORD_MAX);
     bool tty = isatty(fileno(stderr));
-    long line_no = 0, added = 0, skipped = 0;
-    char line[4096];
-    while (fgets(line, sizeof(line), f)) {
-        line_no++;
-        line[strcspn(line, "\r\n")] = '\0';
-        char *fld[5];
-        int n = csv_split(line, fld, 5);
+    long added = 0, skipped = 0;
+    const char *file = cli_text(a, argv[2]);
+    struct csv_record rec;
+    enum csv_status st = CSV_EOF;
+    while (csv && (st = csv_next(csv, &rec)) != CSV_EOF && st != CSV_READ_ERROR) {
+        char **fld = rec.fields;
+        size_t n = rec.nfields;
         /* Open WebUI's admin page takes name,email,password[,role] with a header row. */
-        if (line_no == 1 && n >= 3 && strcasecmp(fld[0], "name") == 0)
+        if (st == CSV_RECORD && rec.line == 1 && n >= 3 && strcasecmp(fld[0], "name") == 0)
             continue;
-        if (line[0] == '\0')
+        if (st == CSV_RECORD && n == 1 && fld[0][0] == '\0')
             continue;
         char err[300] = "";
-        if (n < 3 || n > 4)
-            snprintf(err, sizeof(err), "expected name,email,password[,role]");
+        if (st != CSV_RECORD)
+            snprintf(err, sizeof(err), "%s", csv_status_text(st));
+        else if (n < 3 || n > 4)
+            snprintf(err, sizeof(err), "expected name,email,password[,role], got %zu field%s",
+                     n, n == 1 ? "" : "s");
         else if (accounts_create(db, fld[1], fld[0], n == 4 && fld[3][0] ? fld[3] : "user",
                                  fld[2], NULL, err, sizeof(err)) == 0)
             added++;
         if (err[0]) {
             /* The reason names the address or the rule, never the password. */
-            fprintf(stderr, "%s:%ld: skipped: %s\n", argv[2], line_no, err);
+            fprintf(stderr, "%s:%ld: skipped: %s\n", file, rec.line, cli_text(a, err));
             skipped++;
         }
-        OPENSSL_cleanse(line, sizeof(line));
         if (tty && (added + skipped) % 1000 == 0)
             fprintf(stderr, "%ld rows: %ld added, %ld skipped\n", added + skipped, added, skipped);
     }
+    int rc = !csv || st == CSV_READ_ERROR ? FAILED : OK;
+    if (rc != OK)
+        fprintf(stderr, "usherctl: %s: %s\n", file, csv ? "read error" : "out of memory");
+    csv_close(csv);
     if (f != stdin)
         fclose(f);
     printf("%ld added, %ld skipped\n", added, skipped);
-    return skipped ? FAILED : OK;
+    return skipped ? FAILED : rc;
 }
 
 int cli_user(struct db *db, int argc, char **argv)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "usher/accounts.h"
+#include "usher/cli_escape.h"
 #include "usher/arena.h"
 #include "usher/cli_audit.h"
 #include "usher/cli_import.h"
@@ -316,7 +317,9 @@ static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
             printf("created administrator %s\n", email);
             rc = EXIT_OK;
         } else {
-            fprintf(stderr, "usherctl: create-admin: %s\n", err);
+            struct arena *a = arena_new(1024);
+            fprintf(stderr, "usherctl: create-admin: %s\n", a ? cli_text(a, err) : "refused");
+            arena_free(a);
         }
         db_close(db);
     }
@@ -461,8 +464,9 @@ static int resource_list(struct db *db, int argc, char **argv)
         return db_failed("resource list", db);
     }
     for (size_t i = 0; i < n; i++)
-        printf("%s\t%s\t%s\t%s\t%s\n", resource_type_name(rs[i].type), rs[i].id, rs[i].name,
-               rs[i].user_id ? rs[i].user_id : "-", rs[i].is_active ? "active" : "inactive");
+        printf("%s\t%s\t%s\t%s\t%s\n", resource_type_name(rs[i].type), cli_text(a, rs[i].id),
+               cli_text(a, rs[i].name), rs[i].user_id ? cli_text(a, rs[i].user_id) : "-",
+               rs[i].is_active ? "active" : "inactive");
     arena_free(a);
     return EXIT_OK;
 }
@@ -581,8 +585,9 @@ static int grant_list(struct db *db, int argc, char **argv)
         return db_failed("grant list", db);
     }
     for (size_t i = 0; i < n; i++)
-        printf("%s\t%s\t%s:%s\t%s\n", gs[i].resource_type, gs[i].resource_id,
-               gs[i].principal_type, gs[i].principal_id, gs[i].permission);
+        printf("%s\t%s\t%s:%s\t%s\n", cli_text(a, gs[i].resource_type),
+               cli_text(a, gs[i].resource_id), cli_text(a, gs[i].principal_type),
+               cli_text(a, gs[i].principal_id), cli_text(a, gs[i].permission));
     arena_free(a);
     return EXIT_OK;
 }

@@ -8,6 +8,26 @@
  * reference does), or a string that *starts* with x@y.z where x, y, z contain no '@' (not
  * anchored at the end, as the reference's re.match(r"[^@]+@[^@]+\.[^@]+")). */
 bool validate_email(const char *email);
+/* usher's own rule on top of the format (stricter than Open WebUI on purpose): true when
+ * email is well-formed UTF-8 holding no control character (C0, DEL, C1 U+0080-U+009F), no
+ * invisible format character (U+00AD, U+200B-U+200F, U+202A-U+202E, U+2060-U+2064,
+ * U+FEFF) and no markup ('<', '>'). '+' tags and non-ASCII letters are fine. validate_email
+ * applies it too; callers check the address after email_normalize (which trims white space
+ * from the ends). NULL is false. */
+bool email_chars_ok(const char *email);
+/* A person's name (sign-up, /auths/add, profile, the admin's update, the pages, usherctl):
+ * NULL when name[0..len) is acceptable, else the reason (a static text): NAME_MSG_CONTROL
+ * for a control character (C0 including tab, CR, LF and NUL; DEL; C1 U+0080-U+009F),
+ * NAME_MSG_UTF8 for bytes that are not UTF-8. Markup and non-ASCII letters are fine.
+ * The signature is a field_validator's (fields.h), so a form's name field names it; the
+ * third argument is unused. */
+#define NAME_MSG_CONTROL "name must not contain control characters"
+#define NAME_MSG_UTF8 "name must be UTF-8 text"
+const char *validate_name(const char *name, size_t len, const void *unused);
+/* For names usher did not get from a person's form (a trusted header, an import): replaces
+ * each control character that validate_name refuses with one space, in place, in the
+ * well-formed UTF-8 text name. Returns name (NULL for NULL). */
+char *name_blank_controls(char *name);
 /* Lowercases ASCII letters of s in place. */
 void ascii_lower(char *s);
 struct arena;

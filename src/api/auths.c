@@ -205,7 +205,7 @@ static int signup_gate(struct ctx *c, int *gate)
 /* SignupForm; also the first four fields of AddUserForm (/add). */
 enum { ACCOUNT_NAME, ACCOUNT_EMAIL, ACCOUNT_PASSWORD, ACCOUNT_IMAGE, ACCOUNT_ROLE, ACCOUNT__MAX };
 static const struct field_spec account_fields[ACCOUNT__MAX] = {
-    [ACCOUNT_NAME] = { "name", FIELD_STR, true, false, 255, NULL, NULL },
+    [ACCOUNT_NAME] = { "name", FIELD_STR, true, false, 255, validate_name, NULL },
     [ACCOUNT_EMAIL] = { "email", FIELD_STR, true, false, 255, NULL, NULL },
     [ACCOUNT_PASSWORD] = { "password", FIELD_STR, true, false, 0, NULL, NULL },
     [ACCOUNT_IMAGE] = { "profile_image_url", FIELD_STR, false, false, 0, api_image_url_ok, NULL },
@@ -367,6 +367,10 @@ static void signin_trusted_header(struct ctx *c)
         return;
     }
     char *email = email_normalize(c->arena, hv);
+    if (!validate_email(email)) {   /* before the lookup: no account answers to such a name */
+        response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
+        return;
+    }
     struct user *u = NULL;
     int rc = db_user_get_by_email(c->db, c->arena, email, &u);
     if (rc == DB_ERROR) {
@@ -380,7 +384,7 @@ static void signin_trusted_header(struct ctx *c)
             char *dec = arena_alloc(c->arena, strlen(nh) + 1);
             long n = percent_decode(nh, strlen(nh), dec, false);
             if (n > 0 && !memchr(dec, 0, (size_t)n) && utf8_valid(dec, (size_t)n))
-                name = dec;
+                name = name_blank_controls(dec);   /* the proxy's name is taken, not refused */
         }
         /* A new account goes through sign-up's gate, as in the reference: closing sign-up
          * also stops the proxy from creating accounts. */
@@ -591,7 +595,7 @@ void auths_signout(struct ctx *c)
 enum { PROFILE_IMAGE, PROFILE_NAME, PROFILE_BIO, PROFILE_GENDER, PROFILE_BIRTH, PROFILE__MAX };
 static const struct field_spec profile_fields[PROFILE__MAX] = {
     [PROFILE_IMAGE] = { "profile_image_url", FIELD_STR, true, false, 0, api_image_url_ok, NULL },
-    [PROFILE_NAME] = { "name", FIELD_STR, true, false, 255, NULL, NULL },
+    [PROFILE_NAME] = { "name", FIELD_STR, true, false, 255, validate_name, NULL },
     [PROFILE_BIO] = { "bio", FIELD_STR, false, true, 0, NULL, NULL },
     [PROFILE_GENDER] = { "gender", FIELD_STR, false, true, 0, NULL, NULL },
     [PROFILE_BIRTH] = { "date_of_birth", FIELD_DATE, false, true, 0, NULL, NULL },

@@ -328,7 +328,7 @@ static const char *role_ok(const char *v, size_t len, const void *arg)
 enum { UPDATE_ROLE, UPDATE_NAME, UPDATE_EMAIL, UPDATE_IMAGE, UPDATE_PASSWORD, UPDATE__MAX };
 static const struct field_spec update_fields[UPDATE__MAX] = {
     [UPDATE_ROLE] = { "role", FIELD_STR, false, true, 16, role_ok, NULL },
-    [UPDATE_NAME] = { "name", FIELD_STR, false, true, 255, NULL, NULL },
+    [UPDATE_NAME] = { "name", FIELD_STR, false, true, 255, validate_name, NULL },
     [UPDATE_EMAIL] = { "email", FIELD_STR, false, true, 255, NULL, NULL },
     [UPDATE_IMAGE] = { "profile_image_url", FIELD_STR, false, true, 0, api_image_url_ok, NULL },
     [UPDATE_PASSWORD] = { "password", FIELD_STR, false, true, 0, NULL, NULL },

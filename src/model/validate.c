@@ -17,6 +17,94 @@
 #include <string.h>
 #include <wctype.h>
 
+/* ------------------------------------------------------------------ characters */
+
+/* The code point that starts the well-formed UTF-8 text at p (NUL-terminated), its length
+ * in *n; -1 (with *n = 1) for a byte that does not start a well-formed sequence. */
+static long utf8_next(const unsigned char *p, size_t *n)
+{
+    size_t len = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+               : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
+    *n = 1;
+    if (len == 0)
+        return -1;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return -1;
+    if (!utf8_valid((const char *)p, len))   /* overlong, surrogate, above U+10FFFF */
+        return -1;
+    static const unsigned char lead_mask[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+    long cp = p[0] & lead_mask[len];
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (p[i] & 0x3f);
+    *n = len;
+    return cp;
+}
+
+static bool is_control(long cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+/* The invisible format characters an address may not hold (see email_chars_ok). */
+static bool is_invisible_format(long cp)
+{
+    return cp == 0xad || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2060 && cp <= 0x2064) || cp == 0xfeff;
+}
+
+bool email_chars_ok(const char *email)
+{
+    if (!email)
+        return false;
+    const unsigned char *p = (const unsigned char *)email;
+    while (*p) {
+        size_t n;
+        long cp = utf8_next(p, &n);
+        if (cp < 0 || is_control(cp) || is_invisible_format(cp) || cp == '<' || cp == '>')
+            return false;
+        p += n;
+    }
+    return true;
+}
+
+const char *validate_name(const char *name, size_t len, const void *unused)
+{
+    (void)unused;
+    if (!name)
+        return NAME_MSG_CONTROL;
+    if (!utf8_valid(name, len))
+        return NAME_MSG_UTF8;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        /* C0 (a NUL included), DEL, and C1 (U+0080-U+009F: 0xc2 0x80-0x9f in UTF-8) */
+        if (c < 0x20 || c == 0x7f ||
+            (c == 0xc2 && i + 1 < len && (unsigned char)name[i + 1] <= 0x9f))
+            return NAME_MSG_CONTROL;
+    }
+    return NULL;
+}
+
+char *name_blank_controls(char *name)
+{
+    if (!name)
+        return NULL;
+    unsigned char *r = (unsigned char *)name, *w = r;
+    while (*r) {
+        if (*r < 0x20 || *r == 0x7f) {
+            *w++ = ' ';
+            r++;
+        } else if (r[0] == 0xc2 && r[1] >= 0x80 && r[1] <= 0x9f) {
+            *w++ = ' ';
+            r += 2;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return name;
+}
+
 /* ------------------------------------------------------------------ email, role */
 
 /* Equivalent to Python's re.match(r"[^@]+@[^@]+\.[^@]+", email): the local part is everything
@@ -24,7 +112,7 @@
  * and needs a '.' with at least one byte on each side of it inside that run. */
 bool validate_email(const char *email)
 {
-    if (!email)
+    if (!email || !email_chars_ok(email))
         return false;
     size_t n = strlen(email);
     static const char localhost[] = "@localhost";

@@ -153,9 +153,12 @@ def test_hostile_names_render_as_text(stack, admin):
     ids = []
     for name in HOSTILE:
         u = expect(a.post("/api/v1/auths/add", json={
-            "name": name, "email": unique_email("h"), "password": PASSWORD, "role": "user"}),
-            200)
+            "name": name.replace("\x01", ""), "email": unique_email("h"), "password": PASSWORD,
+            "role": "user"}), 200)
         ids.append(u["id"])
+        # a control character is refused since issue 15; a name may hold one from before
+        stack.sql("UPDATE `user` SET name = '%s' WHERE id = '%s'"
+                  % (name.replace("\\", "\\\\").replace("'", "''"), u["id"]))
     g = expect(a.post("/api/v1/groups/create", json={"name": HOSTILE[1],
                                                      "description": HOSTILE[0]}), 200)
     expect(a.post(f"/api/v1/groups/id/{g['id']}/users/add", json={"user_ids": ids}), 200)

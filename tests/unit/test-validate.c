@@ -19,6 +19,8 @@
                  "is less than 72 bytes long."
 #define NOT_MET "The password does not meet the required validation criteria."
 
+/* The reference accepts the rows with a line break; usher refuses control characters in an
+ * address on purpose (test-text-rules.c). */
 static const struct { const char *email; bool ok; } emails[] = {
     { "a@b.c", true },
     { "a@b.", false },
@@ -45,13 +47,13 @@ static const struct { const char *email; bool ok; } emails[] = {
     { "a@bc.", false },
     { "a@b.cd", true },
     { "\xc3""\xa9""@\xc3""\xbc"".\xc3""\x9f""", true },
-    { "a\n@b.c", true },
-    { "a@b\n.c", true },
-    { "a@b.\nc", true },
+    { "a\n@b.c", false },
+    { "a@b\n.c", false },
+    { "a@b.\nc", false },
     { "", false },
     { "a@.", false },
     { "a@..", false },
-    { "a@b.c\n", true },
+    { "a@b.c\n", false },
     { "foo@bar.com", true },
 };
 
