@@ -121,34 +121,19 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-/* Until the account service's name check is linked in: usher's column limit. */
-static const char *name_limit(const char *name, size_t len, const void *arg)
+/* Until the account service's name check (accounts_name_check) is linked in: the name rules
+ * of every door (validate_name) and usher's column limit. */
+static const char *name_rules(const char *name, size_t len, const void *arg)
 {
-    (void)arg;
+    const char *why = validate_name(name, len, arg);
+    if (why)
+        return why;
     size_t chars = 0;
     for (size_t i = 0; i < len; i++)
         chars += ((unsigned char)name[i] & 0xC0) != 0x80;
     return chars > 255 ? "name must have at most 255 characters" : NULL;
 }
-const char *(*owui_name_check)(const char *name, size_t len, const void *arg) = name_limit;
-
-/* A copy of s with C0, DEL and C1 control characters as spaces. */
-static char *controls_to_spaces(struct arena *a, const char *s)
-{
-    char *out = arena_strdup(a, s), *w = out;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            *w++ = ' ';
-        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-            *w++ = ' ';
-            p++;
-        } else {
-            *w++ = (char)*p;
-        }
-    }
-    *w = '\0';
-    return out;
-}
+const char *(*owui_name_check)(const char *name, size_t len, const void *arg) = name_rules;
 
 /* "123", "-5", or SQLite's REAL "1700000000.0" (cut at the point). NULL: not a number. */
 static const char *integer_text(struct arena *a, const char *s)
@@ -206,7 +191,8 @@ void owui_user_check(struct arena *a, const char **row, struct owui_user_check *
                                 row[OU_ROLE] ? row[OU_ROLE] : "NULL");
         return;
     }
-    const char *name = controls_to_spaces(a, row[OU_NAME] ? row[OU_NAME] : "");
+    /* a name usher did not get from a person's form: control characters become spaces */
+    const char *name = name_blank_controls(arena_strdup(a, row[OU_NAME] ? row[OU_NAME] : ""));
     const char *why_name = owui_name_check(name, strlen(name), NULL);
     if (why_name) {
         out->why = why_name;
