@@ -326,8 +326,9 @@ static void do_keys(struct run *r, const struct owui_rows *k)
         }
         const char *created = in[OK_CREATED_AT] ? in[OK_CREATED_AT] : now_text(r);
         const char *data = in[OK_DATA] && owui_json_valid(in[OK_DATA]) ? in[OK_DATA] : NULL;
-        const char *row[] = { arena_printf(r->a, "key_%s", uid), uid, digest, sealed, data, in[OK_EXPIRES_AT], in[OK_LAST_USED_AT],
-                              created, in[OK_UPDATED_AT] ? in[OK_UPDATED_AT] : created };
+        const char *row[] = { arena_printf(r->a, "key_%s", uid), uid, digest, sealed, data,
+                              in[OK_EXPIRES_AT], in[OK_LAST_USED_AT], created,
+                              in[OK_UPDATED_AT] ? in[OK_UPDATED_AT] : created };
         queue(r, row, label);
     }
     end_step(r);
@@ -542,7 +543,8 @@ static void do_resources(struct run *r, struct owui_db *f)
         r->what = names[t];
         for (size_t i = 0; i < rows.nrows; i++) {
             const char *const *in = rows.cells + i * rows.ncols;
-            const char *label = arena_printf(r->a, "%s %s", names[t], in[OR_ID] ? in[OR_ID] : "NULL");
+            const char *label = arena_printf(r->a, "%s %s", names[t],
+                                             in[OR_ID] ? in[OR_ID] : "NULL");
             r->st[S_RESOURCES].read++;
             if (!in[OR_ID] || strlen(in[OR_ID]) > 255) {
                 skip(r, true, label, "no id, or one longer than 255 characters");
@@ -644,7 +646,7 @@ static size_t report(struct run *r, const char *path, const struct owui_shape *s
             printf(" %7zu", st->merged);
         putchar('\n');
         errors += st->errors;
-        imported += st->imported + st->merged;
+        imported += st->imported;
     }
     if (r->dry)
         printf("Dry run: nothing was written; %zu rows would be imported.\n", imported);

@@ -623,8 +623,7 @@ static int cmd_import(const struct cli *cli, int argc, char **argv)
     if (load_config(cli, &cfg, &path) != 0)
         return EXIT_RUNTIME;
     settings_env_init(&cfg);
-    if (secret_load(&cfg) != 0)
-        fprintf(stderr, "usherctl: the server secret cannot be read (see the log above)\n");
+    secret_load_existing(&cfg);   /* without one, keys are kept as digests only */
     struct db *db = open_database(&cfg);
     int rc = db ? cli_import(db, argc, argv) : EXIT_RUNTIME;
     db_close(db);

@@ -125,8 +125,9 @@ static int revision(struct owui_db *db, const char **rev, char *err, size_t errl
     if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
         *rev = arena_strdup(db->meta, (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0
-                                                 : sql_fail(db, "table alembic_version", err, errlen);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return 0;
+    return sql_fail(db, "table alembic_version", err, errlen);
 }
 
 struct owui_db *owui_open(const char *path, int wait_ms, char *err, size_t errlen)
@@ -234,7 +235,8 @@ static int read_rows(struct owui_db *db, struct arena *a, const char *table, con
         for (size_t i = 0; i < ncols; i++) {
             const unsigned char *v = sqlite3_column_text(st, (int)i);
             if (v)
-                row[i] = arena_strndup(a, (const char *)v, (size_t)sqlite3_column_bytes(st, (int)i));
+                row[i] = arena_strndup(a, (const char *)v,
+                                       (size_t)sqlite3_column_bytes(st, (int)i));
         }
     }
     sqlite3_finalize(st);

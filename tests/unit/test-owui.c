@@ -33,7 +33,8 @@ static void test_shape(void)
         "config.key", "config.value", "access_grant.resource_id", NULL };
     is_int(owui_shape_detect(has, (void *)v011, "f0bd01a18a3d", &s, err, sizeof err), 0, "v0.11");
     is_str(s.name, "v0.11.0", "named v0.11.0");
-    ok(s.key_table && s.member_table && s.config_rows && s.grant_table && !s.oauth_sub, "its parts");
+    ok(s.key_table && s.member_table && s.config_rows && s.grant_table && !s.oauth_sub,
+       "its parts");
     static const char *old[] = { USER_AUTH, "user.api_key", "user.oauth_sub", "group.",
         "group.id", "group.name", "group.user_ids", "config.id", "config.data", NULL };
     is_int(owui_shape_detect(has, (void *)old, "922e7a387820", &s, err, sizeof err), 0, "0.6");
