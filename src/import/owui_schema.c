@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,10 +107,17 @@ bool owui_json_valid(const char *s)
 {
     if (!s)
         return false;
-    enum json_tokener_error e = json_tokener_success;
-    json_object *o = json_tokener_parse_verbose(s, &e);
-    bool ok = e == json_tokener_success;
+    /* strict, as MariaDB's JSON_VALID check of the column will be */
+    struct json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return false;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    size_t len = strlen(s);
+    json_object *o = json_tokener_parse_ex(tok, s, (int)(len < INT_MAX ? len : INT_MAX));
+    bool ok = o && json_tokener_get_error(tok) == json_tokener_success &&
+              json_tokener_get_parse_end(tok) == len;
     json_object_put(o);
+    json_tokener_free(tok);
     return ok;
 }
 

@@ -117,6 +117,16 @@ static void test_user_check(void)
     arena_free(a);
 }
 
+static void test_json(void)
+{
+    ok(owui_json_valid("{\"a\": [1, 2.5, null, true]}"), "JSON");
+    ok(owui_json_valid("  \"text\"  "), "a string with white space around");
+    ok(!owui_json_valid("{\"a\": 1,}"), "a trailing comma");
+    ok(!owui_json_valid("{\"a\": 1} x"), "text after the value");
+    ok(!owui_json_valid(""), "empty");
+    ok(!owui_json_valid(NULL), "NULL");
+}
+
 static void test_bcrypt(void)
 {
     ok(owui_is_bcrypt(HASH), "$2b$");
@@ -177,6 +187,7 @@ int main(void)
     test_shape();
     test_user_check();
     test_bcrypt();
+    test_json();
     test_legacy();
     return tap_done();
 }
