@@ -5,6 +5,7 @@ refuses is rolled back and retried row by row. Plus the 100,000-user figure."""
 import os
 import resource
 import sqlite3
+import subprocess
 import time
 
 import pytest
@@ -160,7 +161,26 @@ def cpu_seconds(stack):
     return ru.ru_utime + ru.ru_stime + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def test_100000_users_with_groups_and_keys(stack, tmp_path):
+def drop_big_import(stack):
+    """What the big import left, removed fast (the suite's per-row wipe of 100,000 users and
+    their cascades and triggers would take minutes): the tables truncated with the foreign
+    key checks off, the user count set to match, the import's audit rows deleted."""
+    sql = ("SET FOREIGN_KEY_CHECKS = 0; TRUNCATE TABLE group_member; TRUNCATE TABLE api_key; "
+           "TRUNCATE TABLE auth; TRUNCATE TABLE oauth_session; TRUNCATE TABLE `user`; "
+           "SET FOREIGN_KEY_CHECKS = 1; DELETE FROM `group`; "
+           "UPDATE user_count SET n = 0 WHERE id = 1; "
+           "DELETE FROM audit_log WHERE user_agent = 'usher import';")
+    subprocess.run(["mariadb", "--no-defaults", f"--socket={stack.db_socket}", "-uroot", "usher",
+                    "-e", sql], check=True, timeout=600, capture_output=True)
+
+
+@pytest.fixture
+def big_cleanup(stack):
+    yield
+    drop_big_import(stack)
+
+
+def test_100000_users_with_groups_and_keys(stack, tmp_path, big_cleanup):
     """The figure the issue asks for: 100,000 users, each with an API key and in two of 100
     groups, well under a minute. On a machine others share, the wall time says more about
     them than about the import, so the bound is on the CPU time the import costs (usherctl's
