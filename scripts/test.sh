@@ -6,6 +6,8 @@
 #                   [-- PYTEST_ARGS...]
 #
 # 1. installs what is missing (scripts/deps.sh), regenerates configure when needed;
+# 1b. checks every #include of src/ against src/README.md's layer table
+#    (scripts/check-layers.py; each wrong include counts as one failure);
 # 2. configures with --enable-werror in a fresh build dir and builds everything, the
 #    benchmark baselines included (warnings are errors);
 # 3. `make check`: the C TAP unit tests, counted per assertion from their .trs files;
@@ -52,6 +54,20 @@ scripts/deps.sh "${deps_args[@]}" || fail_setup "test: installing dependencies f
 if [[ ! -x configure || configure.ac -nt configure || Makefile.am -nt Makefile.in ]]; then
     step "autogen"
     ./autogen.sh || fail_setup "test: autogen.sh failed"
+fi
+
+# The layer table of src/README.md, checked before anything is built (one pass, or one
+# failure per wrong include, loop or config-key literal it names).
+step "layers (scripts/check-layers.py)"
+layer_pass=0 layer_fail=0
+layers_out=$(python3 scripts/check-layers.py 2>&1)
+layers_rc=$?
+echo "$layers_out"
+if ((layers_rc == 0)); then
+    layer_pass=1
+else
+    layer_fail=$(grep -c '^FAIL: ' <<<"$layers_out")
+    ((layer_fail == 0)) && layer_fail=1
 fi
 
 BUILD=$(mktemp -d /tmp/usher-test-build.XXXXXX)
@@ -182,10 +198,10 @@ EOF
     echo "integration: $int_pass passed, $int_fail failed, $int_skip skipped"
 fi
 
-passed=$((unit_pass + fuzz_pass + int_pass))
-failed=$((unit_fail + fuzz_fail + int_fail))
-# Nothing ran at all is a failure too, not a green run.
-((passed + failed == 0)) && failed=1
+passed=$((layer_pass + unit_pass + fuzz_pass + int_pass))
+failed=$((layer_fail + unit_fail + fuzz_fail + int_fail))
+# Nothing ran at all (the layer check aside) is a failure too, not a green run.
+((passed + failed == layer_pass + layer_fail)) && failed=$((failed + 1))
 echo
 echo "$passed passed, $failed failed"
 ((failed == 0))

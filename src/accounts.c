@@ -12,7 +12,7 @@
 #include "usher/password.h"
 #include "usher/settings.h"
 #include "usher/db_users.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/validate.h"
 
 int accounts_create(struct db *db, const char *email_in, const char *name, const char *role,

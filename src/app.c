@@ -59,16 +59,6 @@ void app_free(struct app *app)
     free(app);
 }
 
-const char *ctx_param(const struct ctx *c, const char *name)
-{
-    return route_param(c->match, name);
-}
-
-void api_db_error(struct ctx *c)
-{
-    response_detail(c->res, 500, ERR_DEFAULT);
-}
-
 static bool method_has_body(enum http_method m)
 {
     return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH || m == HTTP_DELETE;
@@ -121,19 +111,6 @@ static void redirect_slash(struct ctx *c, const char *path)
     response_redirect(c->res, 307, loc);
 }
 
-/* A path on this site and nothing else: one '/' not followed by another, printable ASCII
- * only (browsers drop tabs and newlines before resolving, so "/\t/evil" is "//evil"), and
- * no backslash (which some browsers read as '/'). */
-bool app_local_path(const char *p)
-{
-    if (!p || p[0] != '/' || p[1] == '/')
-        return false;
-    for (const unsigned char *q = (const unsigned char *)p; *q; q++)
-        if (*q < 0x21 || *q > 0x7e || *q == '\\')
-            return false;
-    return true;
-}
-
 /* A browser that posted a plain HTML form gets a 303 to the form's "next" (a local path
  * only, so the redirect cannot be turned against another site) instead of JSON. */
 static void browser_redirect(struct ctx *c)
@@ -145,7 +122,7 @@ static void browser_redirect(struct ctx *c)
     if (c->req->fields && json_object_is_type(c->req->fields, json_type_object) &&
         json_object_object_get_ex(c->req->fields, "next", &v) && json_object_is_type(v, json_type_string))
         next = json_object_get_string(v);
-    if (!app_local_path(next))
+    if (!response_local_path(next))
         next = "/";
     c->res->body = "";
     c->res->body_len = 0;
@@ -201,11 +178,18 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
         return;
     const struct route *route = match->route;
     if (route->form) {
-        struct field_value *v = arena_calloc(c->arena, route->form->n, sizeof(*v));
-        if (api_parse_form(c, route->form->fields, route->form->n, route->form->forbid_extra,
-                           v) != 0)
+        struct field_value *v = arena_calloc(c->arena, route->form->n ? route->form->n : 1,
+                                             sizeof(*v));
+        struct json_object *errors = NULL;
+        if (fields_parse(c->arena, c->req->fields, route->form->fields, route->form->n,
+                         route->form->forbid_extra, v, &errors) == 0) {
+            c->v = v;
+        } else if (c->page) {
+            c->form_errors = errors;   /* the page shows them next to its form (page.h) */
+        } else {
+            response_validation(res, errors);
             return;
-        c->v = v;
+        }
     }
     if (load_target(c, route->target) != 0)
         return;

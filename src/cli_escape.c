@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "usher/arena.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 
 /* The length of the well-formed UTF-8 sequence at p (1 for ASCII), 0 when p does not start
  * one. */

@@ -12,7 +12,6 @@
 
 #include "usher/config.h"
 #include "usher/log.h"
-#include "usher/pool.h"
 
 int ids_lookup_user(const char *name, uid_t *uid, gid_t *gid, bool *numeric)
 {
@@ -80,7 +79,7 @@ int ids_resolve(const struct usher_config *cfg, struct ids *ids, char *err,
     return 0;
 }
 
-int pool_check_config(const struct usher_config *cfg, char *err, size_t errlen)
+int ids_check_config(const struct usher_config *cfg, char *err, size_t errlen)
 {
     struct ids ids;
     if (ids_resolve(cfg, &ids, err, errlen) != 0)

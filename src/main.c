@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "usher/config.h"
+#include "usher/ids.h"
 #include "usher/pool.h"
 
 #ifndef SYSCONFDIR
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
     struct usher_config cfg;
     char err[600];
     if (config_load(path, &cfg, err, sizeof(err)) != 0 ||
-        pool_check_config(&cfg, err, sizeof(err)) != 0) {
+        ids_check_config(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "usher-fcgi: %s\n", err);
         if (test_only)
             fprintf(stderr, "usher-fcgi: configuration %s test failed\n",

@@ -29,6 +29,7 @@
 #include "usher/config.h"
 #include "usher/ids.h"
 #include "usher/log.h"
+#include "usher/scoreboard.h"
 #include "usher/secret.h"
 #include "usher/status.h"
 #include "usher/worker.h"
@@ -86,16 +87,9 @@ struct master {
     bool killed[SCOREBOARD_MAX_WORKERS];
 };
 
-int64_t pool_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int64_t now_ms(void)
 {
-    return pool_now_us() / 1000;
+    return scoreboard_now_us() / 1000;
 }
 
 /* ---- the listening socket -------------------------------------------------------- */
@@ -459,7 +453,7 @@ static void kill_overdue(struct master *m)
     int timeout = m->cfg->request_terminate_timeout;
     if (timeout <= 0)
         return;
-    int64_t now = pool_now_us();
+    int64_t now = scoreboard_now_us();
     for (int i = 0; i < m->sb->nslots; i++) {
         struct worker_slot *ws = &m->sb->slots[i];
         if (!ws->pid || m->killed[i] ||
@@ -526,7 +520,7 @@ static void reload(struct master *m)
     struct usher_config next;
     char err[600];
     if (config_load(m->config_path, &next, err, sizeof(err)) != 0 ||
-        pool_check_config(&next, err, sizeof(err)) != 0) {
+        ids_check_config(&next, err, sizeof(err)) != 0) {
         log_error("reload failed: %s; still running the previous configuration", err);
         config_free(&next);
         return;
@@ -689,7 +683,7 @@ int pool_main(const char *config_path, struct usher_config *cfg)
         return 1;
     }
     apply_log_settings(cfg);
-    if (pool_check_config(cfg, err, sizeof(err)) != 0 ||
+    if (ids_check_config(cfg, err, sizeof(err)) != 0 ||
         ids_resolve(cfg, &m.ids, err, sizeof(err)) != 0) {
         startup_error(cfg, err);
         return 1;

@@ -1,7 +1,7 @@
 /* The scoreboard the workers report into (shared memory, see pool.h): what a worker writes
  * around each request, and how the master empties a slot. */
 #include "config.h"
-#include "usher/pool.h"
+#include "usher/scoreboard.h"
 
 #include <stdio.h>
 
@@ -17,7 +17,7 @@ void scoreboard_request_start(struct scoreboard *sb, int slot, const char *metho
     ws->content_length = content_length;
     ws->requests++;
     if (__atomic_load_n(&ws->state, __ATOMIC_RELAXED) != WORKER_ACTIVE)  /* not since accept */
-        __atomic_store_n(&ws->request_started_us, pool_now_us(), __ATOMIC_RELAXED);
+        __atomic_store_n(&ws->request_started_us, scoreboard_now_us(), __ATOMIC_RELAXED);
     /* The state is published last, so the master never sees ACTIVE with a stale start. */
     __atomic_store_n(&ws->state, WORKER_ACTIVE, __ATOMIC_RELEASE);
     __atomic_add_fetch(&sb->accepted_conn, 1, __ATOMIC_RELAXED);
@@ -46,7 +46,7 @@ void scoreboard_request_accepted(struct scoreboard *sb, int slot)
     struct worker_slot *ws = &sb->slots[slot];
     snprintf(ws->request_method, sizeof(ws->request_method), "-");
     snprintf(ws->request_uri, sizeof(ws->request_uri), "(reading FastCGI params)");
-    __atomic_store_n(&ws->request_started_us, pool_now_us(), __ATOMIC_RELAXED);
+    __atomic_store_n(&ws->request_started_us, scoreboard_now_us(), __ATOMIC_RELAXED);
     __atomic_store_n(&ws->state, WORKER_ACTIVE, __ATOMIC_RELEASE);
 }
 
@@ -59,7 +59,7 @@ void scoreboard_request_end(struct scoreboard *sb, int slot, uint64_t memory,
                             uint32_t cpu_centi)
 {
     struct worker_slot *ws = &sb->slots[slot];
-    ws->last_duration_us = pool_now_us() - ws->request_started_us;
+    ws->last_duration_us = scoreboard_now_us() - ws->request_started_us;
     ws->last_memory = memory;
     ws->last_cpu_centi = cpu_centi;
     __atomic_store_n(&ws->state, WORKER_IDLE, __ATOMIC_RELEASE);
@@ -79,4 +79,11 @@ void scoreboard_slot_clear(struct worker_slot *ws)
     ws->last_cpu_centi = 0;
     ws->request_method[0] = '\0';
     ws->request_uri[0] = '\0';
+}
+
+int64_t scoreboard_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

@@ -12,7 +12,7 @@
 #include "usher/ctx.h"
 #include "usher/db.h"
 #include "usher/fields.h"
-#include "usher/jwt.h"
+#include "usher/duration.h"
 #include "usher/log.h"
 #include "usher/permissions.h"
 #include "usher/settings_store.h"
@@ -52,7 +52,7 @@ static const struct setting settings_table[] = {
     BOOL_ROW("SHOW_ADMIN_DETAILS", "auth.admin.show", "true"),
     NULLABLE_ROW("ADMIN_EMAIL", "auth.admin.email", NULL, 255),
     STR_ROW("WEBUI_URL", "webui.url", "", 2048),
-    BOOL_ROW("ENABLE_SIGNUP", "ui.enable_signup", "true"),
+    BOOL_ROW("ENABLE_SIGNUP", CONFIG_KEY_ENABLE_SIGNUP, "true"),
     BOOL_ROW("ENABLE_API_KEYS", "auth.enable_api_keys", "false"),
     BOOL_ROW("ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS", "auth.api_key.endpoint_restrictions", "false"),
     STR_ROW("API_KEYS_ALLOWED_ENDPOINTS", "auth.api_key.allowed_endpoints", "", 8192),

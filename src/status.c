@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 
 #include "usher/config.h"
-#include "usher/pool.h"
+#include "usher/scoreboard.h"
 #include "usher/response.h"
 
 int status_listen_queue(int listen_fd, unsigned *queue, unsigned *limit)
@@ -152,7 +152,7 @@ static void text_page(const struct scoreboard *sb, const struct summary *s, bool
     fprintf(f, "%-22s%llu\n", "max children reached:",
             (unsigned long long)s->max_children_reached);
     fprintf(f, "%-22s%d\n", "slow requests:", 0);
-    int64_t now_us = pool_now_us();
+    int64_t now_us = scoreboard_now_us();
     for (int i = 0; full && i < sb->nslots; i++) {
         if (!sb->slots[i].pid)
             continue;
@@ -216,7 +216,7 @@ static void json_page(const struct scoreboard *sb, const struct summary *s, bool
     add_i64(o, "slow requests", 0);
     if (full) {
         struct json_object *list = json_object_new_array();
-        int64_t now_us = pool_now_us();
+        int64_t now_us = scoreboard_now_us();
         for (int i = 0; i < sb->nslots; i++) {
             if (!sb->slots[i].pid)
                 continue;

@@ -25,7 +25,7 @@
 #include "usher/log.h"
 #include "usher/router.h"
 #include "usher/migrate.h"
-#include "usher/pool.h"
+#include "usher/ids.h"
 #include "usher/secret.h"
 #include "usher/settings.h"
 
@@ -236,8 +236,8 @@ static int cmd_check_config(const struct cli *cli, int argc, char **argv)
     struct usher_config cfg;
     char err[600] = "";
     if (config_load(path, &cfg, err, sizeof err) != 0 ||
-        pool_check_config(&cfg, err, sizeof err) != 0) {
-        /* pool_check_config's reasons name the key but not the file. */
+        ids_check_config(&cfg, err, sizeof err) != 0) {
+        /* ids_check_config's reasons name the key but not the file. */
         if (path && strncmp(err, path, strlen(path)) != 0 && strncmp(err, "USHER_", 6) != 0)
             fprintf(stderr, "%s: %s\n", path, err);
         else

@@ -26,7 +26,7 @@
 #include "usher/arena.h"
 #include "usher/config.h"
 #include "usher/log.h"
-#include "usher/pool.h"
+#include "usher/scoreboard.h"
 #include "usher/response.h"
 #include "usher/status.h"
 #include "usher/work_gate.h"
@@ -198,7 +198,7 @@ static void serve_one(struct worker *w)
         uri = FCGX_GetParam("SCRIPT_NAME", envp);
     const char *clen = FCGX_GetParam("CONTENT_LENGTH", envp);
     uint64_t content_length = clen ? strtoull(clen, NULL, 10) : 0;
-    int64_t cpu_start = cpu_us(), wall_start = pool_now_us();
+    int64_t cpu_start = cpu_us(), wall_start = scoreboard_now_us();
     scoreboard_request_start(w->sb, w->slot, method, uri, content_length);
 
     const struct usher_config *cfg = w->cfg;
@@ -223,7 +223,7 @@ static void serve_one(struct worker *w)
 
     uint64_t memory = arena_size(w->arena);
     arena_reset(w->arena);
-    int64_t wall = pool_now_us() - wall_start, cpu = cpu_us() - cpu_start;
+    int64_t wall = scoreboard_now_us() - wall_start, cpu = cpu_us() - cpu_start;
     uint32_t centi = wall > 0 ? (uint32_t)(cpu * 10000 / wall) : 0;
     scoreboard_request_end(w->sb, w->slot, memory, centi > 1000000 ? 1000000 : centi);
 }

@@ -9,9 +9,6 @@
 #include "usher/router.h"
 #include "usher/errors.h"
 
-/* 500 {"detail": "Something went wrong :/"} after a database failure (already logged). */
-void api_db_error(struct ctx *c);
-
 /* health.c */
 void health_get(struct ctx *c);
 void health_db_get(struct ctx *c);

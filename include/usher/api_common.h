@@ -6,6 +6,10 @@
 #include "usher/ctx.h"
 #include "usher/fields.h"
 
+/* The route parameter called name (never NULL for a parameter of the matched pattern). */
+const char *ctx_param(const struct ctx *c, const char *name);
+/* 500 {"detail": "Something went wrong :/"} after a database failure (already logged). */
+void api_db_error(struct ctx *c);
 /* A JSON string, or JSON null for NULL. */
 struct json_object *json_str_or_null(const char *s);
 /* A JSON integer from a decimal string, or null. */

@@ -22,9 +22,6 @@ void app_free(struct app *app);
  * response (errors become the contract's JSON errors). */
 void app_handle(struct app *app, struct arena *arena, char *const *envp,
                 body_read_fn read_fn, void *rctx, struct response *res);
-/* True when p is a path on this site and nothing else (for a redirect's "next"): one '/'
- * not followed by another, printable ASCII only, no backslash. */
-bool app_local_path(const char *p);
 /* Called after the response has been written and before the arena is reset: rolls back and
  * logs a transaction a handler left open, releases per-request state. */
 void app_after_request(struct app *app);

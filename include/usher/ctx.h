@@ -33,9 +33,9 @@ struct ctx {
     struct audit_note *audit;    /* set by audit_note(): the request is audited */
     struct group *target_group;  /* TARGET_GROUP*: the group in {id} */
     bool page;                   /* a browser page under pages.prefix (pages.h) */
+    struct json_object *form_errors; /* a page route's form that did not parse: its 422
+                                      * items, shown by the page (page_api); pages_finish
+                                      * releases them */
 };
-
-/* The route parameter called name (never NULL for a parameter of the matched pattern). */
-const char *ctx_param(const struct ctx *c, const char *name);
 
 #endif

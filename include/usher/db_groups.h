@@ -10,14 +10,6 @@ struct db;
 struct arena;
 struct db_result;
 
-/* The group columns over the alias g, built once; and the decoding of the group_nfields
- * columns from col of row. */
-const char *db_group_columns(void);
-void db_group_decode(struct group *g, const struct db_result *r, size_t row, size_t col);
-
-/* Sorts groups most recently updated first (ties by id): done in C, since an ORDER BY
- * would cost MariaDB a temporary table for a handful of rows. */
-void db_group_sort_recent(struct group *groups, size_t n);
 /* One group by id; *out is allocated in a. DB_NOT_FOUND when there is none. */
 int db_group_get(struct db *db, struct arena *a, const char *id, struct group **out);
 /* The groups user_id is a member of, most recently updated first: *out gets an arena

@@ -14,14 +14,6 @@ struct db;
 struct arena;
 struct db_result;
 
-/* The user columns of user_fields as a SELECT list over the alias u ("u.id, u.email, ..."),
- * built once. For SQL of the data layer that selects users beside other columns. */
-const char *db_user_columns(void);
-/* Decodes the user_nfields columns that start at col of row into u (strings point into
- * the result, which lives in the arena a). */
-void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
-                    size_t col);
-
 /* One user by id or by email (email_normalize'd; matched byte for byte, trailing spaces
  * included, though the column's collation pads); *out is allocated in a. */
 int db_user_get(struct db *db, struct arena *a, const char *id, struct user **out);

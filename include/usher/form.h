@@ -4,20 +4,12 @@
  * object of strings / arrays of strings). Pure functions, unit-tested. */
 #include <stddef.h>
 #include <json-c/json.h>
-#include "usher/request.h"
+#include "usher/http_error.h"
 
 /* application/x-www-form-urlencoded: '&'-separated pairs ('+' is a space; a pair without
  * '=' has the value ""). Returns a new object, or NULL with err (400 "Invalid form body" for
  * a bad %-escape, NUL or invalid UTF-8 in a decoded name or value). */
 struct json_object *form_parse_urlencoded(const char *body, size_t len, struct http_error *err);
-/* multipart/form-data with the boundary taken from content_type (quoted or not, 1..70 chars).
- * Part names may be quoted (with \" escapes); CRLF line ends; preamble and epilogue are
- * ignored. Every part's value (a file's content too) must be UTF-8 without NUL (else 400)
- * and at most max_part bytes (else 413). Returns a new object, or NULL with err: 400
- * "Invalid multipart body" for a missing final boundary, headers, Content-Disposition or
- * name; 400 for a missing/invalid boundary. Never reads outside body[0..len). */
-struct json_object *form_parse_multipart(const char *content_type, const char *body, size_t len,
-                                         size_t max_part, struct http_error *err);
 /* JSON (RFC 8259, stricter than json-c alone): parses body[0..len) (no NUL terminator
  * needed) allowing max_depth nested objects/arrays; rejects invalid UTF-8, raw control
  * characters in strings, \u0000, lone surrogate escapes, trailing garbage, comments,

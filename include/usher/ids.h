@@ -28,4 +28,9 @@ int ids_resolve(const struct usher_config *cfg, struct ids *ids, char *err, size
  * master runs as root. Returns 0, or -1 (logged). */
 int ids_drop_privileges(const struct ids *ids);
 
+/* The checks of a configuration that need the system, beyond config_load: user, group,
+ * listen.owner and listen.group must name existing accounts (or be numeric ids). Returns
+ * 0, or -1 with the reason in err. */
+int ids_check_config(const struct usher_config *cfg, char *err, size_t errlen);
+
 #endif

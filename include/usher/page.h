@@ -24,9 +24,10 @@ struct page_api_result {
 
 /* Runs handler as the API would for this request, into a scratch response: when fields is
  * non-NULL it stands in for the request's body fields during the call (page_api takes the
- * reference); when form is non-NULL, the form is parsed first (its 422 is the result). The
- * cookies the handler set are copied to c->res. Returns 0 when the status is 2xx, else -1;
- * r is filled either way. */
+ * reference); when form is non-NULL, the form is parsed first (its 422 is the result):
+ * the route's own form (router.h) on the request's body was parsed once by app.c, and its
+ * values (or its 422) are used as they are. The cookies the handler set are copied to
+ * c->res. Returns 0 when the status is 2xx, else -1; r is filled either way. */
 int page_api(struct ctx *c, handler_fn handler, const struct form *form,
              struct json_object *fields, struct page_api_result *r);
 /* Keeps o (a json-c reference the page took) until pages_finish releases it; returns o. */
@@ -40,6 +41,8 @@ const char *page_field(const struct ctx *c, const char *name);
 
 /* ---- redirects and checks of form posts (pages/adapter.c) ---- */
 
+/* The prefix without its final slash ("/usher"; "" when it is "/"), from c->cfg (arena). */
+const char *page_prefix(const struct ctx *c);
 /* The path of a page: the prefix + rest (rest starts with '/'), arena. */
 const char *page_url(struct ctx *c, const char *rest);
 /* s percent-encoded for a query value (unreserved characters and '/' kept), arena. */
@@ -49,9 +52,6 @@ void page_see_other(struct ctx *c, const char *location);
 /* The "next" of the body or the query when it is a local path under the prefix, else
  * NULL. */
 const char *page_next(struct ctx *c);
-/* True when a post may be from this site: no Sec-Fetch-Site or same-origin/none, and no
- * Origin or one equal to this request's scheme://host. */
-bool page_same_origin(const struct ctx *c);
 /* The pre-session token of the sign-in and sign-up forms (double submit, bound to a random
  * cookie by an HMAC): sets the cookie when the request has none and returns the token
  * the form carries (arena). */

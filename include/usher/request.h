@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
+#include "usher/http_error.h"
 
 struct arena;
 
@@ -26,18 +27,6 @@ enum http_method {
 enum http_method http_method_parse(const char *name);
 /* The name of m ("GET", ...; "OTHER" for HTTP_OTHER). */
 const char *http_method_name(enum http_method m);
-
-/* A failed parse: status is the HTTP status (400, 413, 415, 422); detail is the text.
- * When type is non-empty the error is a FastAPI validation error and is rendered as
- * {"detail":[{"type":type,"loc":["body"...],"msg":detail,"input":null}]}. */
-struct http_error {
-    int status;
-    char type[32];
-    char detail[200];
-};
-
-/* Fills err (NULL is accepted): status, the 422 type ("" for a plain detail) and detail. */
-void http_error_set(struct http_error *err, int status, const char *type, const char *detail);
 
 struct request {
     struct arena *arena;

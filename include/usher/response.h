@@ -51,6 +51,9 @@ void response_bytes(struct response *res, int status, const char *content_type,
                     const char *body, size_t len);
 /* Redirect with Location (301, 302, 303, 307). */
 void response_redirect(struct response *res, int status, const char *location);
+/* True when p is a path on this site and nothing else (for a redirect's "next"): one '/'
+ * not followed by another, printable ASCII only, no backslash. */
+bool response_local_path(const char *p);
 /* Adds a header (name and value are copied only if not static; pass arena strings). Header
  * values containing CR or LF are dropped. */
 void response_header(struct response *res, const char *name, const char *value);

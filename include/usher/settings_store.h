@@ -24,6 +24,11 @@ int settings_store_put_many(struct db *db, const char *const *keys,
  * on every request. Whoever edits the table by hand changes the version too (or reloads
  * the pool). */
 #define SETTINGS_VERSION_KEY "usher.settings_version"
+/* The keys the data layer writes or reads itself, named once (settings.c's table names
+ * the rest, and uses these): ui.enable_signup is closed by the first account's creation in
+ * the same transaction; usher.signup_lock is the row every account creation locks first. */
+#define CONFIG_KEY_ENABLE_SIGNUP "ui.enable_signup"
+#define CONFIG_KEY_SIGNUP_LOCK "usher.signup_lock"
 /* Gives the table a new version (inside the caller's transaction, if any). DB_OK or
  * DB_ERROR. */
 int settings_store_bump(struct db *db);

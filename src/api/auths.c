@@ -25,6 +25,7 @@
 #include "usher/db_tokens.h"
 #include "usher/db_users.h"
 #include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/jwt.h"
 #include "usher/log.h"
 #include "usher/password.h"

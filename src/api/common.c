@@ -7,15 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "usher/api.h"
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
+#include "usher/errors.h"
 #include "usher/password.h"
 #include "usher/session.h"
 #include "usher/settings.h"
 #include "usher/validate.h"
 #include "usher/work_gate.h"
+
+const char *ctx_param(const struct ctx *c, const char *name)
+{
+    return route_param(c->match, name);
+}
+
+void api_db_error(struct ctx *c)
+{
+    response_detail(c->res, 500, ERR_DEFAULT);
+}
 
 struct json_object *json_str_or_null(const char *s)
 {

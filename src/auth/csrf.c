@@ -59,6 +59,10 @@ int csrf_check(struct ctx *c)
     if (!c->session || !c->session->from_cookie || !cross_site_method(r->method_id) ||
         json_content_type(r->content_type))
         return 0;
+    if (!csrf_same_origin(c->req)) {
+        response_detail(c->res, 403, "CSRF token missing or invalid");
+        return -1;
+    }
     struct json_object *v = NULL;
     const char *field = NULL;
     if (r->fields && json_object_is_type(r->fields, json_type_object) &&
@@ -73,30 +77,38 @@ int csrf_check(struct ctx *c)
     return -1;
 }
 
-/* The length of the host name in "host[:port]" or "[v6]:port" (the port dropped). */
-static size_t host_len(const char *h, size_t n)
+/* Origin's host[:port] against the request's Host and port. Debian's fastcgi_params
+ * passes HTTP_HOST as nginx's $host, without the port: then the port is SERVER_PORT. */
+static bool origin_is_here(const struct request *r, const char *hostport, bool https)
 {
-    if (n && h[0] == '[') {
-        const char *end = memchr(h, ']', n);
-        return end ? (size_t)(end - h) + 1 : n;
-    }
-    const char *colon = memchr(h, ':', n);
-    return colon ? (size_t)(colon - h) : n;
+    const char *host = r->host;
+    if (!host)
+        return false;
+    if (strchr(host, ':') && host[0] != '[')
+        return strcasecmp(hostport, host) == 0;
+    const char *colon = strrchr(hostport, ':');
+    if (colon && strchr(colon, ']'))
+        colon = NULL;   /* an IPv6 literal without a port */
+    size_t hn = colon ? (size_t)(colon - hostport) : strlen(hostport);
+    if (hn != strlen(host) || strncasecmp(hostport, host, hn) != 0)
+        return false;
+    const char *port = colon ? colon + 1 : https ? "443" : "80";
+    const char *server_port = request_env(r, "SERVER_PORT");
+    return !server_port || strcmp(port, server_port) == 0;
 }
 
-/* The Origin "scheme://host[:port]" names the host of the Host header. Ports are left out:
- * Debian's fastcgi_params passes nginx's $host, without one (and a site is not a port). */
-static bool origin_is_host(const char *origin, const char *host)
+bool csrf_same_origin(const struct request *r)
 {
-    const char *p = strstr(origin, "://");
-    if (!p || !host)
+    const char *site = request_header(r, "Sec-Fetch-Site");
+    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
         return false;
-    p += 3;
-    size_t n = strcspn(p, "/");
-    if (p[n] != '\0')
-        return false;
-    size_t a = host_len(p, n), b = host_len(host, strlen(host));
-    return a && a == b && strncasecmp(p, host, a) == 0;
+    const char *origin = request_header(r, "Origin");
+    if (!origin)
+        return true;
+    bool https = r->https && r->https[0];
+    const char *scheme = https ? "https://" : "http://";
+    size_t sl = strlen(scheme);
+    return strncasecmp(origin, scheme, sl) == 0 && origin_is_here(r, origin + sl, https);
 }
 
 int csrf_check_login(struct ctx *c)
@@ -104,11 +116,7 @@ int csrf_check_login(struct ctx *c)
     const struct request *r = c->req;
     if (json_content_type(r->content_type))
         return 0;
-    const char *site = request_header(r, "Sec-Fetch-Site");
-    const char *origin = request_header(r, "Origin");
-    bool cross = (site && strcasecmp(site, "cross-site") == 0) ||
-                 (origin && !origin_is_host(origin, r->host));
-    if (!cross)
+    if (csrf_same_origin(c->req))
         return 0;
     response_detail(c->res, 403, "Cross-site form sign-in and sign-up are refused; send JSON "
                                  "from this site");

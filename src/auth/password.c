@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "usher/password.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/log.h"
 
 #include <stdlib.h>

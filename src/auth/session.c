@@ -17,6 +17,7 @@
 #include "usher/db.h"
 #include "usher/db_callers.h"
 #include "usher/db_users.h"
+#include "usher/duration.h"
 #include "usher/errors.h"
 #include "usher/log.h"
 #include "usher/permissions.h"

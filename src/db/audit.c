@@ -7,7 +7,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 
 /* s cut to at most max bytes at a character boundary (a parameter, so no copy). */
 static struct db_param cut(const char *s, size_t max)

@@ -8,6 +8,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_rows.h"
 #include "usher/db_users.h"
 #include "usher/settings_store.h"
 

@@ -10,45 +10,7 @@
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
-#include "usher/db_users.h"
-
-const char *db_group_columns(void)
-{
-    static char cols[512];
-    if (cols[0])
-        return cols;
-    size_t n = 0;
-    for (size_t i = 0; i < group_nfields; i++)
-        n += (size_t)snprintf(cols + n, sizeof(cols) - n, "%sg.%s", i ? ", " : "",
-                              group_fields[i].column);
-    return cols;
-}
-
-void db_group_decode(struct group *g, const struct db_result *r, size_t row, size_t col)
-{
-    for (size_t i = 0; i < group_nfields; i++) {
-        const struct group_field *f = &group_fields[i];
-        void *dst = (char *)g + f->offset;
-        const char *cell = db_cell(r, row, col + i);
-        if (f->type == GF_INT)
-            *(long long *)dst = cell ? strtoll(cell, NULL, 10) : 0;
-        else
-            *(const char **)dst = cell;
-    }
-}
-
-static int recent_first(const void *pa, const void *pb)
-{
-    const struct group *a = pa, *b = pb;
-    if (a->updated_at != b->updated_at)
-        return a->updated_at > b->updated_at ? -1 : 1;
-    return strcmp(a->id, b->id);
-}
-
-void db_group_sort_recent(struct group *groups, size_t n)
-{
-    qsort(groups, n, sizeof(*groups), recent_first);
-}
+#include "usher/db_rows.h"
 
 int db_group_get(struct db *db, struct arena *a, const char *id, struct group **out)
 {
@@ -145,7 +107,8 @@ struct counted { struct group g; long long count; };
 
 static int counted_recent_first(const void *pa, const void *pb)
 {
-    return recent_first(&((const struct counted *)pa)->g, &((const struct counted *)pb)->g);
+    return db_group_cmp_recent(&((const struct counted *)pa)->g,
+                               &((const struct counted *)pb)->g);
 }
 
 /* The groups and their counts of r, most recently updated first. */

@@ -11,7 +11,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 
 #define USER_COLS 23
 

@@ -9,6 +9,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_rows.h"
 #include "usher/db_users.h"
 #include "usher/validate.h"
 

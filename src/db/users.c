@@ -11,30 +11,9 @@
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
-#include "usher/db_groups.h"
+#include "usher/db_rows.h"
 #include "usher/log.h"
 #include "usher/settings_store.h"
-
-static long long cell_ll(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
-const char *db_user_columns(void)
-{
-    static char cols[1024];
-    if (cols[0])
-        return cols;
-    size_t n = 0;
-    for (size_t i = 0; i < user_nfields; i++) {
-        const char *sep = i ? ", " : "";
-        const char *col = user_fields[i].column;
-        n += (size_t)snprintf(cols + n, sizeof(cols) - n,
-                              user_fields[i].type == UF_DATE ? "%sDATE_FORMAT(u.%s, '%%Y-%%m-%%d')"
-                                                              : "%su.%s", sep, col);
-    }
-    return cols;
-}
 
 /* "SELECT <user columns> <rest>", made in buf the first time: the statement cache keys on
  * the address, which stays the same. */
@@ -48,34 +27,9 @@ static const char *user_sql(char *buf, size_t size, const char *rest)
     static char sql_buf_[2048]; \
     const char *sql = user_sql(sql_buf_, sizeof(sql_buf_), rest)
 
-void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
-                    size_t col)
+static long long cell_ll(const char *s)
 {
-    for (size_t i = 0; i < user_nfields; i++) {
-        const struct user_field *f = &user_fields[i];
-        void *dst = (char *)u + f->offset;
-        const char *cell = db_cell(r, row, col + i);
-        switch (f->type) {
-        case UF_INT:
-            *(long long *)dst = cell_ll(cell);
-            break;
-        case UF_INT_NULL: {
-            long long *n = NULL;
-            if (cell) {
-                n = arena_alloc(a, sizeof(*n));
-                *n = cell_ll(cell);
-            }
-            *(const long long **)dst = n;
-            break;
-        }
-        case UF_ROLE:
-            u->role = user_role_parse(cell);
-            /* fall through */
-        default:
-            *(const char **)dst = cell;
-            break;
-        }
-    }
+    return s ? strtoll(s, NULL, 10) : 0;
 }
 
 static int one_user(struct db *db, struct arena *a, const char *sql, const struct db_param *p,
@@ -178,7 +132,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     /* Every creation takes the same lock row first, so "is this the first user?" and the
      * duplicate-email check see every earlier creation, on any worker or host. */
     static const char lock_sql[] =
-        "INSERT INTO config (`key`, value, updated_at) VALUES ('usher.signup_lock', '0', 0) "
+        "INSERT INTO config (`key`, value, updated_at) "
+        "VALUES ('" CONFIG_KEY_SIGNUP_LOCK "', '0', 0) "
         "ON DUPLICATE KEY UPDATE value = value";
     static const char count_sql[] = "SELECT COUNT(*), "
                                     "(SELECT COUNT(*) FROM `user` WHERE email = ?) FROM `user`";
@@ -188,13 +143,15 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     static const char auth_sql[] =
         "INSERT INTO auth (id, email, password, active) VALUES (?, ?, ?, 1)";
     static const char close_sql[] =
-        "INSERT INTO config (`key`, value, updated_at) VALUES ('ui.enable_signup', 'false', ?) "
+        "INSERT INTO config (`key`, value, updated_at) "
+        "VALUES ('" CONFIG_KEY_ENABLE_SIGNUP "', 'false', ?) "
         "ON DUPLICATE KEY UPDATE value = 'false', updated_at = VALUES(updated_at)";
     static const char group_sql[] =
         "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?)";   /* IGNORE: an unknown group (the foreign key) adds nothing */
     static const char group_bump_sql[] = "UPDATE `group` SET updated_at = ? WHERE id = ?";
-    static const char signup_sql[] = "SELECT value FROM config WHERE `key` = 'ui.enable_signup'";
+    static const char signup_sql[] =
+        "SELECT value FROM config WHERE `key` = '" CONFIG_KEY_ENABLE_SIGNUP "'";
 
     char id[37], member_id[37];
     if (uuid4(id) != 0 || uuid4(member_id) != 0)

@@ -4,6 +4,7 @@
 
 #include "usher/form.h"
 #include "usher/encoding.h"
+#include "usher/utf8.h"
 
 #include <limits.h>
 #include <stdbool.h>

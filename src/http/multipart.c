@@ -6,8 +6,9 @@
  * part, a final boundary) and rejects the rest with 400 rather than guessing. */
 #include "config.h"
 
+#include "usher/multipart.h"
 #include "usher/form.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 
 #include <limits.h>
 #include <stdbool.h>

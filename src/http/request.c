@@ -4,7 +4,9 @@
 #include "usher/request.h"
 #include "usher/arena.h"
 #include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/form.h"
+#include "usher/multipart.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,15 +17,6 @@
 
 #define JSON_MAX_DEPTH 32
 #define MULTIPART_MAX_PART (1024 * 1024)
-
-void http_error_set(struct http_error *err, int status, const char *type, const char *detail)
-{
-    if (!err)
-        return;
-    err->status = status;
-    snprintf(err->type, sizeof(err->type), "%s", type);
-    snprintf(err->detail, sizeof(err->detail), "%s", detail);
-}
 
 static const char *env_get(char *const *envp, const char *name)
 {

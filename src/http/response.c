@@ -183,3 +183,15 @@ size_t response_serialize(const struct response *res, char **out)
     *out = buf;
     return n;
 }
+
+/* Browsers drop tabs and newlines before resolving ("/\t/evil" is "//evil") and some read a
+ * backslash as '/'. */
+bool response_local_path(const char *p)
+{
+    if (!p || p[0] != '/' || p[1] == '/')
+        return false;
+    for (const unsigned char *q = (const unsigned char *)p; *q; q++)
+        if (*q < 0x21 || *q > 0x7e || *q == '\\')
+            return false;
+    return true;
+}

@@ -3,7 +3,7 @@
 #include "config.h"
 
 #include "usher/fields.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/arena.h"
 
 #include <math.h>

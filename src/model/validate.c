@@ -5,7 +5,7 @@
 
 #include "usher/validate.h"
 #include "usher/arena.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/log.h"
 #include "usher/pyregex.h"
 

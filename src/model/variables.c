@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "usher/arena.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 
 /* Characters of a JSON string as Python writes it with ensure_ascii: two-character escapes
  * for " \ and \b \f \n \r \t, \u00XX for the other controls, \uXXXX for every other

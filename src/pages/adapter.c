@@ -12,14 +12,12 @@
 #include <strings.h>
 
 #include "usher/api_common.h"
-#include "usher/app.h"
 #include "usher/arena.h"
 #include "usher/config.h"
 #include "usher/crypto.h"
 #include "usher/csrf.h"
 #include "usher/fields.h"
 #include "usher/log.h"
-#include "usher/pages.h"
 #include "usher/secret.h"
 #include "usher/session.h"
 #include "usher/settings.h"
@@ -104,7 +102,7 @@ int page_api(struct ctx *c, handler_fn handler, const struct form *form,
 {
     /* A state-changing call from a page posted by another site changes nothing (the CSRF
      * token has been checked by then for cookie sessions; this also covers a leaked one). */
-    if (c->req->method_id == HTTP_POST && !page_same_origin(c)) {
+    if (c->req->method_id == HTTP_POST && !csrf_same_origin(c->req)) {
         if (fields)
             page_keep(fields);
         r->status = 403;
@@ -121,12 +119,22 @@ int page_api(struct ctx *c, handler_fn handler, const struct form *form,
         c->req->fields = page_keep(fields);
     c->res = &scratch;
     bool run = true;
-    if (form) {
+    /* The route's own form on the request's own body was parsed once by app.c: its values
+     * are c->v, or its 422 is c->form_errors. Another form (or other fields) is parsed here. */
+    const struct route *route = c->match ? c->match->route : NULL;
+    if (form && !fields && route && route->form == form) {
+        if (c->form_errors) {
+            response_validation(&scratch, json_object_get(c->form_errors));
+            run = false;
+        }
+    } else if (form) {
         struct field_value *v = arena_calloc(c->arena, form->n ? form->n : 1, sizeof(*v));
         if (api_parse_form(c, form->fields, form->n, form->forbid_extra, v) != 0)
             run = false;
         else
             c->v = v;
+    } else {
+        c->v = NULL;
     }
     if (run)
         handler(c);
@@ -150,9 +158,20 @@ int page_api(struct ctx *c, handler_fn handler, const struct form *form,
 
 /* ---- redirects ---- */
 
+const char *page_prefix(const struct ctx *c)
+{
+    const char *p = c->cfg && c->cfg->pages_prefix ? c->cfg->pages_prefix : "/usher/";
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    if (n == 1)   /* "/" itself: the pages own the whole site */
+        return "";
+    return arena_strndup(c->arena, p, n);
+}
+
 const char *page_url(struct ctx *c, const char *rest)
 {
-    return arena_printf(c->arena, "%s%s", pages_prefix(c), rest);
+    return arena_printf(c->arena, "%s%s", page_prefix(c), rest);
 }
 
 const char *page_urlencode(struct ctx *c, const char *s)
@@ -186,48 +205,14 @@ const char *page_next(struct ctx *c)
     const char *next = page_field(c, "next");
     if (!next)
         next = request_query(c->req, "next");
-    const char *prefix = pages_prefix(c);
+    const char *prefix = page_prefix(c);
     size_t n = strlen(prefix);
-    if (!next || !app_local_path(next) || strncmp(next, prefix, n) != 0 || next[n] != '/')
+    if (!next || !response_local_path(next) || strncmp(next, prefix, n) != 0 || next[n] != '/')
         return NULL;
     return next;
 }
 
 /* ---- checks of a form post ---- */
-
-/* Origin's host[:port] against the request's Host and port. Debian's fastcgi_params
- * passes HTTP_HOST as nginx's $host, without the port: then the port is SERVER_PORT. */
-static bool origin_is_here(const struct ctx *c, const char *hostport, bool https)
-{
-    const char *host = c->req->host;
-    if (!host)
-        return false;
-    if (strchr(host, ':') && host[0] != '[')
-        return strcasecmp(hostport, host) == 0;
-    const char *colon = strrchr(hostport, ':');
-    if (colon && strchr(colon, ']'))
-        colon = NULL;   /* an IPv6 literal without a port */
-    size_t hn = colon ? (size_t)(colon - hostport) : strlen(hostport);
-    if (hn != strlen(host) || strncasecmp(hostport, host, hn) != 0)
-        return false;
-    const char *port = colon ? colon + 1 : https ? "443" : "80";
-    const char *server_port = request_env(c->req, "SERVER_PORT");
-    return !server_port || strcmp(port, server_port) == 0;
-}
-
-bool page_same_origin(const struct ctx *c)
-{
-    const char *site = request_header(c->req, "Sec-Fetch-Site");
-    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
-        return false;
-    const char *origin = request_header(c->req, "Origin");
-    if (!origin)
-        return true;
-    bool https = c->req->https && c->req->https[0];
-    const char *scheme = https ? "https://" : "http://";
-    size_t sl = strlen(scheme);
-    return strncasecmp(origin, scheme, sl) == 0 && origin_is_here(c, origin + sl, https);
-}
 
 #define FORM_COOKIE "usher_form"
 

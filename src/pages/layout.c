@@ -16,20 +16,14 @@
 
 const char *pages_prefix(const struct ctx *c)
 {
-    const char *p = c->cfg && c->cfg->pages_prefix ? c->cfg->pages_prefix : "/usher/";
-    size_t n = strlen(p);
-    while (n > 1 && p[n - 1] == '/')
-        n--;
-    if (n == 1)   /* "/" itself: the pages own the whole site */
-        return "";
-    return arena_strndup(c->arena, p, n);
+    return page_prefix(c);
 }
 
 bool pages_match(struct ctx *c, const char *path, const char **rest)
 {
     if (!c->cfg || !c->cfg->pages || !path)
         return false;
-    const char *prefix = pages_prefix(c);
+    const char *prefix = page_prefix(c);
     size_t n = strlen(prefix);
     if (strncmp(path, prefix, n) != 0 || (path[n] != '/' && path[n] != '\0'))
         return false;
@@ -281,6 +275,10 @@ static void reset_keeping_cookies(struct ctx *c)
 
 void pages_finish(struct ctx *c)
 {
+    if (c->form_errors) {
+        json_object_put(c->form_errors);
+        c->form_errors = NULL;
+    }
     struct response *res = c->res;
     if (is_json(res)) {
         struct json_object *body = res->body ? json_tokener_parse(res->body) : NULL;

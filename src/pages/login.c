@@ -7,6 +7,7 @@
 
 #include "usher/api.h"
 #include "usher/arena.h"
+#include "usher/csrf.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
 #include "usher/session.h"
@@ -72,7 +73,7 @@ void page_login_get(struct ctx *c)
 /* A pre-session form post from this site with its token; else renders refused. */
 static bool presession_ok(struct ctx *c, void (*render)(struct ctx *, const char *, int))
 {
-    if (page_same_origin(c) && page_form_token_ok(c))
+    if (csrf_same_origin(c->req) && page_form_token_ok(c))
         return true;
     render(c, ERR_FORM_SITE, 403);
     return false;
@@ -149,7 +150,7 @@ void page_signup_post(struct ctx *c)
 
 void page_logout(struct ctx *c)
 {
-    if (!page_same_origin(c)) {
+    if (!csrf_same_origin(c->req)) {
         struct html h;
         page_begin(c, &h, "Sign out");
         page_alert(&h, ERR_FORM_SITE);

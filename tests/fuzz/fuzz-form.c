@@ -6,8 +6,9 @@
  * Besides the sanitizers' checks, every accepted result must be the documented field view. */
 #include "config.h"
 
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/form.h"
+#include "usher/multipart.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "usher/arena.h"
-#include "usher/encoding.h"
+#include "usher/utf8.h"
 #include "usher/validate.h"
 
 #include <stdint.h>

@@ -5,6 +5,7 @@
 
 #include "usher/base64url.h"
 #include "usher/jwt.h"
+#include "usher/duration.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -3,6 +3,7 @@
 
 #include "tap.h"
 #include "usher/encoding.h"
+#include "usher/utf8.h"
 
 #include <stdbool.h>
 #include <string.h>

@@ -3,6 +3,7 @@
 
 #include "usher/base64url.h"
 #include "usher/jwt.h"
+#include "usher/duration.h"
 #include "usher/crypto.h"
 
 #include <ctype.h>

@@ -4,6 +4,7 @@
 
 #include "tap.h"
 #include "usher/form.h"
+#include "usher/multipart.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,31 @@
+#ifndef USHER_DB_ROWS_H
+#define USHER_DB_ROWS_H
+/* The rows of `user` and `group` as the data layer selects and decodes them, from the
+ * models' field tables (user.h, group.h): db/users.c, db/groups.c and the listings share
+ * these, so neither entity's module decodes the other's columns itself. */
+#include <stddef.h>
+#include "usher/group.h"
+#include "usher/user.h"
+
+struct arena;
+struct db_result;
+
+/* The user columns of user_fields as a SELECT list over the alias u ("u.id, u.email, ..."),
+ * built once. For SQL of the data layer that selects users beside other columns. */
+const char *db_user_columns(void);
+/* Decodes the user_nfields columns that start at col of row into u (strings point into
+ * the result, which lives in the arena a). */
+void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
+                    size_t col);
+/* The group columns over the alias g, built once; and the decoding of the group_nfields
+ * columns from col of row. */
+const char *db_group_columns(void);
+void db_group_decode(struct group *g, const struct db_result *r, size_t row, size_t col);
+
+/* Sorts groups most recently updated first (ties by id): done in C, since an ORDER BY
+ * would cost MariaDB a temporary table for a handful of rows. */
+void db_group_sort_recent(struct group *groups, size_t n);
+/* The order of db_group_sort_recent: negative when a comes first. */
+int db_group_cmp_recent(const struct group *a, const struct group *b);
+
+#endif

@@ -1,0 +1,105 @@
+/* How a row of `user` or `group` reads: the SELECT lists and the decoding, both from the
+ * models' field tables (see db_rows.h). Every db/ module that selects users or groups,
+ * beside its own columns or not, reads them through here. */
+#include "config.h"
+#include "usher/db_rows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "usher/arena.h"
+#include "usher/db.h"
+
+static long long cell_ll(const char *s)
+{
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+const char *db_user_columns(void)
+{
+    static char cols[1024];
+    if (cols[0])
+        return cols;
+    size_t n = 0;
+    for (size_t i = 0; i < user_nfields; i++) {
+        const char *sep = i ? ", " : "";
+        const char *col = user_fields[i].column;
+        n += (size_t)snprintf(cols + n, sizeof(cols) - n,
+                              user_fields[i].type == UF_DATE ? "%sDATE_FORMAT(u.%s, '%%Y-%%m-%%d')"
+                                                              : "%su.%s", sep, col);
+    }
+    return cols;
+}
+
+void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,
+                    size_t col)
+{
+    for (size_t i = 0; i < user_nfields; i++) {
+        const struct user_field *f = &user_fields[i];
+        void *dst = (char *)u + f->offset;
+        const char *cell = db_cell(r, row, col + i);
+        switch (f->type) {
+        case UF_INT:
+            *(long long *)dst = cell_ll(cell);
+            break;
+        case UF_INT_NULL: {
+            long long *n = NULL;
+            if (cell) {
+                n = arena_alloc(a, sizeof(*n));
+                *n = cell_ll(cell);
+            }
+            *(const long long **)dst = n;
+            break;
+        }
+        case UF_ROLE:
+            u->role = user_role_parse(cell);
+            /* fall through */
+        default:
+            *(const char **)dst = cell;
+            break;
+        }
+    }
+}
+
+const char *db_group_columns(void)
+{
+    static char cols[512];
+    if (cols[0])
+        return cols;
+    size_t n = 0;
+    for (size_t i = 0; i < group_nfields; i++)
+        n += (size_t)snprintf(cols + n, sizeof(cols) - n, "%sg.%s", i ? ", " : "",
+                              group_fields[i].column);
+    return cols;
+}
+
+void db_group_decode(struct group *g, const struct db_result *r, size_t row, size_t col)
+{
+    for (size_t i = 0; i < group_nfields; i++) {
+        const struct group_field *f = &group_fields[i];
+        void *dst = (char *)g + f->offset;
+        const char *cell = db_cell(r, row, col + i);
+        if (f->type == GF_INT)
+            *(long long *)dst = cell ? strtoll(cell, NULL, 10) : 0;
+        else
+            *(const char **)dst = cell;
+    }
+}
+
+int db_group_cmp_recent(const struct group *a, const struct group *b)
+{
+    if (a->updated_at != b->updated_at)
+        return a->updated_at > b->updated_at ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+static int recent_first(const void *a, const void *b)
+{
+    return db_group_cmp_recent(a, b);
+}
+
+void db_group_sort_recent(struct group *groups, size_t n)
+{
+    qsort(groups, n, sizeof(*groups), recent_first);
+}
