@@ -1,7 +1,8 @@
 #ifndef USHER_OWUI_READ_H
 #define USHER_OWUI_READ_H
 /* Reading Open WebUI's webui.db with libsqlite3 (usherctl import-openwebui): opened
- * read-only (never written, not even its journal), everything read inside one read
+ * read-only (never written; a WAL-mode file gets its -wal and -shm files, as for any
+ * reader), everything read inside one read
  * transaction so a running Open WebUI cannot change it half-way. Legacy shapes come out in
  * the v0.11.0 shape: user.api_key becomes key rows, group.user_ids member rows, the config
  * blob per-key values, access_control columns grant rows, oauth_sub the oauth JSON. Rows
