@@ -172,6 +172,8 @@ pool_start() {
     else
         [[ -x $BUILD/usher-fcgi ]] || die "$BUILD/usher-fcgi not found: build first (or set USHER_BUILD)"
         cmd=(${USHER_WRAPPER:-} "$BUILD/usher-fcgi" -c "$DIR/usher.conf")
+        # valgrind's own mappings count in a worker's address space: no worker.memory_max.
+        [[ -n ${USHER_WRAPPER:-} ]] && cmd=(env USHER_WORKER_MEMORY_MAX=0 "${cmd[@]}")
     fi
     rm -f "$DIR/usher.sock"
     # setsid: the master leads its own process group, so stop can reach every worker even if

@@ -24,6 +24,7 @@
 #include "usher/settings.h"
 #include "usher/settings_store.h"
 #include "usher/strmap.h"
+#include "usher/user_doc.h"
 #include "usher/validate.h"
 
 enum step { S_USERS, S_KEYS, S_GROUPS, S_MEMBERS, S_CONFIG, S_RESOURCES, S_GRANTS, S__COUNT };
@@ -186,6 +187,29 @@ static const char *mapped(const struct strmap *m, const char *id)
 
 /* ---- users ----------------------------------------------------------------------------- */
 
+/* settings and info within user_data.max_size and max_keys, as the API keeps them; a
+ * document over them is left out of the row, named. */
+static void user_doc_bounds(struct run *r, const char **row, const char *label)
+{
+    static const enum owui_user_col cols[] = { OU_SETTINGS, OU_INFO };
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) {
+        const char *what = owui_user_columns[cols[i]].name;
+        json_object *doc = row[cols[i]] ? json_tokener_parse(row[cols[i]]) : NULL;
+        if (!doc)
+            continue;
+        size_t len = strlen(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN));
+        const struct user_doc_limits *lim = &settings_env()->user_doc;
+        enum user_doc_verdict v = user_doc_check(doc, len, lim);
+        if (v != USER_DOC_OK) {
+            r->dropped++;
+            note(r, true, "%s: imported without %s: %s", label, what,
+                 user_doc_detail(r->a, what, v, doc, len, lim));
+            row[cols[i]] = NULL;
+        }
+        json_object_put(doc);
+    }
+}
+
 static void do_users(struct run *r, const struct owui_rows *u, bool write)
 {
     struct db_result ex;
@@ -260,6 +284,7 @@ static void do_users(struct run *r, const struct owui_rows *u, bool write)
                 r->dropped++;
                 note(r, true, "%s: imported without %s", label, chk.dropped);
             }
+            user_doc_bounds(r, row, label);
             queue(r, row, label);
         }
     }
@@ -677,9 +702,6 @@ static int parse_only(struct run *r, const char *list)
     }
     return 0;
 }
-
-static int read_all(struct owui_db *f, struct run *r, struct owui_rows t[S__COUNT], char *err,
-                    size_t errlen);
 
 static void warn_legacy(void *ctx, const char *table, const char *id, const char *what)
 {

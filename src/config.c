@@ -82,6 +82,9 @@ static const struct key_def keys[] = {
     { "trusted_proxies",           K_STRING,        F(trusted_proxies), 0, 0 },
     { "pages",                     K_BOOL,          F(pages), 0, 0 },
     { "pages.prefix",              K_URL_PATH,      F(pages_prefix), 0, 0 },
+    { "user_data.max_size",        K_SIZE,          F(user_data_max_size), 0, 64LL * 1024 * 1024 },
+    { "user_data.max_keys",        K_INT,           F(user_data_max_keys), 0, 1000000 },
+    { "worker.memory_max",         K_SIZE,          F(worker_memory_max), 0, 1LL << 40 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -579,6 +582,9 @@ static int set_defaults(struct usher_config *cfg)
     cfg->api_key_retrievable = true;
     cfg->audit_retention = 90 * 86400;
     cfg->pages = true;
+    cfg->user_data_max_size = 256 * 1024;
+    cfg->user_data_max_keys = 1000;
+    cfg->worker_memory_max = 512 * 1024 * 1024;
     char why[64];
     if (set_string(cfg, F(pool_name), "usher", why, sizeof(why)) ||
         set_string(cfg, F(ping_response), "pong", why, sizeof(why)) ||

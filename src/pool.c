@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -331,6 +332,26 @@ static void signal_workers(struct master *m, int sig, bool old_generations_only)
     }
 }
 
+/* The address space a worker may use (worker.memory_max): a request that would need more
+ * fails its allocation, and at worst that one worker dies and is replaced, instead of the
+ * machine swapping. Not under AddressSanitizer, which reserves terabytes of shadow. */
+static void limit_memory(const struct usher_config *cfg)
+{
+    if (!cfg->worker_memory_max)
+        return;
+#if defined(__SANITIZE_ADDRESS__)
+    log_debug("worker.memory_max not applied: built with AddressSanitizer");
+#else
+    struct rlimit rl = { (rlim_t)cfg->worker_memory_max, (rlim_t)cfg->worker_memory_max };
+    struct rlimit cur;
+    if (getrlimit(RLIMIT_AS, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+        cur.rlim_max < rl.rlim_max)
+        rl.rlim_cur = rl.rlim_max = cur.rlim_max;   /* never above what we were given */
+    if (setrlimit(RLIMIT_AS, &rl) != 0)
+        log_warning("worker.memory_max: setrlimit: %s", strerror(errno));
+#endif
+}
+
 static void child_main(struct master *m, int slot) __attribute__((noreturn));
 static void child_main(struct master *m, int slot)
 {
@@ -345,6 +366,7 @@ static void child_main(struct master *m, int slot)
     if (getppid() != m->pid)
         _exit(0);
 #endif
+    limit_memory(m->cfg);
     int rc = worker_run(m->cfg, m->listen_fd, m->sb, slot);
     _exit(rc);
 }

@@ -149,6 +149,8 @@ void settings_env_init(const struct usher_config *cfg)
     env.api_key_retrievable = cfg ? cfg->api_key_retrievable : true;
     env.signin_rate_limit = cfg ? cfg->signin_rate_limit : 15;
     env.bcrypt_cost = cfg ? cfg->bcrypt_cost : 12;
+    env.user_doc.max_size = cfg ? cfg->user_data_max_size : USER_DOC_MAX_SIZE_DEFAULT;
+    env.user_doc.max_keys = cfg ? (size_t)cfg->user_data_max_keys : USER_DOC_MAX_KEYS_DEFAULT;
     env_ready = true;
 }
 

@@ -43,6 +43,10 @@ extern const struct form users_update_form;
 void users_list(struct ctx *c);
 void users_all(struct ctx *c);
 void users_search(struct ctx *c);
+/* Not a route: GET /'s listing (same query parameters, same access) with only id, email,
+ * role, name and profile_image_url of each user, {"users": [...], "total": n}, for the
+ * admin pages, which show no more (a row's settings and info are never read for them). */
+void users_list_brief(struct ctx *c);
 void users_my_groups(struct ctx *c);
 void users_groups_by_id(struct ctx *c);
 void users_get_by_id(struct ctx *c);

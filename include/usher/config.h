@@ -48,6 +48,11 @@ struct usher_config {
     char *pages_prefix;        /* "pages.prefix": where they live, default "/usher/" */
     int audit_retention;       /* seconds audit_log rows are kept, default 90 days; 0 = ever */
     char *trusted_proxies;     /* addresses whose X-Forwarded-For names the client, or NULL */
+    size_t user_data_max_size; /* "user_data.max_size": bytes of a user's settings or info as
+                                * stored, default 256K; 0 = no limit */
+    int user_data_max_keys;    /* "user_data.max_keys": their top-level keys, default 1000 */
+    size_t worker_memory_max;  /* "worker.memory_max": address space of a worker
+                                * (RLIMIT_AS), default 512M; 0 = no limit */
     char *source_path;         /* the file this was read from (for reload) */
 };
 

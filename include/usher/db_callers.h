@@ -12,7 +12,9 @@ struct arena;
 struct user;
 
 struct db_caller {
-    struct user *user;                /* in the arena */
+    struct user *user;                /* in the arena; without the JSON documents (info,
+                                       * settings, oauth and scim are NULL: an answer that
+                                       * shows them reads the row, db_user_get) */
     bool revoked;                     /* the token id is in revoked_token */
     const char *config_version;       /* the config table's version, NULL when it has none */
     struct json_object *group_trees;  /* new array (caller puts it): the permission trees of

@@ -69,7 +69,7 @@ int db_group_user_ids(struct db *db, struct arena *a, const char *id, const char
                       size_t *n);
 struct user;
 /* The members of a group as users (arena array of *n), oldest membership first; an
- * unknown group has none. */
+ * unknown group has none. Only the fields VIEW_INFO shows are read (USER_COLUMNS_INFO). */
 int db_group_members(struct db *db, struct arena *a, const char *id, struct user **out,
                      size_t *n);
 /* For listings of many users (GET /users/ group_ids, /users/{id} groups): the memberships

@@ -3,6 +3,7 @@
 /* The rows of `user` and `group` as the data layer selects and decodes them, from the
  * models' field tables (user.h, group.h): db/users.c, db/groups.c and the listings share
  * these, so neither entity's module decodes the other's columns itself. */
+#include <stdbool.h>
 #include <stddef.h>
 #include "usher/group.h"
 #include "usher/user.h"
@@ -13,6 +14,20 @@ struct db_result;
 /* The user columns of user_fields as a SELECT list over the alias u ("u.id, u.email, ..."),
  * built once. For SQL of the data layer that selects users beside other columns. */
 const char *db_user_columns(void);
+/* Which of them a query reads: the others are selected as NULL, in their places, so
+ * db_user_decode reads any set (what is not read decodes as NULL, or 0). A read selects
+ * only what its answer shows: a row may hold megabytes of settings and info (imported, or
+ * from before user_data.max_size), which cost only the reads that answer them. */
+enum user_columns {
+    USER_COLUMNS_ALL,      /* every column */
+    USER_COLUMNS_CALLER,   /* all but the JSON documents info, settings, oauth and scim:
+                            * authentication and the session's answers */
+    USER_COLUMNS_INFO,     /* the fields VIEW_INFO shows (search, /all, group members) */
+    USER_COLUMNS_BRIEF,    /* the fields VIEW_SIGNIN shows: id, email, role, name, image */
+    USER_COLUMNS__MAX
+};
+/* The SELECT list of a set, as db_user_columns (which is USER_COLUMNS_ALL's). */
+const char *db_user_columns_of(enum user_columns set);
 /* Decodes the user_nfields columns that start at col of row into u (strings point into
  * the result, which lives in the arena a). */
 void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,

@@ -31,12 +31,16 @@ int db_user_update(struct db *db, const char *id, const struct user_update *upd)
 int db_user_delete(struct db *db, struct arena *a, const char *id);
 
 enum user_json_column { USER_COLUMN_SETTINGS, USER_COLUMN_INFO };
+struct user_doc_limits;
 /* Shallow-merges the members of patch (an object) into the column's stored object (NULL or
  * not an object counts as {}), under a row lock, so concurrent merges of different keys all
- * land. *merged gets a new reference to the stored result. */
+ * land. *merged gets a new reference to the stored result. A merged document over limits
+ * (user_doc.h; NULL: none) is not written: DB_REFUSED (db_users.h), with the answer's detail
+ * naming the limit in *refused (in a). */
 int db_user_merge_json(struct db *db, struct arena *a, const char *id,
                        enum user_json_column column, struct json_object *patch,
-                       struct json_object **merged);
+                       const struct user_doc_limits *limits, struct json_object **merged,
+                       const char **refused);
 
 /* Sets the status fields that are not NULL (NULL cannot clear one). */
 int db_user_set_status(struct db *db, const char *id, const char *emoji, const char *message,

@@ -7,6 +7,7 @@
  * from enum user_order, never from request text. The data layer: no HTTP here. */
 #include <stdbool.h>
 #include <stddef.h>
+#include "usher/db_rows.h"
 #include "usher/user.h"
 
 struct db;
@@ -35,6 +36,8 @@ struct user_query {
     long long offset;
     long long limit;            /* a page: at most 30; 0: every user (then no group ids) */
     bool with_group_ids;        /* fill group_ids (pages only) */
+    enum user_columns columns;  /* what is read of each user (db_rows.h); the default,
+                                 * USER_COLUMNS_ALL, reads every column */
 };
 
 struct user_page {

@@ -20,13 +20,14 @@ int db_user_get(struct db *db, struct arena *a, const char *id, struct user **ou
 int db_user_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out);
 struct group;
 /* One user and the groups it is a member of (most recently updated first: *groups is an
- * arena array of *ngroups), in one query. */
+ * arena array of *ngroups), in two queries (the row once, then its groups). */
 int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, struct user **out,
                             struct group **groups, size_t *ngroups);
 /* The primary admin: earliest created_at, ties broken by creation order (seq). */
 int db_user_get_primary(struct db *db, struct arena *a, struct user **out);
 /* For sign-in: the user with this (email_normalize'd, matched without padding) email, its
- * password hash and whether its auth row is active. */
+ * password hash and whether its auth row is active. The user is read without its JSON
+ * documents (USER_COLUMNS_CALLER). */
 int db_user_get_credentials(struct db *db, struct arena *a, const char *email,
                             struct user **out, const char **password_hash, bool *active);
 int db_user_get_password_hash(struct db *db, struct arena *a, const char *id, const char **hash);

@@ -14,7 +14,8 @@ struct user;
 enum credential_kind { CRED_NONE, CRED_JWT, CRED_API_KEY };
 
 struct session {
-    struct user *user;            /* the caller, from the database */
+    struct user *user;            /* the caller, from the database, without its info,
+                                   * settings, oauth and scim (db_callers.h) */
     enum credential_kind kind;
     const char *token;            /* the credential as presented (arena) */
     bool from_cookie;             /* it came in the token cookie (a browser session) */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <json-c/json.h>
+#include "usher/user_doc.h"
 #include "usher/validate.h"
 
 struct ctx;
@@ -38,6 +39,7 @@ struct env_settings {
     bool api_key_retrievable;         /* true; false = an API key is shown once */
     int signin_rate_limit;            /* 15 attempts ... */
     int bcrypt_cost;                  /* 12 */
+    struct user_doc_limits user_doc;  /* user_data.max_size, user_data.max_keys */
 };
 
 struct usher_config;

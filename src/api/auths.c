@@ -597,8 +597,9 @@ enum { PROFILE_IMAGE, PROFILE_NAME, PROFILE_BIO, PROFILE_GENDER, PROFILE_BIRTH, 
 static const struct field_spec profile_fields[PROFILE__MAX] = {
     [PROFILE_IMAGE] = { "profile_image_url", FIELD_STR, true, false, 0, api_image_url_ok, NULL },
     [PROFILE_NAME] = { "name", FIELD_STR, true, false, 255, validate_name, NULL },
-    [PROFILE_BIO] = { "bio", FIELD_STR, false, true, 0, NULL, NULL },
-    [PROFILE_GENDER] = { "gender", FIELD_STR, false, true, 0, NULL, NULL },
+    /* bio and gender are in every GET /auths/ answer: bounded (usher's, not the reference's) */
+    [PROFILE_BIO] = { "bio", FIELD_STR, false, true, 4096, NULL, NULL },
+    [PROFILE_GENDER] = { "gender", FIELD_STR, false, true, 128, NULL, NULL },
     [PROFILE_BIRTH] = { "date_of_birth", FIELD_DATE, false, true, 0, NULL, NULL },
 };
 const struct form auths_profile_form = FORM(profile_fields);

@@ -99,7 +99,7 @@ static void answer_page(struct ctx *c, const struct user_page *p, enum user_view
                  t = strtok_r(NULL, ",", &save))
                 json_object_array_add(ids, json_object_new_string(t));
             json_object_object_add(u, "group_ids", ids);
-        } else {
+        } else if (view == VIEW_INFO) {
             /* UserInfo in lists: groups and activity are not computed (§7.13). */
             json_object_object_add(u, "groups", json_object_new_array());
             json_object_object_add(u, "is_active", json_object_new_boolean(0));
@@ -136,13 +136,23 @@ void users_search(struct ctx *c)
     struct user_query q;
     if (parse_listing(c, &q) != 0)
         return;
+    q.columns = USER_COLUMNS_INFO;
     list(c, &q, VIEW_INFO);
 }
 
 void users_all(struct ctx *c)
 {
-    struct user_query q = { .order = USER_ORDER_DEFAULT };
+    struct user_query q = { .order = USER_ORDER_DEFAULT, .columns = USER_COLUMNS_INFO };
     list(c, &q, VIEW_INFO);
+}
+
+void users_list_brief(struct ctx *c)
+{
+    struct user_query q;
+    if (parse_listing(c, &q) != 0)
+        return;
+    q.columns = USER_COLUMNS_BRIEF;
+    list(c, &q, VIEW_SIGNIN);
 }
 
 /* ---- groups ---------------------------------------------------------------------------- */

@@ -30,12 +30,36 @@ static void answer_json_text(struct ctx *c, const char *text)
     response_json(c->res, 200, v);
 }
 
+/* The answer to a merge of settings or info that did not land: a document over
+ * user_data.max_size or .max_keys is a 413 naming the limit (nothing written). */
+static int merge_status(struct ctx *c, int rc, const char *refused)
+{
+    if (rc == DB_REFUSED) {
+        response_detail(c->res, 413, refused ? refused : "user_data limit");
+        return -1;
+    }
+    return api_user_db_status(c, rc);
+}
+
 /* ---- settings ------------------------------------------------------------------------ */
+
+/* The caller's whole row, for the answers that show its settings or info: the session's
+ * user has neither (the caller lookup never reads them). NULL when answered (an error). */
+static struct user *me_whole(struct ctx *c)
+{
+    struct user *u = NULL;
+    if (api_user_db_status(c, db_user_get(c->db, c->arena, c->session->user->id, &u)) != 0)
+        return NULL;
+    return u;
+}
 
 void users_settings_get(struct ctx *c)
 {
+    struct user *me = me_whole(c);
+    if (!me)
+        return;
     /* UserSettings: a stored object without "ui" shows "ui": {}. */
-    struct json_object *o = user_json(c->arena, c->session->user, VIEW_MODEL);
+    struct json_object *o = user_json(c->arena, me, VIEW_MODEL);
     struct json_object *settings = json_object_object_get(o, "settings");
     response_json(c->res, 200, json_object_get(settings));
     json_object_put(o);
@@ -82,9 +106,11 @@ void users_settings_update(struct ctx *c)
         }
     }
     struct json_object *merged = NULL;
-    int rc = db_user_merge_json(c->db, c->arena, me->id, USER_COLUMN_SETTINGS, body, &merged);
+    const char *refused = NULL;
+    int rc = db_user_merge_json(c->db, c->arena, me->id, USER_COLUMN_SETTINGS, body,
+                                &settings_env()->user_doc, &merged, &refused);
     json_object_put(body);
-    if (api_user_db_status(c, rc) != 0)
+    if (merge_status(c, rc, refused) != 0)
         return;
     if (!json_object_object_get_ex(merged, "ui", NULL))
         json_object_object_add(merged, "ui", json_object_new_object());
@@ -95,7 +121,9 @@ void users_settings_update(struct ctx *c)
 
 void users_info_get(struct ctx *c)
 {
-    answer_json_text(c, c->session->user->info);
+    struct user *me = me_whole(c);
+    if (me)
+        answer_json_text(c, me->info);
 }
 
 void users_info_update(struct ctx *c)
@@ -103,9 +131,10 @@ void users_info_update(struct ctx *c)
     if (api_body_object(c) != 0)
         return;
     struct json_object *merged = NULL;
+    const char *refused = NULL;
     int rc = db_user_merge_json(c->db, c->arena, c->session->user->id, USER_COLUMN_INFO,
-                                c->req->fields, &merged);
-    if (api_user_db_status(c, rc) == 0)
+                                c->req->fields, &settings_env()->user_doc, &merged, &refused);
+    if (merge_status(c, rc, refused) == 0)
         response_json(c->res, 200, merged);
 }
 
@@ -121,14 +150,18 @@ static int status_enabled(struct ctx *c)
 
 void users_status_get(struct ctx *c)
 {
-    if (status_enabled(c) == 0)
-        response_json(c->res, 200, user_json(c->arena, c->session->user, VIEW_MODEL));
+    if (status_enabled(c) != 0)
+        return;
+    struct user *me = me_whole(c);   /* the answer is the whole UserModel */
+    if (me)
+        response_json(c->res, 200, user_json(c->arena, me, VIEW_MODEL));
 }
 
 enum { STATUS_EMOJI, STATUS_MESSAGE, STATUS_EXPIRES, STATUS__MAX };
 static const struct field_spec status_fields[STATUS__MAX] = {
     [STATUS_EMOJI] = { "status_emoji", FIELD_STR, false, true, 64, NULL, NULL },
-    [STATUS_MESSAGE] = { "status_message", FIELD_STR, false, true, 65535, NULL, NULL },
+    /* in every GET /auths/ answer: bounded like bio (usher's, not the reference's) */
+    [STATUS_MESSAGE] = { "status_message", FIELD_STR, false, true, 4096, NULL, NULL },
     [STATUS_EXPIRES] = { "status_expires_at", FIELD_INT, false, true, 0, NULL, NULL },
 };
 const struct form users_status_form = FORM(status_fields);
@@ -201,33 +234,36 @@ void users_variables_update(struct ctx *c)
 void users_usage(struct ctx *c)
 {
     const struct user *me = c->session->user;
-    long long days = 0, start = 0, end = 0;
-    bool has_days = request_query(c->req, "days") != NULL;
-    bool has_start = request_query(c->req, "start_date") != NULL;
-    if (api_query_int(c, "days", &days) != 0 || api_query_int(c, "start_date", &start) != 0 ||
-        api_query_int(c, "end_date", &end) != 0)
+    struct usage_args q = {
+        .has_days = request_query(c->req, "days") != NULL,
+        .has_start = request_query(c->req, "start_date") != NULL,
+        .has_end = request_query(c->req, "end_date") != NULL,
+    };
+    if (api_query_int(c, "days", &q.days) != 0 || api_query_int(c, "start_date", &q.start) != 0 ||
+        api_query_int(c, "end_date", &q.end) != 0)
         return;
-    if (has_days && api_query_range(c, "days", days, 7, 732) != 0)
+    /* Out of range is FastAPI's 422 for the parameter, before any arithmetic. */
+    if ((q.has_days &&
+         api_query_range(c, "days", q.days, USAGE_MIN_DAYS_ARG, USAGE_MAX_DAYS_ARG) != 0) ||
+        (q.has_start &&
+         api_query_range(c, "start_date", q.start, USAGE_MIN_DATE, USAGE_MAX_DATE) != 0) ||
+        (q.has_end && api_query_range(c, "end_date", q.end, USAGE_MIN_DATE, USAGE_MAX_DATE) != 0))
         return;
-    long long now = (long long)time(NULL);
-    if (!end)
-        end = now;
-    if (!has_start) {
-        if (has_days)
-            start = end - (days - 1) * 86400;
-        else {
-            /* the later of the account's creation and two years back */
-            long long floor = end - 729LL * 86400;
-            start = me->created_at > floor ? me->created_at : floor;
-        }
-    }
-    if (start > end) {
+    long long start = 0, end = 0;
+    switch (usage_period(&q, (long long)time(NULL), me->created_at, &start, &end)) {
+    case USAGE_OK:
+        response_json(c->res, 200, usage_empty(start, end, me->timezone));
+        return;
+    case USAGE_START_AFTER_END:
         response_detail(c->res, 400, ERR_START_AFTER_END);
         return;
-    }
-    if ((end - start) / 86400 >= USAGE_MAX_DAYS) {
+    case USAGE_TOO_LONG:
         response_detail(c->res, 400, ERR_PERIOD_TOO_LONG);
         return;
+    case USAGE_BAD_DAYS:
+    case USAGE_BAD_START:
+    case USAGE_BAD_END:
+        break;   /* answered above */
     }
-    response_json(c->res, 200, usage_empty(start, end, me->timezone));
+    response_detail(c->res, 400, ERR_DEFAULT);
 }

@@ -63,49 +63,71 @@ int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
     return DB_OK;
 }
 
-/* The caller query: the user row, the revoked-token probe, the config version and one row
- * per group of the user (what follows the user columns, up to the WHERE). */
-#define CALLER_SQL(where) \
-    ", rt.jti, " \
+/* The caller query, one round trip: the user row (only the columns authentication and the
+ * session's answers need: never settings, info, oauth or scim), whether the token id was
+ * revoked and the config version; then, UNION ALL, one row per group of the user with
+ * only the group's columns (the user's are NULL there), so a user in many groups is not
+ * read once per group. The first %s: the user columns, the second: as many NULLs. */
+#define CALLER_SQL(user_from, group_from) \
+    "SELECT %s, rt.jti, " \
     "(SELECT cf.value FROM config cf WHERE cf.`key` = '" SETTINGS_VERSION_KEY "'), " \
-    "g.updated_at, g.id, g.permissions " where
+    "NULL, NULL, NULL " user_from " " \
+    "UNION ALL SELECT %s, NULL, NULL, g.updated_at, g.id, g.permissions " group_from
 
-static int load(struct db *db, struct arena *a, char *buf, size_t size, const char *rest,
-                const char *jti, const char *key, struct db_caller *out)
+static const char *nulls(void)
 {
-    if (!buf[0])
-        snprintf(buf, size, "SELECT %s %s", db_user_columns(), rest);
+    static char list[8 * 64];
+    if (!list[0])
+        for (size_t i = 0, n = 0; i < user_nfields; i++)
+            n += (size_t)snprintf(list + n, sizeof(list) - n, i ? ", NULL" : "NULL");
+    return list;
+}
+
+/* Runs the caller query sql (made once by the caller, with CALLER_SQL) for jti and key. */
+static int load(struct db *db, struct arena *a, const char *buf, const char *jti,
+                const char *key, struct db_caller *out)
+{
     struct db_result r;
-    if (db_query(db, a, buf, DB_PARAMS(db_str(jti), db_str(key)), &r) != DB_OK)
+    if (db_query(db, a, buf, DB_PARAMS(db_str(jti), db_str(key), db_str(key)), &r) != DB_OK)
         return DB_ERROR;
-    if (r.nrows == 0)
+    /* The user's row is the one with an id (the group rows have NULL there). */
+    size_t row = 0;
+    while (row < r.nrows && !db_cell(&r, row, 0))
+        row++;
+    if (row == r.nrows)
         return DB_NOT_FOUND;
     out->user = arena_calloc(a, 1, sizeof(*out->user));
-    db_user_decode(a, out->user, &r, 0, 0);
-    out->revoked = db_cell(&r, 0, user_nfields) != NULL;
-    out->config_version = db_cell(&r, 0, user_nfields + 1);
+    db_user_decode(a, out->user, &r, row, 0);
+    out->revoked = db_cell(&r, row, user_nfields) != NULL;
+    out->config_version = db_cell(&r, row, user_nfields + 1);
     out->group_trees = trees_from_rows(a, &r, user_nfields + 2);
     return DB_OK;
 }
 
-#define CALLER_GROUPS \
-    "LEFT JOIN revoked_token rt ON rt.jti = ? " \
-    "LEFT JOIN group_member gm ON gm.user_id = u.id " \
-    "LEFT JOIN `group` g ON g.id = gm.group_id "
-
 int db_caller_load_by_id(struct db *db, struct arena *a, const char *user_id, const char *jti,
                          struct db_caller *out)
 {
-    static char sql[2048];
-    return load(db, a, sql, sizeof(sql),
-                CALLER_SQL("FROM `user` u " CALLER_GROUPS "WHERE u.id = ?"), jti, user_id, out);
+    static char sql[4096];
+    if (!sql[0])
+        snprintf(sql, sizeof(sql),
+                 CALLER_SQL("FROM `user` u LEFT JOIN revoked_token rt ON rt.jti = ? "
+                            "WHERE u.id = ?",
+                            "FROM group_member gm JOIN `group` g ON g.id = gm.group_id "
+                            "WHERE gm.user_id = ?"),
+                 db_user_columns_of(USER_COLUMNS_CALLER), nulls());
+    return load(db, a, sql, jti, user_id, out);
 }
 
 int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *digest,
                                  struct db_caller *out)
 {
-    static char sql[2048];
-    return load(db, a, sql, sizeof(sql),
-                CALLER_SQL("FROM api_key k JOIN `user` u ON u.id = k.user_id " CALLER_GROUPS
-                           "WHERE k.key_digest = ?"), "", digest, out);
+    static char sql[4096];
+    if (!sql[0])
+        snprintf(sql, sizeof(sql),
+                 CALLER_SQL("FROM api_key k JOIN `user` u ON u.id = k.user_id "
+                            "LEFT JOIN revoked_token rt ON rt.jti = ? WHERE k.key_digest = ?",
+                            "FROM api_key k JOIN group_member gm ON gm.user_id = k.user_id "
+                            "JOIN `group` g ON g.id = gm.group_id WHERE k.key_digest = ?"),
+                 db_user_columns_of(USER_COLUMNS_CALLER), nulls());
+    return load(db, a, sql, "", digest, out);
 }

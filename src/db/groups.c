@@ -363,7 +363,7 @@ int db_group_members(struct db *db, struct arena *a, const char *id, struct user
     static char sql[2048];
     if (!sql[0])
         snprintf(sql, sizeof(sql), "SELECT %s, gm.created_at FROM group_member gm JOIN `user` u "
-                 "ON u.id = gm.user_id WHERE gm.group_id = ?", db_user_columns());
+                 "ON u.id = gm.user_id WHERE gm.group_id = ?", db_user_columns_of(USER_COLUMNS_INFO));
     struct db_result r;
     if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
         return DB_ERROR;

@@ -16,20 +16,48 @@ static long long cell_ll(const char *s)
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
-const char *db_user_columns(void)
+/* Whether field f is read by the column set (the others are selected as NULL). */
+static bool in_set(const struct user_field *f, enum user_columns set)
 {
-    static char cols[1024];
-    if (cols[0])
-        return cols;
+    switch (set) {
+    case USER_COLUMNS_ALL:
+        return true;
+    case USER_COLUMNS_CALLER:
+        return f->type != UF_JSON && f->type != UF_SETTINGS;
+    case USER_COLUMNS_INFO:
+        return (f->views & VIEW_INFO) != 0;
+    case USER_COLUMNS_BRIEF:
+        return (f->views & VIEW_SIGNIN) != 0;
+    case USER_COLUMNS__MAX:
+        break;
+    }
+    return true;
+}
+
+const char *db_user_columns_of(enum user_columns set)
+{
+    static char cols[USER_COLUMNS__MAX][1024];
+    char *out = cols[set];
+    if (out[0])
+        return out;
     size_t n = 0;
     for (size_t i = 0; i < user_nfields; i++) {
         const char *sep = i ? ", " : "";
         const char *col = user_fields[i].column;
-        n += (size_t)snprintf(cols + n, sizeof(cols) - n,
-                              user_fields[i].type == UF_DATE ? "%sDATE_FORMAT(u.%s, '%%Y-%%m-%%d')"
-                                                              : "%su.%s", sep, col);
+        size_t room = sizeof(cols[0]) - n;
+        if (!in_set(&user_fields[i], set))
+            n += (size_t)snprintf(out + n, room, "%sNULL", sep);
+        else if (user_fields[i].type == UF_DATE)
+            n += (size_t)snprintf(out + n, room, "%sDATE_FORMAT(u.%s, '%%Y-%%m-%%d')", sep, col);
+        else
+            n += (size_t)snprintf(out + n, room, "%su.%s", sep, col);
     }
-    return cols;
+    return out;
+}
+
+const char *db_user_columns(void)
+{
+    return db_user_columns_of(USER_COLUMNS_ALL);
 }
 
 void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,

@@ -9,6 +9,7 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
+#include "usher/user_doc.h"
 
 static long long now_s(void)
 {
@@ -91,8 +92,11 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
 
 int db_user_merge_json(struct db *db, struct arena *a, const char *id,
                        enum user_json_column column, struct json_object *patch,
-                       struct json_object **merged)
+                       const struct user_doc_limits *limits, struct json_object **merged,
+                       const char **refused)
 {
+    static const char *const names[] = { [USER_COLUMN_SETTINGS] = "settings",
+                                         [USER_COLUMN_INFO] = "info" };
     static const char *const lock_sql[] = {
         [USER_COLUMN_SETTINGS] = "SELECT settings FROM `user` WHERE id = ? FOR UPDATE",
         [USER_COLUMN_INFO] = "SELECT info FROM `user` WHERE id = ? FOR UPDATE",
@@ -118,6 +122,14 @@ int db_user_merge_json(struct db *db, struct arena *a, const char *id,
         json_object_object_add(obj, k, json_object_get(v));
     const char *text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t len = strlen(text);
+    enum user_doc_verdict verdict = user_doc_check(obj, len, limits);
+    if (verdict != USER_DOC_OK) {
+        if (refused)
+            *refused = user_doc_detail(a, names[column], verdict, obj, len, limits);
+        json_object_put(obj);
+        return rollback(db, DB_REFUSED);
+    }
     if (db_exec(db, write_sql[column], DB_PARAMS(db_str(text), db_int(now_s()), db_str(id)),
                 NULL) != DB_OK || db_commit(db) != DB_OK) {
         json_object_put(obj);

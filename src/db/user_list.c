@@ -51,7 +51,7 @@ static void format_order(char *out, size_t size, enum user_order order, bool des
  * the count [filtered], and the rows of n ids [n][with group ids]. */
 static char ids_sql[USER_ORDER__MAX][2][2][768];
 static char count_sql[2][160];
-static char rows_sql[PAGE_MAX + 1][2][1536];
+static char rows_sql[USER_COLUMNS__MAX][PAGE_MAX + 1][2][1536];
 
 /* The ids of a page, read from the order's index alone (InnoDB appends the id to each
  * secondary index): a page deep into 100,000 users skips index entries, not rows, and
@@ -81,16 +81,16 @@ static const char *ids_query(const struct user_query *q, bool filtered)
 /* The rows of n ids, with their group ids when asked. No ORDER BY: the rows carry TEXT
  * columns, with which MariaDB would sort in an on-disk temporary table; they are put in the
  * page's order in C instead. */
-static const char *rows_query(size_t n, bool with_group_ids)
+static const char *rows_query(enum user_columns cols, size_t n, bool with_group_ids)
 {
-    char *sql = rows_sql[n][with_group_ids];
+    char *sql = rows_sql[cols][n][with_group_ids];
     if (!sql[0]) {
         char marks[PAGE_MAX * 3];
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
             m += (size_t)snprintf(marks + m, sizeof(marks) - m, i ? ",?" : "?");
-        snprintf(sql, sizeof(rows_sql[0][0]), "SELECT %s%s FROM `user` u WHERE u.id IN (%s)",
-                 db_user_columns(),
+        snprintf(sql, sizeof(rows_sql[0][0][0]), "SELECT %s%s FROM `user` u WHERE u.id IN (%s)",
+                 db_user_columns_of(cols),
                  with_group_ids ? ", (SELECT GROUP_CONCAT(gm.group_id ORDER BY gm.group_id "
                                   "SEPARATOR ',') FROM group_member gm WHERE gm.user_id = u.id)"
                                 : "", marks);
@@ -136,14 +136,14 @@ static int count(struct db *db, struct arena *a, bool filtered, const struct db_
 static int read_all(struct db *db, struct arena *a, const struct user_query *q, bool filtered,
                     const struct db_param *params, size_t np, struct user_page *out)
 {
-    static char sql[USER_ORDER__MAX][2][2][1536];
+    static char sql[USER_COLUMNS__MAX][USER_ORDER__MAX][2][2][1536];
     bool desc = !q->ascending;
-    char *text = sql[q->order][desc][filtered];
+    char *text = sql[q->columns][q->order][desc][filtered];
     if (!text[0]) {
         char order[256];
         format_order(order, sizeof(order), q->order, desc);
-        snprintf(text, sizeof(sql[0][0][0]), "SELECT %s FROM `user` u %sORDER BY %s",
-                 db_user_columns(), filtered ? FILTER : "", order);
+        snprintf(text, sizeof(sql[0][0][0][0]), "SELECT %s FROM `user` u %sORDER BY %s",
+                 db_user_columns_of(q->columns), filtered ? FILTER : "", order);
     }
     struct db_result r;
     if (db_query(db, a, text, params, np, &r) != DB_OK)
@@ -158,8 +158,9 @@ static int read_all(struct db *db, struct arena *a, const struct user_query *q, 
 }
 
 /* Reads the rows of ids[0..n) (n <= PAGE_MAX) into out, in the order of ids. */
-static int read_rows(struct db *db, struct arena *a, const char *const *ids, size_t n,
-                     bool with_group_ids, struct user_page *out)
+static int read_rows(struct db *db, struct arena *a, enum user_columns cols,
+                     const char *const *ids, size_t n, bool with_group_ids,
+                     struct user_page *out)
 {
     out->users = arena_calloc(a, n ? n : 1, sizeof(*out->users));
     if (with_group_ids)
@@ -170,7 +171,7 @@ static int read_rows(struct db *db, struct arena *a, const char *const *ids, siz
     for (size_t i = 0; i < n; i++)
         params[i] = db_str(ids[i]);
     struct db_result r;
-    if (db_query(db, a, rows_query(n, with_group_ids), params, n, &r) != DB_OK)
+    if (db_query(db, a, rows_query(cols, n, with_group_ids), params, n, &r) != DB_OK)
         return DB_ERROR;
     /* A row deleted between the two queries is left out. */
     for (size_t i = 0; i < n; i++)
@@ -221,5 +222,5 @@ int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
     const char **ids = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*ids));
     for (size_t i = 0; i < r.nrows; i++)
         ids[i] = db_cell(&r, i, 0);
-    return read_rows(db, a, ids, r.nrows, q->with_group_ids, out);
+    return read_rows(db, a, q->columns, ids, r.nrows, q->with_group_ids, out);
 }

@@ -17,15 +17,16 @@
 
 /* "SELECT <user columns> <rest>", made in buf the first time: the statement cache keys on
  * the address, which stays the same. */
-static const char *user_sql(char *buf, size_t size, const char *rest)
+static const char *user_sql(char *buf, size_t size, enum user_columns set, const char *rest)
 {
     if (!buf[0])
-        snprintf(buf, size, "SELECT %s %s", db_user_columns(), rest);
+        snprintf(buf, size, "SELECT %s %s", db_user_columns_of(set), rest);
     return buf;
 }
-#define USER_SQL(rest) \
+#define USER_SQL_OF(set, rest) \
     static char sql_buf_[2048]; \
-    const char *sql = user_sql(sql_buf_, sizeof(sql_buf_), rest)
+    const char *sql = user_sql(sql_buf_, sizeof(sql_buf_), set, rest)
+#define USER_SQL(rest) USER_SQL_OF(USER_COLUMNS_ALL, rest)
 
 static long long cell_ll(const char *s)
 {
@@ -62,24 +63,22 @@ int db_user_get_by_email(struct db *db, struct arena *a, const char *email, stru
 int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, struct user **out,
                             struct group **groups, size_t *ngroups)
 {
-    static char sql[2048];
+    /* Two queries, not a join: the join repeated the user's row, settings and info
+     * included, once per group. */
+    static char sql[1024];
     if (!sql[0])
-        snprintf(sql, sizeof(sql),
-                 "SELECT %s, %s FROM `user` u LEFT JOIN group_member gm ON gm.user_id = u.id "
-                 "LEFT JOIN `group` g ON g.id = gm.group_id WHERE u.id = ?",
-                 db_user_columns(), db_group_columns());
+        snprintf(sql, sizeof(sql), "SELECT %s FROM group_member gm JOIN `group` g "
+                 "ON g.id = gm.group_id WHERE gm.user_id = ?", db_group_columns());
+    int rc = db_user_get(db, a, id, out);
+    if (rc != DB_OK)
+        return rc;
     struct db_result r;
     if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
         return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_NOT_FOUND;
-    *out = arena_calloc(a, 1, sizeof(**out));
-    db_user_decode(a, *out, &r, 0, 0);
-    *groups = arena_calloc(a, r.nrows, sizeof(**groups));
-    *ngroups = 0;
+    *groups = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**groups));
+    *ngroups = r.nrows;
     for (size_t i = 0; i < r.nrows; i++)
-        if (db_cell(&r, i, user_nfields))   /* the LEFT JOIN of a user in no group */
-            db_group_decode(&(*groups)[(*ngroups)++], &r, i, user_nfields);
+        db_group_decode(&(*groups)[i], &r, i, 0);
     db_group_sort_recent(*groups, *ngroups);
     return DB_OK;
 }
@@ -93,7 +92,8 @@ int db_user_get_primary(struct db *db, struct arena *a, struct user **out)
 int db_user_get_credentials(struct db *db, struct arena *a, const char *email,
                             struct user **out, const char **password_hash, bool *active)
 {
-    USER_SQL(", au.password, au.active "
+    /* the answer of a sign-in shows neither settings nor info: not read */
+    USER_SQL_OF(USER_COLUMNS_CALLER, ", au.password, au.active "
              "FROM `user` u JOIN auth au ON au.id = u.id "
              "WHERE u.email = ? AND OCTET_LENGTH(u.email) = OCTET_LENGTH(?)");
     struct db_result r;

@@ -18,6 +18,43 @@ bool usage_timezone_ok(const char *tz)
     return true;
 }
 
+static bool date_ok(long long t)
+{
+    return t >= USAGE_MIN_DATE && t <= USAGE_MAX_DATE;
+}
+
+enum usage_verdict usage_period(const struct usage_args *q, long long now, long long created_at,
+                                long long *start, long long *end)
+{
+    if (q->has_days && (q->days < USAGE_MIN_DAYS_ARG || q->days > USAGE_MAX_DAYS_ARG))
+        return USAGE_BAD_DAYS;
+    if (q->has_start && !date_ok(q->start))
+        return USAGE_BAD_START;
+    if (q->has_end && !date_ok(q->end))
+        return USAGE_BAD_END;
+    long long e = q->has_end && q->end ? q->end : now;
+    if (!date_ok(e))
+        e = e < USAGE_MIN_DATE ? USAGE_MIN_DATE : USAGE_MAX_DATE;   /* a clock gone wrong */
+    long long s;
+    if (q->has_start)
+        s = q->start;
+    else if (q->has_days)
+        s = e - (q->days - 1) * 86400;   /* within -731 days of 0: no overflow */
+    else {
+        /* the later of the account's creation and two years back */
+        long long floor = e - 729LL * 86400;
+        s = created_at > floor ? created_at : floor;
+    }
+    if (s > e)
+        return USAGE_START_AFTER_END;
+    /* both within [-732 days, USAGE_MAX_DATE]: the difference cannot overflow */
+    if ((e - s) / 86400 >= USAGE_MAX_DAYS)
+        return USAGE_TOO_LONG;
+    *start = s;
+    *end = e;
+    return USAGE_OK;
+}
+
 /* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian calendar). */
 static long long days_from_civil(long long y, unsigned m, unsigned d)
 {
@@ -42,6 +79,22 @@ static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
     *y = (long long)yoe + era * 400 + (*m <= 2);
 }
 
+/* The UTC calendar day of t (days since the epoch, rounded down). */
+static long long utc_day(long long t)
+{
+    return t / 86400 - (t % 86400 < 0);
+}
+
+/* The local calendar day of t in the zone TZ is set to (its UTC day if localtime_r fails). */
+static long long local_day(long long t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (!localtime_r(&tt, &tm))
+        return utc_day(t);
+    return days_from_civil(tm.tm_year + 1900LL, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+}
+
 /* The local calendar day (days since the epoch) of each instant, in tz. */
 static void local_days(long long start, long long end, const char *tz, long long *d0,
                        long long *d1)
@@ -50,10 +103,8 @@ static void local_days(long long start, long long end, const char *tz, long long
     char *saved = old ? strdup(old) : NULL;
     setenv("TZ", tz && usage_timezone_ok(tz) ? tz : "UTC", 1);
     tzset();
-    struct tm a, b;
-    time_t ts = (time_t)start, te = (time_t)end;
-    localtime_r(&ts, &a);
-    localtime_r(&te, &b);
+    *d0 = local_day(start);
+    *d1 = local_day(end);
     if (saved) {
         setenv("TZ", saved, 1);
         free(saved);
@@ -61,8 +112,6 @@ static void local_days(long long start, long long end, const char *tz, long long
         unsetenv("TZ");
     }
     tzset();
-    *d0 = days_from_civil(a.tm_year + 1900LL, (unsigned)a.tm_mon + 1, (unsigned)a.tm_mday);
-    *d1 = days_from_civil(b.tm_year + 1900LL, (unsigned)b.tm_mon + 1, (unsigned)b.tm_mday);
 }
 
 static struct json_object *zero_day(long long day)
@@ -105,6 +154,10 @@ struct json_object *usage_empty(long long start, long long end, const char *tz)
     struct json_object *heat = json_object_new_array(), *cumulative = json_object_new_array();
     struct json_object *weekly = json_object_new_array();
     long long last_week = 0;
+    /* A zone's offset moves a day at most one each way: the loop is bounded even if a
+     * caller broke the contract. */
+    if (d1 - d0 > USAGE_MAX_DAYS + 2)
+        d1 = d0 + USAGE_MAX_DAYS + 2;
     for (long long day = d0; day <= d1; day++) {
         json_object_array_add(heat, zero_day(day));
         json_object_array_add(cumulative, zero_day(day));

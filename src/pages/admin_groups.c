@@ -167,7 +167,7 @@ static void group_render(struct ctx *c, const char *failed, const char *error, i
                request_query(c->req, "query"), "off");
     page_button(&h, "Find", NULL);
     html_close(&h);
-    if (request_query(c->req, "query") && page_api(c, users_list, NULL, NULL, &s) == 0) {
+    if (request_query(c->req, "query") && page_api(c, users_list_brief, NULL, NULL, &s) == 0) {
         struct json_object *users = NULL;
         json_object_object_get_ex(s.json, "users", &users);
         user_buttons(c, &h, users, rest, "add", "Add", "found", "No user found.");

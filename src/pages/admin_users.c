@@ -98,7 +98,7 @@ static void users_render(struct ctx *c, const char *error, int status)
     html_close(&h);
 
     struct page_api_result r;
-    if (page_api(c, users_list, NULL, NULL, &r) != 0) {
+    if (page_api(c, users_list_brief, NULL, NULL, &r) != 0) {
         page_alert(&h, r.error);
     } else {
         struct json_object *users = NULL, *total = NULL;

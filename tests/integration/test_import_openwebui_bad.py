@@ -2,6 +2,7 @@
 database usher can read change nothing and say why; bad rows are named, skipped (or come
 over without the bad cell), and the rest of the import is unharmed; a batch usher's database
 refuses is rolled back and retried row by row. Plus the 100,000-user figure."""
+import json
 import os
 import resource
 import sqlite3
@@ -111,6 +112,9 @@ def test_bad_rows_are_named_and_the_rest_comes_over(stack, tmp_path):
         con.execute("UPDATE user SET settings = '{\"ui\": {broken' WHERE id = ?",
                     (sc["users"][2]["id"],))
         con.execute("UPDATE \"group\" SET permissions = 'not json' WHERE name = 'Empty'")
+        # over user_data.max_keys (1000 top-level keys), as the API would refuse it
+        con.execute("UPDATE user SET info = ? WHERE id = ?",
+                    (json.dumps({f"k{i}": i for i in range(1001)}), sc["users"][1]["id"]))
     owuilib.build(path, "v0.11", sc, extra=spoil)
     r = run_import(stack, path)
     out = r.stdout
@@ -126,6 +130,8 @@ def test_bad_rows_are_named_and_the_rest_comes_over(stack, tmp_path):
     assert f"user {sc['users'][2]['id']} (carol@example.org): imported without settings " \
            "(not valid JSON)" in out
     assert "(Empty): imported without its permissions (not valid JSON)" in out
+    assert f"user {sc['users'][1]['id']} (bob@example.org): imported without info: " in out
+    assert "user_data.max_keys" in out
     s = summary(out)
     assert s["users"] == (9, 3, 0, 0, 6)
     # the good ones are whole
