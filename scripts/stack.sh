@@ -290,9 +290,24 @@ Group www-data
 ErrorLog $DIR/apache-error.log
 LogLevel warn
 EOF
-        for m in mpm_event authz_core authz_host proxy proxy_fcgi setenvif alias; do
-            echo "LoadModule ${m}_module $mods/mod_$m.so"
+        # Debian's default modules (what a fresh apache2 enables, with its .conf files:
+        # reqtimeout's body=10,minrate=500 included), then those the snippet's a2enmod line
+        # names, as an admin following it gets.
+        local defaults="mpm_event access_compat alias auth_basic authn_core authn_file
+            authz_core authz_host authz_user autoindex deflate dir env filter mime
+            negotiation reqtimeout setenvif status"
+        local named
+        named=$(sed -n 's/^#[[:space:]]*a2enmod[[:space:]]//p' "$REPO/nginx/apache-usher.conf" | head -1)
+        local seen=" "
+        for m in $defaults $named; do
+            [[ $seen == *" $m "* ]] && continue
+            seen+="$m "
+            echo "Include /etc/apache2/mods-available/$m.load"
+            [[ -e /etc/apache2/mods-available/$m.conf ]] &&
+                echo "Include /etc/apache2/mods-available/$m.conf"
         done
+        # What the snippet's comments tell the admin to set in the server config.
+        echo "ServerTokens Prod"
         cat <<EOF
 LogFormat "%h %t \"%r\" %>s %b %D" usher
 CustomLog ${STACK_NGINX_ACCESS_LOG:-$DIR/apache-access.log} usher

@@ -228,6 +228,21 @@ static void serve_one(struct worker *w)
     scoreboard_request_end(w->sb, w->slot, memory, centi > 1000000 ? 1000000 : centi);
 }
 
+/* For the bcrypt gate (work_gate.h): is another worker of the pool idle (waiting in accept,
+ * so no request queues)? */
+static struct scoreboard *gate_sb;
+static int gate_slot = -1;
+
+static bool another_worker_idle(void)
+{
+    int n = __atomic_load_n(&gate_sb->nslots, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (i != gate_slot && __atomic_load_n(&gate_sb->slots[i].pid, __ATOMIC_ACQUIRE) > 0 &&
+            __atomic_load_n(&gate_sb->slots[i].state, __ATOMIC_ACQUIRE) == WORKER_IDLE)
+            return true;
+    return false;
+}
+
 int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard *sb, int slot)
 {
     struct worker w = { .cfg = cfg, .listen_fd = listen_fd, .sb = sb, .slot = slot };
@@ -249,8 +264,15 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
     }
     /* The pool-wide cap on bcrypt work (bcrypt.max_running, work_gate.h). */
     int bcrypt_cap = cfg->bcrypt_max_running > 0 ? cfg->bcrypt_max_running
-                                                 : (cfg->pm_max_children / 2 > 1 ? cfg->pm_max_children / 2 : 1);
-    work_gate_init(sb->bcrypt_tokens, bcrypt_cap);
+                                                 : work_gate_default_cap(cfg->pm_max_children);
+    gate_sb = sb;
+    gate_slot = slot;
+    struct work_gate_setup gate = {
+        .tokens = sb->bcrypt_tokens, .ntokens = bcrypt_cap, .waiters = sb->bcrypt_waiters,
+        .nwaiters = work_gate_default_waiters(cfg->pm_max_children, bcrypt_cap),
+        .last_hold_ms = &sb->bcrypt_last_hold_ms, .spare = another_worker_idle,
+    };
+    work_gate_init(&gate);
     w.arena = arena_new(64 * 1024);
     w.app = w.arena ? app_new(cfg) : NULL;
     if (!w.app) {

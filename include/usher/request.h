@@ -106,5 +106,13 @@ const char *request_env(const struct request *r, const char *name);
 /* True when the client asked for HTML (Accept contains text/html) and the Content-Type is
  * urlencoded or multipart form data. */
 bool request_is_browser_form(const struct request *r);
+/* True when r->remote_addr is one of the comma- or space-separated addresses of
+ * trusted_proxies (compared as text; NULL or "" trusts nobody). */
+bool request_from_trusted_proxy(const struct request *r, const char *trusted_proxies);
+/* True when the client's request came over HTTPS: the web server's HTTPS param is set (and
+ * not "off"), or the request came from a trusted proxy (request_from_trusted_proxy) whose
+ * X-Forwarded-Proto says "https" (its last comma-separated value, the one that proxy
+ * added). An X-Forwarded-Proto from anyone else is ignored. */
+bool request_is_https(const struct request *r, const char *trusted_proxies);
 
 #endif

@@ -43,6 +43,8 @@ struct scoreboard {
     volatile int listen_backlog;        /* 0 when unknown (inherited socket) */
     volatile int nslots;                /* slots[0..nslots) may be in use */
     volatile int bcrypt_tokens[SCOREBOARD_MAX_WORKERS]; /* work_gate.h: holder pid or 0 */
+    volatile int bcrypt_waiters[SCOREBOARD_MAX_WORKERS]; /* work_gate.h: waiting pid or 0 */
+    volatile int bcrypt_last_hold_ms;   /* work_gate.h: how long the latest token was held */
     struct worker_slot slots[SCOREBOARD_MAX_WORKERS];
 };
 

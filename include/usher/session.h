@@ -38,9 +38,13 @@ const char *session_issue_token(struct ctx *c, const char *user_id, long long *e
  * committed after that read revokes the token, however long bcrypt took. */
 const char *session_issue_token_at(struct ctx *c, const char *user_id, long long issued_ms,
                                    long long *expires_at);
-/* Sets the token cookie (HttpOnly, SameSite/Secure from the environment, Expires/Max-Age
- * from expires_at). */
+/* Sets the token cookie (HttpOnly, SameSite from the environment, Secure as
+ * session_cookie_secure says, Expires/Max-Age from expires_at). */
 void session_set_cookie(struct ctx *c, const char *token, long long expires_at);
+/* Whether a cookie usher sets now carries Secure: WEBUI_AUTH_COOKIE_SECURE, or the request
+ * came over HTTPS (request_is_https with the configured trusted_proxies). Every cookie with
+ * a value (token, csrf_token, usher_form) asks this. */
+bool session_cookie_secure(const struct ctx *c);
 
 /* has_permission (§4.2) for user u: its groups' trees over the stored defaults. */
 bool session_has_permission(struct ctx *c, const struct user *u, const char *path);

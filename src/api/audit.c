@@ -48,28 +48,14 @@ void audit_detail(struct ctx *c, const char *detail)
     note(c)->detail = detail;
 }
 
-/* Is addr one of the comma-separated addresses of list? */
-static bool listed(const char *list, const char *addr)
-{
-    size_t len = strlen(addr);
-    for (const char *p = list; p && *p;) {
-        while (*p == ',' || *p == ' ')
-            p++;
-        size_t n = strcspn(p, ", ");
-        if (n == len && n && strncmp(p, addr, n) == 0)
-            return true;
-        p += n;
-    }
-    return false;
-}
-
 /* The client: the web server's REMOTE_ADDR, or, when that is a trusted proxy, the last
  * address of X-Forwarded-For (the one the proxy added; earlier ones are the client's say). */
 static const char *client_addr(struct ctx *c)
 {
     const char *remote = c->req->remote_addr;
     const char *xff = request_header(c->req, "X-Forwarded-For");
-    if (!remote || !xff || !c->cfg || !listed(c->cfg->trusted_proxies, remote))
+    if (!remote || !xff || !c->cfg ||
+        !request_from_trusted_proxy(c->req, c->cfg->trusted_proxies))
         return remote;
     const char *last = strrchr(xff, ',');
     last = last ? last + 1 : xff;

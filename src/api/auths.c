@@ -571,6 +571,14 @@ void auths_signout(struct ctx *c)
     if (cookie_token && header_token && strcmp(cookie_token, header_token) == 0)
         cookie_token = NULL;
     bool bearer = auth && strncasecmp(auth, "Bearer ", 7) == 0;
+    /* A GET another site can make a browser send (a link, an image) signs nobody out: with
+     * the cookie as credential and the browser not saying same-origin, nothing is revoked
+     * and the cookie stays. POST goes through csrf_check; a Bearer header no other site can
+     * add. */
+    if (!bearer && cookie_token && c->req->method_id != HTTP_POST && !csrf_same_origin(c->req)) {
+        response_detail(c->res, 403, "Cross-site sign-out is refused; sign out from this site");
+        return;
+    }
     const char *first = bearer ? header_token : cookie_token;
     const char *second = bearer ? cookie_token : header_token;
     bool actor_set = false;

@@ -273,6 +273,25 @@ static const char *data_uri_type(struct ctx *c, const char *url, const char **da
     return NULL;
 }
 
+/* The image types a browser renders as pixels only: served inline. Anything else an admin
+ * allows (image/svg+xml runs scripts when opened as a document) is sent as an attachment. */
+static bool raster_type(const char *type)
+{
+    static const char *const raster[] = { "image/png", "image/jpeg", "image/gif", "image/webp" };
+    for (size_t i = 0; i < sizeof(raster) / sizeof(raster[0]); i++)
+        if (strcmp(type, raster[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Every image answer with a body: no script, plugin or style of its own, even opened as a
+ * page of usher's origin, and no sniffing into another type. */
+static void image_headers(struct ctx *c)
+{
+    response_header(c->res, "Content-Security-Policy", "default-src 'none'; sandbox");
+    response_header(c->res, "X-Content-Type-Options", "nosniff");
+}
+
 void users_profile_image(struct ctx *c)
 {
     const char *url = c->target_user->profile_image_url;
@@ -294,14 +313,16 @@ void users_profile_image(struct ctx *c)
         long n = len % 4 == 0 ? base64_decode(clean, len, bytes) : -1;
         if (n >= 0) {
             response_bytes(c->res, 200, type, (const char *)bytes, (size_t)n);
-            response_header(c->res, "Content-Disposition", "inline");
-            response_header(c->res, "X-Content-Type-Options", "nosniff");
+            response_header(c->res, "Content-Disposition",
+                            raster_type(type) ? "inline" : "attachment");
+            image_headers(c);
             return;
         }
     }
     /* Anything else, a decode error included: the default image. */
     response_bytes(c->res, 200, "image/png", (const char *)api_default_avatar,
                    api_default_avatar_len);
+    image_headers(c);
 }
 
 /* ---- the admin's writes (§7.5, §7.6) ------------------------------------------------------ */

@@ -129,7 +129,7 @@ const char *csrf_issue(struct ctx *c, const char *session_token)
     if (csrf_token_for(c, session_token, tok) != 0)
         return NULL;
     struct cookie_opts o = { .expires = 0, .max_age = -1, .http_only = false,
-                             .secure = settings_env()->cookie_secure, .same_site = "Strict" };
+                             .secure = session_cookie_secure(c), .same_site = "Strict" };
     response_set_cookie(c->res, CSRF_FIELD, tok, &o);
     return tok;
 }

@@ -12,6 +12,7 @@
 
 #include "usher/apikey.h"
 #include "usher/arena.h"
+#include "usher/config.h"
 #include "usher/crypto.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
@@ -96,6 +97,12 @@ const char *session_issue_token_at(struct ctx *c, const char *user_id, long long
     return out;
 }
 
+bool session_cookie_secure(const struct ctx *c)
+{
+    return settings_env()->cookie_secure ||
+           request_is_https(c->req, c->cfg ? c->cfg->trusted_proxies : NULL);
+}
+
 void session_set_cookie(struct ctx *c, const char *token, long long expires_at)
 {
     const struct env_settings *env = settings_env();
@@ -107,7 +114,7 @@ void session_set_cookie(struct ctx *c, const char *token, long long expires_at)
         .expires = expires_at,
         .max_age = expires_at ? (expires_at > now ? expires_at - now : 0) : -1,
         .http_only = true,
-        .secure = env->cookie_secure,
+        .secure = session_cookie_secure(c),
         .same_site = same,
     };
     response_set_cookie(c->res, "token", token, &o);

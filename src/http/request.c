@@ -467,3 +467,35 @@ bool request_is_browser_form(const struct request *r)
     return media_type_is(r->content_type, "application/x-www-form-urlencoded")
         || media_type_is(r->content_type, "multipart/form-data");
 }
+
+bool request_from_trusted_proxy(const struct request *r, const char *trusted_proxies)
+{
+    const char *addr = r->remote_addr;
+    if (!addr || !*addr)
+        return false;
+    size_t len = strlen(addr);
+    for (const char *p = trusted_proxies; p && *p;) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        size_t n = strcspn(p, ", ");
+        if (n == len && n && strncmp(p, addr, n) == 0)
+            return true;
+        p += n;
+    }
+    return false;
+}
+
+bool request_is_https(const struct request *r, const char *trusted_proxies)
+{
+    if (r->https)
+        return strcasecmp(r->https, "off") != 0;
+    const char *proto = request_header(r, "X-Forwarded-Proto");
+    if (!proto || !request_from_trusted_proxy(r, trusted_proxies))
+        return false;
+    const char *last = strrchr(proto, ',');
+    last = last ? last + 1 : proto;
+    last += strspn(last, " \t");
+    size_t n = strcspn(last, " \t");
+    const char *rest = last + n + strspn(last + n, " \t");
+    return n == 5 && strncasecmp(last, "https", 5) == 0 && *rest == '\0';
+}

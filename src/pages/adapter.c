@@ -252,7 +252,7 @@ const char *page_form_token(struct ctx *c)
             snprintf(hex + 2 * i, 3, "%02x", raw[i]);
         nonce = hex;
         struct cookie_opts o = { .max_age = -1, .http_only = true,
-                                 .secure = settings_env()->cookie_secure,
+                                 .secure = session_cookie_secure(c),
                                  .same_site = "Strict", .path = page_url(c, "/") };
         response_set_cookie(c->res, FORM_COOKIE, nonce, &o);
     }
