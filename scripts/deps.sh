@@ -12,17 +12,20 @@ set -euo pipefail
 
 packages=(
     build-essential autoconf automake pkg-config
-    libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev libsqlite3-dev
+    libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev
+    liboath-dev libqrencode-dev libsqlite3-dev
     mariadb-server mariadb-client nginx-light
     python3-pytest python3-requests mandoc
     systemd clang libclang-rt-14-dev
     chromium chromium-driver python3-selenium python3-html5lib tidy fonts-dejavu-core
+    python3-zbar librsvg2-bin
 )
 # systemd: systemd-analyze verify and systemd-socket-activate for the service tests
 # (tests/integration/test_service.py); it is not started. clang and libclang-rt-14-dev:
 # the libFuzzer harnesses (make fuzz, scripts/fuzz.sh), run briefly by scripts/test.sh.
 # chromium, chromium-driver, python3-selenium: the browser-page tests (test_pages_browser.py)
 # drive headless Chromium; python3-html5lib and tidy validate the pages' HTML.
+# python3-zbar, librsvg2-bin: the security page's QR code read back (test_pages_security.py).
 check_only=0
 for arg in "$@"; do
     case $arg in

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "usher/accounts.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
 #include "usher/crypto.h"
@@ -731,7 +732,11 @@ int cli_import(struct db *db, int argc, char **argv)
         { "wait", required_argument, NULL, 'w' },
         { NULL, 0, NULL, 0 },
     };
-    struct run r = { .db = db, .a = arena_new(1 << 20), .agent = "usher import" };
+    struct run r = { .db = db, .a = arena_new(1 << 20) };
+    /* the account service's rules and door: the name check every door applies, and the
+     * audit rows' "usher import" */
+    owui_name_check = accounts_name_check;
+    r.agent = arena_printf(r.a, "usher %s", account_door_name(DOOR_IMPORT));
     for (int s = 0; s < S__COUNT; s++)
         r.only[s] = true;
     int wait_s = 2, c, rc = 2;

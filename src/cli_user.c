@@ -14,13 +14,12 @@
 #include "usher/cli_escape.h"
 #include "usher/csv.h"
 #include "usher/arena.h"
+#include "usher/cli_security.h"
 #include "usher/crypto.h"
+#include "usher/ctx.h"
 #include "usher/db.h"
-#include "usher/db_user_edit.h"
 #include "usher/db_user_list.h"
 #include "usher/db_users.h"
-#include "usher/password.h"
-#include "usher/settings.h"
 #include "usher/user.h"
 #include "usher/validate.h"
 
@@ -35,7 +34,9 @@ static int usage(void)
             "       usherctl user set-role ID|EMAIL ROLE\n"
             "       usherctl user set-password ID|EMAIL      (password on stdin)\n"
             "       usherctl user delete ID|EMAIL\n"
-            "       usherctl user import FILE.csv            (name,email,password,role)\n");
+            "       usherctl user import FILE.csv            (name,email,password,role)\n"
+            "       usherctl user reset-mfa ID|EMAIL\n"
+            "       usherctl user unlock ID|EMAIL\n");
     return USAGE;
 }
 
@@ -64,7 +65,7 @@ static int read_stdin_password(char *buf, size_t len)
 static struct user *find(struct db *db, struct arena *a, const char *who)
 {
     struct user *u = NULL;
-    int rc = strchr(who, '@') ? db_user_get_by_email(db, a, text_lower(a, who), &u)
+    int rc = strchr(who, '@') ? db_user_get_by_email(db, a, email_normalize(a, who), &u)
                               : db_user_get(db, a, who, &u);
     if (rc == DB_NOT_FOUND)
         fprintf(stderr, "usherctl: no user %s\n", cli_text(a, who));
@@ -73,10 +74,16 @@ static struct user *find(struct db *db, struct arena *a, const char *who)
     return rc == DB_OK ? u : NULL;
 }
 
-static bool is_primary(struct db *db, struct arena *a, const struct user *u)
+/* Prints the account service's refusal (the API's text) and returns the exit status. */
+static int refused(struct arena *a, const char *what, const char *who,
+                   const struct account_result *r)
 {
-    struct user *p = NULL;
-    return db_user_get_primary(db, a, &p) == DB_OK && strcmp(p->id, u->id) == 0;
+    if (r->refusal == ACCOUNT_PRIMARY_ADMIN)
+        fprintf(stderr, "usherctl: %s: %s is the primary admin: %s\n", what, cli_text(a, who),
+                r->reason);
+    else
+        fprintf(stderr, "usherctl: %s: %s: %s\n", what, cli_text(a, who), cli_text(a, r->reason));
+    return FAILED;
 }
 
 /* One line per user, tab-separated; the stored texts escaped (cli_escape.h). */
@@ -90,121 +97,119 @@ static void print_user(struct arena *a, const struct user *u)
            cli_text(a, u->role_name), cli_text(a, u->name), when);
 }
 
-static int user_list(struct db *db, struct arena *a, int argc, char **argv)
+static int user_list(struct ctx *c, int argc, char **argv)
 {
+    struct db *db = c->db;
     if (argc > 3)
         return usage();
     struct user_query q = { .text = argc == 3 ? argv[2] : NULL, .order = USER_ORDER_CREATED_AT,
                             .ascending = true };
     struct user_page page;
-    if (db_user_list(db, a, &q, &page) != DB_OK) {
+    if (db_user_list(db, c->arena, &q, &page) != DB_OK) {
         fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
         return FAILED;
     }
     for (size_t i = 0; i < page.n; i++)
-        print_user(a, &page.users[i]);
+        print_user(c->arena, &page.users[i]);
     return OK;
 }
 
-static int user_show(struct db *db, struct arena *a, int argc, char **argv)
+static int user_show(struct ctx *c, int argc, char **argv)
 {
     if (argc != 3)
         return usage();
-    struct user *u = find(db, a, argv[2]);
+    struct user *u = find(c->db, c->arena, argv[2]);
     if (!u)
         return FAILED;
-    struct json_object *o = user_json(a, u, VIEW_MODEL);
-    printf("%s\n", cli_json(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE)));
+    struct json_object *o = user_json(c->arena, u, VIEW_MODEL);
+    printf("%s\n", cli_json(c->arena, json_object_to_json_string_ext(
+                                           o, JSON_C_TO_STRING_PRETTY |
+                                                  JSON_C_TO_STRING_NOSLASHESCAPE)));
     json_object_put(o);
     return OK;
 }
 
-static int user_add(struct db *db, struct arena *a, int argc, char **argv)
+/* The account service's creation for usherctl's doors: the CLI's operator adds anyone, the
+ * first account still becomes admin. */
+static int create(struct ctx *c, enum account_door door, const char *email, const char *name,
+                  const char *role, const char *password, struct user **u,
+                  struct account_result *r)
+{
+    struct account_new in = { .email = email, .name = name, .role = role, .password = password,
+                              .apply_policy = true, .first_becomes_admin = true,
+                              .gate = CREATE_ALWAYS };
+    return accounts_create(c, door, &in, u, r);
+}
+
+static int user_add(struct ctx *c, int argc, char **argv)
 {
     if (argc != 4 && argc != 5)
         return usage();
-    char password[1024], err[300], id[64];
+    if (!argv[3][0]) {
+        fprintf(stderr, "usherctl: user add: the name must not be empty\n");
+        return USAGE;
+    }
+    char password[1024];
     if (read_stdin_password(password, sizeof(password)) != 0)
         return FAILED;
-    int rc = accounts_create(db, argv[2], argv[3], argc == 5 ? argv[4] : "user", password, id,
-                             err, sizeof(err));
+    struct user *u;
+    struct account_result r;
+    int rc = create(c, DOOR_CLI, argv[2], argv[3], argc == 5 ? argv[4] : "user", password, &u,
+                    &r);
     OPENSSL_cleanse(password, sizeof(password));
-    if (rc != 0) {
-        fprintf(stderr, "usherctl: user add: %s\n", cli_text(a, err));
-        return FAILED;
-    }
-    printf("%s\n", id);
+    if (rc != 0)
+        return refused(c->arena, "user add", argv[2], &r);
+    printf("%s\n", u->id);
     return OK;
 }
 
-static int user_set_role(struct db *db, struct arena *a, int argc, char **argv)
+static int user_set_role(struct ctx *c, int argc, char **argv)
 {
     if (argc != 4)
         return usage();
-    if (!validate_role(argv[3])) {
-        fprintf(stderr, "usherctl: the role must be pending, user or admin\n");
-        return USAGE;
-    }
-    struct user *u = find(db, a, argv[2]);
+    struct user *u = find(c->db, c->arena, argv[2]);
     if (!u)
         return FAILED;
-    if (strcmp(argv[3], "admin") != 0 && is_primary(db, a, u)) {
-        fprintf(stderr, "usherctl: %s is the primary admin, whose role cannot change\n",
-                cli_text(a, u->email));
-        return FAILED;
-    }
     /* Like the API: the user's earlier tokens end, on every worker. */
-    if (db_user_set_role(db, u->id, argv[3], clock_now_ms() + 1) != DB_OK) {
-        fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
-        return FAILED;
+    struct account_result r;
+    if (accounts_set_role(c, DOOR_CLI, u, argv[3], &r) != 0) {
+        refused(c->arena, "user set-role", u->email, &r);
+        return r.refusal == ACCOUNT_BAD_ROLE ? USAGE : FAILED;
     }
-    printf("%s is now %s\n", cli_text(a, u->email), argv[3]);
+    printf("%s is now %s\n", cli_text(c->arena, u->email), argv[3]);
     return OK;
 }
 
-static int user_set_password(struct db *db, struct arena *a, int argc, char **argv)
+static int user_set_password(struct ctx *c, int argc, char **argv)
 {
     if (argc != 3)
         return usage();
-    struct user *u = find(db, a, argv[2]);
+    struct user *u = find(c->db, c->arena, argv[2]);
     if (!u)
         return FAILED;
-    char password[1024], hash[128];
+    char password[1024];
     if (read_stdin_password(password, sizeof(password)) != 0)
         return FAILED;
-    const char *why = password_policy_check(password, &settings_env()->password_policy);
-    int rc = why ? -1 : password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash));
+    struct account_result r;
+    int rc = accounts_set_password(c, DOOR_CLI, u, password, false, &r);
     OPENSSL_cleanse(password, sizeof(password));
-    if (why || rc != 0) {
-        fprintf(stderr, "usherctl: %s\n", why ? why : "could not hash the password");
-        return FAILED;
-    }
-    if (db_user_set_password(db, u->id, hash, clock_now_ms() + 1, NULL) != DB_OK) {
-        fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
-        return FAILED;
-    }
-    printf("password of %s changed; their sessions have ended\n", cli_text(a, u->email));
+    if (rc != 0)
+        return refused(c->arena, "user set-password", u->email, &r);
+    printf("password of %s changed; their sessions have ended\n", cli_text(c->arena, u->email));
     return OK;
 }
 
-static int user_delete(struct db *db, struct arena *a, int argc, char **argv)
+static int user_delete(struct ctx *c, int argc, char **argv)
 {
     if (argc != 3)
         return usage();
-    struct user *u = find(db, a, argv[2]);
+    struct user *u = find(c->db, c->arena, argv[2]);
     if (!u)
         return FAILED;
-    if (is_primary(db, a, u)) {
-        fprintf(stderr, "usherctl: %s is the primary admin and cannot be deleted\n",
-                cli_text(a, u->email));
-        return FAILED;
-    }
-    if (db_user_delete(db, a, u->id) != DB_OK) {
-        fprintf(stderr, "usherctl: database error: %s\n", db_error(db));
-        return FAILED;
-    }
-    printf("deleted %s\n", cli_text(a, u->email));
+    struct account_result r;
+    if (accounts_delete(c, DOOR_CLI, u, &r) != 0)
+        return refused(c->arena, "user delete", u->email, &r);
+    printf("deleted %s\n", cli_text(c->arena, u->email));
     return OK;
 }
 
@@ -212,7 +217,7 @@ static int user_delete(struct db *db, struct arena *a, int argc, char **argv)
  * beyond it is refused whole, never split. */
 #define IMPORT_RECORD_MAX 65536
 
-static int user_import(struct db *db, struct arena *a, int argc, char **argv)
+static int user_import(struct ctx *c, int argc, char **argv)
 {
     if (argc != 3)
         return usage();
@@ -224,7 +229,7 @@ static int user_import(struct db *db, struct arena *a, int argc, char **argv)
     struct csv_reader *csv = csv_open(f, IMPORT_RECORD_MAX);
     bool tty = isatty(fileno(stderr));
     long added = 0, skipped = 0;
-    const char *file = cli_text(a, argv[2]);
+    const char *file = cli_text(c->arena, argv[2]);
     struct csv_record rec;
     enum csv_status st = CSV_EOF;
     while (csv && (st = csv_next(csv, &rec)) != CSV_EOF && st != CSV_READ_ERROR) {
@@ -235,18 +240,25 @@ static int user_import(struct db *db, struct arena *a, int argc, char **argv)
             continue;
         if (st == CSV_RECORD && n == 1 && fld[0][0] == '\0')
             continue;
-        char err[300] = "";
+        const char *err = NULL;
+        struct user *u;
+        struct account_result r;
         if (st != CSV_RECORD)
-            snprintf(err, sizeof(err), "%s", csv_status_text(st));
+            err = csv_status_text(st);
         else if (n < 3 || n > 4)
-            snprintf(err, sizeof(err), "expected name,email,password[,role], got %zu field%s",
-                     n, n == 1 ? "" : "s");
-        else if (accounts_create(db, fld[1], fld[0], n == 4 && fld[3][0] ? fld[3] : "user",
-                                 fld[2], NULL, err, sizeof(err)) == 0)
+            err = arena_printf(c->arena, "expected name,email,password[,role], got %zu field%s",
+                               n, n == 1 ? "" : "s");
+        else if (!fld[0][0])
+            err = "the name must not be empty";
+        else if (create(c, DOOR_CSV, fld[1], fld[0], n == 4 && fld[3][0] ? fld[3] : "user",
+                        fld[2], &u, &r) == 0)
             added++;
-        if (err[0]) {
+        else
+            err = r.refusal == ACCOUNT_BAD_NAME ? arena_printf(c->arena, "the %s", r.reason)
+                                                : arena_printf(c->arena, "%s: %s", fld[1], r.reason);
+        if (err) {
             /* The reason names the address or the rule, never the password. */
-            fprintf(stderr, "%s:%ld: skipped: %s\n", file, rec.line, cli_text(a, err));
+            fprintf(stderr, "%s:%ld: skipped: %s\n", file, rec.line, cli_text(c->arena, err));
             skipped++;
         }
         if (tty && (added + skipped) % 1000 == 0)
@@ -266,11 +278,12 @@ int cli_user(struct db *db, int argc, char **argv)
 {
     static const struct {
         const char *name;
-        int (*run)(struct db *, struct arena *, int, char **);
+        int (*run)(struct ctx *, int, char **);
     } subs[] = {
         { "list", user_list }, { "show", user_show }, { "add", user_add },
         { "set-role", user_set_role }, { "set-password", user_set_password },
         { "delete", user_delete }, { "import", user_import },
+        { "reset-mfa", cli_user_reset_mfa }, { "unlock", cli_user_unlock },
     };
     if (argc < 2)
         return usage();
@@ -278,7 +291,12 @@ int cli_user(struct db *db, int argc, char **argv)
         if (strcmp(argv[1], subs[i].name) != 0)
             continue;
         struct arena *a = arena_new(16384);
-        int rc = a ? subs[i].run(db, a, argc, argv) : FAILED;
+        if (!a)
+            return FAILED;
+        struct ctx c;
+        accounts_local_begin(&c, db, a);
+        int rc = subs[i].run(&c, argc, argv);
+        accounts_local_end(&c);
         arena_free(a);
         return rc;
     }

@@ -82,6 +82,15 @@ static const struct key_def keys[] = {
     { "trusted_proxies",           K_STRING,        F(trusted_proxies), 0, 0 },
     { "pages",                     K_BOOL,          F(pages), 0, 0 },
     { "pages.prefix",              K_URL_PATH,      F(pages_prefix), 0, 0 },
+    { "mfa.issuer",                K_STRING,        F(mfa_issuer), 0, 0 },
+    { "api_key.max_per_user",      K_INT,           F(api_key_max_per_user), 0, 1000000 },
+    { "lockout.threshold",         K_INT,           F(lockout_threshold), 0, 1000000 },
+    { "lockout.duration",          K_DURATION,      F(lockout_duration), 1, 86400 * 365 },
+    { "lockout.max_duration",      K_DURATION,      F(lockout_max_duration), 1, 86400 * 365 },
+    { "lockout.window",            K_DURATION,      F(lockout_window), 1, 86400 * 365 },
+    { "lockout.ip_threshold",      K_INT,           F(lockout_ip_threshold), 0, 100000000 },
+    { "lockout.ip_window",         K_DURATION,      F(lockout_ip_window), 60, 86400 * 7 },
+    { "lockout.ip_exempt",         K_STRING,        F(lockout_ip_exempt), 0, 0 },
     { "user_data.max_size",        K_SIZE,          F(user_data_max_size), 0, 64LL * 1024 * 1024 },
     { "user_data.max_keys",        K_INT,           F(user_data_max_keys), 0, 1000000 },
     { "worker.memory_max",         K_SIZE,          F(worker_memory_max), 0, 1LL << 40 },
@@ -95,6 +104,7 @@ static const size_t string_fields[] = {
     F(ping_response), F(status_path), F(error_log), F(log_level), F(data_dir), F(user),
     F(group), F(db_socket), F(db_host), F(db_user), F(db_password), F(db_name),
     F(secret_key), F(trusted_proxies), F(source_path), F(pages_prefix),
+    F(mfa_issuer), F(lockout_ip_exempt),
 };
 
 static char **str_field(struct usher_config *cfg, size_t offset)
@@ -582,6 +592,13 @@ static int set_defaults(struct usher_config *cfg)
     cfg->api_key_retrievable = true;
     cfg->audit_retention = 90 * 86400;
     cfg->pages = true;
+    cfg->api_key_max_per_user = 10;
+    cfg->lockout_threshold = 20;
+    cfg->lockout_duration = 60;
+    cfg->lockout_max_duration = 900;
+    cfg->lockout_window = 12 * 3600;
+    cfg->lockout_ip_threshold = 100;
+    cfg->lockout_ip_window = 900;
     cfg->user_data_max_size = 256 * 1024;
     cfg->user_data_max_keys = 1000;
     cfg->worker_memory_max = 512 * 1024 * 1024;
@@ -591,7 +608,9 @@ static int set_defaults(struct usher_config *cfg)
         set_string(cfg, F(log_level), "notice", why, sizeof(why)) ||
         set_string(cfg, F(data_dir), ".", why, sizeof(why)) ||
         set_string(cfg, F(db_name), "usher", why, sizeof(why)) ||
-        set_string(cfg, F(pages_prefix), "/usher/", why, sizeof(why)))
+        set_string(cfg, F(pages_prefix), "/usher/", why, sizeof(why)) ||
+        set_string(cfg, F(mfa_issuer), "usher", why, sizeof(why)) ||
+        set_string(cfg, F(lockout_ip_exempt), "127.0.0.1, ::1", why, sizeof(why)))
         return -1;
     return 0;
 }

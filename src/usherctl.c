@@ -20,7 +20,9 @@
 #include "usher/cli_import.h"
 #include "usher/cli_user.h"
 #include "usher/config.h"
+#include "usher/ctx.h"
 #include "usher/db.h"
+#include "usher/db_users.h"
 #include "usher/db_resources.h"
 #include "usher/log.h"
 #include "usher/router.h"
@@ -76,7 +78,7 @@ static const struct command commands[] = {
     { "resource", cmd_resource, "add|rm|list ...",
       "register models, knowledge bases and tools (see usherctl(8))" },
     { "grant", cmd_grant, "add|rm|list ...", "grant read or write access to a resource" },
-    { "user", cmd_user, "list|show|add|set-role|set-password|delete|import ...",
+    { "user", cmd_user, "list|show|add|set-role|set-password|delete|import|reset-mfa|unlock ...",
       "manage accounts (see usherctl(8))" },
     { "import-openwebui", cmd_import,
       "[--dry-run] [--merge-by-email] [--only TABLES] [--wait S] PATH/webui.db",
@@ -312,15 +314,23 @@ static int cmd_create_admin(const struct cli *cli, int argc, char **argv)
     struct db *db = open_database(&cfg);
     int rc = EXIT_RUNTIME;
     if (db) {
-        char err[300];
-        if (accounts_create_admin(db, email, name, password, err, sizeof err) == 0) {
-            printf("created administrator %s\n", email);
+        struct arena *a = arena_new(4096);
+        struct ctx local;
+        accounts_local_begin(&local, db, a);
+        struct account_new in = { .email = email, .name = name, .role = "admin",
+                                  .password = password, .apply_policy = true,
+                                  .first_becomes_admin = true, .gate = CREATE_ALWAYS };
+        struct user *u;
+        struct account_result r;
+        if (accounts_create(&local, DOOR_CLI, &in, &u, &r) == 0) {
+            printf("created administrator %s\n", cli_text(a, u->email));
             rc = EXIT_OK;
         } else {
-            struct arena *a = arena_new(1024);
-            fprintf(stderr, "usherctl: create-admin: %s\n", a ? cli_text(a, err) : "refused");
-            arena_free(a);
+            fprintf(stderr, "usherctl: create-admin: %s: %s\n", cli_text(a, email),
+                    cli_text(a, r.reason));
         }
+        accounts_local_end(&local);
+        arena_free(a);
         db_close(db);
     }
     OPENSSL_cleanse(password, sizeof password);

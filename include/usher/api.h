@@ -13,9 +13,9 @@
 void health_get(struct ctx *c);
 void health_db_get(struct ctx *c);
 
-/* auths.c: forms */
+/* auths.c: forms (the profile form is the account service's: accounts_profile_form) */
 extern const struct form auths_signup_form, auths_add_form, auths_signin_form, auths_ldap_form,
-    auths_profile_form, auths_timezone_form, auths_password_form;
+    auths_timezone_form, auths_password_form;
 /* auths.c */
 void auths_session_user(struct ctx *c);
 void auths_signin(struct ctx *c);
@@ -37,8 +37,7 @@ void auths_token_exchange(struct ctx *c);
 /* users.c: GET / (admin: UserModel + group_ids), /all, /search (UserInfo items), GET
  * /groups (the caller's), /{id}, /{id}/info, /{id}/active, /{id}/groups,
  * /{id}/oauth/sessions, /{id}/profile/image; POST /{id}/update and DELETE /{id} (admin,
- * primary-admin rules). Each answers as contract §1a and README "Users" say. */
-extern const struct form users_update_form;
+ * primary-admin rules; its form is accounts_admin_form). Each answers as contract §1a and README "Users" say. */
 #define USERS_PAGE_SIZE 30   /* users per page of GET / and /search (and the pages' listing) */
 void users_list(struct ctx *c);
 void users_all(struct ctx *c);

@@ -43,13 +43,9 @@ const char *api_image_url_ok(const char *url, size_t len, const void *arg);
 int api_bcrypt_enter(struct ctx *c);
 /* Gives the token back. */
 void api_bcrypt_leave(void);
-/* The password policy (§3.6): returns 0 when password passes, else answers 400 with the
- * policy's text and returns -1. */
-int api_check_password_policy(struct ctx *c, const char *password);
-/* Hashes password (after the policy) into user_id's auth row and ends the user's earlier
- * tokens on every worker, except the caller's own when user_id is the caller (usher's
- * difference #1: the session that changes its password keeps working). Returns 0, or -1
- * with the response filled (400 policy text, 500). */
-int api_set_password(struct ctx *c, const char *user_id, const char *password);
+struct account_result;
+/* Answers a refusal of the account service (accounts.h): its status and text, with
+ * Retry-After: 1 for a full bcrypt gate. */
+void api_account_refused(struct ctx *c, const struct account_result *r);
 
 #endif

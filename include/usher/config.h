@@ -54,6 +54,16 @@ struct usher_config {
     size_t worker_memory_max;  /* "worker.memory_max": address space of a worker
                                 * (RLIMIT_AS), default 512M; 0 = no limit */
     char *source_path;         /* the file this was read from (for reload) */
+    /* Account security (usher-account-security.md; man usher.conf). */
+    char *mfa_issuer;          /* "mfa.issuer": the otpauth issuer, default "usher" */
+    int api_key_max_per_user;  /* "api_key.max_per_user": keys a user may hold (10; 0 = no limit) */
+    int lockout_threshold;     /* failed sign-ins of an account before it locks (20; 0 off) */
+    int lockout_duration;      /* seconds of the first lock (60); each further one doubles */
+    int lockout_max_duration;  /* the longest lock (900) */
+    int lockout_window;        /* the count starts again after this long without one (12h) */
+    int lockout_ip_threshold;  /* failed sign-ins from one address in ip_window (100; 0 off) */
+    int lockout_ip_window;     /* 900 */
+    char *lockout_ip_exempt;   /* addresses never limited, default "127.0.0.1, ::1" */
 };
 
 /* Fills cfg with defaults, then reads path (NULL = defaults and environment only), then

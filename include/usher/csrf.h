@@ -18,8 +18,10 @@ struct request;
  * comes from this site (or says nothing: not a browser, or an old one): Sec-Fetch-Site
  * absent, "same-origin" or "none", and Origin absent or equal to this request's
  * scheme://host[:port], the port included (Debian's fastcgi_params passes nginx's $host
- * without the port: then SERVER_PORT stands for it). An Origin of "null" is not this site. */
-bool csrf_same_origin(const struct request *r);
+ * without the port: then SERVER_PORT stands for it). The scheme is request_is_https's: the
+ * HTTPS param, or X-Forwarded-Proto from a trusted_proxies address, whose X-Forwarded-Port
+ * (else 443) is then the port. An Origin of "null" is not this site. */
+bool csrf_same_origin(const struct ctx *c);
 /* For a POST authenticated by the cookie whose body is not JSON: 0 when it carries the
  * session's token and csrf_same_origin holds, else fills c->res with 403 and returns -1.
  * Any other request: 0. */

@@ -16,6 +16,12 @@ struct db_caller {
                                        * settings, oauth and scim are NULL: an answer that
                                        * shows them reads the row, db_user_get) */
     bool revoked;                     /* the token id is in revoked_token */
+    bool has_session;                 /* the token id has a user_session row of this user */
+    long long session_last_seen;      /* its last_seen_at */
+    const char *key_id;               /* the API key's id (NULL for a token) */
+    long long key_expires_at;         /* 0: no expiry */
+    long long key_last_used_at;       /* 0: never used */
+    const char *key_endpoints;        /* JSON array of paths the key is narrowed to, or NULL */
     const char *config_version;       /* the config table's version, NULL when it has none */
     struct json_object *group_trees;  /* new array (caller puts it): the permission trees of
                                        * the user's groups, newest updated first */

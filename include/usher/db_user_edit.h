@@ -1,6 +1,7 @@
 #ifndef USHER_DB_USER_EDIT_H
 #define USHER_DB_USER_EDIT_H
-/* Writes of the users router: the admin's update and deletion, the atomic merges of a
+/* Writes of a user: the field-table write of the account service (profile, the admin's
+ * update, role and password), the deletion, the atomic merges of a
  * user's settings and info, status and variables. Every write refreshes updated_at
  * (usher's difference #5) except variables, as the reference. The data layer: no HTTP
  * here. Functions return DB_OK, DB_NOT_FOUND (no such user), DB_DUPLICATE or DB_ERROR
@@ -11,18 +12,22 @@
 struct db;
 struct arena;
 
-/* POST /users/{id}/update: NULL fields are left as they are. */
-struct user_update {
-    const char *role, *name, *email /* lowercased */, *profile_image_url;
+/* One write of a user row, its columns named by the user field table (user.h): the
+ * columns of cols (bit i: user_fields[i]) get their values in *values. */
+struct user_write {
+    const struct user *values;
+    unsigned long long cols;     /* bits over user_fields (the table has fewer than 64 rows) */
     const char *password_hash;   /* NULL: the password stays */
-    long long mark_ms;           /* > 0: tokens issued before are invalid (role or password
-                                  * change), except keep_jti's */
+    long long mark_ms;           /* > 0: tokens issued before are invalid (a role or password
+                                  * change), except keep_jti's (NULL: none is spared) */
     const char *keep_jti;
 };
-/* Applies upd to the user and auth rows in one transaction. An email another user has is
- * DB_DUPLICATE (nothing written). A new password also moves the mark on once committed
- * (db_user_mark_after_commit, db_users.h). */
-int db_user_update(struct db *db, const char *id, const struct user_update *upd);
+/* Applies w to the user row (and the auth row, for the email and the password) in one
+ * transaction; updated_at becomes now. The UPDATE is built from the table for the set of
+ * columns and prepared once per connection and column set. An email another user has is
+ * DB_DUPLICATE (nothing written); DB_NOT_FOUND for an unknown id. A new password also moves
+ * the mark on once committed (db_user_mark_after_commit, db_users.h). */
+int db_user_write(struct db *db, const char *id, const struct user_write *w);
 
 /* Deletes the user and everything usher keeps about them in one transaction: memberships
  * (their groups get a new updated_at), API key, access grants to the user, OAuth sessions,

@@ -57,24 +57,12 @@ struct new_user {
  * nu->id and nu->role to what was stored. */
 int db_user_create(struct db *db, struct arena *a, struct new_user *nu);
 
-/* The profile form of /auths/update/profile: all five are written (NULL stores NULL). */
-struct user_profile {
-    const char *name, *profile_image_url, *bio, *gender, *date_of_birth;
-};
-int db_user_update_profile(struct db *db, const char *id, const struct user_profile *p);
 /* Sets the user's time zone (as given; /users/usage reads it). */
 int db_user_set_timezone(struct db *db, const char *id, const char *tz);
-/* Sets the password hash and the revocation mark: tokens issued before mark_ms are invalid,
- * except the one whose jti is keep_jti (NULL: none). One transaction; once it is committed
- * the mark moves on to the commit time (db_user_mark_after_commit). */
-int db_user_set_password(struct db *db, const char *id, const char *hash, long long mark_ms,
-                         const char *keep_jti);
 /* After a committed password change: moves the revocation mark (never back) to now + 1 ms,
  * so a sign-in that read the old hash before the commit (its token stamped before that
  * read) is refused, whenever it finishes. The kept jti stays kept. DB_OK or DB_ERROR. */
 int db_user_mark_after_commit(struct db *db, const char *id);
-/* Sets the role and the revocation mark (no token is spared). */
-int db_user_set_role(struct db *db, const char *id, const char *role, long long mark_ms);
 /* last_active_at = now (not updated_at: activity is not an edit of the row). */
 int db_user_touch(struct db *db, const char *id, long long now);
 

@@ -97,8 +97,9 @@ struct owui_user_check {
  * values within usher's column sizes. Rewrites the cells of row (arena copies). Control
  * characters of the name become spaces (issue 15). No I/O. */
 void owui_user_check(struct arena *a, const char **row, struct owui_user_check *out);
-/* The name check the import applies after cleaning (the account service's, when linked in);
- * NULL when acceptable, else the reason. */
+/* The name check the import applies after cleaning: validate_name and usher's column limit
+ * by default; usherctl points it at the account service's accounts_name_check, the check of
+ * every door. NULL when acceptable, else the reason. */
 extern const char *(*owui_name_check)(const char *name, size_t len, const void *arg);
 /* True when s is a bcrypt hash (60 characters, $2a$/$2b$/$2y$, a two-digit cost). */
 bool owui_is_bcrypt(const char *s);

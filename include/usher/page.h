@@ -8,6 +8,7 @@
 #include "usher/ctx.h"
 #include "usher/html.h"
 #include "usher/router.h"
+#include "usher/user.h"
 
 struct form;
 
@@ -93,6 +94,12 @@ void page_button(struct html *h, const char *text, const char *cls);
  * failed (failed_form equal to form), else fallback. Never used for passwords. */
 const char *page_value(const struct ctx *c, const char *failed_form, const char *form,
                        const char *name, const char *fallback);
+struct user;
+/* The inputs of form's columns (the rows of the user field table with a page label), in
+ * table order, showing u's values (or what was typed when failed_form equals which); own:
+ * the caller's own record (the rows' autocomplete tokens; else "off"). */
+void page_user_inputs(struct ctx *c, struct html *h, enum user_form form, const struct user *u,
+                      const char *failed_form, const char *which, bool own);
 /* Renders a permission tree's boolean keys as checkboxes "perm.<section>.<key>" grouped
  * in a fieldset per section, checked from tree (keys from the router view of the defaults);
  * disabled: read-only display. */
@@ -109,6 +116,29 @@ void page_home(struct ctx *c);
 void page_style(struct ctx *c);
 void page_login_get(struct ctx *c);
 void page_login_post(struct ctx *c);
+void page_login_mfa(struct ctx *c);
+/* pages/security.c: the account security page and the second step of /login. */
+void page_security_get(struct ctx *c);
+void page_security_enroll(struct ctx *c);
+void page_security_confirm(struct ctx *c);
+void page_security_regenerate(struct ctx *c);
+void page_security_disable(struct ctx *c);
+void page_security_revoke(struct ctx *c);
+void page_security_revoke_others(struct ctx *c);
+void page_security_key_create(struct ctx *c);
+void page_security_key_delete(struct ctx *c);
+/* The admin's user page: the user's two-factor state, lock and sessions, with "Reset
+ * two-factor", "Unlock" and "Sign out everywhere" forms (c->target_user). */
+void page_user_security(struct ctx *c, struct html *h);
+void page_user_mfa_reset(struct ctx *c);
+void page_user_unlock(struct ctx *c);
+void page_user_sessions_revoke(struct ctx *c);
+/* The form asking for the second factor (a code field, the mfa_token and the pre-session
+ * form token), answered with status. */
+void page_login_code_form(struct ctx *c, const char *mfa_token, const char *error, int status);
+/* The post of that form: 303 to next (or the account page) once signed in; a wrong code
+ * shows the form again, an expired mfa_token the sign-in form (login_render). */
+void page_login_mfa_post(struct ctx *c, void (*login_render)(struct ctx *, const char *, int));
 void page_signup_get(struct ctx *c);
 void page_signup_post(struct ctx *c);
 void page_logout(struct ctx *c);

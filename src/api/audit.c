@@ -50,7 +50,7 @@ void audit_detail(struct ctx *c, const char *detail)
 
 /* The client: the web server's REMOTE_ADDR, or, when that is a trusted proxy, the last
  * address of X-Forwarded-For (the one the proxy added; earlier ones are the client's say). */
-static const char *client_addr(struct ctx *c)
+const char *audit_client_addr(struct ctx *c)
 {
     const char *remote = c->req->remote_addr;
     const char *xff = request_header(c->req, "X-Forwarded-For");
@@ -75,7 +75,7 @@ void audit_write(struct ctx *c)
         .at = now, .status = c->res->status, .action = n->action,
         .actor_id = n->actor_id ? n->actor_id : c->session ? c->session->user->id : NULL,
         .actor_email = n->typed_email, .target_type = n->target_type,
-        .target_id = n->target_id, .detail = n->detail, .client_addr = client_addr(c),
+        .target_id = n->target_id, .detail = n->detail, .client_addr = audit_client_addr(c),
         .user_agent = request_header(c->req, "User-Agent"),
     };
     if (db_audit_insert(c->db, &row) != DB_OK)
@@ -85,4 +85,20 @@ void audit_write(struct ctx *c)
         last_prune = now;
         db_audit_prune(c->db, now - keep);
     }
+}
+
+void audit_event(struct ctx *c, const char *action, const char *target_type,
+                 const char *target_id, const char *actor_id, int status)
+{
+    if (!c->db)
+        return;
+    struct audit_row row = {
+        .at = (long long)time(NULL), .status = status, .action = action,
+        .actor_id = actor_id ? actor_id : c->session ? c->session->user->id : NULL,
+        .target_type = target_type, .target_id = target_id,
+        .client_addr = audit_client_addr(c),
+        .user_agent = request_header(c->req, "User-Agent"),
+    };
+    if (db_audit_insert(c->db, &row) != DB_OK)
+        log_error("audit: the row of %s could not be written", action);
 }

@@ -12,6 +12,7 @@
 
 #include "usher/accounts.h"
 #include "usher/api_common.h"
+#include "usher/api_security.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
 #include "usher/audit.h"
@@ -27,6 +28,7 @@
 #include "usher/encoding.h"
 #include "usher/utf8.h"
 #include "usher/jwt.h"
+#include "usher/lockout.h"
 #include "usher/log.h"
 #include "usher/password.h"
 #include "usher/secret.h"
@@ -57,7 +59,7 @@ static struct json_object *session_user_json(struct ctx *c, const struct user *u
 
 /* Answers a successful sign-in or sign-up: SessionUser, the token cookie and a CSRF cookie
  * for browser forms. SessionUser shows the image path, whatever is stored (§7.9). */
-static void answer_session_at(struct ctx *c, const struct user *u, long long issued_ms)
+void auths_answer_session(struct ctx *c, const struct user *u, long long issued_ms)
 {
     long long expires_at = 0;
     const char *token = session_issue_token_at(c, u->id, issued_ms, &expires_at);
@@ -65,6 +67,7 @@ static void answer_session_at(struct ctx *c, const struct user *u, long long iss
         response_detail(c->res, 500, ERR_DEFAULT);
         return;
     }
+    sessions_record(c, token, issued_ms);
     audit_actor(c, u->id, NULL);
     struct user shown = *u;
     shown.profile_image_url = "";
@@ -76,7 +79,7 @@ static void answer_session_at(struct ctx *c, const struct user *u, long long iss
 
 static void answer_session(struct ctx *c, const struct user *u)
 {
-    answer_session_at(c, u, 0);
+    auths_answer_session(c, u, 0);
 }
 
 void auths_session_user(struct ctx *c)
@@ -96,71 +99,17 @@ void auths_session_user(struct ctx *c)
 
 /* ---- creating accounts ---------------------------------------------------------------- */
 
-/* Creates an account after the checks every creation path shares. Returns the new user (or
- * NULL with the response filled). apply_policy: the password policy is for passwords people
- * choose (signup, /add); the machine-made ones of the no-auth and trusted-header accounts
- * skip it, as in the reference, whose policy check sits in those routes and not in
- * signup_handler. */
-struct new_account {
-    const char *email, *name, *password, *image, *role;
-    bool apply_policy;          /* the password policy applies (see create_account) */
-    bool first_becomes_admin;   /* and then also closes sign-up */
-    int gate;                   /* struct new_user's gate */
-    const char *internal_error; /* the calling route's 500 text */
-};
-
-static struct user *create_account(struct ctx *c, const struct new_account *na)
+/* Creates an account through the account service (accounts.h), or answers its refusal and
+ * returns NULL. */
+static struct user *create_account(struct ctx *c, enum account_door door,
+                                   const struct account_new *na)
 {
-    const char *internal_error = na->internal_error, *password = na->password;
-    char *email = email_normalize(c->arena, na->email);
-    if (!validate_email(email)) {
-        response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
-        return NULL;
-    }
-    struct user *existing = NULL;
-    int rc = db_user_get_by_email(c->db, c->arena, email, &existing);
-    if (rc == DB_OK) {
-        response_detail(c->res, 400, ERR_EMAIL_TAKEN);
-        return NULL;
-    }
-    if (rc != DB_NOT_FOUND) {
-        response_detail(c->res, 500, internal_error);
-        return NULL;
-    }
-    if (na->apply_policy && api_check_password_policy(c, password) != 0)
-        return NULL;
-    char hash[128];
-    if (api_bcrypt_enter(c) != 0)
-        return NULL;
-    int hrc = password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash));
-    api_bcrypt_leave();
-    if (hrc != 0) {
-        response_detail(c->res, 500, ERR_CREATE_USER);
-        return NULL;
-    }
-    struct new_user nu = {
-        .email = email, .name = na->name, .password_hash = hash,
-        .profile_image_url = na->image, .role = na->role,
-        .default_group_id = settings_str(c, "DEFAULT_GROUP_ID"),
-        .first_becomes_admin = na->first_becomes_admin,
-        .closes_signup = na->first_becomes_admin,
-        .gate = na->gate, .open_default = settings_bool(c, "ENABLE_SIGNUP"),
-    };
-    rc = db_user_create(c->db, c->arena, &nu);
-    if (rc == DB_DUPLICATE) {
-        response_detail(c->res, 400, ERR_EMAIL_TAKEN);
-        return NULL;
-    }
-    if (rc == DB_REFUSED) {   /* sign-up closed while this one waited for the lock */
-        response_detail(c->res, 403, ERR_ACCESS_PROHIBITED);
-        return NULL;
-    }
     struct user *u = NULL;
-    if (rc != DB_OK || db_user_get(c->db, c->arena, nu.id, &u) != DB_OK) {
-        response_detail(c->res, 500, internal_error);
+    struct account_result r;
+    if (accounts_create(c, door, na, &u, &r) != 0) {
+        api_account_refused(c, &r);
         return NULL;
     }
-    log_notice("user %s created with role %s", u->id, u->role_name);
     return u;
 }
 
@@ -203,14 +152,22 @@ static int signup_gate(struct ctx *c, int *gate)
     return 0;
 }
 
+/* /add's role: one of the three, as every door of the account service refuses others. */
+static const char *role_ok(const char *v, size_t len, const void *arg)
+{
+    (void)len;
+    (void)arg;
+    return validate_role(v) ? NULL : ACCOUNT_BAD_ROLE_TEXT;
+}
+
 /* SignupForm; also the first four fields of AddUserForm (/add). */
 enum { ACCOUNT_NAME, ACCOUNT_EMAIL, ACCOUNT_PASSWORD, ACCOUNT_IMAGE, ACCOUNT_ROLE, ACCOUNT__MAX };
 static const struct field_spec account_fields[ACCOUNT__MAX] = {
-    [ACCOUNT_NAME] = { "name", FIELD_STR, true, false, 255, validate_name, NULL },
+    [ACCOUNT_NAME] = { "name", FIELD_STR, true, false, 255, accounts_name_check, NULL },
     [ACCOUNT_EMAIL] = { "email", FIELD_STR, true, false, 255, NULL, NULL },
     [ACCOUNT_PASSWORD] = { "password", FIELD_STR, true, false, 0, NULL, NULL },
     [ACCOUNT_IMAGE] = { "profile_image_url", FIELD_STR, false, false, 0, api_image_url_ok, NULL },
-    [ACCOUNT_ROLE] = { "role", FIELD_STR, false, false, 16, NULL, NULL },
+    [ACCOUNT_ROLE] = { "role", FIELD_STR, false, false, 16, role_ok, NULL },
 };
 const struct form auths_signup_form = { account_fields, ACCOUNT_ROLE, false };
 const struct form auths_add_form = { account_fields, ACCOUNT__MAX, false };
@@ -225,17 +182,13 @@ void auths_signup(struct ctx *c)
         return;
     if (signup_gate(c, &gate) != 0)
         return;
-    const char *role = settings_str(c, "DEFAULT_USER_ROLE");
-    if (!validate_role(role))
-        role = "pending";
-    struct new_account na = {
+    struct account_new na = {
         .email = v[ACCOUNT_EMAIL].s, .name = v[ACCOUNT_NAME].s,
         .password = v[ACCOUNT_PASSWORD].s, .apply_policy = true,
-        .image = api_value_str(&v[ACCOUNT_IMAGE]) ? v[ACCOUNT_IMAGE].s : "/user.png",
-        .role = role, .first_becomes_admin = true, .gate = gate,
-        .internal_error = ERR_SIGNUP_INTERNAL,
+        .profile_image_url = api_value_str(&v[ACCOUNT_IMAGE]),
+        .first_becomes_admin = true, .gate = gate, .failed_text = ERR_SIGNUP_INTERNAL,
     };
-    struct user *u = create_account(c, &na);
+    struct user *u = create_account(c, account_http_door(c), &na);
     if (u)
         answer_session(c, u);
 }
@@ -251,14 +204,14 @@ void auths_add_user(struct ctx *c)
 {
     const struct field_value *v = c->v;
     audit_note(c, "user.add", "user", NULL);
-    struct new_account na = {
+    struct account_new na = {
         .email = v[ACCOUNT_EMAIL].s, .name = v[ACCOUNT_NAME].s,
         .password = v[ACCOUNT_PASSWORD].s, .apply_policy = true,
-        .image = api_value_str(&v[ACCOUNT_IMAGE]) ? v[ACCOUNT_IMAGE].s : "/user.png",
+        .profile_image_url = api_value_str(&v[ACCOUNT_IMAGE]),
         .role = api_value_str(&v[ACCOUNT_ROLE]) ? v[ACCOUNT_ROLE].s : "pending",
-        .gate = CREATE_ALWAYS, .internal_error = ERR_ADD_INTERNAL,
+        .gate = CREATE_ALWAYS, .failed_text = ERR_ADD_INTERNAL,
     };
-    struct user *u = create_account(c, &na);
+    struct user *u = create_account(c, account_http_door(c), &na);
     if (!u)
         return;
     audit_note(c, "user.add", "user", u->id);
@@ -269,6 +222,7 @@ void auths_add_user(struct ctx *c)
         response_detail(c->res, 500, ERR_ADD_INTERNAL);
         return;
     }
+    sessions_record(c, token, 0);
     /* SessionUser without expires_at and permissions, and no cookie (§1b). */
     struct user shown = *u;
     shown.profile_image_url = "";
@@ -311,12 +265,12 @@ static void signin_no_auth(struct ctx *c)
         }
         if (admin_bootstrap_owed(c))
             return;
-        struct new_account na = {
-            .email = email, .name = "User", .password = "admin", .image = "/user.png",
-            .role = "pending", .first_becomes_admin = true, .gate = CREATE_IF_FIRST,
-            .internal_error = ERR_SIGNUP_INTERNAL,
+        struct account_new na = {
+            .email = email, .name = "User", .password = "admin", .role = "pending",
+            .first_becomes_admin = true, .gate = CREATE_IF_FIRST,
+            .failed_text = ERR_SIGNUP_INTERNAL,
         };
-        u = create_account(c, &na);
+        u = create_account(c, DOOR_NO_AUTH, &na);
         if (u)
             answer_session(c, u);
         return;
@@ -398,13 +352,11 @@ static void signin_trusted_header(struct ctx *c)
             api_db_error(c);
             return;
         }
-        const char *role = settings_str(c, "DEFAULT_USER_ROLE");
-        struct new_account na = {
-            .email = email, .name = name, .password = random_pw, .image = "/user.png",
-            .role = validate_role(role) ? role : "pending", .first_becomes_admin = true,
-            .gate = gate, .internal_error = ERR_SIGNUP_INTERNAL,
+        struct account_new na = {
+            .email = email, .name = name, .password = random_pw,
+            .first_becomes_admin = true, .gate = gate, .failed_text = ERR_SIGNUP_INTERNAL,
         };
-        u = create_account(c, &na);
+        u = create_account(c, DOOR_TRUSTED_HEADER, &na);
         if (!u)
             return;
     }
@@ -431,13 +383,19 @@ static void signin_trusted_header(struct ctx *c)
         ascii_lower(role);
         if (validate_role(role) && strcmp(role, u->role_name) != 0) {
             /* A role change ends the user's earlier sessions (usher's difference #1); the
-             * token issued just below is newer than the mark. */
-            if (db_user_set_role(c->db, u->id, role, session_now_ms()) != DB_OK) {
-                api_db_error(c);
+             * token issued just below is newer than the mark. The primary admin keeps
+             * theirs, whatever the proxy says. */
+            struct account_result r;
+            if (accounts_set_role(c, DOOR_TRUSTED_HEADER, u, role, &r) == 0) {
+                u->role_name = role;
+                u->role = user_role_parse(role);
+            } else if (r.refusal == ACCOUNT_PRIMARY_ADMIN) {
+                log_warning("trusted role header: the primary admin %s keeps the admin role",
+                            u->id);
+            } else {
+                api_account_refused(c, &r);
                 return;
             }
-            u->role_name = role;
-            u->role = user_role_parse(role);
         }
     }
     answer_session(c, u);
@@ -464,15 +422,6 @@ void auths_signin(struct ctx *c)
         return;
     }
     char *email = email_normalize(c->arena, v[SIGNIN_EMAIL].s);
-    long long attempts = 0;
-    if (db_signin_attempt_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
-        api_db_error(c);
-        return;
-    }
-    if (attempts > env->signin_rate_limit) {
-        response_detail(c->res, 429, ERR_RATE_LIMIT);
-        return;
-    }
     struct user *u = NULL;
     const char *hash = NULL;
     bool active = false;
@@ -482,6 +431,20 @@ void auths_signin(struct ctx *c)
     int rc = db_user_get_credentials(c->db, c->arena, email, &u, &hash, &active);
     if (rc == DB_ERROR) {
         api_db_error(c);
+        return;
+    }
+    /* The lockout (the address, then the account's lock) comes before the rate limit and
+     * the password: a locked answer says nothing of the password (lockout.h). */
+    const char *subject = lockout_subject(c, rc == DB_OK ? u->id : NULL, email);
+    if (lockout_check(c, subject) != 0)
+        return;
+    long long attempts = 0;
+    if (db_signin_attempt_hit(c->db, email, (long long)time(NULL), &attempts) != DB_OK) {
+        api_db_error(c);
+        return;
+    }
+    if (attempts > env->signin_rate_limit) {
+        response_detail(c->res, 429, ERR_RATE_LIMIT);
         return;
     }
     if (rc == DB_OK) {
@@ -500,14 +463,19 @@ void auths_signin(struct ctx *c)
     const char *password = v[SIGNIN_PASSWORD].s;
     if (api_bcrypt_enter(c) != 0)
         return;
-    bool ok = rc == DB_OK && active ? password_verify(password, hash)
-                                    : password_verify_dummy(password, env->bcrypt_cost);
+    /* An empty password never signs in, whatever hash is stored (none is by usher). */
+    bool ok = rc == DB_OK && active && password[0] ? password_verify(password, hash)
+                                                   : password_verify_dummy(password, env->bcrypt_cost);
     api_bcrypt_leave();
     if (!ok) {
+        lockout_fail(c, subject, rc == DB_OK ? u->id : NULL);
         response_detail(c->res, 400, ERR_INVALID_CRED);
         return;
     }
-    answer_session_at(c, u, read_ms);
+    if (mfa_signin_intercept(c, u, read_ms))
+        return;
+    lockout_success(c, u->id);
+    auths_answer_session(c, u, read_ms);
 }
 
 static const struct field_spec ldap_fields[] = {
@@ -575,7 +543,7 @@ void auths_signout(struct ctx *c)
      * the cookie as credential and the browser not saying same-origin, nothing is revoked
      * and the cookie stays. POST goes through csrf_check; a Bearer header no other site can
      * add. */
-    if (!bearer && cookie_token && c->req->method_id != HTTP_POST && !csrf_same_origin(c->req)) {
+    if (!bearer && cookie_token && c->req->method_id != HTTP_POST && !csrf_same_origin(c)) {
         response_detail(c->res, 403, "Cross-site sign-out is refused; sign out from this site");
         return;
     }
@@ -601,37 +569,24 @@ void auths_signout(struct ctx *c)
 
 /* ---- profile, timezone, password -------------------------------------------------------- */
 
-enum { PROFILE_IMAGE, PROFILE_NAME, PROFILE_BIO, PROFILE_GENDER, PROFILE_BIRTH, PROFILE__MAX };
-static const struct field_spec profile_fields[PROFILE__MAX] = {
-    [PROFILE_IMAGE] = { "profile_image_url", FIELD_STR, true, false, 0, api_image_url_ok, NULL },
-    [PROFILE_NAME] = { "name", FIELD_STR, true, false, 255, validate_name, NULL },
-    /* bio and gender are in every GET /auths/ answer: bounded (usher's, not the reference's) */
-    [PROFILE_BIO] = { "bio", FIELD_STR, false, true, 4096, NULL, NULL },
-    [PROFILE_GENDER] = { "gender", FIELD_STR, false, true, 128, NULL, NULL },
-    [PROFILE_BIRTH] = { "date_of_birth", FIELD_DATE, false, true, 0, NULL, NULL },
-};
-const struct form auths_profile_form = FORM(profile_fields);
-
+/* The profile form comes from the user field table (accounts_profile_form). */
 void auths_update_profile(struct ctx *c)
 {
-    const struct field_value *v = c->v;
     const struct user *me = c->session->user;
-    /* All five are written: an omitted bio, gender or birth date becomes null (§7.12). */
-    struct user_profile p = {
-        .name = v[PROFILE_NAME].s, .profile_image_url = v[PROFILE_IMAGE].s,
-        .bio = api_value_str(&v[PROFILE_BIO]), .gender = api_value_str(&v[PROFILE_GENDER]),
-        .date_of_birth = api_value_str(&v[PROFILE_BIRTH]),
-    };
-    if (db_user_update_profile(c->db, me->id, &p) != DB_OK) {
+    /* Every column of the form is written: an omitted bio, gender or birth date becomes
+     * null (§7.12). */
+    struct user *u = NULL;
+    struct account_result r;
+    if (accounts_update(c, account_http_door(c), me, USER_FORM_PROFILE, c->v, &u, &r) != 0) {
         response_detail(c->res, 400, ERR_DEFAULT);
         return;
     }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "id", json_object_new_string(me->id));
-    json_object_object_add(o, "name", json_object_new_string(p.name));
+    json_object_object_add(o, "name", json_object_new_string(u->name));
     json_object_object_add(o, "role", json_object_new_string(me->role_name));
     json_object_object_add(o, "email", json_object_new_string(me->email ? me->email : ""));
-    json_object_object_add(o, "profile_image_url", json_object_new_string(p.profile_image_url));
+    json_object_object_add(o, "profile_image_url", json_object_new_string(u->profile_image_url));
     response_json(c->res, 200, o);
 }
 
@@ -681,8 +636,11 @@ void auths_update_password(struct ctx *c)
         response_detail(c->res, 400, ERR_INCORRECT_PASSWORD);
         return;
     }
-    if (api_set_password(c, me->id, v[PASSWORD_NEW].s) != 0)
+    struct account_result r;
+    if (accounts_set_password(c, account_http_door(c), me, v[PASSWORD_NEW].s, true, &r) != 0) {
+        api_account_refused(c, &r);
         return;
+    }
     response_json(c->res, 200, json_object_new_boolean(1));
 }
 
@@ -702,7 +660,7 @@ static int api_key_allowed(struct ctx *c)
 void auths_api_key_create(struct ctx *c)
 {
     audit_note(c, "auth.api_key_create", "user", c->session->user->id);
-    if (api_key_allowed(c) != 0)
+    if (api_key_allowed(c) != 0 || api_key_limit_reached(c, c->session->user->id, true) != 0)
         return;
     char key[APIKEY_LEN + 1], digest[APIKEY_DIGEST_HEX + 1];
     if (apikey_generate(key) != 0) {
@@ -720,7 +678,10 @@ void auths_api_key_create(struct ctx *c)
             return;
         }
     }
-    int rc = db_apikey_put(c->db, c->session->user->id, digest, sealed);
+    char prefix[8];
+    memcpy(prefix, key, 7);
+    prefix[7] = '\0';
+    int rc = db_apikey_put(c->db, c->session->user->id, digest, sealed, prefix);
     free(sealed);
     if (rc != DB_OK) {
         response_detail(c->res, 500, ERR_CREATE_API_KEY);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "usher/accounts.h"
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
@@ -58,16 +59,6 @@ const char *api_image_url_ok(const char *url, size_t len, const void *arg)
     return validate_profile_image_url(url, len, &settings_env()->image_policy);
 }
 
-/* The password policy, answered as a 400 with its text. */
-int api_check_password_policy(struct ctx *c, const char *password)
-{
-    const char *why = password_policy_check(password, &settings_env()->password_policy);
-    if (!why)
-        return 0;
-    response_detail(c->res, 400, why);
-    return -1;
-}
-
 int api_bcrypt_enter(struct ctx *c)
 {
     if (work_gate_enter())
@@ -81,32 +72,6 @@ void api_bcrypt_leave(void)
 {
     work_gate_leave();
 }
-
-int api_set_password(struct ctx *c, const char *user_id, const char *password)
-{
-    if (api_check_password_policy(c, password) != 0)
-        return -1;
-    char newhash[128];
-    if (api_bcrypt_enter(c) != 0)
-        return -1;
-    int hrc = password_hash(password, settings_env()->bcrypt_cost, newhash, sizeof(newhash));
-    api_bcrypt_leave();
-    if (hrc != 0) {
-        api_db_error(c);
-        return -1;
-    }
-    /* Every token of the user issued before now stops working (usher's difference #1), but
-     * the session making the change keeps working when it is the user's own. */
-    const struct session *s = c->session;
-    const char *keep = s && s->kind == CRED_JWT && strcmp(s->user->id, user_id) == 0 &&
-                               s->claims.jti[0] ? s->claims.jti : NULL;
-    if (db_user_set_password(c->db, user_id, newhash, session_now_ms() + 1, keep) != DB_OK) {
-        api_db_error(c);
-        return -1;
-    }
-    return 0;
-}
-
 
 /* One 422 item at loc ["query", name] (FastAPI's shape for a query parameter). */
 static void query_error(struct ctx *c, const char *type, const char *name, const char *msg,
@@ -193,4 +158,11 @@ int api_user_db_status(struct ctx *c, int rc)
     else
         api_db_error(c);
     return -1;
+}
+
+void api_account_refused(struct ctx *c, const struct account_result *r)
+{
+    if (r->refusal == ACCOUNT_BUSY)
+        response_header(c->res, "Retry-After", "1");
+    response_detail(c->res, r->status, r->reason);
 }

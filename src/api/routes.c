@@ -4,6 +4,8 @@
  * contract's not-found error). Order does not matter (see router.c). */
 #include "config.h"
 #include "usher/api.h"
+#include "usher/accounts.h"
+#include "usher/api_security.h"
 #include "usher/router.h"
 
 #define AUTHS "/api/v1/auths"
@@ -35,7 +37,7 @@ const struct route usher_routes[] = {
     /* v0.11.0 signs out with POST; the 0.8 GET is kept, as the contract allows. */
     R(POST, AUTHS "/signout", PUBLIC, auths_signout),
     R(GET, AUTHS "/signout", PUBLIC, auths_signout),
-    F(POST, AUTHS "/update/profile", VERIFIED, auths_update_profile, auths_profile_form),
+    F(POST, AUTHS "/update/profile", VERIFIED, auths_update_profile, accounts_profile_form),
     F(POST, AUTHS "/update/timezone", ANY, auths_update_timezone, auths_timezone_form),
     F(POST, AUTHS "/update/password", ANY, auths_update_password, auths_password_form),
     F(POST, AUTHS "/ldap", PUBLIC, auths_ldap_signin, auths_ldap_form),
@@ -54,6 +56,26 @@ const struct route usher_routes[] = {
     R(DELETE, AUTHS "/api_key", ANY, auths_api_key_delete),
     R(DELETE, AUTHS "/oauth/sessions/{provider:path}", VERIFIED, auths_oauth_session_delete),
     R(POST, AUTHS "/oauth/{provider}/token/exchange", PUBLIC, auths_token_exchange),
+    /* usher's account security (api/mfa.c; usher-account-security.md) */
+    R(GET, AUTHS "/mfa", ANY, mfa_status),
+    F(POST, AUTHS "/mfa/totp/enroll", ANY, mfa_enroll, mfa_password_form),
+    F(POST, AUTHS "/mfa/totp/confirm", ANY, mfa_confirm, mfa_code_form),
+    F(POST, AUTHS "/mfa/disable", ANY, mfa_disable, mfa_disable_form),
+    F(POST, AUTHS "/mfa/recovery_codes/regenerate", ANY, mfa_regenerate, mfa_password_form),
+    F(POST, AUTHS "/signin/mfa", PUBLIC, mfa_signin, mfa_signin_form),
+    T(GET, USERS "/{user_id}/mfa", ADMIN, mfa_admin_status, TARGET_USER),
+    T(DELETE, USERS "/{user_id}/mfa", ADMIN, mfa_admin_reset, TARGET_USER),
+    T(POST, USERS "/{user_id}/unlock", ADMIN, security_admin_unlock, TARGET_USER),
+    R(GET, AUTHS "/api_keys", ANY, api_keys_list),
+    F(POST, AUTHS "/api_keys", ANY, api_keys_create, api_key_create_form),
+    R(DELETE, AUTHS "/api_keys/{id}", ANY, api_keys_delete),
+    T(GET, USERS "/{user_id}/api_keys", ADMIN, api_keys_admin_list, TARGET_USER),
+    T(DELETE, USERS "/{user_id}/api_keys/{id}", ADMIN, api_keys_admin_delete, TARGET_USER),
+    R(GET, AUTHS "/sessions", ANY, sessions_list),
+    R(DELETE, AUTHS "/sessions/{id}", ANY, sessions_revoke),
+    R(POST, AUTHS "/sessions/revoke_others", ANY, sessions_revoke_others),
+    T(GET, USERS "/{user_id}/sessions", ADMIN, sessions_admin_list, TARGET_USER),
+    T(DELETE, USERS "/{user_id}/sessions", ADMIN, sessions_admin_revoke_all, TARGET_USER),
 
     /* users (api/users.c, api/users_self.c); literal paths beat /{user_id} (router.c) */
     R(GET, USERS "/", ADMIN, users_list),
@@ -75,7 +97,7 @@ const struct route usher_routes[] = {
     T(GET, USERS "/{user_id}/oauth/sessions", ADMIN, users_oauth_sessions_by_id, TARGET_USER),
     T(GET, USERS "/{user_id}/profile/image", VERIFIED, users_profile_image, TARGET_USER),
     R(GET, USERS "/{user_id}/active", VERIFIED, users_active_by_id),
-    FT(POST, USERS "/{user_id}/update", ADMIN, users_update_by_id, users_update_form,
+    FT(POST, USERS "/{user_id}/update", ADMIN, users_update_by_id, accounts_admin_form,
        TARGET_USER),
     T(DELETE, USERS "/{user_id}", ADMIN, users_delete_by_id, TARGET_USER),
     R(GET, USERS "/{user_id}/groups", ADMIN, users_groups_by_id),

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "usher/accounts.h"
 #include "usher/api_common.h"
 #include "usher/arena.h"
 #include "usher/audit.h"
@@ -327,96 +328,21 @@ void users_profile_image(struct ctx *c)
 
 /* ---- the admin's writes (§7.5, §7.6) ------------------------------------------------------ */
 
-/* The primary-admin rules (§7.5). Returns 0 when the change may go on; otherwise answers
- * (403 ACTION_PROHIBITED, or 500 when the primary admin cannot be read) and returns -1. */
-static int primary_admin_check(struct ctx *c, const char *target_id, const char *new_role,
-                               bool deleting)
-{
-    struct user *primary = NULL;
-    int rc = db_user_get_primary(c->db, c->arena, &primary);
-    if (rc == DB_ERROR) {
-        response_detail(c->res, 500, ERR_PRIMARY_ADMIN_CHECK);
-        return -1;
-    }
-    bool is_primary = rc == DB_OK && strcmp(primary->id, target_id) == 0;
-    bool self = strcmp(c->session->user->id, target_id) == 0;
-    bool refused = deleting ? is_primary || self
-                            : is_primary && (!self || (new_role && strcmp(new_role, "admin") != 0));
-    if (refused) {
-        response_detail(c->res, 403, ERR_ACTION_PROHIBITED);
-        return -1;
-    }
-    return 0;
-}
-
-static const char *role_ok(const char *v, size_t len, const void *arg)
-{
-    (void)len;
-    (void)arg;
-    return validate_role(v) ? NULL : "role must be one of pending, user, admin";
-}
-
-enum { UPDATE_ROLE, UPDATE_NAME, UPDATE_EMAIL, UPDATE_IMAGE, UPDATE_PASSWORD, UPDATE__MAX };
-static const struct field_spec update_fields[UPDATE__MAX] = {
-    [UPDATE_ROLE] = { "role", FIELD_STR, false, true, 16, role_ok, NULL },
-    [UPDATE_NAME] = { "name", FIELD_STR, false, true, 255, validate_name, NULL },
-    [UPDATE_EMAIL] = { "email", FIELD_STR, false, true, 255, NULL, NULL },
-    [UPDATE_IMAGE] = { "profile_image_url", FIELD_STR, false, true, 0, api_image_url_ok, NULL },
-    [UPDATE_PASSWORD] = { "password", FIELD_STR, false, true, 0, NULL, NULL },
-};
-const struct form users_update_form = FORM(update_fields);
-
+/* Both go through the account service (accounts.h): the primary-admin rules (§7.5), the
+ * e-mail's normal form and uniqueness, the password policy and the revocation. */
 void users_update_by_id(struct ctx *c)
 {
-    const struct field_value *v = c->v;
     const struct user *target = c->target_user;
     audit_note(c, "user.update", "user", target->id);
-    struct user_update upd = {
-        .role = api_value_str(&v[UPDATE_ROLE]), .name = api_value_str(&v[UPDATE_NAME]),
-        .profile_image_url = api_value_str(&v[UPDATE_IMAGE]),
-    };
-    if (primary_admin_check(c, target->id, upd.role, false) != 0)
+    struct account_result r;
+    int rc = accounts_update(c, account_http_door(c), target, USER_FORM_ADMIN, c->v, NULL, &r);
+    audit_detail(c, r.detail);
+    if (rc != 0) {
+        api_account_refused(c, &r);
         return;
-    const char *email = api_value_str(&v[UPDATE_EMAIL]);
-    if (email) {
-        upd.email = email_normalize(c->arena, email);
-        if (!validate_email(upd.email)) {
-            response_detail(c->res, 400, ERR_INVALID_EMAIL_FORMAT);
-            return;
-        }
     }
-    /* An empty password means "unchanged", as the frontend sends it. */
-    const char *password = api_value_str(&v[UPDATE_PASSWORD]);
-    char hash[128];
-    if (password && password[0]) {
-        if (api_check_password_policy(c, password) != 0)
-            return;
-        if (password_hash(password, settings_env()->bcrypt_cost, hash, sizeof(hash)) != 0) {
-            api_db_error(c);
-            return;
-        }
-        upd.password_hash = hash;
-    }
-    /* A role or password change ends the user's earlier sessions (usher's difference #1);
-     * an admin changing only their own password keeps the session doing it. */
-    bool role_changes = upd.role && strcmp(upd.role, target->role_name) != 0;
-    if (role_changes || upd.password_hash) {
-        upd.mark_ms = session_now_ms() + 1;
-        const struct session *s = c->session;
-        if (!role_changes && s->kind == CRED_JWT && s->claims.jti[0] &&
-            strcmp(s->user->id, target->id) == 0)
-            upd.keep_jti = s->claims.jti;
-    }
-    /* The fields given, never their values (a password must not reach the trail). */
-    audit_detail(c, arena_printf(c->arena, "%s%s%s%s%s", upd.role ? "role " : "",
-                                 upd.name ? "name " : "", upd.email ? "email " : "",
-                                 upd.profile_image_url ? "profile_image_url " : "",
-                                 upd.password_hash ? "password" : ""));
-    int rc = db_user_update(c->db, target->id, &upd);
     struct user *u = NULL;
-    if (rc == DB_OK)
-        rc = db_user_get(c->db, c->arena, target->id, &u);
-    if (api_user_db_status(c, rc) == 0)
+    if (api_user_db_status(c, db_user_get(c->db, c->arena, target->id, &u)) == 0)
         response_json(c->res, 200, user_json(c->arena, u, VIEW_MODEL));
 }
 
@@ -424,17 +350,10 @@ void users_delete_by_id(struct ctx *c)
 {
     const char *id = c->target_user->id;
     audit_note(c, "user.delete", "user", id);
-    if (primary_admin_check(c, id, NULL, true) != 0)
-        return;
-    int rc = db_user_delete(c->db, c->arena, id);
-    if (rc == DB_NOT_FOUND) {
-        response_detail(c->res, 400, ERR_NOT_FOUND);
+    struct account_result r;
+    if (accounts_delete(c, account_http_door(c), c->target_user, &r) != 0) {
+        api_account_refused(c, &r);
         return;
     }
-    if (rc != DB_OK) {
-        response_detail(c->res, 500, ERR_DELETE_USER);
-        return;
-    }
-    log_notice("user %s deleted by %s", id, c->session->user->id);
     response_json(c->res, 200, json_object_new_boolean(1));
 }

@@ -8,9 +8,11 @@
 #include <strings.h>
 
 #include "usher/arena.h"
+#include "usher/config.h"
 #include "usher/crypto.h"
 #include "usher/ctx.h"
 #include "usher/errors.h"
+#include "usher/request.h"
 #include "usher/secret.h"
 #include "usher/session.h"
 #include "usher/settings.h"
@@ -59,7 +61,7 @@ int csrf_check(struct ctx *c)
     if (!c->session || !c->session->from_cookie || !cross_site_method(r->method_id) ||
         json_content_type(r->content_type))
         return 0;
-    if (!csrf_same_origin(c->req)) {
+    if (!csrf_same_origin(c)) {
         response_detail(c->res, 403, "CSRF token missing or invalid");
         return -1;
     }
@@ -77,10 +79,33 @@ int csrf_check(struct ctx *c)
     return -1;
 }
 
-/* Origin's host[:port] against the request's Host and port. Debian's fastcgi_params
- * passes HTTP_HOST as nginx's $host, without the port: then the port is SERVER_PORT. */
-static bool origin_is_here(const struct request *r, const char *hostport, bool https)
+/* The last comma-separated value of a header a trusted proxy appended to (NULL when absent),
+ * copied into buf without surrounding blanks. */
+static const char *last_value(const char *v, char *buf, size_t len)
 {
+    if (!v)
+        return NULL;
+    const char *comma = strrchr(v, ',');
+    const char *p = comma ? comma + 1 : v;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = strcspn(p, " \t");
+    if (n == 0 || n >= len)
+        return NULL;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Origin's host[:port] against the request's Host and port. Debian's fastcgi_params
+ * passes HTTP_HOST as nginx's $host, without the port: then the port is the one the
+ * client connected to: SERVER_PORT, or behind a trusted TLS-terminating proxy its
+ * X-Forwarded-Port (else the scheme's default), since SERVER_PORT is then the web
+ * server's own plain port. */
+static bool origin_is_here(const struct ctx *c, const char *hostport, bool https,
+                           bool forwarded)
+{
+    const struct request *r = c->req;
     const char *host = r->host;
     if (!host)
         return false;
@@ -93,22 +118,32 @@ static bool origin_is_here(const struct request *r, const char *hostport, bool h
     if (hn != strlen(host) || strncasecmp(hostport, host, hn) != 0)
         return false;
     const char *port = colon ? colon + 1 : https ? "443" : "80";
-    const char *server_port = request_env(r, "SERVER_PORT");
+    char fwd[16];
+    const char *server_port = forwarded
+        ? last_value(request_header(r, "X-Forwarded-Port"), fwd, sizeof fwd)
+        : request_env(r, "SERVER_PORT");
+    if (forwarded && !server_port)
+        server_port = https ? "443" : "80";
     return !server_port || strcmp(port, server_port) == 0;
 }
 
-bool csrf_same_origin(const struct request *r)
+bool csrf_same_origin(const struct ctx *c)
 {
+    const struct request *r = c->req;
     const char *site = request_header(r, "Sec-Fetch-Site");
     if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
         return false;
     const char *origin = request_header(r, "Origin");
     if (!origin)
         return true;
-    bool https = r->https && r->https[0];
+    const char *trusted = c->cfg ? c->cfg->trusted_proxies : NULL;
+    bool https = request_is_https(r, trusted);
+    /* HTTPS seen only through a trusted proxy's X-Forwarded-Proto: the client's port is
+     * the proxy's, not this server's. */
+    bool forwarded = https && !(r->https && strcasecmp(r->https, "off") != 0);
     const char *scheme = https ? "https://" : "http://";
     size_t sl = strlen(scheme);
-    return strncasecmp(origin, scheme, sl) == 0 && origin_is_here(r, origin + sl, https);
+    return strncasecmp(origin, scheme, sl) == 0 && origin_is_here(c, origin + sl, https, forwarded);
 }
 
 int csrf_check_login(struct ctx *c)
@@ -116,7 +151,7 @@ int csrf_check_login(struct ctx *c)
     const struct request *r = c->req;
     if (json_content_type(r->content_type))
         return 0;
-    if (csrf_same_origin(c->req))
+    if (csrf_same_origin(c))
         return 0;
     response_detail(c->res, 403, "Cross-site form sign-in and sign-up are refused; send JSON "
                                  "from this site");

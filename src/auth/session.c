@@ -16,10 +16,13 @@
 #include "usher/crypto.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
+#include "usher/db_apikey_list.h"
 #include "usher/db_callers.h"
+#include "usher/db_sessions.h"
 #include "usher/db_users.h"
 #include "usher/duration.h"
 #include "usher/errors.h"
+#include "usher/errors_security.h"
 #include "usher/log.h"
 #include "usher/permissions.h"
 #include "usher/secret.h"
@@ -268,6 +271,24 @@ static bool endpoint_allowed(const char *path, const char *list)
     return false;
 }
 
+/* A key's endpoints (a JSON array of paths): does one allow path (itself or below it)? */
+static bool endpoint_list_allows(const char *path, const char *json_list)
+{
+    struct json_object *arr = json_tokener_parse(json_list);
+    bool yes = false;
+    size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    for (size_t i = 0; i < n && !yes; i++) {
+        const char *p = json_object_get_string(json_object_array_get_idx(arr, i));
+        size_t len = p ? strlen(p) : 0;
+        while (len > 1 && p[len - 1] == '/')
+            len--;
+        yes = len && strncmp(path, p, len) == 0 &&
+              (path[len] == '\0' || path[len] == '/' || p[len - 1] == '/');
+    }
+    json_object_put(arr);
+    return yes;
+}
+
 /* Fills a new session from the caller lookup (db_callers.h: one round trip for the user
  * row, the revocation probe, the config version and the group trees). */
 static void start_session(struct ctx *c, struct db_caller *dc)
@@ -294,12 +315,21 @@ static int authenticate_api_key(struct ctx *c, const char *key)
         return fail(c, 403, ERR_API_KEY_NOT_ALLOWED);
     if (u->role != ROLE_ADMIN && !session_has_permission(c, u, "features.api_keys"))
         return fail(c, 403, ERR_API_KEY_NOT_ALLOWED);
+    long long now = now_s();
+    if (dc.key_expires_at && now >= dc.key_expires_at)
+        return fail(c, 401, ERR_API_KEY_EXPIRED);
     if (settings_bool(c, "ENABLE_API_KEYS_ENDPOINT_RESTRICTIONS") &&
         !endpoint_allowed(c->req->path, settings_str(c, "API_KEYS_ALLOWED_ENDPOINTS")))
+        return fail(c, 403, ERR_ACCESS_PROHIBITED);
+    /* A key's own list narrows the admin's, never widens it. */
+    if (dc.key_endpoints && !endpoint_list_allows(c->req->path, dc.key_endpoints))
         return fail(c, 403, ERR_ACCESS_PROHIBITED);
     c->session->kind = CRED_API_KEY;
     c->session->token = key;
     touch_if_stale(c, u);
+    if (dc.key_id && (!dc.key_last_used_at ||
+                      now - dc.key_last_used_at >= settings_env()->active_interval))
+        db_apikey_touch(c->db, dc.key_id, now);
     return 0;
 }
 
@@ -340,6 +370,10 @@ static int authenticate_jwt(struct ctx *c, const char *token)
     c->session->token = token;
     c->session->claims = cl;
     touch_if_stale(c, u);
+    /* The session row came with the caller lookup: written only when stale. */
+    long long now = now_s();
+    if (dc.has_session && now - dc.session_last_seen >= settings_env()->active_interval)
+        db_session_touch(c->db, cl.jti, now);
     return 0;
 }
 

@@ -65,14 +65,20 @@ int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
 
 /* The caller query, one round trip: the user row (only the columns authentication and the
  * session's answers need: never settings, info, oauth or scim), whether the token id was
- * revoked and the config version; then, UNION ALL, one row per group of the user with
- * only the group's columns (the user's are NULL there), so a user in many groups is not
- * read once per group. The first %s: the user columns, the second: as many NULLs. */
-#define CALLER_SQL(user_from, group_from) \
-    "SELECT %s, rt.jti, " \
+ * revoked, the session row's last_seen_at (user_session, by the token's jti), the API key's
+ * id, expiry, last use and endpoints (NULL for a token) and the config version; then,
+ * UNION ALL, one row per group of the user with only the group's columns (the user's are
+ * NULL there), so a user in many groups is not read once per group. The first %s: the user
+ * columns, the second: as many NULLs. */
+#define CALLER_SQL(key_cols, user_from, group_from) \
+    "SELECT %s, rt.jti, us.last_seen_at, " key_cols ", " \
     "(SELECT cf.value FROM config cf WHERE cf.`key` = '" SETTINGS_VERSION_KEY "'), " \
     "NULL, NULL, NULL " user_from " " \
-    "UNION ALL SELECT %s, NULL, NULL, g.updated_at, g.id, g.permissions " group_from
+    "UNION ALL SELECT %s, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " \
+    "g.updated_at, g.id, g.permissions " group_from
+#define CALLER_PROBES \
+    "LEFT JOIN revoked_token rt ON rt.jti = ? " \
+    "LEFT JOIN user_session us ON us.id = ? AND us.user_id = u.id "
 
 static const char *nulls(void)
 {
@@ -88,7 +94,8 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
                 const char *key, struct db_caller *out)
 {
     struct db_result r;
-    if (db_query(db, a, buf, DB_PARAMS(db_str(jti), db_str(key), db_str(key)), &r) != DB_OK)
+    if (db_query(db, a, buf, DB_PARAMS(db_str(jti), db_str(jti), db_str(key), db_str(key)),
+                 &r) != DB_OK)
         return DB_ERROR;
     /* The user's row is the one with an id (the group rows have NULL there). */
     size_t row = 0;
@@ -99,8 +106,17 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
     out->user = arena_calloc(a, 1, sizeof(*out->user));
     db_user_decode(a, out->user, &r, row, 0);
     out->revoked = db_cell(&r, row, user_nfields) != NULL;
-    out->config_version = db_cell(&r, row, user_nfields + 1);
-    out->group_trees = trees_from_rows(a, &r, user_nfields + 2);
+    const char *seen = db_cell(&r, row, user_nfields + 1);
+    out->has_session = seen != NULL;
+    out->session_last_seen = seen ? strtoll(seen, NULL, 10) : 0;
+    size_t k = user_nfields + 2;
+    out->key_id = db_cell(&r, row, k);
+    out->key_expires_at = db_cell(&r, row, k + 1) ? strtoll(db_cell(&r, row, k + 1), NULL, 10) : 0;
+    out->key_last_used_at = db_cell(&r, row, k + 2) ? strtoll(db_cell(&r, row, k + 2), NULL, 10)
+                                                    : 0;
+    out->key_endpoints = db_cell(&r, row, k + 3);
+    out->config_version = db_cell(&r, row, k + 4);
+    out->group_trees = trees_from_rows(a, &r, k + 5);
     return DB_OK;
 }
 
@@ -110,8 +126,8 @@ int db_caller_load_by_id(struct db *db, struct arena *a, const char *user_id, co
     static char sql[4096];
     if (!sql[0])
         snprintf(sql, sizeof(sql),
-                 CALLER_SQL("FROM `user` u LEFT JOIN revoked_token rt ON rt.jti = ? "
-                            "WHERE u.id = ?",
+                 CALLER_SQL("NULL, NULL, NULL, NULL",
+                            "FROM `user` u " CALLER_PROBES "WHERE u.id = ?",
                             "FROM group_member gm JOIN `group` g ON g.id = gm.group_id "
                             "WHERE gm.user_id = ?"),
                  db_user_columns_of(USER_COLUMNS_CALLER), nulls());
@@ -124,8 +140,9 @@ int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *dig
     static char sql[4096];
     if (!sql[0])
         snprintf(sql, sizeof(sql),
-                 CALLER_SQL("FROM api_key k JOIN `user` u ON u.id = k.user_id "
-                            "LEFT JOIN revoked_token rt ON rt.jti = ? WHERE k.key_digest = ?",
+                 CALLER_SQL("k.id, k.expires_at, k.last_used_at, k.endpoints",
+                            "FROM api_key k JOIN `user` u ON u.id = k.user_id " CALLER_PROBES
+                            "WHERE k.key_digest = ?",
                             "FROM api_key k JOIN group_member gm ON gm.user_id = k.user_id "
                             "JOIN `group` g ON g.id = gm.group_id WHERE k.key_digest = ?"),
                  db_user_columns_of(USER_COLUMNS_CALLER), nulls());

@@ -2,6 +2,8 @@
 #include "config.h"
 #include "usher/db_user_edit.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +11,7 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
+#include "usher/user.h"
 #include "usher/user_doc.h"
 
 static long long now_s(void)
@@ -22,35 +25,111 @@ static int rollback(struct db *db, int rc)
     return rc;
 }
 
-int db_user_update(struct db *db, const char *id, const struct user_update *upd)
+/* The UPDATE of one column set, built from the field table the first time that set is
+ * written and kept for the process: the statement cache keys on the text's address. */
+struct write_sql {
+    unsigned long long key;   /* the column bits, and bit 63 for the revocation mark */
+    char *sql;
+};
+#define MARK_BIT (1ull << 63)
+
+static const char *write_sql_for(unsigned long long key)
 {
-    static const char user_sql[] =
-        "UPDATE `user` SET role = COALESCE(?, role), name = COALESCE(?, name), "
-        "email = COALESCE(?, email), profile_image_url = COALESCE(?, profile_image_url), "
-        "tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
-        "tokens_kept_jti = IF(? > 0, ?, tokens_kept_jti), updated_at = ? WHERE id = ?";
+    static struct write_sql *known;
+    static size_t nknown, cap;
+    for (size_t i = 0; i < nknown; i++)
+        if (known[i].key == key)
+            return known[i].sql;
+    size_t len = 64;
+    for (size_t i = 0; i < user_nfields; i++)
+        len += strlen(user_fields[i].column) + 8;
+    char *sql = malloc(len + 160);
+    if (!sql)
+        return NULL;
+    size_t n = (size_t)snprintf(sql, len, "UPDATE `user` SET ");
+    for (size_t i = 0; i < user_nfields; i++)
+        if (key & (1ull << i))
+            n += (size_t)snprintf(sql + n, len - n, "%s = ?, ", user_fields[i].column);
+    if (key & MARK_BIT)
+        n += (size_t)snprintf(sql + n, len + 160 - n,
+                              "tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
+                              "tokens_kept_jti = ?, ");
+    snprintf(sql + n, len + 160 - n, "updated_at = ? WHERE id = ?");
+    if (nknown == cap) {
+        size_t ncap = cap ? cap * 2 : 16;
+        struct write_sql *grown = realloc(known, ncap * sizeof(*grown));
+        if (!grown) {
+            free(sql);
+            return NULL;
+        }
+        known = grown;
+        cap = ncap;
+    }
+    known[nknown].key = key;
+    known[nknown].sql = sql;
+    nknown++;
+    return sql;
+}
+
+/* user_fields[i]'s value in u as a parameter. */
+static struct db_param field_param(const struct user *u, size_t i)
+{
+    const struct user_field *f = &user_fields[i];
+    const char *base = (const char *)u + f->offset;
+    switch (f->type) {
+    case UF_INT:
+        return db_int(*(const long long *)(const void *)base);
+    case UF_INT_NULL: {
+        const long long *v = *(const long long *const *)(const void *)base;
+        return v ? db_int(*v) : db_null();
+    }
+    default:
+        return db_str_or_null(*(const char *const *)(const void *)base);
+    }
+}
+
+int db_user_write(struct db *db, const char *id, const struct user_write *w)
+{
     static const char auth_sql[] =
         "UPDATE auth SET email = COALESCE(?, email), password = COALESCE(?, password) "
         "WHERE id = ?";
+    unsigned long long key = w->cols & ((1ull << user_nfields) - 1);
+    if (w->mark_ms > 0)
+        key |= MARK_BIT;
+    const char *sql = write_sql_for(key);
+    if (!sql)
+        return DB_ERROR;
+    struct db_param params[64 + 4];
+    size_t np = 0;
+    const char *email = NULL;
+    for (size_t i = 0; i < user_nfields; i++) {
+        if (!(key & (1ull << i)))
+            continue;
+        params[np++] = field_param(w->values, i);
+        if (user_fields[i].offset == offsetof(struct user, email))
+            email = w->values->email;
+    }
+    if (key & MARK_BIT) {
+        params[np++] = db_int(w->mark_ms);
+        params[np++] = db_str_or_null(w->keep_jti);
+    }
+    params[np++] = db_int(w->mark_ms > 0 ? w->mark_ms / 1000 : now_s());
+    params[np++] = db_str(id);
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
     unsigned long long n = 0;
-    int rc = db_exec(db, user_sql,
-                     DB_PARAMS(db_str_or_null(upd->role), db_str_or_null(upd->name),
-                               db_str_or_null(upd->email), db_str_or_null(upd->profile_image_url),
-                               db_int(upd->mark_ms), db_int(upd->mark_ms),
-                               db_str_or_null(upd->keep_jti), db_int(now_s()), db_str(id)), &n);
+    int rc = db_exec(db, sql, params, np, &n);
     if (rc != DB_OK)
         return rollback(db, rc);
     if (n == 0)
         return rollback(db, DB_NOT_FOUND);
-    if (db_exec(db, auth_sql, DB_PARAMS(db_str_or_null(upd->email),
-                                        db_str_or_null(upd->password_hash), db_str(id)),
-                NULL) != DB_OK)
+    if ((email || w->password_hash) &&
+        db_exec(db, auth_sql, DB_PARAMS(db_str_or_null(email), db_str_or_null(w->password_hash),
+                                        db_str(id)), NULL) != DB_OK)
         return rollback(db, DB_ERROR);
     if (db_commit(db) != DB_OK)
         return DB_ERROR;
-    return upd->password_hash ? db_user_mark_after_commit(db, id) : DB_OK;
+    return w->password_hash ? db_user_mark_after_commit(db, id) : DB_OK;
 }
 
 int db_user_delete(struct db *db, struct arena *a, const char *id)

@@ -219,43 +219,10 @@ fail:
     return DB_ERROR;
 }
 
-int db_user_update_profile(struct db *db, const char *id, const struct user_profile *p)
-{
-    static const char sql[] =
-        "UPDATE `user` SET name = ?, profile_image_url = ?, bio = ?, gender = ?, "
-        "date_of_birth = ?, updated_at = ? WHERE id = ?";
-    unsigned long long n = 0;
-    int rc = db_exec(db, sql,
-                     DB_PARAMS(db_str(p->name), db_str(p->profile_image_url), db_str_or_null(p->bio),
-                               db_str_or_null(p->gender), db_str_or_null(p->date_of_birth),
-                               db_int((long long)time(NULL)), db_str(id)), &n);
-    return rc != DB_OK ? rc : n ? DB_OK : DB_NOT_FOUND;
-}
-
 int db_user_set_timezone(struct db *db, const char *id, const char *tz)
 {
     static const char sql[] = "UPDATE `user` SET timezone = ?, updated_at = ? WHERE id = ?";
     return db_exec(db, sql, DB_PARAMS(db_str(tz), db_int((long long)time(NULL)), db_str(id)), NULL);
-}
-
-int db_user_set_password(struct db *db, const char *id, const char *hash, long long mark_ms,
-                         const char *keep_jti)
-{
-    static const char auth_sql[] = "UPDATE auth SET password = ? WHERE id = ?";
-    static const char mark_sql[] =
-        "UPDATE `user` SET tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
-        "tokens_kept_jti = ?, updated_at = ? WHERE id = ?";
-    if (db_begin(db) != DB_OK)
-        return DB_ERROR;
-    if (db_exec(db, auth_sql, DB_PARAMS(db_str(hash), db_str(id)), NULL) != DB_OK ||
-        db_exec(db, mark_sql, DB_PARAMS(db_int(mark_ms), db_str_or_null(keep_jti),
-                                        db_int(mark_ms / 1000), db_str(id)),
-                NULL) != DB_OK ||
-        db_commit(db) != DB_OK) {
-        db_rollback(db);
-        return DB_ERROR;
-    }
-    return db_user_mark_after_commit(db, id);
 }
 
 int db_user_mark_after_commit(struct db *db, const char *id)
@@ -266,16 +233,6 @@ int db_user_mark_after_commit(struct db *db, const char *id)
         "UPDATE `user` SET tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?) "
         "WHERE id = ?";
     return db_exec(db, sql, DB_PARAMS(db_int(clock_now_ms() + 1), db_str(id)), NULL);
-}
-
-int db_user_set_role(struct db *db, const char *id, const char *role, long long mark_ms)
-{
-    /* The mark only ever moves forward: a later change must not revive older tokens. */
-    static const char sql[] =
-        "UPDATE `user` SET role = ?, tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
-        "tokens_kept_jti = NULL, updated_at = ? WHERE id = ?";
-    return db_exec(db, sql, DB_PARAMS(db_str(role), db_int(mark_ms), db_int(mark_ms / 1000),
-                                      db_str(id)), NULL);
 }
 
 int db_user_touch(struct db *db, const char *id, long long now)

@@ -7,21 +7,32 @@
 
 #include "usher/arena.h"
 
-#define UF(col, type, views) { #col, #col, offsetof(struct user, col), type, views }
+#define UF(col, t, v) \
+    { .column = #col, .json = #col, .offset = offsetof(struct user, col), .type = t, .views = v }
 #define ALL (VIEW_MODEL | VIEW_SESSION | VIEW_INFO)
 #define WHO (ALL | VIEW_SIGNIN)   /* id, email, role, name: in every view */
+/* A writable column: UF's three, then its places in the profile and admin forms (0: not in
+ * it), the forms that require it, its limit and check, and its page input. */
+#define UW(col, type, views, profile, admin, required, max, check, label, input, ac) \
+    { #col, #col, offsetof(struct user, col), type, views, { profile, admin }, required, max, \
+      check, label, input, ac }
+#define PROFILE (1u << USER_FORM_PROFILE)
 
 const struct user_field user_fields[] = {
     UF(id, UF_STR_REQ, WHO),
-    UF(email, UF_STR_REQ, WHO),
+    UW(email, UF_STR_REQ, WHO, 0, 3, 0, 255, UC_NONE, "Email", "email", "email"),
     UF(username, UF_STR, VIEW_MODEL),
-    { "role", "role", offsetof(struct user, role_name), UF_ROLE, WHO },
-    UF(name, UF_STR_REQ, WHO),
-    UF(profile_image_url, UF_IMAGE, VIEW_MODEL | VIEW_SESSION | VIEW_SIGNIN),
+    { "role", "role", offsetof(struct user, role_name), UF_ROLE, WHO, { 0, 1 }, 0, 16, UC_ROLE,
+      "Role", "role", "off" },   /* role_name: UW's member would be "role" */
+    UW(name, UF_STR_REQ, WHO, 2, 2, PROFILE, 255, UC_NAME, "Name", "text", "name"),
+    UW(profile_image_url, UF_IMAGE, VIEW_MODEL | VIEW_SESSION | VIEW_SIGNIN, 1, 4, PROFILE, 0,
+       UC_IMAGE_URL, "Profile image URL", "text", "photo"),
     UF(profile_banner_image_url, UF_STR, VIEW_MODEL),
-    UF(bio, UF_STR, ALL),
-    UF(gender, UF_STR, VIEW_MODEL | VIEW_SESSION),
-    UF(date_of_birth, UF_DATE, VIEW_MODEL | VIEW_SESSION),
+    /* bio and gender are in every GET /auths/ answer: bounded (usher's, not the reference's) */
+    UW(bio, UF_STR, ALL, 3, 0, 0, 4096, UC_NONE, "Bio", "textarea", NULL),
+    UW(gender, UF_STR, VIEW_MODEL | VIEW_SESSION, 4, 0, 0, 128, UC_NONE, "Gender", "text", "sex"),
+    UW(date_of_birth, UF_DATE, VIEW_MODEL | VIEW_SESSION, 5, 0, 0, 0, UC_NONE, "Date of birth",
+       "date", "bday"),
     UF(timezone, UF_STR, VIEW_MODEL),
     UF(presence_state, UF_STR, VIEW_MODEL),
     UF(status_emoji, UF_STR, ALL),
@@ -54,6 +65,25 @@ enum user_role user_role_parse(const char *name)
 const char *user_role_name(enum user_role role)
 {
     return role_names[role];
+}
+
+size_t user_form_columns(enum user_form form, size_t *columns, size_t max)
+{
+    /* Places are small numbers: walk them in order, each in table order. */
+    size_t n = 0;
+    for (unsigned place = 1; place <= 255 && n < max; place++)
+        for (size_t i = 0; i < user_nfields && n < max; i++)
+            if (user_fields[i].form[form] == place)
+                columns[n++] = i;
+    return n;
+}
+
+const struct user_field *user_field_at(size_t offset)
+{
+    for (size_t i = 0; i < user_nfields; i++)
+        if (user_fields[i].offset == offset)
+            return &user_fields[i];
+    return NULL;
 }
 
 const char *user_image_path(struct arena *a, const char *user_id)

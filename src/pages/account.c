@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "usher/accounts.h"
 #include "usher/api.h"
 #include "usher/arena.h"
 #include "usher/session.h"
@@ -118,16 +119,7 @@ static void account_render(struct ctx *c, const char *failed, const char *error,
     if (failed && strcmp(failed, "profile") == 0)
         page_alert(&h, error);
     page_form(c, &h, "/account", NULL);
-    page_input(&h, "Name", "text", "name", page_value(c, failed, "profile", "name", me->name),
-               "name");
-    page_input(&h, "Profile image URL", "text", "profile_image_url",
-               page_value(c, failed, "profile", "profile_image_url", me->profile_image_url),
-               "photo");
-    page_textarea(&h, "Bio", "bio", page_value(c, failed, "profile", "bio", me->bio));
-    page_input(&h, "Gender", "text", "gender",
-               page_value(c, failed, "profile", "gender", me->gender), "sex");
-    page_input(&h, "Date of birth", "date", "date_of_birth",
-               page_value(c, failed, "profile", "date_of_birth", me->date_of_birth), "bday");
+    page_user_inputs(c, &h, USER_FORM_PROFILE, me, failed, "profile", true);
     page_button(&h, "Save profile", "primary");
     html_close(&h);
     html_close(&h);
@@ -158,6 +150,9 @@ static void account_render(struct ctx *c, const char *failed, const char *error,
     html_elem(&h, "h2", "API key", "id", "key-h", NULL);
     html_open(&h, "p", NULL);
     html_elem(&h, "a", "Manage your API key", "href", page_url(c, "/account/api-key"), NULL);
+    html_text(&h, " · ");
+    html_elem(&h, "a", "Security: two-factor sign-in, sessions, API keys", "href",
+              page_url(c, "/account/security"), NULL);
     html_close(&h);
     html_close(&h);
 
@@ -197,7 +192,7 @@ static void account_post(struct ctx *c, handler_fn handler, const struct form *f
 
 void page_account_profile(struct ctx *c)
 {
-    account_post(c, auths_update_profile, &auths_profile_form, "profile");
+    account_post(c, auths_update_profile, &accounts_profile_form, "profile");
 }
 
 void page_account_timezone(struct ctx *c)

@@ -102,7 +102,7 @@ int page_api(struct ctx *c, handler_fn handler, const struct form *form,
 {
     /* A state-changing call from a page posted by another site changes nothing (the CSRF
      * token has been checked by then for cookie sessions; this also covers a leaked one). */
-    if (c->req->method_id == HTTP_POST && !csrf_same_origin(c->req)) {
+    if (c->req->method_id == HTTP_POST && !csrf_same_origin(c)) {
         if (fields)
             page_keep(fields);
         r->status = 403;

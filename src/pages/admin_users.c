@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "usher/accounts.h"
 #include "usher/api.h"
 #include "usher/arena.h"
 #include "usher/session.h"
@@ -176,14 +177,9 @@ static void user_render(struct ctx *c, const char *error, int status)
     page_notice(&h, saved_notice(c));
     page_alert(&h, error);
     page_form(c, &h, arena_printf(c->arena, "/admin/users/%s", page_urlencode(c, u->id)), NULL);
-    page_input(&h, "Name", "text", "name", page_value(c, f, "edit", "name", u->name), "off");
-    page_input(&h, "Email", "email", "email", page_value(c, f, "edit", "email", u->email), "off");
-    page_select(&h, "Role", "role", role_options, NROLES,
-                page_value(c, f, "edit", "role", u->role_name));
+    page_user_inputs(c, &h, USER_FORM_ADMIN, u, f, "edit", false);
     page_input(&h, "New password (empty: unchanged)", "password", "password", NULL,
                "new-password");
-    page_input(&h, "Profile image URL", "text", "profile_image_url",
-               page_value(c, f, "edit", "profile_image_url", u->profile_image_url), "off");
     page_button(&h, "Save user", "primary");
     html_close(&h);
 
@@ -202,6 +198,7 @@ static void user_render(struct ctx *c, const char *error, int status)
         if (n)
             html_close(&h);
     }
+    page_user_security(c, &h);
     html_open(&h, "p", NULL);
     html_elem(&h, "a", "Delete this user…", "href", user_url(c, u->id, "/delete"), "class",
               "danger", NULL);
@@ -217,7 +214,7 @@ void page_user_get(struct ctx *c)
 void page_user_update(struct ctx *c)
 {
     struct page_api_result r;
-    if (page_api(c, users_update_by_id, &users_update_form, NULL, &r) != 0) {
+    if (page_api(c, users_update_by_id, &accounts_admin_form, NULL, &r) != 0) {
         user_render(c, r.error, r.status);
         return;
     }

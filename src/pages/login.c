@@ -73,7 +73,7 @@ void page_login_get(struct ctx *c)
 /* A pre-session form post from this site with its token; else renders refused. */
 static bool presession_ok(struct ctx *c, void (*render)(struct ctx *, const char *, int))
 {
-    if (csrf_same_origin(c->req) && page_form_token_ok(c))
+    if (csrf_same_origin(c) && page_form_token_ok(c))
         return true;
     render(c, ERR_FORM_SITE, 403);
     return false;
@@ -85,11 +85,21 @@ void page_login_post(struct ctx *c)
         return;
     struct page_api_result r;
     if (page_api(c, auths_signin, &auths_signin_form, NULL, &r) != 0) {
-        login_render(c, r.error, r.status);
+        const char *mfa_token = r.status == 401 ? page_json_str(r.json, "mfa_token") : NULL;
+        if (mfa_token)   /* two-factor on: the second step (pages/security.c) */
+            page_login_code_form(c, mfa_token, NULL, 200);
+        else
+            login_render(c, r.error, r.status);
         return;
     }
     const char *next = page_next(c);
     page_see_other(c, next ? next : page_url(c, "/account"));
+}
+
+void page_login_mfa(struct ctx *c)
+{
+    if (presession_ok(c, login_render))
+        page_login_mfa_post(c, login_render);
 }
 
 static void signup_render(struct ctx *c, const char *error, int status)
@@ -150,7 +160,7 @@ void page_signup_post(struct ctx *c)
 
 void page_logout(struct ctx *c)
 {
-    if (!csrf_same_origin(c->req)) {
+    if (!csrf_same_origin(c)) {
         struct html h;
         page_begin(c, &h, "Sign out");
         page_alert(&h, ERR_FORM_SITE);

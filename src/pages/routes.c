@@ -5,7 +5,9 @@
  * (parsed once by app.c; page.h's adapter hands the values to that handler). */
 #include "config.h"
 #include "usher/pages.h"
+#include "usher/accounts.h"
 #include "usher/api.h"
+#include "usher/api_security.h"
 #include "usher/page.h"
 #include "usher/router.h"
 
@@ -31,26 +33,42 @@ const struct route pages_routes[] = {
     /* pages/login.c */
     R(GET, "/login", PUBLIC, page_login_get),
     F(POST, "/login", PUBLIC, page_login_post, auths_signin_form),
+    F(POST, "/login/mfa", PUBLIC, page_login_mfa, mfa_signin_form),
     R(GET, "/signup", PUBLIC, page_signup_get),
     F(POST, "/signup", PUBLIC, page_signup_post, auths_signup_form),
     R(POST, "/logout", PUBLIC, page_logout),
 
     /* pages/account.c, pages/apikey.c */
     R(GET, "/account", ANY, page_account_get),
-    F(POST, "/account", VERIFIED, page_account_profile, auths_profile_form),
+    F(POST, "/account", VERIFIED, page_account_profile, accounts_profile_form),
     F(POST, "/account/timezone", ANY, page_account_timezone, auths_timezone_form),
     F(POST, "/account/password", ANY, page_account_password, auths_password_form),
     R(GET, "/account/api-key", ANY, page_apikey_get),
     R(POST, "/account/api-key", ANY, page_apikey_create),
     R(POST, "/account/api-key/delete", ANY, page_apikey_delete),
 
+    /* pages/security.c */
+    R(GET, "/account/security", ANY, page_security_get),
+    R(POST, "/account/security/mfa/enroll", ANY, page_security_enroll),
+    R(POST, "/account/security/mfa/confirm", ANY, page_security_confirm),
+    R(POST, "/account/security/mfa/regenerate", ANY, page_security_regenerate),
+    R(POST, "/account/security/mfa/disable", ANY, page_security_disable),
+    R(POST, "/account/security/sessions/{id}/revoke", ANY, page_security_revoke),
+    R(POST, "/account/security/sessions/revoke_others", ANY, page_security_revoke_others),
+    R(POST, "/account/security/api-keys", ANY, page_security_key_create),
+    R(POST, "/account/security/api-keys/{id}/delete", ANY, page_security_key_delete),
+
     /* pages/admin_users.c */
     R(GET, "/admin/users", ADMIN, page_users_get),
     F(POST, "/admin/users", ADMIN, page_users_add, auths_add_form),
     T(GET, "/admin/users/{user_id}", ADMIN, page_user_get, TARGET_USER_404),
-    FT(POST, "/admin/users/{user_id}", ADMIN, page_user_update, users_update_form,
+    FT(POST, "/admin/users/{user_id}", ADMIN, page_user_update, accounts_admin_form,
        TARGET_USER_404),
     T(GET, "/admin/users/{user_id}/delete", ADMIN, page_user_delete_get, TARGET_USER_404),
+    T(POST, "/admin/users/{user_id}/mfa/reset", ADMIN, page_user_mfa_reset, TARGET_USER_404),
+    T(POST, "/admin/users/{user_id}/unlock", ADMIN, page_user_unlock, TARGET_USER_404),
+    T(POST, "/admin/users/{user_id}/sessions/revoke", ADMIN, page_user_sessions_revoke,
+      TARGET_USER_404),
     T(POST, "/admin/users/{user_id}/delete", ADMIN, page_user_delete, TARGET_USER_404),
 
     /* pages/admin_groups.c */

@@ -40,8 +40,8 @@ def test_create_admin_beside_existing_users(stack, tmp_path):
 def test_create_admin_refusals_change_nothing(stack):
     expect(signup(stack, "taken@example.org"), 200)
     cases = [
-        (("--email", "TAKEN@example.org", "--name", "X"), "pw-one-two\n", "already exists"),
-        (("--email", "not-an-email", "--name", "X"), "pw-one-two\n", "invalid email"),
+        (("--email", "TAKEN@example.org", "--name", "X"), "pw-one-two\n", "already registered"),
+        (("--email", "not-an-email", "--name", "X"), "pw-one-two\n", "email format you entered is invalid"),
         (("--email", "x@example.org", "--name", "X"), "\n", "no password"),
         (("--email", "y@example.org", "--name", "X"), "p" * 73 + "\n", "72 bytes"),
     ]

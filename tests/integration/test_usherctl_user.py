@@ -32,7 +32,7 @@ def test_add_list_show(stack):
     assert shown["id"] == gid and "password" not in json.dumps(shown)
     # the API's rules: a taken address, a bad role, a bad address, no password
     r = ctl(stack, "add", "grace@example.org", "Again", stdin="Cobol-pw1!\n")
-    assert r.returncode == 1 and "already exists" in r.stderr
+    assert r.returncode == 1 and "already registered" in r.stderr   # the API's text
     assert ctl(stack, "add", "x@example.org", "X", "root", stdin="pw-long-1\n").returncode == 1
     assert ctl(stack, "add", "not-an-address", "X", stdin="pw-long-1\n").returncode == 1
     assert ctl(stack, "add", "y@example.org", "Y", stdin="").returncode == 1
