@@ -310,7 +310,10 @@ static void do_keys(struct run *r, const struct owui_rows *k)
     strmap_init(&by_user);
     strmap_init(&digests);
     for (size_t i = 0; i < ex.nrows; i++) {
-        strmap_put(&by_user, db_cell(&ex, i, 0), db_cell(&ex, i, 1));
+        /* Open WebUI's one key per user is usher's main key ("key_" + id); named keys
+         * only take part in the digest check */
+        if (strcmp(db_cell(&ex, i, 2), "1") == 0)
+            strmap_put(&by_user, db_cell(&ex, i, 0), db_cell(&ex, i, 1));
         strmap_put(&digests, db_cell(&ex, i, 1), db_cell(&ex, i, 0));
     }
     begin_step(r, S_KEYS, IMPORT_KEYS, k->nrows);

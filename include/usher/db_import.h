@@ -13,7 +13,8 @@ struct db_result;
 
 enum import_table {
     IMPORT_USERS,      /* existing: id, email_lower, created_at */
-    IMPORT_KEYS,       /* existing: user_id, key_digest */
+    IMPORT_KEYS,       /* existing: user_id, key_digest, is the user's main key ("1": id
+                        * "key_" + user_id; other keys are named ones) */
     IMPORT_GROUPS,     /* existing: id, name */
     IMPORT_MEMBERS,    /* existing: group_id, user_id */
     IMPORT_GRANTS,     /* existing: resource_type, resource_id, principal_type,

@@ -33,10 +33,10 @@ static const struct table_sql tables[IMPORT__COUNT] = {
         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     },
     [IMPORT_KEYS] = {
-        "SELECT user_id, key_digest FROM api_key",
+        "SELECT user_id, key_digest, id = CONCAT('key_', user_id) FROM api_key",
         "INSERT INTO api_key (id, user_id, key_digest, key_sealed, data, expires_at, "
-        "last_used_at, created_at, updated_at) VALUES ",
-        9, "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "last_used_at, created_at, updated_at, created_ms) VALUES ",
+        9, "(?, ?, ?, ?, ?, ?, ?, ?, ?, created_at * 1000)",
     },
     [IMPORT_GROUPS] = {
         "SELECT id, name FROM `group`",
