@@ -13,7 +13,7 @@ set -euo pipefail
 packages=(
     build-essential autoconf automake pkg-config
     libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev libldap-dev
-    liboath-dev libqrencode-dev
+    liboath-dev libqrencode-dev libsqlite3-dev
     mariadb-server mariadb-client nginx-light slapd ldap-utils
     python3-pytest python3-requests mandoc
     systemd clang libclang-rt-14-dev

@@ -417,3 +417,15 @@ int settings_admin_config_store(struct ctx *c, const struct field_value *v)
     worker_stored = NULL;
     return rc == DB_OK ? 0 : -1;
 }
+
+const char *const *settings_account_keys(size_t *n)
+{
+    static const char *keys[ADMIN_CONFIG_FIELDS + 1];
+    if (!keys[0]) {
+        for (size_t i = 0; i < ADMIN_CONFIG_FIELDS; i++)
+            keys[i] = settings_table[i].key;
+        keys[ADMIN_CONFIG_FIELDS] = "user.permissions";
+    }
+    *n = ADMIN_CONFIG_FIELDS + 1;
+    return keys;
+}

@@ -18,6 +18,7 @@
 #include "usher/arena.h"
 #include "usher/cli_audit.h"
 #include "usher/cli_ldap.h"
+#include "usher/cli_import.h"
 #include "usher/cli_user.h"
 #include "usher/config.h"
 #include "usher/ctx.h"
@@ -29,6 +30,7 @@
 #include "usher/router.h"
 #include "usher/migrate.h"
 #include "usher/ids.h"
+#include "usher/secret.h"
 #include "usher/settings.h"
 
 #ifndef SYSCONFDIR
@@ -69,6 +71,7 @@ static int cmd_routes(const struct cli *cli, int argc, char **argv);
 static int cmd_audit(const struct cli *cli, int argc, char **argv);
 static int cmd_user(const struct cli *cli, int argc, char **argv);
 static int cmd_ldap(const struct cli *cli, int argc, char **argv);
+static int cmd_import(const struct cli *cli, int argc, char **argv);
 
 static const struct command commands[] = {
     { "migrate", cmd_migrate, "[-m sqldir]", "apply pending schema migrations" },
@@ -85,6 +88,9 @@ static const struct command commands[] = {
       "manage accounts (see usherctl(8))" },
     { "ldap", cmd_ldap, "test USER",
       "try an LDAP sign-in step by step (password on stdin); changes nothing" },
+    { "import-openwebui", cmd_import,
+      "[--dry-run] [--merge-by-email] [--only TABLES] [--wait S] PATH/webui.db",
+      "bring Open WebUI's accounts, groups, keys and grants over (see usherctl(8))" },
     { "audit", cmd_audit, "[--since WHEN] [--actor WHO] [--action NAME] [--json]",
       "read the audit trail, newest first" },
     { "routes", cmd_routes, "", "list the HTTP routes: method, path, access level, target" },
@@ -664,6 +670,22 @@ static int cmd_ldap(const struct cli *cli, int argc, char **argv)
     settings_env_init(&cfg);
     struct db *db = open_database(&cfg);
     int rc = db ? cli_ldap(db, argc, argv) : EXIT_RUNTIME;
+    db_close(db);
+    config_free(&cfg);
+    return rc;
+}
+
+/* The import needs the settings and the server secret (to seal the API keys it brings). */
+static int cmd_import(const struct cli *cli, int argc, char **argv)
+{
+    struct usher_config cfg;
+    const char *path;
+    if (load_config(cli, &cfg, &path) != 0)
+        return EXIT_RUNTIME;
+    settings_env_init(&cfg);
+    secret_load_existing(&cfg);   /* without one, keys are kept as digests only */
+    struct db *db = open_database(&cfg);
+    int rc = db ? cli_import(db, argc, argv) : EXIT_RUNTIME;
     db_close(db);
     config_free(&cfg);
     return rc;

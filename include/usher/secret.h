@@ -9,6 +9,9 @@ struct usher_config;
 /* Loads (or creates) the secret. Called by the master before forking, so every worker
  * shares it. Returns 0, or -1 with a logged reason. */
 int secret_load(const struct usher_config *cfg);
+/* The same for a tool beside the service (usherctl): never generates one; -1 (logged at
+ * notice level) when none is configured and DATA_DIR/secret_key does not exist. */
+int secret_load_existing(const struct usher_config *cfg);
 /* The loaded secret's bytes. */
 const unsigned char *secret_bytes(size_t *len);
 

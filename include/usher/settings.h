@@ -83,4 +83,8 @@ void settings_use_version(struct ctx *c, const char *version);
 /* Forgets the request's loaded settings. */
 void settings_release(struct ctx *c);
 
+/* The config keys of the account settings an import may bring over: the 28 of AdminConfig
+ * (deltas §1.4) and "user.permissions" (the default permissions). *n gets how many. */
+const char *const *settings_account_keys(size_t *n);
+
 #endif

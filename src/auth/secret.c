@@ -192,7 +192,7 @@ out:
     return rc;
 }
 
-static int load_from_data_dir(const char *data_dir)
+static int load_from_data_dir(const char *data_dir, bool create)
 {
     char path[4096];
     if (!data_dir || !*data_dir)
@@ -203,6 +203,10 @@ static int load_from_data_dir(const char *data_dir)
     }
     unsigned char buf[SECRET_FILE_MAX];
     long len = read_secret_file(path, buf);
+    if (len == -2 && !create) {
+        log_notice("secret: none configured and no %s", path);
+        return -1;
+    }
     if (len == -2) {
         int made = create_secret_file(path);
         if (made < 0)
@@ -221,7 +225,7 @@ static int load_from_data_dir(const char *data_dir)
     return rc;
 }
 
-int secret_load(const struct usher_config *cfg)
+static int load(const struct usher_config *cfg, bool create)
 {
     static const char *const env_names[] = { "WEBUI_SECRET_KEY", "WEBUI_JWT_SECRET_KEY" };
     for (size_t i = 0; i < sizeof env_names / sizeof env_names[0]; i++) {
@@ -231,7 +235,17 @@ int secret_load(const struct usher_config *cfg)
     }
     if (cfg && cfg->secret_key && *cfg->secret_key)
         return keep(cfg->secret_key, strlen(cfg->secret_key), "secret_key in the configuration");
-    return load_from_data_dir(cfg ? cfg->data_dir : NULL);
+    return load_from_data_dir(cfg ? cfg->data_dir : NULL, create);
+}
+
+int secret_load(const struct usher_config *cfg)
+{
+    return load(cfg, true);
+}
+
+int secret_load_existing(const struct usher_config *cfg)
+{
+    return load(cfg, false);
 }
 
 const unsigned char *secret_bytes(size_t *len)
