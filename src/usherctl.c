@@ -643,52 +643,49 @@ static int cmd_grant(const struct cli *cli, int argc, char **argv)
     return run_subcommand(cli, argc, argv, subs, sizeof(subs) / sizeof(subs[0]));
 }
 
-/* The user commands need the settings (password policy, bcrypt cost) besides the database. */
-static int cmd_user(const struct cli *cli, int argc, char **argv)
+/* What a command needs beside the database. */
+enum { NEEDS_SETTINGS = 1, NEEDS_SECRET = 2 };
+
+/* with_database, with the settings resolved (NEEDS_SETTINGS) and the server secret loaded
+ * when one exists (NEEDS_SECRET; never made here). */
+static int with_settings_database(const struct cli *cli, unsigned needs,
+                                  int (*fn)(struct db *db, int argc, char **argv),
+                                  int argc, char **argv)
 {
     struct usher_config cfg;
     const char *path;
     if (load_config(cli, &cfg, &path) != 0)
         return EXIT_RUNTIME;
-    settings_env_init(&cfg);
+    if (needs & NEEDS_SETTINGS)
+        settings_env_init(&cfg);
+    if (needs & NEEDS_SECRET)
+        secret_load_existing(&cfg);
     struct db *db = open_database(&cfg);
-    int rc = db ? cli_user(db, argc, argv) : EXIT_RUNTIME;
+    int rc = db ? fn(db, argc, argv) : EXIT_RUNTIME;
     db_close(db);
     config_free(&cfg);
     return rc;
+}
+
+/* The user commands need the settings (password policy, bcrypt cost) besides the database. */
+static int cmd_user(const struct cli *cli, int argc, char **argv)
+{
+    return with_settings_database(cli, NEEDS_SETTINGS, cli_user, argc, argv);
 }
 
 /* The LDAP test needs the settings (ldap.timeout) and the stored LDAP settings. */
 static int cmd_ldap(const struct cli *cli, int argc, char **argv)
 {
-    struct usher_config cfg;
-    const char *path;
     if (argc != 3 || strcmp(argv[1], "test") != 0)
         return command_usage(argv[0]);
-    if (load_config(cli, &cfg, &path) != 0)
-        return EXIT_RUNTIME;
-    settings_env_init(&cfg);
-    struct db *db = open_database(&cfg);
-    int rc = db ? cli_ldap(db, argc, argv) : EXIT_RUNTIME;
-    db_close(db);
-    config_free(&cfg);
-    return rc;
+    return with_settings_database(cli, NEEDS_SETTINGS, cli_ldap, argc, argv);
 }
 
-/* The import needs the settings and the server secret (to seal the API keys it brings). */
+/* The import needs the settings and the server secret (to seal the API keys it brings;
+ * without one, keys are kept as digests only). */
 static int cmd_import(const struct cli *cli, int argc, char **argv)
 {
-    struct usher_config cfg;
-    const char *path;
-    if (load_config(cli, &cfg, &path) != 0)
-        return EXIT_RUNTIME;
-    settings_env_init(&cfg);
-    secret_load_existing(&cfg);   /* without one, keys are kept as digests only */
-    struct db *db = open_database(&cfg);
-    int rc = db ? cli_import(db, argc, argv) : EXIT_RUNTIME;
-    db_close(db);
-    config_free(&cfg);
-    return rc;
+    return with_settings_database(cli, NEEDS_SETTINGS | NEEDS_SECRET, cli_import, argc, argv);
 }
 
 static int cmd_audit(const struct cli *cli, int argc, char **argv)

@@ -110,21 +110,29 @@ static bool presession_ok(struct ctx *c, void (*render)(struct ctx *, const char
     return false;
 }
 
+/* What a sign-in form (e-mail or LDAP) shows after its API call (rc from page_api): the
+ * second step when two-factor sign-in is on (pages/security.c), the form again with the
+ * error, or a 303 to next (the account page by default). */
+static void signin_answer(struct ctx *c, int rc, const struct page_api_result *r)
+{
+    if (rc != 0) {
+        const char *mfa_token = r->status == 401 ? page_json_str(r->json, "mfa_token") : NULL;
+        if (mfa_token)
+            page_login_code_form(c, mfa_token, NULL, 200);
+        else
+            login_render(c, r->error, r->status);
+        return;
+    }
+    const char *next = page_next(c);
+    page_see_other(c, next ? next : page_url(c, "/account"));
+}
+
 void page_login_post(struct ctx *c)
 {
     if (!presession_ok(c, login_render))
         return;
     struct page_api_result r;
-    if (page_api(c, auths_signin, &auths_signin_form, NULL, &r) != 0) {
-        const char *mfa_token = r.status == 401 ? page_json_str(r.json, "mfa_token") : NULL;
-        if (mfa_token)   /* two-factor on: the second step (pages/security.c) */
-            page_login_code_form(c, mfa_token, NULL, 200);
-        else
-            login_render(c, r.error, r.status);
-        return;
-    }
-    const char *next = page_next(c);
-    page_see_other(c, next ? next : page_url(c, "/account"));
+    signin_answer(c, page_api(c, auths_signin, &auths_signin_form, NULL, &r), &r);
 }
 
 void page_login_mfa(struct ctx *c)
@@ -138,16 +146,7 @@ void page_login_ldap_post(struct ctx *c)
     if (!presession_ok(c, login_render))
         return;
     struct page_api_result r;
-    if (page_api(c, auths_ldap_signin, &auths_ldap_form, NULL, &r) != 0) {
-        const char *mfa_token = r.status == 401 ? page_json_str(r.json, "mfa_token") : NULL;
-        if (mfa_token)   /* two-factor on: the same second step as the password form */
-            page_login_code_form(c, mfa_token, NULL, 200);
-        else
-            login_render(c, r.error, r.status);
-        return;
-    }
-    const char *next = page_next(c);
-    page_see_other(c, next ? next : page_url(c, "/account"));
+    signin_answer(c, page_api(c, auths_ldap_signin, &auths_ldap_form, NULL, &r), &r);
 }
 
 static void signup_render(struct ctx *c, const char *error, int status)

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from authlib import AUTHS, expect, first_admin, wipe_db
+from authlib import AUTHS, ensure_pool_env, expect, first_admin, restore_default_pool, wipe_db
 from harness import free_port, wait_for
 
 FAILED = "LDAP authentication failed."
@@ -283,3 +283,17 @@ class World:
     def ok(self, uid, password=None):
         r = self.ldap(uid, password or PEOPLE_ROWS[uid][2])
         return expect(r, 200)
+
+
+@pytest.fixture(scope="module")
+def ldap_pool(stack):
+    """The pool with the tests' short LDAP deadline (ldap.timeout), for a module."""
+    ensure_pool_env(stack, {"USHER_LDAP_TIMEOUT": str(TIMEOUT_S)})
+    yield stack
+    restore_default_pool(stack)
+
+
+@pytest.fixture
+def world(ldap_pool, directory):  # noqa: F811 (the fixture above)
+    """A fresh install with LDAP on against the private directory (World)."""
+    return World(ldap_pool, directory)

@@ -16,19 +16,9 @@ from harness import free_port
 import ldaplib
 from ldaplib import APP_DN, APP_PW, BASE, PEOPLE, PEOPLE_ROWS, server_config
 
-from ldaplib import FAILED, TIMEOUT_S, TLS_CONFIG, World, directory  # noqa: F401 (fixture)
+from ldaplib import (FAILED, TIMEOUT_S, TLS_CONFIG, World,  # noqa: F401 (fixtures)
+                     directory, ldap_pool, world)
 
-
-@pytest.fixture(scope="module")
-def ldap_pool(stack):
-    ensure_pool_env(stack, {"USHER_LDAP_TIMEOUT": str(TIMEOUT_S)})
-    yield stack
-    restore_default_pool(stack)
-
-
-@pytest.fixture
-def world(ldap_pool, directory):
-    return World(ldap_pool, directory)
 
 
 def pw(uid):

@@ -2,25 +2,13 @@
 on owes its second factor after the directory checked its password, as after a password
 sign-in (the directory vouches for the password, not for the phone); the session it ends in
 says how it began."""
-import pytest
 
-from authlib import (AUTHS, Client, ensure_pool_env, expect, restore_default_pool)
-from ldaplib import PEOPLE_ROWS, TIMEOUT_S, World, directory  # noqa: F401 (fixture)
+from authlib import AUTHS, Client, expect
+from ldaplib import PEOPLE_ROWS, directory, ldap_pool, world  # noqa: F401 (fixtures)
 from securitylib import MFA_REQUIRED, enrol
 
 SIGNIN_MFA = AUTHS + "/signin/mfa"
 
-
-@pytest.fixture(scope="module")
-def ldap_pool(stack):
-    ensure_pool_env(stack, {"USHER_LDAP_TIMEOUT": str(TIMEOUT_S)})
-    yield stack
-    restore_default_pool(stack)
-
-
-@pytest.fixture
-def world(ldap_pool, directory):
-    return World(ldap_pool, directory)
 
 
 def test_ldap_signin_of_an_account_with_two_factor_asks_for_the_code(world):

@@ -11,19 +11,9 @@ from harness import BUILD
 from pagelib import PageClient, validate
 import ldaplib
 from ldaplib import APP_PW, PEOPLE_ROWS
-from ldaplib import FAILED, TIMEOUT_S, World, directory  # noqa: F401 (the fixture)
+from ldaplib import (FAILED, TIMEOUT_S, World,  # noqa: F401 (the fixtures)
+                     directory, ldap_pool, world)
 
-
-@pytest.fixture(scope="module")
-def ldap_pool(stack):
-    ensure_pool_env(stack, {"USHER_LDAP_TIMEOUT": str(TIMEOUT_S)})
-    yield stack
-    restore_default_pool(stack)
-
-
-@pytest.fixture
-def world(ldap_pool, directory):  # noqa: F811
-    return World(ldap_pool, directory)
 
 
 def pw(uid):
