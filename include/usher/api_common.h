@@ -48,4 +48,9 @@ struct account_result;
  * Retry-After: 1 for a full bcrypt gate. */
 void api_account_refused(struct ctx *c, const struct account_result *r);
 
+/* WEBUI_ADMIN_EMAIL names an admin this worker has not seen created yet (accounts.h): no
+ * public account (sign-up, trusted header, no-auth, LDAP) may come first and take its
+ * place. Answers 503 with Retry-After and returns true then; false otherwise (no I/O). */
+bool api_admin_bootstrap_owed(struct ctx *c);
+
 #endif

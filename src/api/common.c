@@ -166,3 +166,13 @@ void api_account_refused(struct ctx *c, const struct account_result *r)
         response_header(c->res, "Retry-After", "1");
     response_detail(c->res, r->status, r->reason);
 }
+
+bool api_admin_bootstrap_owed(struct ctx *c)
+{
+    if (!accounts_bootstrap_pending())
+        return false;
+    response_header(c->res, "Retry-After", "5");
+    response_detail(c->res, 503,
+                    "The administrator account is not set up yet. Please try again shortly.");
+    return true;
+}
