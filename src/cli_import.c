@@ -1,12 +1,12 @@
 /* `usherctl import-openwebui`: Open WebUI's webui.db into usher (see cli_import.h). The
  * file is read whole (owui_read.c), every row checked (owui_schema.c) and compared with
- * what usher has, then written in batches (db/import.c). */
+ * what usher has, then written in batches (db/import.c; the run's bookkeeping and report:
+ * cli_import_run.c). */
 #include "config.h"
 #include "usher/cli_import.h"
 
 #include <getopt.h>
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "usher/accounts.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
+#include "usher/cli_import_run.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
 #include "usher/db_import.h"
@@ -27,164 +28,6 @@
 #include "usher/strmap.h"
 #include "usher/user_doc.h"
 #include "usher/validate.h"
-
-enum step { S_USERS, S_KEYS, S_GROUPS, S_MEMBERS, S_CONFIG, S_RESOURCES, S_GRANTS, S__COUNT };
-static const char *const step_names[S__COUNT] = {
-    "users", "api_keys", "groups", "members", "config", "resources", "grants",
-};
-
-struct stats {
-    size_t read, imported, unchanged, merged, skipped, errors;
-};
-
-struct note {
-    enum step step;
-    bool error;
-    const char *text;
-};
-
-struct run {
-    struct db *db;
-    struct arena *a;
-    bool dry, merge, tty, only[S__COUNT];
-    struct stats st[S__COUNT];
-    size_t dropped;                 /* rows that came over without an invalid cell */
-    struct note *notes;
-    size_t nnotes, capnotes;
-    struct strmap users, groups;    /* Open WebUI id -> usher id (NULL: not in usher) */
-    const unsigned char *secret;
-    size_t secret_len;
-    const char *agent;
-    /* the batch being filled */
-    enum step step;
-    enum import_table table;
-    const char **batch, **labels;
-    size_t nbatch, ncols, done, total;
-    const char *what;               /* which table of the step, when it has several */
-    struct timespec t0;
-};
-
-static void note(struct run *r, bool error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void note(struct run *r, bool error, const char *fmt, ...)
-{
-    if (r->nnotes == r->capnotes) {
-        r->capnotes = r->capnotes ? r->capnotes * 2 : 64;
-        struct note *n = realloc(r->notes, r->capnotes * sizeof(*n));
-        if (!n)
-            abort();
-        r->notes = n;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    r->notes[r->nnotes++] = (struct note){ r->step, error, arena_vprintf(r->a, fmt, ap) };
-    va_end(ap);
-}
-
-/* A row left out: by the conflict policy or because what it needs is not in usher (error
- * false), or because it is invalid (error true). */
-static void skip(struct run *r, bool error, const char *label, const char *why)
-{
-    if (error)
-        r->st[r->step].errors++;
-    else
-        r->st[r->step].skipped++;
-    note(r, error, "%s: %s", label, why);
-}
-
-static double since(const struct timespec *t0)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void progress(struct run *r, bool last)
-{
-    double s = since(&r->t0);
-    double rate = s > 0 ? (double)r->done / s : 0;
-    if (r->tty) {
-        int pct = r->total ? (int)(100 * r->done / r->total) : 100, bar = pct / 5;
-        fprintf(stderr, "\r%-10s%-10s [%.*s%*s] %3d%% %zu/%zu %.0f rows/s%s",
-                step_names[r->step], r->what ? r->what : "",
-                bar, "####################", 20 - bar, "", pct, r->done, r->total, rate,
-                last ? "\n" : "");
-    } else if (last) {
-        fprintf(stderr, "%s%s%s: %zu rows in %.1f s\n", step_names[r->step], r->what ? " " : "",
-                r->what ? r->what : "", r->total, s);
-    }
-    fflush(stderr);
-}
-
-static void begin_step(struct run *r, enum step s, enum import_table t, size_t total)
-{
-    r->step = s;
-    r->table = t;
-    r->ncols = db_import_columns(t);
-    r->nbatch = r->done = 0;
-    r->total = total;
-    clock_gettime(CLOCK_MONOTONIC, &r->t0);
-}
-
-/* Rows that usher refused are taken out of the id maps, so nothing refers to them. */
-static void unmap(struct run *r, const char *label_id)
-{
-    if (r->step == S_USERS)
-        strmap_put(&r->users, label_id, NULL);
-    else if (r->step == S_GROUPS)
-        strmap_put(&r->groups, label_id, NULL);
-}
-
-static void flush(struct run *r)
-{
-    size_t n = r->nbatch;
-    r->nbatch = 0;
-    if (!n)
-        return;
-    r->done += n;
-    if (r->dry || db_import_insert(r->db, r->table, r->batch, n, r->agent) == DB_OK) {
-        r->st[r->step].imported += n;
-    } else {
-        /* rolled back: one row at a time, to name the one(s) usher refuses */
-        for (size_t i = 0; i < n; i++) {
-            if (db_import_insert(r->db, r->table, r->batch + i * r->ncols, 1, r->agent) == DB_OK) {
-                r->st[r->step].imported++;
-                continue;
-            }
-            skip(r, true, r->labels[i],
-                 arena_printf(r->a, "usher's database refused it: %s", db_error(r->db)));
-            unmap(r, r->batch[i * r->ncols]);   /* users' and groups' id */
-        }
-    }
-    progress(r, false);
-}
-
-/* Queues one row (ncols cells, copied by pointer) with the label its messages name. */
-static void queue(struct run *r, const char *const *cells, const char *label)
-{
-    memcpy(r->batch + r->nbatch * r->ncols, cells, r->ncols * sizeof(*cells));
-    r->labels[r->nbatch++] = label;
-    if (r->nbatch == IMPORT_BATCH)
-        flush(r);
-}
-
-static void end_step(struct run *r)
-{
-    flush(r);
-    r->done = r->total;
-    progress(r, true);
-}
-
-static const char *now_text(struct run *r)
-{
-    return arena_printf(r->a, "%lld", (long long)time(NULL));
-}
-
-static const char *mapped(const struct strmap *m, const char *id)
-{
-    const void *v = NULL;
-    return id && strmap_get(m, id, &v) ? v : NULL;
-}
 
 /* ---- users ----------------------------------------------------------------------------- */
 
@@ -203,7 +46,7 @@ static void user_doc_bounds(struct run *r, const char **row, const char *label)
         enum user_doc_verdict v = user_doc_check(doc, len, lim);
         if (v != USER_DOC_OK) {
             r->dropped++;
-            note(r, true, "%s: imported without %s: %s", label, what,
+            import_note(r, true, "%s: imported without %s: %s", label, what,
                  user_doc_detail(r->a, what, v, doc, len, lim));
             row[cols[i]] = NULL;
         }
@@ -215,7 +58,7 @@ static void do_users(struct run *r, const struct owui_rows *u, bool write)
 {
     struct db_result ex;
     if (db_import_existing(r->db, r->a, IMPORT_USERS, &ex) != DB_OK) {
-        note(r, true, "cannot read usher's users: %s", db_error(r->db));
+        import_note(r, true, "cannot read usher's users: %s", db_error(r->db));
         r->st[S_USERS].errors++;
         return;
     }
@@ -227,7 +70,7 @@ static void do_users(struct run *r, const struct owui_rows *u, bool write)
         strmap_put(&by_id, db_cell(&ex, i, 0), db_cell(&ex, i, 1));
         strmap_put(&by_email, db_cell(&ex, i, 1), db_cell(&ex, i, 0));
     }
-    begin_step(r, S_USERS, IMPORT_USERS, u->nrows);
+    import_begin_step(r, S_USERS, IMPORT_USERS, u->nrows);
     struct stats *st = &r->st[S_USERS];
     for (size_t i = 0; i < u->nrows; i++) {
         const char **row = arena_alloc(r->a, OU__COUNT * sizeof(*row));
@@ -242,20 +85,20 @@ static void do_users(struct run *r, const struct owui_rows *u, bool write)
             if (id)
                 strmap_put(&r->users, id, NULL);
             if (write)
-                skip(r, true, label, chk.why);
+                import_skip(r, true, label, chk.why);
             continue;
         }
-        const char *first = mapped(&seen, row[OU_EMAIL]);
+        const char *first = import_mapped(&seen, row[OU_EMAIL]);
         if (strmap_get(&seen, row[OU_EMAIL], NULL)) {
             strmap_put(&r->users, id, NULL);
             if (write)
-                skip(r, true, label,
+                import_skip(r, true, label,
                      arena_printf(r->a, "the e-mail is also user %s's (addresses that differ "
                                   "only in case are one address)", first));
             continue;
         }
         strmap_put(&seen, row[OU_EMAIL], id);
-        const char *ex_email = mapped(&by_id, id), *ex_id = mapped(&by_email, row[OU_EMAIL]);
+        const char *ex_email = import_mapped(&by_id, id), *ex_id = import_mapped(&by_email, row[OU_EMAIL]);
         if (strmap_get(&by_id, id, NULL)) {
             bool same = ex_email && strcmp(ex_email, row[OU_EMAIL]) == 0;
             strmap_put(&r->users, id, same ? id : NULL);
@@ -264,7 +107,7 @@ static void do_users(struct run *r, const struct owui_rows *u, bool write)
             if (same)
                 st->unchanged++;
             else
-                skip(r, false, label, arena_printf(r->a, "the id is another usher account's "
+                import_skip(r, false, label, arena_printf(r->a, "the id is another usher account's "
                                                    "(%s): not imported", ex_email));
         } else if (ex_id) {
             strmap_put(&r->users, id, r->merge ? ex_id : NULL);
@@ -272,9 +115,9 @@ static void do_users(struct run *r, const struct owui_rows *u, bool write)
                 continue;
             if (r->merge) {
                 st->merged++;
-                note(r, false, "%s: merged with usher account %s (same e-mail)", label, ex_id);
+                import_note(r, false, "%s: merged with usher account %s (same e-mail)", label, ex_id);
             } else {
-                skip(r, false, label, arena_printf(r->a, "the e-mail belongs to usher account "
+                import_skip(r, false, label, arena_printf(r->a, "the e-mail belongs to usher account "
                                                    "%s (--merge-by-email maps it)", ex_id));
             }
         } else if (!write) {
@@ -283,14 +126,14 @@ static void do_users(struct run *r, const struct owui_rows *u, bool write)
             strmap_put(&r->users, id, id);
             if (chk.dropped) {
                 r->dropped++;
-                note(r, true, "%s: imported without %s", label, chk.dropped);
+                import_note(r, true, "%s: imported without %s", label, chk.dropped);
             }
             user_doc_bounds(r, row, label);
-            queue(r, row, label);
+            import_queue(r, row, label);
         }
     }
     if (write)
-        end_step(r);
+        import_end_step(r);
     strmap_free(&by_id);
     strmap_free(&by_email);
     strmap_free(&seen);
@@ -302,7 +145,7 @@ static void do_keys(struct run *r, const struct owui_rows *k)
 {
     struct db_result ex;
     if (db_import_existing(r->db, r->a, IMPORT_KEYS, &ex) != DB_OK) {
-        note(r, true, "cannot read usher's API keys: %s", db_error(r->db));
+        import_note(r, true, "cannot read usher's API keys: %s", db_error(r->db));
         r->st[S_KEYS].errors++;
         return;
     }
@@ -316,33 +159,33 @@ static void do_keys(struct run *r, const struct owui_rows *k)
             strmap_put(&by_user, db_cell(&ex, i, 0), db_cell(&ex, i, 1));
         strmap_put(&digests, db_cell(&ex, i, 1), db_cell(&ex, i, 0));
     }
-    begin_step(r, S_KEYS, IMPORT_KEYS, k->nrows);
+    import_begin_step(r, S_KEYS, IMPORT_KEYS, k->nrows);
     for (size_t i = 0; i < k->nrows; i++) {
         const char *const *in = k->cells + i * k->ncols;
         const char *owner = in[OK_USER_ID], *key = in[OK_KEY];
         const char *label = arena_printf(r->a, "API key of user %s", owner ? owner : "NULL");
-        const char *uid = mapped(&r->users, owner);
+        const char *uid = import_mapped(&r->users, owner);
         r->st[S_KEYS].read++;
         if (!uid) {
-            skip(r, false, label, "its user is not in usher");
+            import_skip(r, false, label, "its user is not in usher");
             continue;
         }
         if (!key || strncmp(key, "sk-", 3) != 0 || strlen(key) < 8 || strlen(key) > 255) {
-            skip(r, true, label, "not an sk-... key");
+            import_skip(r, true, label, "not an sk-... key");
             continue;
         }
         char *digest = arena_alloc(r->a, APIKEY_DIGEST_HEX + 1);
         apikey_digest(key, digest);
-        const char *had = mapped(&by_user, uid);
+        const char *had = import_mapped(&by_user, uid);
         if (had || strmap_get(&by_user, uid, NULL)) {
             if (had && strcmp(had, digest) == 0)
                 r->st[S_KEYS].unchanged++;
             else
-                skip(r, false, label, "the usher account already has another API key");
+                import_skip(r, false, label, "the usher account already has another API key");
             continue;
         }
         if (strmap_get(&digests, digest, NULL)) {
-            skip(r, false, label, "the same key belongs to another usher account");
+            import_skip(r, false, label, "the same key belongs to another usher account");
             continue;
         }
         strmap_put(&by_user, uid, digest);
@@ -353,14 +196,14 @@ static void do_keys(struct run *r, const struct owui_rows *k)
             sealed = s ? arena_strdup(r->a, s) : NULL;
             free(s);
         }
-        const char *created = in[OK_CREATED_AT] ? in[OK_CREATED_AT] : now_text(r);
+        const char *created = in[OK_CREATED_AT] ? in[OK_CREATED_AT] : import_now_text(r);
         const char *data = in[OK_DATA] && owui_json_valid(in[OK_DATA]) ? in[OK_DATA] : NULL;
         const char *row[] = { arena_printf(r->a, "key_%s", uid), uid, digest, sealed, data,
                               in[OK_EXPIRES_AT], in[OK_LAST_USED_AT], created,
                               in[OK_UPDATED_AT] ? in[OK_UPDATED_AT] : created };
-        queue(r, row, label);
+        import_queue(r, row, label);
     }
-    end_step(r);
+    import_end_step(r);
     strmap_free(&by_user);
     strmap_free(&digests);
 }
@@ -371,7 +214,7 @@ static void do_groups(struct run *r, const struct owui_rows *g, bool write)
 {
     struct db_result ex;
     if (db_import_existing(r->db, r->a, IMPORT_GROUPS, &ex) != DB_OK) {
-        note(r, true, "cannot read usher's groups: %s", db_error(r->db));
+        import_note(r, true, "cannot read usher's groups: %s", db_error(r->db));
         r->st[S_GROUPS].errors++;
         return;
     }
@@ -383,7 +226,7 @@ static void do_groups(struct run *r, const struct owui_rows *g, bool write)
         strmap_put(&by_name, text_lower(r->a, db_cell(&ex, i, 1)), db_cell(&ex, i, 0));
     }
     if (write)
-        begin_step(r, S_GROUPS, IMPORT_GROUPS, g->nrows);
+        import_begin_step(r, S_GROUPS, IMPORT_GROUPS, g->nrows);
     for (size_t i = 0; i < g->nrows; i++) {
         const char **row = arena_alloc(r->a, OG__COUNT * sizeof(*row));
         memcpy(row, g->cells + i * g->ncols, OG__COUNT * sizeof(*row));
@@ -393,25 +236,25 @@ static void do_groups(struct run *r, const struct owui_rows *g, bool write)
         r->st[S_GROUPS].read += write;
         if (!id || !name || !*name || strlen(id) > 64) {
             if (write)
-                skip(r, true, label, "no id or no name");
+                import_skip(r, true, label, "no id or no name");
             continue;
         }
         const char *lname = text_lower(r->a, name);
-        const char *ex_name = mapped(&by_id, id), *ex_id = mapped(&by_name, lname);
+        const char *ex_name = import_mapped(&by_id, id), *ex_id = import_mapped(&by_name, lname);
         if (strmap_get(&by_id, id, NULL)) {
             bool same = ex_name && strcmp(ex_name, name) == 0;
             strmap_put(&r->groups, id, same ? id : NULL);
             if (write && same)
                 r->st[S_GROUPS].unchanged++;
             else if (write)
-                skip(r, false, label,
+                import_skip(r, false, label,
                      arena_printf(r->a, "the id is usher group '%s''s: not imported", ex_name));
             continue;
         }
         if (ex_id) {
             strmap_put(&r->groups, id, NULL);
             if (write)
-                skip(r, false, label, arena_printf(r->a, "the name is taken by usher group %s",
+                import_skip(r, false, label, arena_printf(r->a, "the name is taken by usher group %s",
                                                    ex_id));
             continue;
         }
@@ -426,21 +269,21 @@ static void do_groups(struct run *r, const struct owui_rows *g, bool write)
             if (row[json_cols[c]] && !owui_json_valid(row[json_cols[c]])) {
                 row[json_cols[c]] = NULL;
                 r->dropped++;
-                note(r, true, "%s: imported without its %s (not valid JSON)", label,
+                import_note(r, true, "%s: imported without its %s (not valid JSON)", label,
                      json_cols[c] == OG_DATA ? "data" : json_cols[c] == OG_META ? "meta"
                                                                                : "permissions");
             }
         if (!row[OG_DESCRIPTION])
             row[OG_DESCRIPTION] = "";
-        row[OG_USER_ID] = mapped(&r->users, row[OG_USER_ID]);
+        row[OG_USER_ID] = import_mapped(&r->users, row[OG_USER_ID]);
         if (!row[OG_CREATED_AT])
-            row[OG_CREATED_AT] = now_text(r);
+            row[OG_CREATED_AT] = import_now_text(r);
         if (!row[OG_UPDATED_AT])
             row[OG_UPDATED_AT] = row[OG_CREATED_AT];
-        queue(r, row, label);
+        import_queue(r, row, label);
     }
     if (write)
-        end_step(r);
+        import_end_step(r);
     strmap_free(&by_id);
     strmap_free(&by_name);
 }
@@ -457,7 +300,7 @@ static void do_members(struct run *r, const struct owui_rows *m)
 {
     struct db_result ex;
     if (db_import_existing(r->db, r->a, IMPORT_MEMBERS, &ex) != DB_OK) {
-        note(r, true, "cannot read usher's memberships: %s", db_error(r->db));
+        import_note(r, true, "cannot read usher's memberships: %s", db_error(r->db));
         r->st[S_MEMBERS].errors++;
         return;
     }
@@ -466,16 +309,16 @@ static void do_members(struct run *r, const struct owui_rows *m)
     for (size_t i = 0; i < ex.nrows; i++)
         strmap_put(&pairs, arena_printf(r->a, "%s\t%s", db_cell(&ex, i, 0), db_cell(&ex, i, 1)),
                    "");
-    begin_step(r, S_MEMBERS, IMPORT_MEMBERS, m->nrows);
+    import_begin_step(r, S_MEMBERS, IMPORT_MEMBERS, m->nrows);
     for (size_t i = 0; i < m->nrows; i++) {
         const char *const *in = m->cells + i * m->ncols;
         const char *label = arena_printf(r->a, "membership of user %s in group %s",
                                          in[OM_USER_ID] ? in[OM_USER_ID] : "NULL",
                                          in[OM_GROUP_ID] ? in[OM_GROUP_ID] : "NULL");
         r->st[S_MEMBERS].read++;
-        const char *g = mapped(&r->groups, in[OM_GROUP_ID]), *u = mapped(&r->users, in[OM_USER_ID]);
+        const char *g = import_mapped(&r->groups, in[OM_GROUP_ID]), *u = import_mapped(&r->users, in[OM_USER_ID]);
         if (!g || !u) {
-            skip(r, false, label, !g ? "its group is not in usher" : "its user is not in usher");
+            import_skip(r, false, label, !g ? "its group is not in usher" : "its user is not in usher");
             continue;
         }
         const char *pair = arena_printf(r->a, "%s\t%s", g, u);
@@ -484,12 +327,12 @@ static void do_members(struct run *r, const struct owui_rows *m)
             continue;
         }
         strmap_put(&pairs, pair, "");
-        const char *created = in[OM_CREATED_AT] ? in[OM_CREATED_AT] : now_text(r);
+        const char *created = in[OM_CREATED_AT] ? in[OM_CREATED_AT] : import_now_text(r);
         const char *row[] = { in[OM_ID] && strlen(in[OM_ID]) <= 64 ? in[OM_ID] : new_id(r), g, u,
                               created, in[OM_UPDATED_AT] ? in[OM_UPDATED_AT] : created };
-        queue(r, row, label);
+        import_queue(r, row, label);
     }
-    end_step(r);
+    import_end_step(r);
     strmap_free(&pairs);
 }
 
@@ -502,10 +345,10 @@ static void do_config(struct run *r, struct owui_db *f)
     const char **values = arena_alloc(r->a, n * sizeof(*values));
     char err[512] = "";
     json_object *stored = NULL;
-    begin_step(r, S_CONFIG, IMPORT_USERS, n);
+    import_begin_step(r, S_CONFIG, IMPORT_USERS, n);
     if (owui_read_config(f, r->a, keys, n, values, err, sizeof err) != 0 ||
         settings_store_load(r->db, &stored) != DB_OK) {
-        skip(r, true, "config", err[0] ? err : "cannot read usher's config table");
+        import_skip(r, true, "config", err[0] ? err : "cannot read usher's config table");
         return;
     }
     const char **put_keys = arena_alloc(r->a, n * sizeof(*put_keys));
@@ -520,7 +363,7 @@ static void do_config(struct run *r, struct owui_db *f)
         enum json_tokener_error e = json_tokener_success;
         v = json_tokener_parse_verbose(values[i], &e);
         if (e != json_tokener_success) {
-            skip(r, true, label, "not valid JSON");
+            import_skip(r, true, label, "not valid JSON");
             continue;
         }
         if (json_object_object_get_ex(stored, keys[i], &have)) {
@@ -529,7 +372,7 @@ static void do_config(struct run *r, struct owui_db *f)
             if (same)
                 r->st[S_CONFIG].unchanged++;
             else
-                skip(r, false, label, "usher has its own value: kept");
+                import_skip(r, false, label, "usher has its own value: kept");
             json_object_put(v);
             continue;
         }
@@ -537,7 +380,7 @@ static void do_config(struct run *r, struct owui_db *f)
         put_values[nput++] = v;
     }
     if (nput && !r->dry && settings_store_put_many(r->db, put_keys, put_values, nput) != DB_OK)
-        skip(r, true, "config", arena_printf(r->a, "usher's database refused it: %s",
+        import_skip(r, true, "config", arena_printf(r->a, "usher's database refused it: %s",
                                              db_error(r->db)));
     else
         r->st[S_CONFIG].imported += nput;
@@ -545,7 +388,7 @@ static void do_config(struct run *r, struct owui_db *f)
         json_object_put(put_values[i]);
     json_object_put(stored);
     r->done = r->total = r->st[S_CONFIG].read;
-    progress(r, true);
+    import_progress(r, true);
 }
 
 /* ---- resources and grants -------------------------------------------------------------- */
@@ -561,14 +404,14 @@ static void do_resources(struct run *r, struct owui_db *f)
         if (owui_read_resources(f, r->a, names[t], &rows, err, sizeof err) != 0 ||
             db_import_existing(r->db, r->a, tables[t], &ex) != DB_OK) {
             r->step = S_RESOURCES;
-            skip(r, true, names[t], err[0] ? err : db_error(r->db));
+            import_skip(r, true, names[t], err[0] ? err : db_error(r->db));
             continue;
         }
         struct strmap have;
         strmap_init(&have);
         for (size_t i = 0; i < ex.nrows; i++)
             strmap_put(&have, db_cell(&ex, i, 0), "");
-        begin_step(r, S_RESOURCES, tables[t], rows.nrows);
+        import_begin_step(r, S_RESOURCES, tables[t], rows.nrows);
         r->what = names[t];
         for (size_t i = 0; i < rows.nrows; i++) {
             const char *const *in = rows.cells + i * rows.ncols;
@@ -576,7 +419,7 @@ static void do_resources(struct run *r, struct owui_db *f)
                                              in[OR_ID] ? in[OR_ID] : "NULL");
             r->st[S_RESOURCES].read++;
             if (!in[OR_ID] || strlen(in[OR_ID]) > 255) {
-                skip(r, true, label, "no id, or one longer than 255 characters");
+                import_skip(r, true, label, "no id, or one longer than 255 characters");
                 continue;
             }
             if (strmap_get(&have, in[OR_ID], NULL)) {
@@ -584,16 +427,16 @@ static void do_resources(struct run *r, struct owui_db *f)
                 continue;
             }
             strmap_put(&have, in[OR_ID], "");
-            const char *created = in[OR_CREATED_AT] ? in[OR_CREATED_AT] : now_text(r);
-            const char *owner = mapped(&r->users, in[OR_USER_ID]);
+            const char *created = in[OR_CREATED_AT] ? in[OR_CREATED_AT] : import_now_text(r);
+            const char *owner = import_mapped(&r->users, in[OR_USER_ID]);
             const char *name = in[OR_NAME] ? in[OR_NAME] : in[OR_ID];
             const char *updated = in[OR_UPDATED_AT] ? in[OR_UPDATED_AT] : created;
             const char *active = in[OR_IS_ACTIVE] && strcmp(in[OR_IS_ACTIVE], "0") == 0 ? "0" : "1";
             const char *model[] = { in[OR_ID], owner, name, active, created, updated };
             const char *other[] = { in[OR_ID], owner, name, created, updated };
-            queue(r, t == 0 ? model : other, label);
+            import_queue(r, t == 0 ? model : other, label);
         }
-        end_step(r);
+        import_end_step(r);
         strmap_free(&have);
     }
     r->what = NULL;
@@ -603,7 +446,7 @@ static void do_grants(struct run *r, const struct owui_rows *g)
 {
     struct db_result ex;
     if (db_import_existing(r->db, r->a, IMPORT_GRANTS, &ex) != DB_OK) {
-        note(r, true, "cannot read usher's grants: %s", db_error(r->db));
+        import_note(r, true, "cannot read usher's grants: %s", db_error(r->db));
         r->st[S_GRANTS].errors++;
         return;
     }
@@ -613,7 +456,7 @@ static void do_grants(struct run *r, const struct owui_rows *g)
         strmap_put(&have, arena_printf(r->a, "%s\t%s\t%s\t%s\t%s", db_cell(&ex, i, 0),
                                        db_cell(&ex, i, 1), db_cell(&ex, i, 2),
                                        db_cell(&ex, i, 3), db_cell(&ex, i, 4)), "");
-    begin_step(r, S_GRANTS, IMPORT_GRANTS, g->nrows);
+    import_begin_step(r, S_GRANTS, IMPORT_GRANTS, g->nrows);
     for (size_t i = 0; i < g->nrows; i++) {
         const char *const *in = g->cells + i * g->ncols;
         const char *type = in[OA_RESOURCE_TYPE], *rid = in[OA_RESOURCE_ID];
@@ -626,15 +469,15 @@ static void do_grants(struct run *r, const struct owui_rows *g)
         if (!type || !rid || !pt || !pid || !perm || strlen(type) > 32 || strlen(rid) > 255 ||
             (strcmp(perm, "read") != 0 && strcmp(perm, "write") != 0) ||
             (strcmp(pt, "user") != 0 && strcmp(pt, "group") != 0 && strcmp(pt, "anyone") != 0)) {
-            skip(r, true, label, "not a grant usher knows (principal user, group or anyone; "
+            import_skip(r, true, label, "not a grant usher knows (principal user, group or anyone; "
                                  "permission read or write)");
             continue;
         }
         const char *to = strcmp(pid, "*") == 0 ? pid
-                         : strcmp(pt, "user") == 0 ? mapped(&r->users, pid)
-                         : strcmp(pt, "group") == 0 ? mapped(&r->groups, pid) : pid;
+                         : strcmp(pt, "user") == 0 ? import_mapped(&r->users, pid)
+                         : strcmp(pt, "group") == 0 ? import_mapped(&r->groups, pid) : pid;
         if (!to) {
-            skip(r, false, label, strcmp(pt, "user") == 0 ? "its user is not in usher"
+            import_skip(r, false, label, strcmp(pt, "user") == 0 ? "its user is not in usher"
                                                          : "its group is not in usher");
             continue;
         }
@@ -646,72 +489,18 @@ static void do_grants(struct run *r, const struct owui_rows *g)
         strmap_put(&have, key, "");
         const char *row[] = { in[OA_ID] && strlen(in[OA_ID]) <= 64 ? in[OA_ID] : new_id(r), type,
                               rid, pt, to, perm, in[OA_CREATED_AT] ? in[OA_CREATED_AT]
-                                                                   : now_text(r) };
-        queue(r, row, label);
+                                                                   : import_now_text(r) };
+        import_queue(r, row, label);
     }
-    end_step(r);
+    import_end_step(r);
     strmap_free(&have);
-}
-
-/* ---- the report ------------------------------------------------------------------------- */
-
-static size_t report(struct run *r, const char *path, const struct owui_shape *shape)
-{
-    printf("Open WebUI database %s: shape %s (alembic revision %s)%s\n", path, shape->name,
-           shape->revision, r->dry ? ", dry run" : "");
-    size_t errors = r->dropped, imported = 0;
-    for (size_t i = 0; i < r->nnotes; i++)
-        printf("  %s %s: %s\n", r->notes[i].error ? "error" : "note ",
-               step_names[r->notes[i].step], r->notes[i].text);
-    printf("%-10s %8s %9s %10s %8s %7s%s\n", "table", "read", r->dry ? "to import" : "imported",
-           "unchanged", "skipped", "errors", r->merge ? "  merged" : "");
-    for (int s = 0; s < S__COUNT; s++) {
-        if (!r->only[s])
-            continue;
-        struct stats *st = &r->st[s];
-        printf("%-10s %8zu %9zu %10zu %8zu %7zu", step_names[s], st->read, st->imported,
-               st->unchanged, st->skipped, st->errors);
-        if (r->merge)
-            printf(" %7zu", st->merged);
-        putchar('\n');
-        errors += st->errors;
-        imported += st->imported;
-    }
-    if (r->dry)
-        printf("Dry run: nothing was written; %zu rows would be imported.\n", imported);
-    else if (imported == 0)
-        printf("Nothing to do: usher already has everything of this file that it can take.\n");
-    else
-        printf("Imported %zu rows.\n", imported);
-    if (errors)
-        printf("%zu rows had errors (listed above): exit status 1.\n", errors);
-    return errors;
-}
-
-static int parse_only(struct run *r, const char *list)
-{
-    memset(r->only, 0, sizeof r->only);
-    char *copy = arena_strdup(r->a, list), *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        int k = -1;
-        for (int s = 0; s < S__COUNT; s++)
-            if (strcmp(t, step_names[s]) == 0)
-                k = s;
-        if (k < 0) {
-            fprintf(stderr, "usherctl import-openwebui: --only: unknown table '%s' (users, "
-                    "api_keys, groups, members, config, resources, grants)\n", t);
-            return -1;
-        }
-        r->only[k] = true;
-    }
-    return 0;
 }
 
 static void warn_legacy(void *ctx, const char *table, const char *id, const char *what)
 {
     struct run *r = ctx;
     r->dropped++;
-    note(r, true, "%s %s: %s", table, id, what);
+    import_note(r, true, "%s %s: %s", table, id, what);
 }
 
 static int read_all(struct owui_db *f, struct run *r, struct owui_rows t[S__COUNT], char *err,
@@ -750,7 +539,7 @@ int cli_import(struct db *db, int argc, char **argv)
             r.dry = true;
         else if (c == 'm')
             r.merge = true;
-        else if (c == 'o' && parse_only(&r, optarg) == 0)
+        else if (c == 'o' && import_parse_only(&r, optarg) == 0)
             continue;
         else if (c == 'w' && (wait_s = atoi(optarg)) >= 0)
             continue;
@@ -781,7 +570,7 @@ int cli_import(struct db *db, int argc, char **argv)
     if (!r.batch || !r.labels)
         abort();
     if (!r.secret && (r.only[S_KEYS]))
-        note(&r, false, "no server secret readable: API keys are stored as digests only "
+        import_note(&r, false, "no server secret readable: API keys are stored as digests only "
                         "(they work, but cannot be shown again)");
     /* the id maps come first, so every table can name its users and groups */
     do_users(&r, &t[S_USERS], r.only[S_USERS]);
@@ -796,7 +585,7 @@ int cli_import(struct db *db, int argc, char **argv)
         do_resources(&r, f);
     if (r.only[S_GRANTS])
         do_grants(&r, &t[S_GRANTS]);
-    size_t errors = report(&r, path, owui_db_shape(f));
+    size_t errors = import_report(&r, path, owui_db_shape(f));
     if (!r.dry) {
         size_t imported = 0;
         for (int s = 0; s < S__COUNT; s++)
