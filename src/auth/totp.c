@@ -3,11 +3,10 @@
 #include "config.h"
 
 #include "usher/totp.h"
-#include "usher/base64url.h"
 #include "usher/crypto.h"
 #include "usher/log.h"
+#include "usher/sealed.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,6 @@
 #include <liboath/oath.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/rand.h>
 
 static int oath_ready(void)
@@ -160,85 +158,22 @@ int recovery_code_hash(const char *user_id, const char *code, const unsigned cha
     return 0;
 }
 
-/* ---- sealing (the scheme of apikey.c, with its own key) ------------------------------- */
+/* ---- sealing (sealed.h, with the TOTP's own HKDF label) -------------------------------- */
 
-#define NONCE_LEN 12
-#define TAG_LEN 16
-#define SEALED_RAW (NONCE_LEN + TOTP_SECRET_B32 + TAG_LEN)
-
-static int derive(const unsigned char *secret, size_t secret_len, unsigned char key[32])
-{
-    static const unsigned char salt[] = "usher", info[] = "usher totp v1";
-    if (!secret || !secret_len || secret_len > INT32_MAX)
-        return -1;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
-    size_t out_len = 32;
-    int good = ctx && EVP_PKEY_derive_init(ctx) > 0 &&
-               EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) > 0 &&
-               EVP_PKEY_CTX_set1_hkdf_salt(ctx, salt, (int)(sizeof salt - 1)) > 0 &&
-               EVP_PKEY_CTX_set1_hkdf_key(ctx, secret, (int)secret_len) > 0 &&
-               EVP_PKEY_CTX_add1_hkdf_info(ctx, info, (int)(sizeof info - 1)) > 0 &&
-               EVP_PKEY_derive(ctx, key, &out_len) > 0 && out_len == 32;
-    EVP_PKEY_CTX_free(ctx);
-    return good ? 0 : -1;
-}
+#define SEAL_INFO "usher totp v1"   /* never change it: the stored secrets open with it */
 
 char *totp_seal(const char *b32, const char *user_id, const unsigned char *secret,
                 size_t secret_len)
 {
-    unsigned char key[32], raw[SEALED_RAW];
-    if (!b32 || strlen(b32) != TOTP_SECRET_B32 || !user_id || derive(secret, secret_len, key))
+    if (!b32 || strlen(b32) != TOTP_SECRET_B32 || !user_id)
         return NULL;
-    unsigned char *nonce = raw, *ct = raw + NONCE_LEN, *tag = ct + TOTP_SECRET_B32;
-    char *out = NULL;
-    int n = 0, fin = 0;
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    if (RAND_bytes(nonce, NONCE_LEN) == 1 && ctx &&
-        EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
-        EVP_EncryptInit_ex(ctx, NULL, NULL, key, nonce) == 1 &&
-        EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)user_id, (int)strlen(user_id)) == 1 &&
-        EVP_EncryptUpdate(ctx, ct, &n, (const unsigned char *)b32, TOTP_SECRET_B32) == 1 &&
-        EVP_EncryptFinal_ex(ctx, ct + n, &fin) == 1 && n + fin == TOTP_SECRET_B32 &&
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1) {
-        out = malloc(base64url_encoded_len(SEALED_RAW) + 1);
-        if (out)
-            base64url_encode(raw, SEALED_RAW, out);
-    } else {
-        log_error("totp: sealing failed");
-    }
-    EVP_CIPHER_CTX_free(ctx);
-    OPENSSL_cleanse(key, sizeof key);
-    OPENSSL_cleanse(raw, sizeof raw);
-    return out;
+    return sealed_make(SEAL_INFO, b32, TOTP_SECRET_B32, user_id, secret, secret_len, "totp");
 }
 
 int totp_open(const char *sealed, const char *user_id, const unsigned char *secret,
               size_t secret_len, char b32[TOTP_SECRET_B32 + 1])
 {
-    unsigned char key[32], raw[SEALED_RAW + 1], plain[TOTP_SECRET_B32];
-    size_t slen = base64url_encoded_len(SEALED_RAW);
-    if (!sealed || !user_id || strlen(sealed) != slen ||
-        base64url_decode(sealed, slen, raw) != SEALED_RAW || derive(secret, secret_len, key))
+    if (!user_id)
         return -1;
-    unsigned char *nonce = raw, *ct = raw + NONCE_LEN, *tag = ct + TOTP_SECRET_B32;
-    int n = 0, fin = 0, rc = -1;
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    if (ctx && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
-        EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) == 1 &&
-        EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)user_id, (int)strlen(user_id)) == 1 &&
-        EVP_DecryptUpdate(ctx, plain, &n, ct, TOTP_SECRET_B32) == 1 &&
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1 &&
-        EVP_DecryptFinal_ex(ctx, plain + n, &fin) == 1 && n + fin == TOTP_SECRET_B32 &&
-        !memchr(plain, '\0', TOTP_SECRET_B32)) {
-        memcpy(b32, plain, TOTP_SECRET_B32);
-        b32[TOTP_SECRET_B32] = '\0';
-        rc = 0;
-    }
-    EVP_CIPHER_CTX_free(ctx);
-    OPENSSL_cleanse(key, sizeof key);
-    OPENSSL_cleanse(plain, sizeof plain);
-    OPENSSL_cleanse(raw, sizeof raw);
-    return rc;
+    return sealed_open(SEAL_INFO, sealed, TOTP_SECRET_B32, user_id, secret, secret_len, b32);
 }
