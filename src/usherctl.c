@@ -227,27 +227,26 @@ static int cmd_migrate(const struct cli *cli, int argc, char **argv)
 
 /* The listings' counts are kept by usher on every change it makes (db_counts.h); rows
  * written by hand in SQL are not counted until this runs. */
+static int with_database(const struct cli *cli, int (*fn)(struct db *db, int argc, char **argv),
+                         int argc, char **argv);
+
+static int recount(struct db *db, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    if (db_counts_recompute(db) != DB_OK) {
+        fprintf(stderr, "usherctl: recount failed: %s\n", db_error(db));
+        return EXIT_RUNTIME;
+    }
+    printf("counted the users and every group's members again\n");
+    return EXIT_OK;
+}
+
 static int cmd_recount(const struct cli *cli, int argc, char **argv)
 {
     if (argc != 1)
         return command_usage(argv[0]);
-    struct usher_config cfg;
-    const char *path;
-    if (load_config(cli, &cfg, &path) != 0)
-        return EXIT_RUNTIME;
-    struct db *db = open_database(&cfg);
-    int rc = EXIT_RUNTIME;
-    if (db) {
-        if (db_counts_recompute(db) == DB_OK) {
-            printf("counted the users and every group's members again\n");
-            rc = EXIT_OK;
-        } else {
-            fprintf(stderr, "usherctl: recount failed: %s\n", db_error(db));
-        }
-        db_close(db);
-    }
-    config_free(&cfg);
-    return rc;
+    return with_database(cli, recount, argc, argv);
 }
 
 /* Errors go out as "FILE:LINE: reason" (what config_load reports), first thing on the line,
