@@ -18,7 +18,7 @@ packages=(
     python3-pytest python3-requests mandoc
     systemd clang libclang-rt-14-dev
     chromium chromium-driver python3-selenium python3-html5lib tidy fonts-dejavu-core
-    python3-zbar librsvg2-bin
+    python3-zbar librsvg2-bin openssl
 )
 # systemd: systemd-analyze verify and systemd-socket-activate for the service tests
 # (tests/integration/test_service.py); it is not started. clang and libclang-rt-14-dev:
@@ -26,6 +26,7 @@ packages=(
 # chromium, chromium-driver, python3-selenium: the browser-page tests (test_pages_browser.py)
 # drive headless Chromium; python3-html5lib and tidy validate the pages' HTML.
 # python3-zbar, librsvg2-bin: the security page's QR code read back (test_pages_security.py).
+# openssl: the tests' throwaway certificates (test_tls.py, ldaplib.py: openssl req).
 # slapd and ldap-utils: a private directory for the LDAP tests (tests/integration/ldaplib.py;
 # the system slapd is never started or touched).
 check_only=0
