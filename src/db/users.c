@@ -135,7 +135,7 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     static const char lock_sql[] =
         "INSERT INTO config (`key`, value, updated_at) "
         "VALUES ('" CONFIG_KEY_SIGNUP_LOCK "', '0', 0) "
-        "ON DUPLICATE KEY UPDATE value = value";
+        "ON DUPLICATE KEY UPDATE updated_at = updated_at + 1";
     static const char count_sql[] = "SELECT COUNT(*), "
                                     "(SELECT COUNT(*) FROM `user` WHERE email = ?) FROM `user`";
     static const char user_sql[] =
@@ -241,5 +241,5 @@ int db_user_mark_after_commit(struct db *db, const char *id)
 int db_user_touch(struct db *db, const char *id, long long now)
 {
     static const char sql[] = "UPDATE `user` SET last_active_at = ? WHERE id = ?";
-    return db_exec(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
+    return db_exec_bounded(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
 }
