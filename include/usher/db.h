@@ -156,14 +156,14 @@ bool db_attempt_retryable(const struct db *db);
 int db_set_causal(struct db *db, bool on);
 /* db_query with causal consistency: on Galera (outside a transaction) the statement runs
  * as SET STATEMENT wsrep_sync_wait = 1 FOR sql, so it sees every write committed on any
- * node before it; when that has no answer in 400 ms (the cluster is evicting a dead node
+ * node before it; when that has no answer in 250 ms (the cluster is evicting a dead node
  * and commits nowhere meanwhile), the connection is replaced and the plain statement runs,
  * and for 5 s after the plain one runs at once. Elsewhere exactly db_query. sql must be
  * static, as for db_query; at most 8 distinct statements per handle are made causal. */
 int db_query_causal(struct db *db, struct arena *arena, const char *sql,
                     const struct db_param *params, size_t nparams, struct db_result *out);
 /* db_exec for a write that may be skipped (last_active_at, last_seen_at, last_used_at):
- * on Galera, outside a transaction, it waits for its answer at most 400 ms; then the
+ * on Galera, outside a transaction, it waits for its answer at most 250 ms; then the
  * connection is replaced (the write may still apply), DB_TIMEOUT is returned and such
  * writes are skipped (DB_TIMEOUT at once) for 5 s. Elsewhere exactly db_exec. */
 int db_exec_bounded(struct db *db, const char *sql, const struct db_param *params,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -38,7 +39,7 @@ enum {
     IDLE_PING_S = 10,
     /* How long a bounded statement may wait (db_exec_bounded, db_query_causal), and how
      * long bounded statements are skipped (run plain) after one timed out. */
-    BOUNDED_MS = 400,
+    BOUNDED_MS = 250,
     BOUNDED_SKIP_S = 5,
 };
 
@@ -144,7 +145,25 @@ bool db_ping(struct db *db)
 
 /* The cached statement for sql, prepared now if needed. NULL on error (db->error set,
  * with the server's errno returned in *err). */
-static MYSQL_STMT *get_statement(struct db *db, const char *sql, unsigned int *err)
+/* Prepares stmt: blocking, or up to deadline_ms (0 = none; on Galera a SET STATEMENT
+ * wsrep_sync_wait statement waits at its prepare too). 0, 1 on an error, -1 past the
+ * deadline (the connection is then mid-command: the caller drops it). */
+static int prepare(struct db *db, MYSQL_STMT *stmt, const char *sql, long long deadline_ms)
+{
+    if (!deadline_ms)
+        return mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql)) != 0;
+    int ret = 0;
+    int st = mysql_stmt_prepare_start(&ret, stmt, sql, (unsigned long)strlen(sql));
+    while (st) {
+        if ((st = dbc_wait(db->conn, st, deadline_ms)) < 0)
+            return -1;
+        st = mysql_stmt_prepare_cont(&ret, stmt, st);
+    }
+    return ret != 0;
+}
+
+static MYSQL_STMT *get_statement(struct db *db, const char *sql, unsigned int *err,
+                                 long long deadline_ms)
 {
     struct stmt_slot *s = stmt_cache_find(&db->cache, sql);
     if (s && strcmp(s->text, sql) == 0)
@@ -166,7 +185,18 @@ static MYSQL_STMT *get_statement(struct db *db, const char *sql, unsigned int *e
         db_set_error(db, *err, "mysql_stmt_init: out of memory");
         return NULL;
     }
-    if (mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql)) != 0) {
+    int prep = prepare(db, stmt, sql, deadline_ms);
+    if (prep < 0) {
+        /* The connection is mid-command: its socket shut (closing would wait for the
+         * answer) and closed first, so the statement is then freed without a word. */
+        shutdown(mysql_get_socket(db->conn), SHUT_RDWR);
+        db_drop_connection(db);
+        mysql_stmt_close(stmt);
+        *err = CR_SERVER_LOST;
+        db_set_error(db, *err, "no answer within the bound");
+        return NULL;
+    }
+    if (prep > 0) {
         *err = mysql_stmt_errno(stmt);
         db_set_error(db, *err, mysql_stmt_error(stmt));
         mysql_stmt_close(stmt);
@@ -341,8 +371,6 @@ out:
     return rc;
 }
 
-/* One attempt: prepare (or reuse), bind, execute, read. Returns DB_OK, DB_DUPLICATE or
- * DB_ERROR with *err holding the server's errno (0 for our own errors). */
 /* Execute, then store a result set: blocking, or with the non-blocking API up to
  * deadline_ms (0 = no deadline). Returns 0, 1 on an error of the statement, -1 when the
  * deadline passed (the connection is then mid-command: the caller drops it). */
@@ -369,6 +397,9 @@ static int execute_and_store(struct db *db, MYSQL_STMT *stmt, long long deadline
     return ret != 0;
 }
 
+/* One attempt: prepare (or reuse), bind, execute, read. Returns DB_OK, DB_DUPLICATE,
+ * DB_TIMEOUT (past deadline_ms) or DB_ERROR with *err holding the server's errno (0 for
+ * our own errors). */
 static int run_once(struct db *db, const char *sql, const struct db_param *params,
                     size_t nparams, struct arena *arena, struct db_result *out,
                     unsigned long long *affected, unsigned int *err, bool *sent,
@@ -376,9 +407,9 @@ static int run_once(struct db *db, const char *sql, const struct db_param *param
 {
     *err = 0;
     *sent = false;
-    MYSQL_STMT *stmt = get_statement(db, sql, err);
+    MYSQL_STMT *stmt = get_statement(db, sql, err, deadline_ms);
     if (!stmt)
-        return DB_ERROR;
+        return deadline_ms && *err == CR_SERVER_LOST ? DB_TIMEOUT : DB_ERROR;
 
     size_t n = nparams ? nparams : 1;
     MYSQL_BIND *binds = calloc(n, sizeof *binds);
@@ -430,6 +461,13 @@ bool db_retry_safe(const char *sql, bool sent)
         return true;
     while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
         sql++;
+    /* SET STATEMENT var = value FOR <statement> (db_query_causal): the statement decides */
+    if (strncasecmp(sql, "SET STATEMENT ", 14) == 0) {
+        const char *f = strstr(sql, " FOR ");
+        if (!f)
+            return false;
+        sql = f + 5;
+    }
     return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "SHOW", 4) == 0;
 }
 
@@ -486,7 +524,10 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
                 return DB_DUPLICATE;
             }
             if (rc == DB_TIMEOUT) {
-                /* The connection is mid-command: it cannot be used again. */
+                /* The connection is mid-command: it cannot be used again. Its socket is
+                 * shut first, or closing it would wait for the answer to skip it. */
+                if (db->conn)
+                    shutdown(mysql_get_socket(db->conn), SHUT_RDWR);
                 db_drop_connection(db);
                 if (db->in_tx)
                     db->tx_broken = true;
