@@ -222,8 +222,10 @@ GRANT ALL PRIVILEGES ON usher.* TO 'usher'@'127.0.0.1';
 SQL
 }
 
+# pool_conf NAME HOSTS: HOSTS is db.host; one host is written as db.host + db.port
 pool_conf() {
-    local p=$1 hosts=$2 d="$DIR/pool$1"
+    local p=$1 hosts=$2 d="$DIR/pool$1" port=3306
+    [[ $hosts == *,* ]] || { port=${hosts##*:}; hosts=${hosts%:*}; }
     mkdir -p "$d"
     cat >"$d/usher.conf" <<EOF
 ; pool $p of the Galera harness in $DIR (scripts/galera.sh, written on every start)
@@ -233,6 +235,11 @@ listen.mode = 0666
 pm.max_children = ${GALERA_MAX_CHILDREN:-4}
 ; the tests make many accounts; a real install keeps the default (12)
 bcrypt.cost = 4
+; no 503 from the bcrypt gate when the tests race sign-ups (cost 4 costs little)
+bcrypt.max_running = ${GALERA_MAX_CHILDREN:-4}
+; last_active_at written once a second (default 60 s): one token under load then writes as
+; often as many users would
+active_interval = 1
 ping.path = /ping
 request_terminate_timeout = 60
 error_log = $d/usher.log
@@ -240,6 +247,7 @@ data_dir = $d
 ; every pool signs and checks the same tokens
 secret_key = $(cat "$DIR/secret_key")
 db.host = $hosts
+db.port = $port
 db.user = usher
 db.password_file = $DIR/db.password
 db.name = usher
@@ -284,7 +292,8 @@ http {
         server unix:$DIR/poolA/usher.sock;
         server unix:$DIR/poolB/usher.sock;
     }
-    # Both pools on their own too, so tests can aim at one host.
+    # Both pools on their own too, so tests can aim at one host (with bursts raised: the
+    # tests race sign-ups from one address).
     upstream usherA { server unix:$DIR/poolA/usher.sock; }
     upstream usherB { server unix:$DIR/poolB/usher.sock; }
     upstream usherC { server unix:$DIR/poolC/usher.sock; }
@@ -311,9 +320,9 @@ $(grep -E '^limit_req' "$REPO/nginx/usher-upstream.conf" | sed 's/rate=[0-9]*r\/
     }
 }
 EOF
-    sed 's/fastcgi_pass usher;/fastcgi_pass usherA;/' "$REPO/nginx/usher.conf" >"$DIR/usherA.conf"
-    sed 's/fastcgi_pass usher;/fastcgi_pass usherB;/' "$REPO/nginx/usher.conf" >"$DIR/usherB.conf"
-    sed 's/fastcgi_pass usher;/fastcgi_pass usherC;/' "$REPO/nginx/usher.conf" >"$DIR/usherC.conf"
+    sed 's/fastcgi_pass usher;/fastcgi_pass usherA;/; s/burst=[0-9]*/burst=1000/' "$REPO/nginx/usher.conf" >"$DIR/usherA.conf"
+    sed 's/fastcgi_pass usher;/fastcgi_pass usherB;/; s/burst=[0-9]*/burst=1000/' "$REPO/nginx/usher.conf" >"$DIR/usherB.conf"
+    sed 's/fastcgi_pass usher;/fastcgi_pass usherC;/; s/burst=[0-9]*/burst=1000/' "$REPO/nginx/usher.conf" >"$DIR/usherC.conf"
     nginx -c "$DIR/nginx.conf" -p "$DIR/" </dev/null || die "nginx did not start (port $PORT taken?)"
     echo "$PORT" >"$DIR/port"
 }

@@ -39,6 +39,7 @@ struct db {
     time_t last_connect_log;
     time_t last_used;          /* when the last statement succeeded */
     struct { const char *sql; char *text; } causal_sql[DB_CAUSAL_SLOTS];
+    unsigned int last_err;     /* the errno of error */
     char error[512];
 };
 
