@@ -44,10 +44,9 @@ def test_migrate_on_two_nodes_at_once_as_the_readme_user(fresh, tmp_path):
     confs = []
     for node in (1, 2):
         conf = tmp_path / f"node{node}.conf"
-        text = c.conf("A").read_text().replace(
-            next(l for l in c.conf("A").read_text().splitlines() if l.startswith("db.host")),
-            f"db.host = 127.0.0.1:{23305 + node}")
-        conf.write_text(text)
+        lines = [l for l in c.conf("A").read_text().splitlines()
+                 if not l.startswith(("db.host", "db.port"))]
+        conf.write_text("\n".join(lines + ["db.host = 127.0.0.1", f"db.port = {23305 + node}"]) + "\n")
         confs.append(conf)
     sql_dir = str(nodekill.Path(__file__).resolve().parents[2] / "sql")
     for _ in range(5):
