@@ -151,9 +151,9 @@ static void conflict_backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
-/* The target, then the handler; run again (from a saved response) when the attempt lost a
- * deadlock or a Galera certification conflict, or its connection or node, and kept nothing
- * (db_attempt_retryable): every write path then answers as if it had run alone. The retries
+/* The target, then the handler; run again (from a saved response) when the attempt failed
+ * (status 400 or more) because it lost a deadlock or a Galera certification conflict, or
+ * its connection or node, and kept nothing (db_attempt_retryable): every write path then answers as if it had run alone. The retries
  * read causally (db_set_causal), so they see the write they lost to. */
 static void run_handler(struct ctx *c, const struct route *route)
 {
@@ -162,7 +162,8 @@ static void run_handler(struct ctx *c, const struct route *route)
         db_attempt_begin(c->db);
         if (load_target(c, route->target) == 0)
             route->handler(c);
-        if (attempt == CONFLICT_RETRIES || !db_attempt_retryable(c->db))
+        if (attempt == CONFLICT_RETRIES || c->res->status < 400 ||
+            !db_attempt_retryable(c->db))
             break;
         log_notice("%s %s: a conflicting write on another worker or host; running it again "
                    "(%d)", c->req->method, c->req->path, attempt + 1);

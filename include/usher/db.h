@@ -67,7 +67,8 @@ enum {
     DB_TIMEOUT = -5,       /* a bounded statement had no answer in time (db_exec_bounded) */
 };
 
-/* Connects (with MYSQL_OPT_RECONNECT off: reconnection is ours; connect timeout 5 s,
+/* Connects (with MYSQL_OPT_RECONNECT off: reconnection is ours; connect timeout 5 s, 2 s
+ * per host of a db.host list, 1 s for the look back at the first host of a list;
  * read/write timeouts 30 s). If the server cannot be reached now, the failure is logged
  * and a usable handle is still returned: every later call first tries to connect, so a
  * worker can start while MariaDB is down (use db_ping to know whether it is up).

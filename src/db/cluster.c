@@ -17,7 +17,12 @@
 #include "db_conn.h"
 
 enum {
+    /* One server: how long a connect may take. With several hosts a dead one (no answer at
+     * all) should not hold up the others for long; a look back at the first host, made
+     * while connected elsewhere, holds up a request, so it is shorter still. */
     CONNECT_TIMEOUT_S = 5,
+    CONNECT_TIMEOUT_LIST_S = 2,
+    CONNECT_TIMEOUT_HOME_S = 1,
     /* A statement that has not answered in this long is treated as a lost server. */
     READ_TIMEOUT_S = 30,
     WRITE_TIMEOUT_S = 30,
@@ -117,7 +122,7 @@ static const char *host_name(const struct db *db, size_t i)
 }
 
 /* One connection to host i, or NULL (db->error set). */
-static MYSQL *connect_one(struct db *db, size_t i, bool *wsrep)
+static MYSQL *connect_one(struct db *db, size_t i, unsigned int connect_timeout, bool *wsrep)
 {
     MYSQL *conn = mysql_init(NULL);
     if (!conn) {
@@ -125,7 +130,6 @@ static MYSQL *connect_one(struct db *db, size_t i, bool *wsrep)
         return NULL;
     }
     my_bool off = 0;
-    unsigned int connect_timeout = CONNECT_TIMEOUT_S;
     unsigned int read_timeout = READ_TIMEOUT_S, write_timeout = WRITE_TIMEOUT_S;
     mysql_options(conn, MYSQL_OPT_RECONNECT, &off);
     mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
@@ -164,7 +168,8 @@ bool dbc_open(struct db *db)
     for (size_t k = 0; k < n; k++) {
         size_t i = (db->cur + k) % n;
         bool wsrep = false;
-        MYSQL *conn = connect_one(db, i, &wsrep);
+        MYSQL *conn = connect_one(db, i, n > 1 ? CONNECT_TIMEOUT_LIST_S : CONNECT_TIMEOUT_S,
+                                  &wsrep);
         if (!conn)
             continue;
         if (n > 1 && (i != db->cur || k))
@@ -198,7 +203,7 @@ void dbc_maybe_go_home(struct db *db)
         time(NULL) < db->home_retry_at)
         return;
     bool wsrep = false;
-    MYSQL *conn = connect_one(db, 0, &wsrep);
+    MYSQL *conn = connect_one(db, 0, CONNECT_TIMEOUT_HOME_S, &wsrep);
     if (!conn) {
         db->home_retry_at = time(NULL) + DB_HOME_RETRY_S;
         return;

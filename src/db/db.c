@@ -555,7 +555,8 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
                     log_notice("db: %s; retrying once", db->error);
                     continue;
                 }
-                db->retryable = true;
+                if (err == ER_LOCK_DEADLOCK)   /* not a lock wait timeout: that waited long */
+                    db->retryable = true;
             }
             if (error_is_gone(err) || err == ER_UNKNOWN_COM_ERROR) {
                 db_drop_connection(db);
