@@ -48,6 +48,9 @@ const char *scim_op_name(enum scim_op op)
     return (unsigned)op < sizeof op_names / sizeof op_names[0] ? op_names[op] : NULL;
 }
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 /* ---- the parser ---------------------------------------------------------------------- */
 
 struct parser {
@@ -55,6 +58,7 @@ struct parser {
     const char *s;
     size_t len, i;
     int depth;
+    int terms;                /* comparisons so far */
     enum scim_type type;      /* what a failure is: invalidFilter or invalidPath */
     struct scim_error *err;
     bool failed;
@@ -459,6 +463,10 @@ static struct scim_filter *parse_unary(struct parser *p)
             return f->left ? f : NULL;
         }
         p->i = save;    /* an attribute named "not" */
+    }
+    if (++p->terms > SCIM_FILTER_MAX_TERMS) {
+        fail(p, pos, "more than " STR(SCIM_FILTER_MAX_TERMS) " comparisons");
+        return NULL;
     }
     struct scim_filter *f = node(p, SCIM_F_CMP, pos);
     if (!parse_attr_path(p, &f->path))

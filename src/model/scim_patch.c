@@ -228,18 +228,19 @@ static int email_matches(struct pctx *c, const struct scim_filter *f)
                 return 1;
             if (f->value_kind != SCIM_VAL_STRING)
                 break;
+            static const char work[] = "work";
             const char *s = f->str;
             size_t n = f->str_len;
             switch (f->op) {
-            case SCIM_EQ: return strcasecmp(s, "work") == 0;
-            case SCIM_NE: return strcasecmp(s, "work") != 0;
+            case SCIM_EQ: return strcasecmp(s, work) == 0;
+            case SCIM_NE: return strcasecmp(s, work) != 0;
             case SCIM_CO:
                 for (size_t k = 0; k + n <= 4; k++)
-                    if (strncasecmp("work" + k, s, n) == 0)
+                    if (strncasecmp(&work[k], s, n) == 0)
                         return 1;
                 return 0;
-            case SCIM_SW: return n <= 4 && strncasecmp("work", s, n) == 0;
-            case SCIM_EW: return n <= 4 && strncasecmp("work" + 4 - n, s, n) == 0;
+            case SCIM_SW: return n <= 4 && strncasecmp(work, s, n) == 0;
+            case SCIM_EW: return n <= 4 && strncasecmp(&work[4 - n], s, n) == 0;
             default: break;
             }
         }
