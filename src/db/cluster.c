@@ -1,6 +1,7 @@
 /* Several database hosts and Galera (see db.h, "Several hosts and Galera"): the host list
  * of db.host, connecting with failover, a node's readiness (wsrep_ready, Synced), coming
- * back to the first host, and the waiting of the bounded statements. */
+ * back to the first host, the waiting of the bounded statements, and the retry rule of a
+ * lost connection (db_retry_safe). */
 #include "config.h"
 
 #include "usher/db.h"
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <errmsg.h>
@@ -338,6 +340,23 @@ size_t db_prepared_count(const struct db *db)
 bool db_connected(const struct db *db)
 {
     return db && db->conn != NULL;
+}
+
+/* The retry rule after a lost connection (db.h). */
+bool db_retry_safe(const char *sql, bool sent)
+{
+    if (!sent)
+        return true;
+    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
+        sql++;
+    /* SET STATEMENT var = value FOR <statement> (db_query_causal): the statement decides */
+    if (strncasecmp(sql, "SET STATEMENT ", 14) == 0) {
+        const char *f = strstr(sql, " FOR ");
+        if (!f)
+            return false;
+        sql = f + 5;
+    }
+    return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "SHOW", 4) == 0;
 }
 
 /* ----- public: Galera ------------------------------------------------------------------ */

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <sys/socket.h>
 
@@ -454,22 +453,6 @@ out:
     free(lens);
     free(binds);
     return rc;
-}
-
-bool db_retry_safe(const char *sql, bool sent)
-{
-    if (!sent)
-        return true;
-    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
-        sql++;
-    /* SET STATEMENT var = value FOR <statement> (db_query_causal): the statement decides */
-    if (strncasecmp(sql, "SET STATEMENT ", 14) == 0) {
-        const char *f = strstr(sql, " FOR ");
-        if (!f)
-            return false;
-        sql = f + 5;
-    }
-    return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "SHOW", 4) == 0;
 }
 
 /* Before a write on a connection that has been idle a while: a connection the server has
