@@ -45,6 +45,7 @@ int main(void)
     setenv("USHER_DB_HOST", "db1:3306,,db2", 1);
     ok(config_load(NULL, &cfg, err, sizeof err) != 0 && strstr(err, "USHER_DB_HOST"),
        "a bad list is refused, naming the key: %s", err);
+    config_free(&cfg);   /* a failed load leaves what it had set for config_free */
     unsetenv("USHER_DB_HOST");
 
     ok(db_retry_safe("SET STATEMENT wsrep_sync_wait = 1 FOR SELECT 1", true),
