@@ -135,6 +135,8 @@ def test_a_cut_off_node_fails_health_and_its_pools_move_on(fresh):
     c = fresh
     token, _ = admin_token(c)
     assert c.req("GET", "C", "/health/db").status_code == 200
+    log = c.dir / "poolB" / "usher.log"
+    mark = len(log.read_text())
     c.run("isolate", "2", str(c.dir))
     try:
         wait_until(lambda: c.sql(1, "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'")[0][1] == "2",
@@ -152,6 +154,13 @@ def test_a_cut_off_node_fails_health_and_its_pools_move_on(fresh):
         c.run("rejoin", "2", str(c.dir))
     wait_until(lambda: c.req("GET", "C", "/health/db").status_code == 200, timeout=30,
                what="pool C back")
+
+    # pool B's workers come back to node 2, their first host, 30 s after they moved
+    def pool_b_home():
+        for _ in range(8):
+            assert c.req("GET", "B", "/api/v1/auths/", token=token).status_code == 200
+        return log.read_text()[mark:].count("back on the first host of db.host") >= 4
+    wait_until(pool_b_home, timeout=90, what="pool B's workers back on node 2")
 
 
 def test_a_node_killed_under_load(fresh):
