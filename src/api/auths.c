@@ -318,6 +318,17 @@ static void signin_trusted_header(struct ctx *c)
     }
     struct user *u = NULL;
     int rc = db_user_get_by_email(c->db, c->arena, email, &u);
+    if (rc == DB_OK) {
+        /* a deactivated account (SCIM) signs in by no door */
+        struct user *cred;
+        const char *hash;
+        bool active = false;
+        rc = db_user_get_credentials(c->db, c->arena, email, &cred, &hash, &active);
+        if (rc == DB_OK && !active) {
+            response_detail(c->res, 403, ERR_ACCOUNT_DEACTIVATED);
+            return;
+        }
+    }
     if (rc == DB_ERROR) {
         api_db_error(c);
         return;
