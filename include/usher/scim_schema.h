@@ -22,15 +22,15 @@
  * meta {resourceType "ServiceProviderConfig", location}. */
 struct json_object *scim_service_provider_config(const char *base_url, int max_results);
 
-/* One ResourceType ("User": endpoint "/Users", schema SCIM_URN_USER, the enterprise
- * extension as an optional schemaExtension; "Group": "/Groups", SCIM_URN_GROUP), matched in
- * any case; NULL for any other id. */
+/* One ResourceType ("User": endpoint "/Users", schema SCIM_URN_USER; "Group": "/Groups",
+ * SCIM_URN_GROUP; schemaExtensions [] since usher keeps no extension), matched in any
+ * case; NULL for any other id. */
 struct json_object *scim_resource_type(const char *base_url, const char *id);
 /* A ListResponse of both ResourceTypes. */
 struct json_object *scim_resource_types(const char *base_url);
 
 /* One Schema (SCIM_URN_USER or SCIM_URN_GROUP, matched in any case); NULL for any other.
- * The User schema lists id-less attributes userName (required, uniqueness server), name
+ * The User schema lists the attributes userName (required, uniqueness server), name
  * (formatted, givenName, familyName), displayName, emails (value, type, primary), active
  * (boolean), externalId, password (writeOnly, returned never), photos, groups (readOnly);
  * the Group schema displayName (required, uniqueness server), externalId and members
