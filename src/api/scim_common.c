@@ -103,10 +103,17 @@ const char *scim_base_url(struct ctx *c)
             n--;
         return arena_printf(c->arena, "%.*s%s", (int)n, url, SCIM_PREFIX);
     }
+    /* nginx's fastcgi_params pass $host (no port): the port is the server's, left out
+     * when it is the scheme's default; behind a proxy on another port, set WEBUI_URL */
     const struct request *r = c->req;
     bool https = request_is_https(r, c->cfg ? c->cfg->trusted_proxies : NULL);
-    return arena_printf(c->arena, "%s://%s%s", https ? "https" : "http",
-                        r->host && r->host[0] ? r->host : "localhost", SCIM_PREFIX);
+    const char *host = r->host && r->host[0] ? r->host : "localhost";
+    const char *port = request_env(r, "SERVER_PORT");
+    bool with_port = port && port[0] && !strchr(host, ':') && !strchr(host, ']') &&
+                     strcmp(port, https ? "443" : "80") != 0 &&
+                     strspn(port, "0123456789") == strlen(port);
+    return arena_printf(c->arena, "%s://%s%s%s%s", https ? "https" : "http", host,
+                        with_port ? ":" : "", with_port ? port : "", SCIM_PREFIX);
 }
 
 const char *scim_etag(struct ctx *c, long long version)

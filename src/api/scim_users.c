@@ -111,7 +111,8 @@ static struct json_object *user_resource_json(struct ctx *c, const char *base, c
     json_object_array_add(emails, e);
     json_object_object_add(o, "emails", emails);
     json_object_object_add(o, "active", json_object_new_boolean(s->active));
-    if (s->profile_image_url && s->profile_image_url[0]) {
+    if (s->profile_image_url && s->profile_image_url[0] &&
+        strcmp(s->profile_image_url, "/user.png") != 0) {   /* not the default image */
         struct json_object *photos = json_object_new_array(), *p = json_object_new_object();
         json_object_object_add(p, "value", json_object_new_string(s->profile_image_url));
         json_object_object_add(p, "type", json_object_new_string("photo"));
