@@ -239,7 +239,7 @@ static int comparison(struct build *b, const struct scim_filter *f, column_fn co
 
 static int where(struct build *b, const struct scim_filter *f, column_fn columns, int depth)
 {
-    if (!f || depth > SCIM_FILTER_MAX_DEPTH * 4)
+    if (!f || depth > SCIM_FILTER_MAX_LEN)   /* and/or chains are as long as the text allows */
         return DB_REFUSED_FILTER;
     int rc;
     switch (f->kind) {
