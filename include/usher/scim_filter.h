@@ -22,6 +22,9 @@ struct arena;
  * is bounded by it, so 10,000 '(' cost nothing). */
 #define SCIM_FILTER_MAX_LEN 4096
 #define SCIM_FILTER_MAX_DEPTH 32
+/* At most this many comparisons (attribute expressions) in one filter, so a tree (and the
+ * SQL made from it) stays small: its depth is below 2 * SCIM_FILTER_MAX_TERMS. */
+#define SCIM_FILTER_MAX_TERMS 100
 
 /* The comparison operators (any case in the text). */
 enum scim_op { SCIM_EQ, SCIM_NE, SCIM_CO, SCIM_SW, SCIM_EW, SCIM_GT, SCIM_GE, SCIM_LT,
@@ -113,7 +116,8 @@ struct scim_filter {
 /* Parses text[0..len) (the filter query parameter, already percent-decoded) into a tree in
  * the arena. NULL on failure with *err = {400, SCIM_INVALID_FILTER, "<what> at position N"}
  * (empty filter, too long, too deep, unknown operator, bad attribute name, unterminated or
- * malformed string, bad number, missing ')' or ']', trailing text, a NUL byte). Attribute
+ * malformed string, bad number, missing ')' or ']', trailing text, a NUL byte, more than
+ * SCIM_FILTER_MAX_TERMS comparisons). Attribute
  * names are not checked against any resource here (scim_filter_resolve does). Operators,
  * "and", "or", "not", "true", "false", "null" are read in any case; white space is SP, HT,
  * CR, LF. */

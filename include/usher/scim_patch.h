@@ -95,6 +95,17 @@ bool scim_patch_parse(struct arena *a, enum scim_resource res, struct json_objec
                       const char *resource_id, struct scim_patch *out,
                       struct scim_error *err);
 
+/* Helpers for POST and PUT bodies, with the PATCH parser's rules: */
+/* A SCIM boolean as the IdPs send it: JSON true / false, or the strings "true" / "false" in
+ * any case (Entra's "False"). True with *out set; false (and *out untouched) for anything
+ * else, which the caller answers 400 invalidValue. */
+bool scim_json_bool(struct json_object *v, bool *out);
+/* The item of a multi-valued attribute (emails, photos) that counts: the first item whose
+ * "primary" is true (a boolean, or "true" in any case), else the first item. An object
+ * alone counts as a list of one. NULL for an empty list, a non-list, or a list holding
+ * something other than objects. Borrowed from v. */
+struct json_object *scim_primary_item(struct json_object *v);
+
 /* The op's name in the RFC's lowercase ("add", "replace", "remove"), static. */
 const char *scim_patch_kind_name(enum scim_patch_kind k);
 

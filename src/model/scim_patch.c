@@ -103,21 +103,28 @@ static bool string_op(struct pctx *c, enum scim_patch_kind op, enum scim_patch_a
     return true;
 }
 
+bool scim_json_bool(struct json_object *v, bool *out)
+{
+    if (json_object_is_type(v, json_type_boolean)) {
+        *out = json_object_get_boolean(v);
+        return true;
+    }
+    if (!json_object_is_type(v, json_type_string))
+        return false;
+    const char *s = json_object_get_string(v);
+    if (strcasecmp(s, "true") != 0 && strcasecmp(s, "false") != 0)
+        return false;
+    *out = strcasecmp(s, "true") == 0;
+    return true;
+}
+
 /* "active": a boolean, or the strings "true" / "false" in any case (Entra). */
 static bool active_op(struct pctx *c, enum scim_patch_kind op, struct json_object *v)
 {
     if (op == SCIM_PATCH_REMOVE)
         return refuse(c, SCIM_INVALID_VALUE, "active cannot be removed");
     bool b;
-    if (json_object_is_type(v, json_type_boolean))
-        b = json_object_get_boolean(v);
-    else if (json_object_is_type(v, json_type_string) &&
-             strcasecmp(json_object_get_string(v), "true") == 0)
-        b = true;
-    else if (json_object_is_type(v, json_type_string) &&
-             strcasecmp(json_object_get_string(v), "false") == 0)
-        b = false;
-    else
+    if (!scim_json_bool(v, &b))
         return refuse(c, SCIM_INVALID_VALUE, "active must be true or false");
     struct scim_patch_op *o = push(c, op, SCIM_PA_ACTIVE, "active");
     if (!o)
@@ -128,37 +135,43 @@ static bool active_op(struct pctx *c, enum scim_patch_kind op, struct json_objec
 
 static bool truthy(struct json_object *v)
 {
-    return json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v)
-           : json_object_is_type(v, json_type_string)
-               ? strcasecmp(json_object_get_string(v), "true") == 0 : false;
+    bool b;
+    return scim_json_bool(v, &b) && b;
 }
 
-/* The "value" of a multi-valued attribute's list (emails, photos): its primary item's,
- * else the first's. An object counts as a list of one. *item NULL for an empty list. */
-static bool pick_item(struct pctx *c, const char *name, struct json_object *v,
-                      struct json_object **item)
+struct json_object *scim_primary_item(struct json_object *v)
 {
-    *item = NULL;
-    if (json_object_is_type(v, json_type_object)) {
-        *item = v;
-        return true;
-    }
+    if (json_object_is_type(v, json_type_object))
+        return v;
     if (!json_object_is_type(v, json_type_array))
-        return refuse(c, SCIM_INVALID_VALUE, arena_printf(c->a, "%s must be a list", name));
+        return NULL;
     size_t n = json_object_array_length(v);
     struct json_object *first = NULL, *primary = NULL;
     for (size_t k = 0; k < n; k++) {
         struct json_object *it = json_object_array_get_idx(v, k);
         if (!json_object_is_type(it, json_type_object))
-            return refuse(c, SCIM_INVALID_VALUE,
-                          arena_printf(c->a, "%s must be a list of objects", name));
+            return NULL;
         bool present;
         if (!first)
             first = it;
         if (!primary && truthy(member(it, "primary", &present)))
             primary = it;
     }
-    *item = primary ? primary : first;
+    return primary ? primary : first;
+}
+
+/* scim_primary_item, refusing a value that is not a list of objects. */
+static bool pick_item(struct pctx *c, const char *name, struct json_object *v,
+                      struct json_object **item)
+{
+    *item = scim_primary_item(v);
+    if (*item)
+        return true;
+    if (!json_object_is_type(v, json_type_array))
+        return refuse(c, SCIM_INVALID_VALUE, arena_printf(c->a, "%s must be a list", name));
+    if (json_object_array_length(v))
+        return refuse(c, SCIM_INVALID_VALUE,
+                      arena_printf(c->a, "%s must be a list of objects", name));
     return true;
 }
 
@@ -228,18 +241,19 @@ static int email_matches(struct pctx *c, const struct scim_filter *f)
                 return 1;
             if (f->value_kind != SCIM_VAL_STRING)
                 break;
+            static const char work[] = "work";
             const char *s = f->str;
             size_t n = f->str_len;
             switch (f->op) {
-            case SCIM_EQ: return strcasecmp(s, "work") == 0;
-            case SCIM_NE: return strcasecmp(s, "work") != 0;
+            case SCIM_EQ: return strcasecmp(s, work) == 0;
+            case SCIM_NE: return strcasecmp(s, work) != 0;
             case SCIM_CO:
                 for (size_t k = 0; k + n <= 4; k++)
-                    if (strncasecmp("work" + k, s, n) == 0)
+                    if (strncasecmp(&work[k], s, n) == 0)
                         return 1;
                 return 0;
-            case SCIM_SW: return n <= 4 && strncasecmp("work", s, n) == 0;
-            case SCIM_EW: return n <= 4 && strncasecmp("work" + 4 - n, s, n) == 0;
+            case SCIM_SW: return n <= 4 && strncasecmp(work, s, n) == 0;
+            case SCIM_EW: return n <= 4 && strncasecmp(&work[4 - n], s, n) == 0;
             default: break;
             }
         }

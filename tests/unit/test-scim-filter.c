@@ -330,10 +330,13 @@ int main(void)
         ok(scim_filter_parse(A, deep, (size_t)(o - deep), &err) != NULL,
            "%d nested parentheses: fine", SCIM_FILTER_MAX_DEPTH);
         o = deep;
-        for (int k = 0; k < 200; k++)
+        for (int k = 0; k < SCIM_FILTER_MAX_TERMS; k++)
             o += sprintf(o, "%sa%d eq \"%d\"", k ? " or " : "", k, k);
         struct scim_filter *f = scim_filter_parse(A, deep, (size_t)(o - deep), &err);
-        ok(f && f->kind == SCIM_F_OR, "200 comparisons joined by or: fine (no recursion)");
+        ok(f && f->kind == SCIM_F_OR, "%d comparisons joined by or: fine", SCIM_FILTER_MAX_TERMS);
+        sprintf(o, " or b pr");
+        ok(!scim_filter_parse(A, deep, strlen(deep), &err) &&
+           strstr(err.detail, "more than 100 comparisons"), "one more: refused");
         free(deep);
     }
 

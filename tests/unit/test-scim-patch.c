@@ -323,6 +323,38 @@ int main(void)
     refused(G, "remove", NULL, NULL, SCIM_NO_TARGET, "remove needs a path");
     refused(G, "Delete", "\"members\"", NULL, SCIM_INVALID_SYNTAX, "op must be");
 
+    /* ---- helpers for POST and PUT ---- */
+    {
+        static const struct { const char *json; int want; } bools[] = {
+            { "true", 1 }, { "false", 0 }, { "\"True\"", 1 }, { "\"FALSE\"", 0 },
+            { "\"false\"", 0 }, { "\"yes\"", -1 }, { "1", -1 }, { "0", -1 }, { "null", -1 },
+            { "\"\"", -1 }, { "[]", -1 }, { "\" true\"", -1 },
+        };
+        for (size_t k = 0; k < sizeof bools / sizeof bools[0]; k++) {
+            struct json_object *v = json_tokener_parse(bools[k].json);
+            bool b = false;
+            bool r = scim_json_bool(v, &b);
+            ok(bools[k].want < 0 ? !r : r && b == (bools[k].want == 1), "scim_json_bool(%s)",
+               bools[k].json);
+            json_object_put(v);
+        }
+        static const struct { const char *json; const char *want; } items[] = {
+            { "[{\"value\":\"a\"},{\"value\":\"b\",\"primary\":true}]", "b" },
+            { "[{\"value\":\"a\"},{\"value\":\"b\",\"primary\":\"TRUE\"}]", "b" },
+            { "[{\"value\":\"a\",\"primary\":false},{\"value\":\"b\"}]", "a" },
+            { "[{\"value\":\"a\",\"primary\":true},{\"value\":\"b\",\"primary\":true}]", "a" },
+            { "{\"value\":\"c\"}", "c" },
+            { "[]", NULL }, { "\"a\"", NULL }, { "[{\"value\":\"a\"},\"b\"]", NULL }, { "null", NULL },
+        };
+        for (size_t k = 0; k < sizeof items / sizeof items[0]; k++) {
+            struct json_object *v = json_tokener_parse(items[k].json);
+            struct json_object *it = scim_primary_item(v);
+            is_str(it ? json_object_get_string(json_object_object_get(it, "value")) : NULL,
+                   items[k].want, "scim_primary_item(%s)", items[k].json);
+            json_object_put(v);
+        }
+    }
+
     /* ---- the error model ---- */
     is_str(scim_type_name(SCIM_INVALID_FILTER), "invalidFilter", "invalidFilter");
     is_str(scim_type_name(SCIM_TOO_MANY), "tooMany", "tooMany");
