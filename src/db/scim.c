@@ -22,6 +22,29 @@ static long long cell_ll(const char *s)
     return s ? strtoll(s, NULL, 10) : 0;
 }
 
+/* The page's ids into *r and the number of matches: counted by the count statement only
+ * when the page does not tell it (a full page, or an empty one past the start). A lookup
+ * or a filter with few matches costs one statement. */
+static int page_ids(struct db *db, struct arena *a, const struct scim_sql *ids,
+                    const struct scim_sql *count, long long offset, long long limit,
+                    struct db_result *r, long long *total)
+{
+    memset(r, 0, sizeof(*r));
+    if (limit > 0) {
+        if (db_query(db, a, ids->sql, ids->params, ids->np, r) != DB_OK)
+            return DB_ERROR;
+        if ((long long)r->nrows < limit && (r->nrows > 0 || offset == 0)) {
+            *total = offset + (long long)r->nrows;
+            return DB_OK;
+        }
+    }
+    struct db_result c;
+    if (db_query(db, a, count->sql, count->params, count->np, &c) != DB_OK)
+        return DB_ERROR;
+    *total = c.nrows ? cell_ll(db_cell(&c, 0, 0)) : 0;
+    return DB_OK;
+}
+
 /* ---- users ------------------------------------------------------------------------------ */
 
 /* The columns of a struct scim_user over u (user), au (auth) and x (user_external_id,
@@ -96,16 +119,9 @@ int db_scim_user_list(struct db *db, struct arena *a, const struct scim_filter *
     int rc = scim_sql_users(a, filter, provider, offset, limit, &ids, &count);
     if (rc != DB_OK)
         return rc;
-    struct db_result r, c;
-    if (db_query(db, a, count.sql, count.params, count.np, &c) != DB_OK)
-        return DB_ERROR;
-    *total = c.nrows ? cell_ll(db_cell(&c, 0, 0)) : 0;
-    if (limit <= 0 || *total <= offset)
-        return DB_OK;
-    if (db_query(db, a, ids.sql, ids.params, ids.np, &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_OK;
+    struct db_result r;
+    if ((rc = page_ids(db, a, &ids, &count, offset, limit, &r, total)) != DB_OK || r.nrows == 0)
+        return rc;
     struct db_result rows;
     if (db_query(db, a, rows_sql, DB_PARAMS(db_str(ids_json(a, &r)), db_str(provider)),
                  &rows) != DB_OK)
@@ -185,16 +201,9 @@ int db_scim_group_list(struct db *db, struct arena *a, const struct scim_filter 
     int rc = scim_sql_groups(a, filter, offset, limit, &ids, &count);
     if (rc != DB_OK)
         return rc;
-    struct db_result r, c;
-    if (db_query(db, a, count.sql, count.params, count.np, &c) != DB_OK)
-        return DB_ERROR;
-    *total = c.nrows ? cell_ll(db_cell(&c, 0, 0)) : 0;
-    if (limit <= 0 || *total <= offset)
-        return DB_OK;
-    if (db_query(db, a, ids.sql, ids.params, ids.np, &r) != DB_OK)
-        return DB_ERROR;
-    if (r.nrows == 0)
-        return DB_OK;
+    struct db_result r;
+    if ((rc = page_ids(db, a, &ids, &count, offset, limit, &r, total)) != DB_OK || r.nrows == 0)
+        return rc;
     struct db_result rows;
     if (db_query(db, a, rows_sql, DB_PARAMS(db_str(ids_json(a, &r))), &rows) != DB_OK)
         return DB_ERROR;

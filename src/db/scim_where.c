@@ -263,6 +263,16 @@ static int where(struct build *b, const struct scim_filter *f, column_fn columns
     }
 }
 
+/* True when f compares attr somewhere. */
+static bool uses(const struct scim_filter *f, enum scim_attr attr)
+{
+    if (!f)
+        return false;
+    if (f->kind == SCIM_F_CMP)
+        return f->attr == attr;
+    return uses(f->left, attr) || uses(f->right, attr);
+}
+
 /* ---- the statements ------------------------------------------------------------------- */
 
 #define SHAPES_MAX 256
@@ -353,21 +363,28 @@ int scim_sql_users(struct arena *a, const struct scim_filter *filter, const char
     default:
         break;
     }
-    if (!filter)   /* no joins: the count reads the smallest index */
-        return statements(a, "SELECT u.id", "FROM `user` u ", "ORDER BY u.created_at, u.id",
-                          NULL, user_column, NULL, 0, offset, limit, ids, count);
-    return statements(a, "SELECT u.id",
-                      "FROM `user` u JOIN auth au ON au.id = u.id "
-                      "LEFT JOIN user_external_id x ON x.user_id = u.id AND x.provider = ? ",
-                      "ORDER BY u.created_at, u.id", filter, user_column,
-                      (struct db_param[]){ db_str(provider) }, 1, offset, limit, ids, count);
+    /* only the joins the filter needs: a pass over the table reads one table then */
+    bool auth = uses(filter, SCIM_ATTR_ACTIVE), ext = uses(filter, SCIM_ATTR_EXTERNAL_ID);
+    static const char *const froms[2][2] = {
+        { "FROM `user` u ",
+          "FROM `user` u "
+          "LEFT JOIN user_external_id x ON x.user_id = u.id AND x.provider = ? " },
+        { "FROM `user` u JOIN auth au ON au.id = u.id ",
+          "FROM `user` u JOIN auth au ON au.id = u.id "
+          "LEFT JOIN user_external_id x ON x.user_id = u.id AND x.provider = ? " },
+    };
+    return statements(a, "SELECT u.id", froms[auth][ext], "ORDER BY u.created_at, u.id",
+                      filter, user_column, (struct db_param[]){ db_str(provider) }, ext ? 1 : 0,
+                      offset, limit, ids, count);
 }
 
 int scim_sql_groups(struct arena *a, const struct scim_filter *filter, long long offset,
                     long long limit, struct scim_sql *ids, struct scim_sql *count)
 {
     return statements(a, "SELECT g.id",
-                      "FROM `group` g LEFT JOIN group_external_id gx ON gx.group_id = g.id ",
+                      uses(filter, SCIM_ATTR_EXTERNAL_ID)
+                          ? "FROM `group` g LEFT JOIN group_external_id gx ON gx.group_id = g.id "
+                          : "FROM `group` g ",
                       "ORDER BY g.created_at, g.id", filter, group_column, NULL, 0, offset,
                       limit, ids, count);
 }

@@ -136,8 +136,10 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
         "INSERT INTO config (`key`, value, updated_at) "
         "VALUES ('" CONFIG_KEY_SIGNUP_LOCK "', '0', 0) "
         "ON DUPLICATE KEY UPDATE value = value";
-    static const char count_sql[] = "SELECT COUNT(*), "
-                                    "(SELECT COUNT(*) FROM `user` WHERE email = ?) FROM `user`";
+    /* "is there any user?" reads one index entry, not a count of the table (a count cost
+     * every creation tens of milliseconds at 100,000 users) */
+    static const char count_sql[] = "SELECT EXISTS (SELECT 1 FROM `user`), "
+                                    "(SELECT COUNT(*) FROM `user` WHERE email = ?)";
     static const char user_sql[] =
         "INSERT INTO `user` (id, email, role, name, profile_image_url, last_active_at, "
         "updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";

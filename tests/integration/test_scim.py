@@ -403,3 +403,27 @@ class TestAudit:
                          "FROM audit_log")
         assert all(TOKEN not in (r[0] or "") for r in dump)
         assert TOKEN not in stack.log_since(0)
+
+
+class TestMigration:
+    POOL_ENV = SCIM_ENV
+
+    def test_externalids_in_scim_json_are_indexed_by_the_migration(self, stack):
+        """Migration 013's last statement: externalIds written into `scim` JSON before it
+        (an Open WebUI import) become index rows, found by `externalId eq`."""
+        import pathlib
+        first_admin(stack)
+        s = Scim(stack)
+        u = s.create_user(uniq("imp") + "@example.com")
+        stack.sql("UPDATE `user` SET scim = JSON_OBJECT('okta', JSON_OBJECT('external_id', "
+                  "'imp-1'), 'microsoft', JSON_OBJECT('external_id', 'ms-9'), 'odd', "
+                  f"JSON_OBJECT('external_id', 5)) WHERE id = {sql_quote(u['id'])}")
+        assert s.users('externalId eq "imp-1"')["totalResults"] == 0
+        sql = (pathlib.Path(__file__).resolve().parents[2] / "sql" / "013_scim.sql").read_text()
+        last = sql[sql.index("INSERT IGNORE INTO user_external_id"):]
+        stack.sql(last)
+        stack.sql(last)   # re-runnable
+        assert s.users('externalId eq "imp-1"')["Resources"][0]["id"] == u["id"]
+        rows = stack.sql("SELECT provider, external_id FROM user_external_id WHERE user_id = "
+                         f"{sql_quote(u['id'])} ORDER BY provider")
+        assert rows == [["microsoft", "ms-9"], ["okta", "imp-1"]]
