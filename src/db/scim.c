@@ -15,6 +15,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/scim_filter.h"
 #include "scim_sql.h"
 
 static long long cell_ll(const char *s)
@@ -105,6 +106,33 @@ static const char *ids_json(struct arena *a, const struct db_result *r)
 }
 #define IDS_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (ord FOR ORDINALITY, uid VARCHAR(255) PATH '$')) j"
 
+/* `userName eq` and `externalId eq`: at most one row, read with its columns in one
+ * statement through the unique index (uq_user_email_lower, uq_user_external_id). */
+static int user_lookup(struct db *db, struct arena *a, enum scim_attr attr, const char *value,
+                       const char *provider, long long offset, long long limit,
+                       struct scim_user **out, size_t *n, long long *total)
+{
+    static const char by_email[] =
+        "SELECT " USER_COLS "FROM `user` u " USER_JOINS "WHERE u.email_lower = LOWER(?)";
+    static const char by_ext[] =
+        "SELECT " USER_COLS "FROM user_external_id xl JOIN `user` u ON u.id = xl.user_id "
+        USER_JOINS "WHERE xl.provider = ? AND xl.external_id = ?";
+    struct db_result r;
+    int rc = attr == SCIM_ATTR_USER_NAME
+                 ? db_query(db, a, by_email, DB_PARAMS(db_str(provider), db_str(value)), &r)
+                 : db_query(db, a, by_ext, DB_PARAMS(db_str(provider), db_str(provider),
+                                                     db_str(value)), &r);
+    if (rc != DB_OK)
+        return DB_ERROR;
+    *total = (long long)r.nrows;
+    if (limit <= 0 || offset >= (long long)r.nrows)
+        return DB_OK;
+    *out = arena_calloc(a, r.nrows, sizeof(**out));
+    for (size_t i = (size_t)offset; i < r.nrows && *n < (size_t)limit; i++)
+        decode_user(&(*out)[(*n)++], &r, i);
+    return DB_OK;
+}
+
 int db_scim_user_list(struct db *db, struct arena *a, const struct scim_filter *filter,
                       const char *provider, long long offset, long long limit,
                       struct scim_user **out, size_t *n, long long *total)
@@ -115,6 +143,10 @@ int db_scim_user_list(struct db *db, struct arena *a, const struct scim_filter *
     *n = 0;
     *total = 0;
     *out = arena_calloc(a, 1, sizeof(**out));
+    const char *value = NULL;
+    enum scim_attr lookup = scim_filter_lookup(filter, &value);
+    if (lookup == SCIM_ATTR_USER_NAME || lookup == SCIM_ATTR_EXTERNAL_ID)
+        return user_lookup(db, a, lookup, value, provider, offset, limit, out, n, total);
     struct scim_sql ids, count;
     int rc = scim_sql_users(a, filter, provider, offset, limit, &ids, &count);
     if (rc != DB_OK)

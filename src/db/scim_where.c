@@ -7,8 +7,8 @@
  * through the name column's case-insensitive collation, ids and externalIds byte for
  * byte. co/sw/ew are LIKE with '!' as the escape character: '%', '_' and '!' of the literal
  * are escaped here, and '\' is an ordinary character under ESCAPE '!'. Date-times compare
- * as milliseconds. `userName eq` and `externalId eq` alone get statements of their own
- * that read one unique index (uq_user_email_lower, uq_user_external_id).
+ * as milliseconds. (`userName eq` and `externalId eq` alone never come here: db/scim.c
+ * reads them through their unique index in one statement.)
  *
  * The text of a statement depends only on the filter's shape; each distinct text is kept
  * for the process (up to SHAPES_MAX, then one reused buffer, which the statement cache
@@ -348,21 +348,6 @@ int scim_sql_users(struct arena *a, const struct scim_filter *filter, const char
                    long long offset, long long limit, struct scim_sql *ids,
                    struct scim_sql *count)
 {
-    const char *value = NULL;
-    switch (scim_filter_lookup(filter, &value)) {
-    case SCIM_ATTR_USER_NAME:   /* one row of uq_user_email_lower */
-        return statements(a, "SELECT u.id", "FROM `user` u WHERE u.email_lower = LOWER(?) ",
-                          "ORDER BY u.created_at, u.id", NULL, user_column,
-                          (struct db_param[]){ db_str(value) }, 1, offset, limit, ids, count);
-    case SCIM_ATTR_EXTERNAL_ID:   /* one row of uq_user_external_id */
-        return statements(a, "SELECT x.user_id", "FROM user_external_id x "
-                          "WHERE x.provider = ? AND x.external_id = ? ",
-                          "ORDER BY x.user_id", NULL, user_column,
-                          (struct db_param[]){ db_str(provider), db_str(value) }, 2, offset,
-                          limit, ids, count);
-    default:
-        break;
-    }
     /* only the joins the filter needs: a pass over the table reads one table then */
     bool auth = uses(filter, SCIM_ATTR_ACTIVE), ext = uses(filter, SCIM_ATTR_EXTERNAL_ID);
     static const char *const froms[2][2] = {

@@ -136,6 +136,12 @@ class TestUserFilters:
         plan = stack.sql("EXPLAIN SELECT x.user_id FROM user_external_id x "
                          "WHERE x.provider = 'okta' AND x.external_id = '50Xoff'")
         assert plan[0][3] == "const" and plan[0][5] == "uq_user_external_id", plan
+        page = ok(Scim(stack).get("Users", params={"filter": 'externalId eq "50Xoff"',
+                                                  "startIndex": 2}))
+        assert page["totalResults"] == 1 and page["Resources"] == []
+        page = ok(Scim(stack).get("Users", params={"filter": 'userName eq "PCX@example.org"',
+                                                  "count": 0}))
+        assert page["totalResults"] == 1 and page["Resources"] == []
         # 3000 more users (in SQL, so a scan would cost thousands of row reads per request)
         stack.sql("INSERT INTO `user` (id, email, role, name, last_active_at, updated_at, "
                   "created_at) SELECT CONCAT('bulk-', seq), CONCAT('bulk', seq, '@example.com'), "
