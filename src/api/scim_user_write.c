@@ -227,9 +227,11 @@ void scim_user_replace(struct ctx *c)
     struct user_body b;
     if (!body || read_user_body(c, body, &b) != 0)
         return;
+    /* PUT replaces: an absent name is the userName's local part (as POST), absent photos
+     * the default image, an absent externalId none */
     struct account_change ch = {
-        .email = b.user_name, .name = b.name, .profile_image_url = b.photo,
-        .password = b.password,
+        .email = b.user_name, .name = b.name ? b.name : local_part(c->arena, b.user_name),
+        .profile_image_url = b.photo ? b.photo : "/user.png", .password = b.password,
         .active = !b.has_active ? ACCOUNT_ACTIVE_KEEP
                   : b.active ? ACCOUNT_ACTIVATE : ACCOUNT_DEACTIVATE,
         .ext_provider = scim_env()->provider, .external_id = b.external_id,

@@ -427,3 +427,22 @@ class TestMigration:
         rows = stack.sql("SELECT provider, external_id FROM user_external_id WHERE user_id = "
                          f"{sql_quote(u['id'])} ORDER BY provider")
         assert rows == [["microsoft", "ms-9"], ["okta", "imp-1"]]
+
+
+class TestReplace:
+    POOL_ENV = SCIM_ENV
+
+    def test_put_replaces_what_it_does_not_send(self, stack):
+        first_admin(stack)
+        s = Scim(stack)
+        mail = uniq("put") + "@example.com"
+        u = s.create_user(mail, displayName="Pat Put", externalId="put-ext",
+                          photos=[{"value": "https://img.example.com/p.png", "primary": True}])
+        assert u["photos"][0]["value"] == "https://img.example.com/p.png"
+        v = ok(s.put(f"Users/{u['id']}", {"schemas": [URN_USER], "userName": mail}))
+        assert v["displayName"] == mail.split("@")[0]
+        assert "photos" not in v and "externalId" not in v
+        assert v["active"] is True
+        # the users API's image rules hold
+        scim_error(s.put(f"Users/{u['id']}", {"userName": mail, "photos": [
+            {"value": "data:text/html;base64,PGgxPg=="}]}), 400, "invalidValue")
