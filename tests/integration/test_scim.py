@@ -62,6 +62,15 @@ class TestDiscovery:
         assert ok(s.get("Schemas/" + URN_GROUP))["id"] == URN_GROUP
         scim_error(s.get("Schemas/urn:nope"), 404)
 
+    def test_locations_follow_webui_url(self, stack):
+        from authlib import set_admin_config
+        admin = first_admin(stack)
+        set_admin_config(admin, WEBUI_URL="https://chat.example.com/")
+        r = Scim(stack).post("Users", {"userName": uniq("loc") + "@example.com"})
+        u = ok(r, 201)
+        want = f"https://chat.example.com{PREFIX}/Users/{u['id']}"
+        assert u["meta"]["location"] == want and r.headers["Location"] == want
+
     def test_bulk_and_me_are_501(self, stack):
         s = Scim(stack)
         scim_error(s.post("Bulk", {"Operations": []}), 501)
