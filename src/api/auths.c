@@ -464,8 +464,10 @@ void auths_signin(struct ctx *c)
     const char *password = v[SIGNIN_PASSWORD].s;
     if (api_bcrypt_enter(c) != 0)
         return;
-    /* An empty password never signs in, whatever hash is stored (none is by usher). */
-    bool ok = rc == DB_OK && active && password[0] ? password_verify(password, hash)
+    /* An empty password never signs in, whatever hash is stored (none is by usher); an
+     * account without a password ("!") costs the dummy too, so timing does not tell it. */
+    bool ok = rc == DB_OK && active && password[0] && password_hash_usable(hash)
+                  ? password_verify(password, hash)
                                                    : password_verify_dummy(password, env->bcrypt_cost);
     api_bcrypt_leave();
     if (!ok) {
