@@ -154,8 +154,9 @@ static void conflict_backoff(int attempt)
 
 /* The target, then the handler; run again (from a saved response) when the attempt failed
  * (status 400 or more) because it lost a deadlock or a Galera certification conflict, or
- * its connection or node, and kept nothing (db_attempt_retryable): every write path then answers as if it had run alone. The retries
- * read causally (db_set_causal), so they see the write they lost to. */
+ * its connection or node, and kept nothing (db_attempt_retryable): every write path then
+ * answers as if it had run alone. The retries read causally (db_set_causal), so they see
+ * the write they lost to (doc/galera.md). */
 static void run_handler(struct ctx *c, const struct route *route)
 {
     const struct response saved = *c->res;
