@@ -17,6 +17,7 @@ like walk through its forms.
   blindly: it returns the callback's own answer for the test to check.
 """
 import base64
+import hashlib
 import html
 import json
 import os
@@ -134,6 +135,32 @@ class Provider:
     def counts(self):
         return requests.get(self.issuer + "/__test/counts", timeout=HTTP_TIMEOUT).json()
 
+    def last_token(self):
+        """The last answer of the provider's token endpoint (access_token, id_token, ...)."""
+        return requests.get(self.issuer + "/__test/last-token", timeout=HTTP_TIMEOUT).json()
+
+    def rp_tokens(self, account, client="usher-basic", scope="openid email profile"):
+        """A code flow of the test's own with the client's credentials (its own PKCE, never
+        touching usher): the token answer, for tests that need an access token of an account."""
+        disc = requests.get(self.discovery, timeout=HTTP_TIMEOUT).json()
+        verifier = base64.urlsafe_b64encode(os.urandom(40)).rstrip(b"=").decode()
+        challenge = base64.urlsafe_b64encode(
+            hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        redirect = self.stack.base_url + CALLBACK
+        q = {"response_type": "code", "client_id": client, "redirect_uri": redirect,
+             "scope": scope, "state": "rp" + os.urandom(16).hex(), "nonce": os.urandom(16).hex(),
+             "code_challenge": challenge, "code_challenge_method": "S256"}
+        back = through_provider(self, requests.Session(),
+                                disc["authorization_endpoint"] + "?" + urllib.parse.urlencode(q),
+                                account)
+        code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(back).query))["code"]
+        r = requests.post(disc["token_endpoint"], auth=(client, self.clients[client]),
+                          data={"grant_type": "authorization_code", "code": code,
+                                "redirect_uri": redirect, "code_verifier": verifier},
+                          timeout=HTTP_TIMEOUT)
+        assert r.status_code == 200, r.text
+        return r.json()
+
     def reset(self):
         self.control("reset")
 
@@ -213,8 +240,8 @@ def through_provider(provider, session, url, account, password="any-password",
         if fields.get("prompt") == "login":
             fields.update(login=account, password=password)
         elif fields.get("prompt") == "consent" and not consent:
-            action = action.replace("/confirm", "/abort")
-            r = session.get(urllib.parse.urljoin(url, action), allow_redirects=False,
+            r = session.get(urllib.parse.urljoin(url, action.rstrip("/") + "/abort"),
+                            allow_redirects=False,
                             timeout=HTTP_TIMEOUT)
             url = urllib.parse.urljoin(url, r.headers["Location"])
             continue

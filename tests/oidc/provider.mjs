@@ -177,6 +177,7 @@ provider.on('backchannel.error', (client, err) => process.stderr.write(`backchan
 // Each list holds one-shot changes, taken in order by the next answers of that route.
 const plans = { idToken: [], userinfo: [], response: [] };
 const counts = {};
+let lastToken = null; // the last token endpoint answer as sent (GET /__test/last-token)
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
 
 provider.use(async (ctx, next) => {
@@ -205,6 +206,9 @@ provider.use(async (ctx, next) => {
       for (const k of p.unset || []) delete body[k];
       ctx.body = Object.assign(body, p.set || {});
     }
+  }
+  if (route === 'token' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+    lastToken = ctx.body;
   }
   const idx = plans.response.findIndex((p) => p.route === route);
   if (idx >= 0) {
@@ -238,6 +242,7 @@ async function readJson(req) {
 //                                client's backchannel_logout_uri itself
 // POST /__test/sign              {header, claims, sign}        any JWS (for logout-token refusals)
 // GET  /__test/counts            requests per route since the last POST /__test/reset
+// GET  /__test/last-token        the last answer of the token endpoint, as it was sent
 async function handleTest(req, res) {
   const send = (status, body) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -274,6 +279,8 @@ async function handleTest(req, res) {
       return send(200, {});
     case '/__test/counts':
       return send(200, counts);
+    case '/__test/last-token':
+      return send(200, lastToken || {});
     case '/__test/logout-token': {
       const client = await provider.Client.find(body.client_id || 'usher-basic');
       const token = new provider.IdToken({ sub: body.sub }, { client, ctx: undefined });
