@@ -32,8 +32,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from authlib import (BASE_ENV, ensure_pool_env, restore_default_pool, wipe_db,  # noqa: F401
-                     cookie_headers)
+from authlib import (BASE_ENV, cookie_headers, ensure_pool_env, restart_pool_now,  # noqa: F401
+                     restore_default_pool, wipe_db)
 from harness import HTTP_TIMEOUT, REPO, free_port
 
 OIDC_DIR = REPO / "tests" / "oidc"
@@ -348,6 +348,15 @@ def oidc_env(request, stack, provider, oidc_module):
     if not (cls and getattr(cls, "KEEP_DB", False)):
         wipe_db(stack)
     yield
+
+
+@pytest.fixture
+def new_caches(stack, oidc_env):
+    """The pool restarted before and after the test: its discovery and JWKS caches (and the
+    rate limit of JWKS refetches) start empty, and whatever the test left in them is gone."""
+    restart_pool_now(stack)
+    yield
+    restart_pool_now(stack)
 
 
 def fresh_session():

@@ -17,7 +17,7 @@ import requests
 from authlib import (ACCESS_PROHIBITED, EMAIL_TAKEN, ME, Client, expect, first_admin,
                      jwt_claims, make_group, add_member, signup_client, sql_one)
 from oidclib import (CALLBACK, INVALID_CRED, assert_refused, assert_signed_in, error_of, login,
-                     oidc_env, oidc_module, provider, walk)  # noqa: F401  (fixtures)
+                     new_caches, oidc_env, oidc_module, provider, walk)  # noqa: F401  (fixtures)
 from authlib import cookie_headers
 
 B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -257,7 +257,7 @@ class TestES256:
         assert me(stack, t)["email"] == "kim@example.com"
 
 
-def test_a_rotated_key_is_fetched_again(stack, provider):
+def test_a_rotated_key_is_fetched_again(stack, provider, new_caches):
     provider.set_account("lea", email="lea@example.com")
     login(stack, provider, "lea")              # discovery and JWKS cached now
     kid = provider.control("rotate-key")["kid"]
