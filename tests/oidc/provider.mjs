@@ -236,6 +236,7 @@ async function readJson(req) {
 //                                discovery, ...) with body, or a JSON of size bytes
 // POST /__test/next-id-token-bad-signature                      shorthand: sign=foreign-same-kid
 // POST /__test/rotate-key        publish a new RSA key and sign every later ID token with it
+//                                (until POST /__test/reset, which also clears the plans)
 // POST /__test/logout-token      {client_id, sub, sid}         a real logout token, as the
 //                                provider posts it at end_session (not sent anywhere)
 // POST /__test/backchannel-logout {client_id, sub, sid}        the provider posts one to the
@@ -275,6 +276,7 @@ async function handleTest(req, res) {
     }
     case '/__test/reset':
       plans.idToken.length = 0; plans.userinfo.length = 0; plans.response.length = 0;
+      rotated = null; extraKeys.length = 0;
       for (const k of Object.keys(counts)) delete counts[k];
       return send(200, {});
     case '/__test/counts':
