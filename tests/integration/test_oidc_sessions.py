@@ -12,8 +12,7 @@ import requests
 
 from authlib import (ME, NO_OAUTH_SESSION, TOKEN_EXCHANGE_DISABLED, USER_NOT_FOUND, Client,
                      add_user, cookie_deleted, expect, first_admin, sql_one)
-from oidclib import (jwt_parts, login, oidc_env, oidc_module, provider,  # noqa: F401
-                     walk)
+from oidclib import (jwt_parts, login, oidc_env, oidc_module, provider)  # noqa: F401
 
 SESSION_KEYS = {"id", "user_id", "provider", "expires_at", "created_at", "updated_at"}
 
