@@ -30,6 +30,13 @@ packages=(
 # openssl: the tests' throwaway certificates (test_tls.py, ldaplib.py: openssl req).
 # slapd and ldap-utils: a private directory for the LDAP tests (tests/integration/ldaplib.py;
 # the system slapd is never started or touched).
+# nodejs and npm: the OpenID provider of the OIDC tests (tests/oidc/, the npm package
+# oidc-provider, which tests/oidc/install.sh puts in a cache dir). Only when the machine has no
+# node or npm at all: a Node.js of its own (say NodeSource's 20, which carries npm) is used as
+# it is, and Debian's npm would conflict with it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+fi
 check_only=0
 for arg in "$@"; do
     case $arg in
