@@ -81,25 +81,24 @@ static size_t claim_list(struct ctx *c, struct json_object *claims, const char *
     return n;
 }
 
-/* Whether the comma list holds name. */
+/* Whether the comma list holds name (each item without its surrounding spaces). */
 static bool in_comma_list(const char *list, const char *name)
 {
     size_t nl = strlen(name);
     for (const char *p = list; p && *p;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == nl && strncmp(p, name, nl) == 0)
+        const char *q = p;
+        while (len && *q == ' ') {
+            q++;
+            len--;
+        }
+        while (len && q[len - 1] == ' ')
+            len--;
+        if (len == nl && strncmp(q, name, nl) == 0)
             return true;
         p = comma ? comma + 1 : NULL;
     }
-    return false;
-}
-
-static bool names_hold(const char *const *names, size_t n, const char *x, size_t xl)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(names[i]) == xl && strncmp(names[i], x, xl) == 0)
-            return true;
     return false;
 }
 
@@ -133,14 +132,15 @@ static int derive_role(struct ctx *c, const struct oidc_settings *s, const struc
     if (n == 0)
         return 0;
     bool matched = false;
-    for (const char *p = s->allowed_roles; p && *p && !matched;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if ((len == 1 && p[0] == '*') || names_hold(roles, n, p, len)) {
+    if (in_comma_list(s->allowed_roles, "*")) {
+        *role = "user";
+        matched = true;
+    }
+    for (size_t i = 0; i < n && !matched; i++) {
+        if (in_comma_list(s->allowed_roles, roles[i])) {
             *role = "user";
             matched = true;
         }
-        p = comma ? comma + 1 : NULL;
     }
     for (size_t i = 0; i < n; i++) {
         if (in_comma_list(s->admin_roles, roles[i])) {
@@ -255,7 +255,7 @@ void oauth_account_from_claims(struct ctx *c, const struct oidc_settings *s,
     }
     if (rc == DB_OK) {
         if (refresh_known(c, s, &u, claims, access_token, deadline_ms, error) == 0) {
-            audit_detail(c, "oauth sign-in");
+            audit_detail(c, "sign-in via oidc");
             *out = u;
         }
         return;
@@ -298,7 +298,7 @@ void oauth_account_from_claims(struct ctx *c, const struct oidc_settings *s,
                : r.refusal == ACCOUNT_BAD_EMAIL ? ERR_INVALID_CRED : ERR_CREATE_USER;
         return;
     }
-    audit_detail(c, arena_printf(c->arena, "account created, role %s", u->role_name));
+    audit_detail(c, arena_printf(c->arena, "account created via oidc, role %s", u->role_name));
     *out = u;
 }
 

@@ -139,7 +139,14 @@ static bool domain_allowed(const struct oidc_settings *s, const char *email)
     for (const char *p = s->allowed_domains; p && *p;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if ((len == 1 && p[0] == '*') || (len == dl && strncmp(p, dom, dl) == 0))
+        const char *q = p;
+        while (len && *q == ' ') {
+            q++;
+            len--;
+        }
+        while (len && q[len - 1] == ' ')
+            len--;
+        if ((len == 1 && q[0] == '*') || (len == dl && strncmp(q, dom, dl) == 0))
             return true;
         p = comma ? comma + 1 : NULL;
     }
