@@ -94,8 +94,13 @@ void oauth_backchannel_logout(struct ctx *c)
         return;
     }
     struct json_object *events, *ev;
-    if (!json_object_object_get_ex(claims, "events", &events) ||
-        !json_object_is_type(events, json_type_object) ||
+    if (!json_object_object_get_ex(claims, "events", &events)) {
+        /* a required claim, as iss, aud and iat (step 5) */
+        json_object_put(claims);
+        bcl_refuse(c, "Invalid logout_token: the token has no events claim");
+        return;
+    }
+    if (!json_object_is_type(events, json_type_object) ||
         !json_object_object_get_ex(events, BCL_EVENT, &ev)) {
         json_object_put(claims);
         bcl_refuse(c, "Missing backchannel-logout event claim");

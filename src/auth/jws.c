@@ -345,7 +345,7 @@ enum jws_result jws_verify(const char *token, struct json_object *jwks,
         return JWS_MALFORMED;
     const char *d1 = strchr(token, '.');
     const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-    if (!d1 || !d2 || strchr(d2 + 1, '.') || d1 == token || d2 == d1 + 1 || !d2[1])
+    if (!d1 || !d2 || strchr(d2 + 1, '.') || d1 == token || d2 == d1 + 1)
         return JWS_MALFORMED;
     struct json_object *hdr = part_json(token, (size_t)(d1 - token), json_type_object);
     if (!hdr)
@@ -364,6 +364,8 @@ enum jws_result jws_verify(const char *token, struct json_object *jwks,
         rc = JWS_BAD_ALG;
         goto out;
     }
+    if (sig_len == 0)
+        goto out;
     struct json_object *kidv;
     if (json_object_object_get_ex(hdr, "kid", &kidv) && !json_object_is_type(kidv, json_type_string))
         goto out;
