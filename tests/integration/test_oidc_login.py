@@ -6,6 +6,7 @@ through its own login and consent forms.
 
 Every test starts from an empty database; classes set OIDC_ENV for the pool's environment.
 """
+import base64
 import http.server
 import re
 import threading
@@ -405,9 +406,19 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 @pytest.fixture
 def pictures():
-    """A local web server for picture claims: /p.png, /p.svg, /big.png (2 MiB)."""
+    """A local web server for picture claims: /p.png, /p.svg, /big.png (2 MiB), /moved (a
+    redirect to /p.png). Each request's Authorization header lands in pictures.seen."""
+    seen = []
+
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
+            seen.append((self.path, self.headers.get("Authorization")))
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/p.png")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             body, ctype = {"/p.png": (PNG, "image/png"), "/p.svg": (SVG, "image/svg+xml"),
                            "/big.png": (PNG + b"\0" * (2 << 20), "image/png")}.get(
                 self.path, (b"no", "text/plain"))
@@ -421,9 +432,16 @@ def pictures():
             pass
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    yield Pictures(f"http://127.0.0.1:{srv.server_address[1]}", seen)
     srv.shutdown()
     srv.server_close()
+
+
+class Pictures(str):
+    def __new__(cls, url, seen):
+        o = super().__new__(cls, url)
+        o.seen = seen
+        return o
 
 
 def picture_after_login(stack, provider, login_name, url):
@@ -433,7 +451,11 @@ def picture_after_login(stack, provider, login_name, url):
 
 
 def test_loopback_picture_is_not_fetched_without_local_web_fetch(stack, provider, pictures):
-    assert picture_after_login(stack, provider, "uma", pictures + "/p.png") == "/user.png"
+    port = pictures.rsplit(":", 1)[1]
+    for i, url in enumerate((pictures + "/p.png", f"http://localhost:{port}/p.png",
+                             f"http://[::1]:{port}/p.png", f"http://127.1:{port}/p.png")):
+        assert picture_after_login(stack, provider, f"uma{i}", url) == "/user.png", url
+    assert pictures.seen == [], "a loopback address was fetched"
 
 
 class TestLocalPictures:
@@ -442,6 +464,14 @@ class TestLocalPictures:
     def test_png_is_stored_as_data_uri(self, stack, provider, pictures):
         pic = picture_after_login(stack, provider, "vic", pictures + "/p.png")
         assert pic.startswith("data:image/png;base64,"), pic[:80]
+        assert base64.b64decode(pic.split(",", 1)[1]) == PNG
+        # fetched with the access token as Bearer (contract §7)
+        at = provider.last_token()["access_token"]
+        assert pictures.seen == [("/p.png", "Bearer " + at)], pictures.seen
+
+    def test_a_redirect_is_not_followed(self, stack, provider, pictures):
+        assert picture_after_login(stack, provider, "vin", pictures + "/moved") == "/user.png"
+        assert [p for p, _ in pictures.seen] == ["/moved"]
 
     def test_svg_too_large_and_non_http_are_the_default(self, stack, provider, pictures):
         for i, url in enumerate((pictures + "/p.svg", pictures + "/big.png",

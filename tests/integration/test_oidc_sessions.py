@@ -318,3 +318,18 @@ class TestBackchannelLogout:
         # none of them logged anybody out
         assert me_status(stack, t1) == 200
         assert int(sql_one(stack, "SELECT COUNT(*) FROM oauth_session")) == 1
+
+
+class TestBackchannelLogoutRevokesEveryToken:
+    OIDC_ENV = {"ENABLE_OAUTH_BACKCHANNEL_LOGOUT": "true",
+                "OAUTH_MERGE_ACCOUNTS_BY_EMAIL": "true"}
+
+    def test_password_tokens_of_the_linked_account_too(self, stack, provider, admin):
+        """"Revokes every token of theirs issued earlier, as a password change does": the
+        account signs in with its password as well as through the provider."""
+        _, oidc_token, uid = sign_in(stack, provider, "adm", email=admin.email)
+        assert uid == admin.id
+        lt = provider.control("logout-token", {"sub": "adm"})["logout_token"]
+        assert stack.post(BCL, data={"logout_token": lt}).status_code == 200
+        assert me_status(stack, oidc_token) == 401
+        assert me_status(stack, admin.token) == 401
