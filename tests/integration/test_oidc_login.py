@@ -136,6 +136,32 @@ def test_first_login_creates_the_admin_with_the_link_and_cookies(stack, provider
     assert int(n) >= 1, stack.sql("SELECT action, detail, user_agent FROM audit_log")
 
 
+class TestCookieSettings:
+    OIDC_ENV = {"WEBUI_AUTH_COOKIE_SAME_SITE": "strict", "WEBUI_AUTH_COOKIE_SECURE": "true",
+                "JWT_EXPIRES_IN": "-1"}
+
+    def test_same_site_secure_and_no_max_age_for_a_token_that_never_expires(self, stack,
+                                                                            provider):
+        provider.set_account("cy", email="cy@example.com")
+        s = requests.Session()
+        w = walk(stack, provider, "cy", session=s, call_back=False)
+        # The binding cookie stays SameSite=Lax whatever the sign-in cookie's setting: the
+        # callback is a navigation from the provider's site, which a Strict cookie misses.
+        for line in w.login_answer.raw.headers.getlist("Set-Cookie"):
+            assert "samesite=lax" in line.lower(), line
+        # The stack speaks plain HTTP; behind TLS the browser would send its Secure cookies
+        # back, so the jar is told to do so here.
+        for c in s.cookies:
+            c.secure = False
+        r = s.get(w.callback_url, allow_redirects=False, timeout=30)
+        lines = cookie_headers(r, "token")
+        assert len(lines) == 1, (r.status_code, r.headers.get("Location"))
+        low = lines[0].lower()
+        assert "samesite=strict" in low and "secure" in low, lines[0]
+        assert "max-age" not in low and "expires" not in low, lines[0]
+        assert "exp" not in jwt_claims(lines[0].split("=", 1)[1].split(";", 1)[0])
+
+
 def test_second_login_finds_the_same_account_by_sub(stack, provider):
     provider.set_account("bob", email="bob@example.com", name="Bob")
     _, t1 = login(stack, provider, "bob")

@@ -153,6 +153,29 @@ class TestSignoutPostLogoutRedirect:
             "&post_logout_redirect_uri=https%3A%2F%2Fchat.example.com%2Fbye"), body
 
 
+def test_signout_with_another_users_session_id(stack, provider, admin):
+    """The oauth_session_id cookie names somebody else's session: their ID token must not
+    come back in redirect_url."""
+    w_b, token_b, _ = sign_in(stack, provider, "bea")
+    victim_id_token = provider.last_token()["id_token"]
+    w_a, token_a, _ = sign_in(stack, provider, "abe")
+    r = stack.post("/api/v1/auths/signout",
+                   cookies={"token": token_a,
+                            "oauth_session_id": w_b.callback.cookies.get("oauth_session_id")})
+    assert r.status_code < 500, r.text
+    assert victim_id_token not in r.text
+    assert me_status(stack, token_b) == 200
+
+
+@pytest.mark.parametrize("sid", ["no-such-session", "'; DROP TABLE user; --", "x" * 2000, ""])
+def test_signout_with_a_junk_session_id(stack, provider, admin, sid):
+    _, token, _ = sign_in(stack, provider)
+    r = stack.post("/api/v1/auths/signout", cookies={"token": token, "oauth_session_id": sid})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] is True
+    assert me_status(stack, token) == 401
+
+
 def test_signout_without_the_session_cookie_is_plain(stack, provider, admin):
     _, token, _ = sign_in(stack, provider)
     body = expect(stack.post("/api/v1/auths/signout", cookies={"token": token}), 200)
