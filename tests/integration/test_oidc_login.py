@@ -342,11 +342,34 @@ class TestRoles:
         assert_refused(stack, w.callback, ACCESS_PROHIBITED)
         assert sql_one(stack, "SELECT role FROM `user` WHERE email='oli@example.com'") == "user"
 
+    def test_an_admin_role_alone_is_enough(self, stack, provider):
+        first_admin(stack)
+        provider.set_account("ada", email="ada@example.com", roles=["admin"])
+        _, t = login(stack, provider, "ada")
+        assert me(stack, t)["role"] == "admin"
+
+    def test_the_only_account_is_admin_whatever_the_claim(self, stack, provider):
+        provider.set_account("solo", email="solo@example.com", roles=["user"])
+        _, t = login(stack, provider, "solo")
+        assert me(stack, t)["role"] == "admin"
+        _, t = login(stack, provider, "solo")        # a known user who is the only account
+        assert me(stack, t)["role"] == "admin"
+
     def test_no_roles_in_the_token_is_the_default_role(self, stack, provider):
         first_admin(stack)
         provider.set_account("pat", email="pat@example.com")
         _, t = login(stack, provider, "pat")
         assert me(stack, t)["role"] == "pending"
+
+
+class TestAnyRoleAllowed:
+    OIDC_ENV = dict(ROLES_ON, OAUTH_ALLOWED_ROLES="*")
+
+    def test_star(self, stack, provider):
+        first_admin(stack)
+        provider.set_account("sty", email="sty@example.com", roles=["whatever"])
+        _, t = login(stack, provider, "sty")
+        assert me(stack, t)["role"] == "user"
 
 
 class TestNestedRolesClaim:

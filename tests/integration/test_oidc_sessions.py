@@ -298,6 +298,8 @@ class TestBackchannelLogout:
         "no-aud": ("good", {"aud": None}),
         "no-events": ("good", {"events": None}),
         "no-iat": ("good", {"iat": None}),
+        "expired": ("good", {"exp": "-3600"}),
+        "issued-in-the-future": ("good", {"iat": "+3600", "exp": "+7200"}),
     }
 
     @pytest.mark.parametrize("case", sorted(INVALID))
@@ -313,10 +315,12 @@ class TestBackchannelLogout:
 
     @staticmethod
     def claims(provider, **over):
-        c = {"iss": provider.issuer, "aud": "usher-basic", "iat": int(time.time()),
-             "exp": int(time.time()) + 120, "jti": "j-" + str(time.time()),
+        now = int(time.time())
+        c = {"iss": provider.issuer, "aud": "usher-basic", "iat": now,
+             "exp": now + 120, "jti": "j-" + str(time.time()),
              "events": {EVENT: {}}}
-        c.update(over)
+        for k, v in over.items():      # "+N" / "-N": seconds from now
+            c[k] = now + int(v) if isinstance(v, str) and v[:1] in "+-" else v
         return {k: v for k, v in c.items() if v is not None}
 
     def test_refusals_with_the_contracts_texts(self, stack, provider, admin):
