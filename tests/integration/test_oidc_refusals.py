@@ -65,6 +65,10 @@ def test_callback_with_missing_or_junk_parameters(stack, provider, admin, change
     r = get(s, with_query(url, **change))
     assert_refused(stack, r)
     nothing_left(stack)
+    if not change.get("code"):
+        # refused before the code went to the provider: "every refused callback leaves both
+        # the code and the pending login unspent" (contract §12), so the real one still works
+        assert_signed_in(stack, get(s, url))
 
 
 def test_callback_with_a_nul_byte(stack, provider, admin):
@@ -153,6 +157,7 @@ def test_provider_error_parameter_with_a_good_code(stack, provider, admin):
     assert_refused(stack, get(s, with_query(url, error="access_denied",
                                             error_description="nope")))
     nothing_left(stack)
+    assert_signed_in(stack, get(s, url))
 
 
 # ---------------------------------------------------------------- the ID token
