@@ -6,6 +6,7 @@ through its own login and consent forms.
 
 Every test starts from an empty database; classes set OIDC_ENV for the pool's environment.
 """
+import base64
 import http.server
 import re
 import threading
@@ -133,6 +134,32 @@ def test_first_login_creates_the_admin_with_the_link_and_cookies(stack, provider
                        "AND CONCAT(action, ' ', COALESCE(detail, ''), ' ', COALESCE(user_agent, '')) "
                        "LIKE '%%oidc%%'" % (uid, uid))
     assert int(n) >= 1, stack.sql("SELECT action, detail, user_agent FROM audit_log")
+
+
+class TestCookieSettings:
+    OIDC_ENV = {"WEBUI_AUTH_COOKIE_SAME_SITE": "strict", "WEBUI_AUTH_COOKIE_SECURE": "true",
+                "JWT_EXPIRES_IN": "-1"}
+
+    def test_same_site_secure_and_no_max_age_for_a_token_that_never_expires(self, stack,
+                                                                            provider):
+        provider.set_account("cy", email="cy@example.com")
+        s = requests.Session()
+        w = walk(stack, provider, "cy", session=s, call_back=False)
+        # The binding cookie stays SameSite=Lax whatever the sign-in cookie's setting: the
+        # callback is a navigation from the provider's site, which a Strict cookie misses.
+        for line in w.login_answer.raw.headers.getlist("Set-Cookie"):
+            assert "samesite=lax" in line.lower(), line
+        # The stack speaks plain HTTP; behind TLS the browser would send its Secure cookies
+        # back, so the jar is told to do so here.
+        for c in s.cookies:
+            c.secure = False
+        r = s.get(w.callback_url, allow_redirects=False, timeout=30)
+        lines = cookie_headers(r, "token")
+        assert len(lines) == 1, (r.status_code, r.headers.get("Location"))
+        low = lines[0].lower()
+        assert "samesite=strict" in low and "secure" in low, lines[0]
+        assert "max-age" not in low and "expires" not in low, lines[0]
+        assert "exp" not in jwt_claims(lines[0].split("=", 1)[1].split(";", 1)[0])
 
 
 def test_second_login_finds_the_same_account_by_sub(stack, provider):
@@ -315,11 +342,34 @@ class TestRoles:
         assert_refused(stack, w.callback, ACCESS_PROHIBITED)
         assert sql_one(stack, "SELECT role FROM `user` WHERE email='oli@example.com'") == "user"
 
+    def test_an_admin_role_alone_is_enough(self, stack, provider):
+        first_admin(stack)
+        provider.set_account("ada", email="ada@example.com", roles=["admin"])
+        _, t = login(stack, provider, "ada")
+        assert me(stack, t)["role"] == "admin"
+
+    def test_the_only_account_is_admin_whatever_the_claim(self, stack, provider):
+        provider.set_account("solo", email="solo@example.com", roles=["user"])
+        _, t = login(stack, provider, "solo")
+        assert me(stack, t)["role"] == "admin"
+        _, t = login(stack, provider, "solo")        # a known user who is the only account
+        assert me(stack, t)["role"] == "admin"
+
     def test_no_roles_in_the_token_is_the_default_role(self, stack, provider):
         first_admin(stack)
         provider.set_account("pat", email="pat@example.com")
         _, t = login(stack, provider, "pat")
         assert me(stack, t)["role"] == "pending"
+
+
+class TestAnyRoleAllowed:
+    OIDC_ENV = dict(ROLES_ON, OAUTH_ALLOWED_ROLES="*")
+
+    def test_star(self, stack, provider):
+        first_admin(stack)
+        provider.set_account("sty", email="sty@example.com", roles=["whatever"])
+        _, t = login(stack, provider, "sty")
+        assert me(stack, t)["role"] == "user"
 
 
 class TestNestedRolesClaim:
@@ -405,9 +455,19 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 @pytest.fixture
 def pictures():
-    """A local web server for picture claims: /p.png, /p.svg, /big.png (2 MiB)."""
+    """A local web server for picture claims: /p.png, /p.svg, /big.png (2 MiB), /moved (a
+    redirect to /p.png). Each request's Authorization header lands in pictures.seen."""
+    seen = []
+
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
+            seen.append((self.path, self.headers.get("Authorization")))
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/p.png")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             body, ctype = {"/p.png": (PNG, "image/png"), "/p.svg": (SVG, "image/svg+xml"),
                            "/big.png": (PNG + b"\0" * (2 << 20), "image/png")}.get(
                 self.path, (b"no", "text/plain"))
@@ -421,9 +481,16 @@ def pictures():
             pass
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    yield Pictures(f"http://127.0.0.1:{srv.server_address[1]}", seen)
     srv.shutdown()
     srv.server_close()
+
+
+class Pictures(str):
+    def __new__(cls, url, seen):
+        o = super().__new__(cls, url)
+        o.seen = seen
+        return o
 
 
 def picture_after_login(stack, provider, login_name, url):
@@ -433,7 +500,11 @@ def picture_after_login(stack, provider, login_name, url):
 
 
 def test_loopback_picture_is_not_fetched_without_local_web_fetch(stack, provider, pictures):
-    assert picture_after_login(stack, provider, "uma", pictures + "/p.png") == "/user.png"
+    port = pictures.rsplit(":", 1)[1]
+    for i, url in enumerate((pictures + "/p.png", f"http://localhost:{port}/p.png",
+                             f"http://[::1]:{port}/p.png", f"http://127.1:{port}/p.png")):
+        assert picture_after_login(stack, provider, f"uma{i}", url) == "/user.png", url
+    assert pictures.seen == [], "a loopback address was fetched"
 
 
 class TestLocalPictures:
@@ -442,6 +513,14 @@ class TestLocalPictures:
     def test_png_is_stored_as_data_uri(self, stack, provider, pictures):
         pic = picture_after_login(stack, provider, "vic", pictures + "/p.png")
         assert pic.startswith("data:image/png;base64,"), pic[:80]
+        assert base64.b64decode(pic.split(",", 1)[1]) == PNG
+        # fetched with the access token as Bearer (contract §7)
+        at = provider.last_token()["access_token"]
+        assert pictures.seen == [("/p.png", "Bearer " + at)], pictures.seen
+
+    def test_a_redirect_is_not_followed(self, stack, provider, pictures):
+        assert picture_after_login(stack, provider, "vin", pictures + "/moved") == "/user.png"
+        assert [p for p, _ in pictures.seen] == ["/moved"]
 
     def test_svg_too_large_and_non_http_are_the_default(self, stack, provider, pictures):
         for i, url in enumerate((pictures + "/p.svg", pictures + "/big.png",

@@ -9,6 +9,7 @@ code nor the pending login (contract §12).
 The ID tokens are the provider's own, changed on the way out by its test-only switch and
 signed again with its real key (or, where the test says so, with a key it never published).
 """
+import concurrent.futures
 import urllib.parse
 
 import pytest
@@ -56,14 +57,27 @@ def get(session, url):
 @pytest.mark.parametrize("change", [
     {"code": None}, {"state": None}, {"code": None, "state": None},
     {"code": ""}, {"state": ""},
-    {"state": "x" * 10000}, {"code": "y" * 10000},
-    {"state": "\u00e9\u0000'\"<>"}, {"code": "not-a-code"},
+    {"state": "x" * 3000}, {"code": "y" * 3000},
+    {"state": "\u00e9'\"<>;&"}, {"code": "not-a-code"},
 ])
 def test_callback_with_missing_or_junk_parameters(stack, provider, admin, change):
     s, url = to_callback(stack, provider)
     r = get(s, with_query(url, **change))
     assert_refused(stack, r)
     nothing_left(stack)
+
+
+def test_callback_with_a_nul_byte(stack, provider, admin):
+    """A NUL in the query may be refused by the request parser for every route (a JSON 400)
+    or by the callback (its redirect); never a 5xx, a cookie, an account or a session."""
+    s, url = to_callback(stack, provider)
+    r = get(s, with_query(url, state="a\u0000b"))
+    if r.status_code == 400:
+        assert not r.cookies.get("token")
+    else:
+        assert_refused(stack, r)
+    nothing_left(stack)
+    assert_signed_in(stack, get(s, url))
 
 
 def test_altered_state_spends_neither_code_nor_pending_login(stack, provider, admin):
@@ -95,6 +109,20 @@ def test_replayed_callback(stack, provider, admin):
     rows = int(sql_one(stack, "SELECT COUNT(*) FROM oauth_session"))
     assert_refused(stack, get(s, url))
     assert int(sql_one(stack, "SELECT COUNT(*) FROM oauth_session")) == rows
+
+
+def test_the_same_callback_sent_four_times_at_once(stack, provider, admin):
+    """The state is used once, also under a race: one login, one token, one session."""
+    s, url = to_callback(stack, provider)
+    cookies = s.cookies.get_dict()
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
+        answers = list(ex.map(lambda _: requests.get(url, cookies=cookies, allow_redirects=False,
+                                                     timeout=30), range(4)))
+    assert all(r.status_code < 500 for r in answers), [r.status_code for r in answers]
+    won = [r for r in answers if r.cookies.get("token")]
+    assert len(won) == 1, [(r.status_code, r.headers.get("Location")) for r in answers]
+    assert int(sql_one(stack, "SELECT COUNT(*) FROM oauth_session")) == 1
+    assert int(sql_one(stack, "SELECT COUNT(*) FROM `user`")) == 2
 
 
 def test_a_code_used_twice(stack, provider, admin):
@@ -132,6 +160,8 @@ BAD_ID_TOKENS = {
     "bad-signature": {"sign": "foreign-same-kid"},
     "key-not-in-jwks": {"sign": "foreign-new-kid"},
     "alg-none": {"sign": "none"},
+    "rs256-under-the-ec-kid": {"sign": "rs256-under-ec-kid"},
+    "es256-under-the-rsa-kid": {"sign": "es256-under-rsa-kid"},
     "hs256-with-the-public-key": {"sign": "hs256-pubkey"},
     "wrong-aud": {"set": {"aud": "someone-else"}},
     "aud-list-without-us": {"set": {"aud": ["a", "b"]}},
@@ -228,3 +258,45 @@ def test_no_refusal_leaves_a_5xx_in_the_log(stack, provider, admin):
     for change in ({"state": "%"}, {"code": "%zz"}, {"iss": "http://evil"}):
         r = get(s, with_query(url, **change))
         assert r.status_code < 500
+
+
+# ---------------------------------------------------------------- odd claims
+ODD_CLAIMS = {
+    "long-name": {"name": "N" * 5000},
+    "control-chars-in-name": {"name": "a\u0000b\u0007c\u202e"},
+    "html-name": {"name": "<script>alert(1)</script>"},
+    "email-not-an-email": {"email": "not-an-email"},
+    "email-long": {"email": "e" * 300 + "@example.com"},
+    "email-number": {"email": 12345},
+    "email-list": {"email": ["a@example.com"]},
+    "name-object": {"name": {"first": "x"}},
+    "picture-long": {"picture": "https://example.com/" + "p" * 100000},
+    "picture-number": {"picture": 7},
+    "roles-object": {"roles": {"admin": True}},
+    "groups-number": {"groups": 5},
+    "big-token": {"pad": "x" * 300000},
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_CLAIMS))
+def test_odd_claims_never_crash(stack, provider, admin, case):
+    """Claims of the wrong type or size: a redirect either way, a token only without an
+    error, and an account only with a token; never a 5xx."""
+    claims = {"email": "odd@example.com", "name": "Odd"}
+    claims.update(ODD_CLAIMS[case])
+    extra = claims.pop("pad", None)
+    provider.set_account("odd", **claims)
+    if extra:
+        provider.next_id_token(set={"pad": extra})
+    w = walk(stack, provider, "odd")
+    r = w.callback
+    assert r.status_code in (302, 303, 307), (r.status_code, r.text[:300])
+    users = int(sql_one(stack, "SELECT COUNT(*) FROM `user`"))
+    if r.cookies.get("token"):
+        assert users == 2
+        u = requests.get(stack.url("/api/v1/auths/"), timeout=30,
+                         headers={"Authorization": "Bearer " + r.cookies["token"]})
+        assert u.status_code == 200, u.text
+    else:
+        assert_refused(stack, r, text=None)
+        nothing_left(stack)

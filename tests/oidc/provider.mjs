@@ -90,7 +90,8 @@ function decode(token) {
 // Signs claims the way a test asks: sign = good (the key of kid, or the rotated key),
 // foreign-same-kid (a key not in the JWKS under a published kid), foreign-new-kid (a key and
 // kid not in the JWKS), none, hs256-pubkey (HS256 keyed with the published public key as
-// PEM), ps256 (the RSA key with PSS).
+// PEM), ps256 (the RSA key with PSS), rs256-under-ec-kid / es256-under-rsa-kid (a good
+// signature whose algorithm does not fit the key type of the JWK its kid names).
 function signAs(sign, header, claims) {
   const cur = header.kid === ecKey.kid ? ecKey : (rotated || rsaKey);
   switch (sign || 'good') {
@@ -109,6 +110,9 @@ function signAs(sign, header, claims) {
       return jws({ ...header, alg: 'HS256', kid: rsaKey.kid }, claims, null, pem);
     }
     case 'ps256': return jws({ ...header, alg: 'PS256', kid: rsaKey.kid }, claims, rsaKey);
+    // RS256 by the RSA key under the EC key's kid, or ES256 by the EC key under the RSA kid
+    case 'rs256-under-ec-kid': return jws({ ...header, alg: 'RS256', kid: ecKey.kid }, claims, rsaKey);
+    case 'es256-under-rsa-kid': return jws({ ...header, alg: 'ES256', kid: rsaKey.kid }, claims, ecKey);
     default: throw new Error(`unknown sign mode ${sign}`);
   }
 }
