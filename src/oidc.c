@@ -432,3 +432,18 @@ bool oidc_group_blocked(const char *blocked_json, const char *name)
     json_object_put(list);
     return blocked;
 }
+
+const char *oidc_link_json(struct arena *a, const char *existing, const char *sub)
+{
+    struct json_object *o = existing ? json_tokener_parse(existing) : NULL;
+    if (!o || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        o = json_object_new_object();
+    }
+    struct json_object *in = json_object_new_object();
+    json_object_object_add(in, "sub", json_object_new_string(sub));
+    json_object_object_add(o, "oidc", in);
+    const char *t = arena_strdup(a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return t;
+}

@@ -102,6 +102,9 @@ void oidc_s256(const char *verifier, char out[44]);
 /* Whether next is a local path under prefix (the pages prefix, "/usher/"), not //host, /\host or
  * a URL with a scheme. */
 bool oidc_next_ok(const char *next, const char *prefix);
+/* The account's oauth JSON with the link {"oidc": {"sub": sub}} set, keeping the links of
+ * other providers in existing (JSON text or NULL). Arena. */
+const char *oidc_link_json(struct arena *a, const char *existing, const char *sub);
 /* Whether pattern (a blocked-group entry) blocks name: the exact name, a shell pattern, or
  * (when it holds one of ^$[](){}+\|) a regular expression. */
 bool oidc_group_blocked(const char *blocked_json, const char *name);

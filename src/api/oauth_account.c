@@ -156,16 +156,6 @@ static int derive_role(struct ctx *c, const struct oidc_settings *s, const struc
     return 0;
 }
 
-static const char *link_json(struct ctx *c, const char *sub)
-{
-    struct json_object *o = json_object_new_object(), *in = json_object_new_object();
-    json_object_object_add(in, "sub", json_object_new_string(sub));
-    json_object_object_add(o, "oidc", in);
-    const char *t = arena_strdup(c->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-    json_object_put(o);
-    return t;
-}
-
 /* A known account: the role (§5) and the update-on-login fields (§4 step 7). */
 static int refresh_known(struct ctx *c, const struct oidc_settings *s, struct user **u,
                          struct json_object *claims, const char *access_token,
@@ -233,7 +223,6 @@ void oauth_account_from_claims(struct ctx *c, const struct oidc_settings *s,
         log_warning("oauth: the e-mail's domain is not among OAUTH_ALLOWED_DOMAINS");
         return;
     }
-    const char *link = link_json(c, sub);
     struct user *u = NULL;
     int rc = db_user_get_by_oidc_sub(c->db, c->arena, sub, &u);
     if (rc == DB_ERROR) {
@@ -242,7 +231,7 @@ void oauth_account_from_claims(struct ctx *c, const struct oidc_settings *s,
     }
     if (rc == DB_NOT_FOUND && s->merge_by_email &&
         db_user_get_by_email(c->db, c->arena, email_normalize(c->arena, email), &u) == DB_OK) {
-        struct account_provider_update up = { .oauth = link };
+        struct account_provider_update up = { .oauth = oidc_link_json(c->arena, u->oauth, sub) };
         struct account_result r;
         struct user *linked = NULL;
         if (accounts_provider_update(c, DOOR_OIDC, u, &up, &linked, &r) != 0) {
@@ -289,7 +278,7 @@ void oauth_account_from_claims(struct ctx *c, const struct oidc_settings *s,
     struct account_new na = {
         .email = email, .name = name, .password = random_pw, .profile_image_url = picture,
         .role = role, .first_becomes_admin = true, .keep_signup_open = true,
-        .gate = CREATE_ALWAYS, .oauth = link,
+        .gate = CREATE_ALWAYS, .oauth = oidc_link_json(c->arena, NULL, sub),
     };
     struct account_result r;
     if (accounts_create(c, DOOR_OIDC, &na, &u, &r) != 0) {

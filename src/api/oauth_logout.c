@@ -220,12 +220,7 @@ void oauth_token_exchange(struct ctx *c)
     int rc = db_user_get_by_oidc_sub(c->db, c->arena, sub, &u);
     if (rc == DB_NOT_FOUND && s.merge_by_email &&
         db_user_get_by_email(c->db, c->arena, email, &u) == DB_OK) {
-        struct json_object *o = json_object_new_object(), *in = json_object_new_object();
-        json_object_object_add(in, "sub", json_object_new_string(sub));
-        json_object_object_add(o, "oidc", in);
-        struct account_provider_update up = {
-            .oauth = arena_strdup(c->arena, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)) };
-        json_object_put(o);
+        struct account_provider_update up = { .oauth = oidc_link_json(c->arena, u->oauth, sub) };
         struct account_result r;
         struct user *linked = NULL;
         if (accounts_provider_update(c, DOOR_OIDC, u, &up, &linked, &r) != 0) {
