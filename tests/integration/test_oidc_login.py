@@ -445,6 +445,14 @@ class TestGroupCreation:
         assert rows[0][1] == admin.id                  # the first admin is the creator
         assert '"share"' in rows[0][2] and "true" in rows[0][2]
 
+    def test_the_same_name_twice_makes_one_group(self, stack, provider):
+        first_admin(stack)
+        provider.set_account("two", email="two@example.com", groups=["dup", "dup", "solo"])
+        _, t = login(stack, provider, "two")
+        assert groups_of(stack, me(stack, t)["id"]) == ["dup", "solo"]
+        assert stack.sql("SELECT COUNT(*), MAX(member_count) FROM `group` WHERE name='dup'") \
+            == [["1", "1"]]
+
 
 # ---------------------------------------------------------------- picture (§7)
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -29,6 +29,9 @@ def test_next_under_the_pages_prefix(stack, provider, next_path):
     "https://evil.example/usher/account", "http:/usher/account", "javascript:alert(1)",
     "/api/v1/auths/", "/auth", "usher/account", "/usher/../api/v1/users/",
     "/usher/account\r\nSet-Cookie: x=1", "//", "",
+    "/usher/%2e%2e/api/v1/users/", "/usher/..%2f..%2fauth", "%2F%2Fevil.example/usher/",
+    "/usher/\\evil.example", "https:/\\evil.example/usher/",
+    "/usher/..", "/usher/account/../..", "/usherevil/account", "/usher-x/",
 ])
 def test_other_next_values_are_ignored(stack, provider, bad):
     provider.set_account("nia", email="nia@example.com")

@@ -52,6 +52,25 @@ def test_admin_list_never_shows_tokens(stack, provider, admin):
         assert secret not in text
 
 
+@pytest.mark.parametrize("answer", [{}, {"unset": ["expires_in"]},
+                                    {"set": {"expires_in": 86400}}],
+                         ids=["expires_in-3600", "no-expires_in", "expires_in-a-day"])
+def test_expires_at_is_capped_at_the_id_tokens_exp(stack, provider, admin, answer):
+    """Contract §8: from expires_in (else 9999-12-31 without a refresh token), capped at the ID
+    token's exp; here the ID token lives 10 minutes."""
+    provider.set_account("zoe", email="zoe@example.com")
+    provider.next_id_token(shift={"exp": -3000})          # 3600 - 3000 s from issue
+    provider.control("next-token-answer", answer)
+    w, token = login(stack, provider, "zoe")
+    id_exp = jwt_parts(provider.last_token()["id_token"])[1]["exp"]
+    uid = Client(stack, token).get(ME).json()["id"]
+    (row,) = expect(admin.get(f"/api/v1/users/{uid}/oauth/sessions"), 200)
+    if "unset" in answer:
+        assert row["expires_at"] == id_exp, (row, id_exp)
+    else:
+        assert row["created_at"] < row["expires_at"] <= id_exp, (row, id_exp)
+
+
 def test_admin_list_of_a_user_without_sessions_is_user_not_found(stack, provider, admin):
     expect(admin.get(f"/api/v1/users/{admin.id}/oauth/sessions"), 400, USER_NOT_FOUND)
     member = add_user(admin)

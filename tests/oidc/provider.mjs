@@ -179,7 +179,7 @@ provider.on('backchannel.error', (client, err) => process.stderr.write(`backchan
 
 // ------------------------------------------------------------------ test-only behaviour
 // Each list holds one-shot changes, taken in order by the next answers of that route.
-const plans = { idToken: [], userinfo: [], response: [] };
+const plans = { idToken: [], userinfo: [], response: [], tokenAnswer: [] };
 const counts = {};
 let lastToken = null; // the last token endpoint answer as sent (GET /__test/last-token)
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
@@ -201,6 +201,14 @@ provider.use(async (ctx, next) => {
       Object.assign(claims, p.set || {});
       if (p.shift) for (const [k, d] of Object.entries(p.shift)) claims[k] = (claims[k] || 0) + d;
       ctx.body = { ...ctx.body, id_token: signAs(p.sign, header, claims) };
+    }
+  }
+  if (route === 'token' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+    const p = plans.tokenAnswer.shift();
+    if (p) {
+      const body = { ...ctx.body };
+      for (const k of p.unset || []) delete body[k];
+      ctx.body = Object.assign(body, p.set || {});
     }
   }
   if (route === 'userinfo' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
@@ -235,6 +243,8 @@ async function readJson(req) {
 // POST /__test/next-id-token     {sign, set, unset, shift}      change the next ID token
 //                                (a list of such objects: the next ones in order)
 // POST /__test/next-userinfo     {set, unset}                   change the next userinfo answer
+// POST /__test/next-token-answer {set, unset}                   change the next token answer's
+//                                other members (expires_in, refresh_token, ...)
 // POST /__test/next-response     {route, status, body, size, delay_ms, type}
 //                                replace the next answer of route (token, userinfo, jwks,
 //                                discovery, ...) with body, or a JSON of size bytes
@@ -267,6 +277,9 @@ async function handleTest(req, res) {
     case '/__test/next-id-token-bad-signature':
       plans.idToken.push({ sign: 'foreign-same-kid' });
       return send(200, { pending: plans.idToken.length });
+    case '/__test/next-token-answer':
+      plans.tokenAnswer.push(body);
+      return send(200, { pending: plans.tokenAnswer.length });
     case '/__test/next-userinfo':
       plans.userinfo.push(body);
       return send(200, { pending: plans.userinfo.length });
@@ -280,6 +293,7 @@ async function handleTest(req, res) {
     }
     case '/__test/reset':
       plans.idToken.length = 0; plans.userinfo.length = 0; plans.response.length = 0;
+      plans.tokenAnswer.length = 0;
       rotated = null; extraKeys.length = 0;
       for (const k of Object.keys(counts)) delete counts[k];
       return send(200, {});
