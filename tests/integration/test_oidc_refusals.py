@@ -231,6 +231,7 @@ BROKEN = {
     "token-array": ("token", {"body": "[1,2,3]"}),
     "userinfo-not-json": ("userinfo", {"body": "{\"sub\":", "type": "application/json"}),
     "userinfo-oversized": ("userinfo", {"size": 2 << 20}),
+    "userinfo-401": ("userinfo", {"status": 401, "body": '{"error":"invalid_token"}'}),
 }
 
 
@@ -246,13 +247,15 @@ def test_broken_provider_answer_is_invalid_cred(stack, provider, admin, case):
     nothing_left(stack)
 
 
-@pytest.mark.parametrize("body", ["not json", '{"keys": "nope"}', '{"keys":[{"kty":"RSA"}]}'])
+@pytest.mark.parametrize("body", ["not json", '{"keys": "nope"}', '{"keys":[{"kty":"RSA"}]}',
+                                  None], ids=["not-json", "keys-string", "key-without-n-e",
+                                              "oversized"])
 def test_broken_jwks_after_a_key_rotation(stack, provider, new_caches, admin, body):
     """The JWKS is cached; a token under a new kid makes usher fetch it again, and that
     answer is broken."""
     provider.set_account("mia", email="mia@example.com", name="mia")
     provider.control("rotate-key")
-    provider.next_response("jwks", body=body)
+    provider.next_response("jwks", **({"body": body} if body is not None else {"size": 2 << 20}))
     w = walk(stack, provider, "mia")
     assert_refused(stack, w.callback)
     nothing_left(stack)

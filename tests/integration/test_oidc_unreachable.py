@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from authlib import INVALID_CRED
-from harness import HTTP_TIMEOUT, background
+from harness import HTTP_TIMEOUT, background, free_port
 from oidclib import (error_of, oidc_env, oidc_module, provider, restart_pool_now,  # noqa: F401
                      start, walk)
 
@@ -86,3 +86,27 @@ class TestProviderStopped:
         for box in boxes:
             assert "error" not in box, box.get("error")
             bounded_error(box["result"])
+
+
+class TestSlowTokenEndpoint:
+    OIDC_ENV = {"OAUTH_TIMEOUT": str(TIMEOUT)}
+
+    def test_a_token_answer_that_never_comes_in_time(self, stack, provider):
+        provider.set_account("ola", email="ola@example.com")
+        w = walk(stack, provider, "ola", call_back=False)
+        provider.next_response("token", delay_ms=(TIMEOUT + 4) * 1000,
+                               body='{"error":"too late"}')
+        r = w.session.get(w.callback_url, allow_redirects=False, timeout=HTTP_TIMEOUT)
+        bounded_error(r)
+
+
+class TestNobodyListening:
+    OIDC_ENV = staticmethod(lambda p: {
+        "OPENID_PROVIDER_URL": f"http://127.0.0.1:{free_port()}/.well-known/openid-configuration",
+        "OAUTH_TIMEOUT": str(TIMEOUT)})
+
+    def test_connection_refused(self, stack, provider):
+        restart_pool_now(stack)          # nothing cached from the real provider
+        r = start(stack, requests.Session())
+        bounded_error(r)
+        assert stack.get("/health").status_code == 200
