@@ -10,6 +10,7 @@ The ID tokens are the provider's own, changed on the way out by its test-only sw
 signed again with its real key (or, where the test says so, with a key it never published).
 """
 import concurrent.futures
+import time
 import urllib.parse
 
 import pytest
@@ -92,6 +93,22 @@ def test_altered_state_spends_neither_code_nor_pending_login(stack, provider, ad
     nothing_left(stack)
     # the real callback still works: the code was not redeemed, the login not spent
     assert_signed_in(stack, get(s, url))
+
+
+def test_an_expired_pending_login(stack, provider, admin):
+    """The pending login is kept at most ten minutes (issue 20). Its row (migration 012,
+    oauth_pending) is aged by hand instead of waiting."""
+    s, url = to_callback(stack, provider)
+    _, q = split(url)
+    (exp,) = stack.sql(f"SELECT expires_at FROM oauth_pending WHERE state = '{q['state']}'")[0]
+    exp = int(exp)
+    now = int(time.time())
+    limit = 600 if exp < 10 ** 11 else 600 * 1000          # seconds or milliseconds
+    base = now if exp < 10 ** 11 else now * 1000
+    assert exp <= base + limit + limit // 60, (exp, base)   # at most ten minutes (+ skew)
+    stack.sql(f"UPDATE oauth_pending SET expires_at = 1 WHERE state = '{q['state']}'")
+    assert_refused(stack, get(s, url))
+    nothing_left(stack)
 
 
 def test_another_browsers_callback(stack, provider, admin):
