@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "usher/accounts.h"
@@ -21,11 +22,13 @@
 #include "usher/db_users.h"
 #include "usher/errors.h"
 #include "usher/jws.h"
+#include "usher/jwt.h"
 #include "usher/log.h"
 #include "usher/oidc.h"
 #include "usher/request.h"
 #include "usher/response.h"
 #include "usher/sealed.h"
+#include "usher/secret.h"
 #include "usher/session.h"
 #include "usher/settings.h"
 #include "usher/user.h"
@@ -262,6 +265,25 @@ void oauth_token_exchange(struct ctx *c)
 
 /* ---- sign-out ---------------------------------------------------------------------------- */
 
+/* Whether the request's session token (the token cookie or a Bearer header; signed by this
+ * server, expired or not) belongs to user_id: only then does sign-out hand out that user's
+ * ID token. */
+static bool signing_out_user(struct ctx *c, const char *user_id)
+{
+    size_t slen;
+    const unsigned char *secret = secret_bytes(&slen);
+    const char *auth = c->req->authorization;
+    const char *tokens[2] = { request_cookie(c->req, "token"),
+                              auth && strncasecmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL };
+    for (size_t i = 0; i < 2; i++) {
+        struct jwt_claims cl;
+        if (tokens[i] && jwt_verify_ignore_exp(tokens[i], secret, slen, &cl) == JWT_OK &&
+            strcmp(cl.id, user_id) == 0)
+            return true;
+    }
+    return false;
+}
+
 const char *oauth_signout_redirect(struct ctx *c, bool *failed)
 {
     *failed = false;
@@ -277,6 +299,10 @@ const char *oauth_signout_redirect(struct ctx *c, bool *failed)
     const char *user_id, *provider, *sealed;
     if (db_oauth_session_sealed(c->db, c->arena, sid, &user_id, &provider, &sealed) != DB_OK)
         return NULL;
+    if (!signing_out_user(c, user_id)) {
+        log_warning("oauth: sign-out names an oauth session of another user; no redirect_url");
+        return NULL;
+    }
     long plen = sealed_plain_len(sealed);
     size_t klen;
     const unsigned char *key = oauth_seal_key(&klen);
