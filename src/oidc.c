@@ -400,14 +400,28 @@ bool oidc_next_ok(const char *next, const char *prefix)
 {
     if (!next || !prefix || next[0] != '/' || next[1] == '/' || next[1] == '\\')
         return false;
-    if (strncmp(next, prefix, strlen(prefix)) != 0)
+    if (strncmp(next, prefix, strlen(prefix)) != 0 || strlen(next) >= 512)
         return false;
     for (const unsigned char *p = (const unsigned char *)next; *p; p++)
         if (*p < 0x21 || *p == 0x7f || *p == '\\')
             return false;
-    if (strstr(next, "/../") || strstr(next, "/./") || strstr(next, "%2e") || strstr(next, "%2E"))
-        return false;
-    return strlen(next) < 512;
+    /* no dot segment and no encoded dot, slash or backslash in the path: the page that
+     * opens must be the one the prefix names */
+    size_t path_len = strcspn(next, "?#");
+    for (size_t i = 0; i + 3 <= path_len; i++) {
+        if (strncasecmp(next + i, "%2e", 3) == 0 || strncasecmp(next + i, "%2f", 3) == 0 ||
+            strncasecmp(next + i, "%5c", 3) == 0)
+            return false;
+    }
+    for (size_t i = 0; i < path_len;) {
+        size_t seg = strcspn(next + i, "/?#");
+        if (seg > path_len - i)
+            seg = path_len - i;
+        if ((seg == 1 && next[i] == '.') || (seg == 2 && next[i] == '.' && next[i + 1] == '.'))
+            return false;
+        i += seg + 1;
+    }
+    return true;
 }
 
 bool oidc_group_blocked(const char *blocked_json, const char *name)

@@ -54,6 +54,12 @@ int main(void)
     ok(!oidc_next_ok("/usher/../api/v1/users/", "/usher/"), "next: dot segments");
     ok(!oidc_next_ok("/usher/\naccount", "/usher/"), "next: a control character");
     ok(!oidc_next_ok(NULL, "/usher/"), "next: none");
+    ok(!oidc_next_ok("/usher/..", "/usher/"), "next: a final dot-dot segment");
+    ok(!oidc_next_ok("/usher/./account", "/usher/"), "next: a dot segment");
+    ok(!oidc_next_ok("/usher/..%2f..%2fauth", "/usher/"), "next: encoded slashes");
+    ok(!oidc_next_ok("/usher/%2E%2E/x", "/usher/"), "next: encoded dots");
+    ok(oidc_next_ok("/usher/account?tab=a..b", "/usher/"), "next: dots in the query are fine");
+    ok(oidc_next_ok("/usher/admin/users/x.y", "/usher/"), "next: a dot inside a segment");
 
     /* blocked groups */
     const char *bl = "[\"admins\", \"ext-*\", \"^team-[0-9]+$\"]";
