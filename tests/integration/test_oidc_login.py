@@ -8,6 +8,7 @@ Every test starts from an empty database; classes set OIDC_ENV for the pool's en
 """
 import base64
 import http.server
+import json
 import re
 import threading
 import urllib.parse
@@ -238,6 +239,16 @@ class TestSignupOff:
         assert int(sql_one(stack, "SELECT COUNT(*) FROM oauth_session")) == 0
 
 
+class TestMergeWithSignupOff:
+    OIDC_ENV = {"OAUTH_MERGE_ACCOUNTS_BY_EMAIL": "true", "ENABLE_OAUTH_SIGNUP": "false"}
+
+    def test_an_existing_account_is_linked_all_the_same(self, stack, provider):
+        admin = first_admin(stack, "gil@example.com")
+        provider.set_account("gil-sub", email="gil@example.com")
+        _, t = login(stack, provider, "gil-sub")
+        assert me(stack, t)["id"] == admin.id
+
+
 class TestNewUsersGetTheDefaultRole:
     def test_second_account_is_pending_and_joins_the_default_group(self, stack, provider):
         admin = first_admin(stack)
@@ -430,6 +441,18 @@ class TestGroupSync:
         assert groups_of(stack, me(stack, t)["id"]) == []
 
 
+class TestGroupCreationNotShared:
+    OIDC_ENV = dict(GROUPS_ON, ENABLE_OAUTH_GROUP_CREATION="true",
+                    OAUTH_GROUP_DEFAULT_SHARE="false")
+
+    def test_share_false(self, stack, provider):
+        first_admin(stack)
+        provider.set_account("una", email="una@example.com", groups=["quiet"])
+        login(stack, provider, "una")
+        data = sql_one(stack, "SELECT data FROM `group` WHERE name='quiet'")
+        assert json.loads(data)["config"]["share"] is False, data
+
+
 class TestGroupCreation:
     OIDC_ENV = dict(GROUPS_ON, ENABLE_OAUTH_GROUP_CREATION="true",
                     OAUTH_GROUP_CLAIM="groups")
@@ -515,6 +538,15 @@ def test_loopback_picture_is_not_fetched_without_local_web_fetch(stack, provider
     assert pictures.seen == [], "a loopback address was fetched"
 
 
+class TestPictureUpdateOnLogin:
+    OIDC_ENV = {"ENABLE_LOCAL_WEB_FETCH": "true", "OAUTH_UPDATE_PICTURE_ON_LOGIN": "true"}
+
+    def test_refreshed(self, stack, provider, pictures):
+        assert picture_after_login(stack, provider, "vik", pictures + "/p.svg") == "/user.png"
+        pic = picture_after_login(stack, provider, "vik", pictures + "/p.png")
+        assert pic.startswith("data:image/png;base64,"), pic[:80]
+
+
 class TestLocalPictures:
     OIDC_ENV = {"ENABLE_LOCAL_WEB_FETCH": "true"}
 
@@ -529,6 +561,11 @@ class TestLocalPictures:
     def test_a_redirect_is_not_followed(self, stack, provider, pictures):
         assert picture_after_login(stack, provider, "vin", pictures + "/moved") == "/user.png"
         assert [p for p, _ in pictures.seen] == ["/moved"]
+
+    def test_a_known_user_keeps_the_picture_without_the_flag(self, stack, provider, pictures):
+        first = picture_after_login(stack, provider, "vera", pictures + "/p.svg")
+        assert first == "/user.png"
+        assert picture_after_login(stack, provider, "vera", pictures + "/p.png") == "/user.png"
 
     def test_svg_too_large_and_non_http_are_the_default(self, stack, provider, pictures):
         for i, url in enumerate((pictures + "/p.svg", pictures + "/big.png",

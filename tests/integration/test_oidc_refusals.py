@@ -195,6 +195,7 @@ BAD_ID_TOKENS = {
     "expired": {"shift": {"exp": -7200, "iat": -10800}},
     "issued-in-the-future": {"shift": {"iat": 3600, "exp": 3600}},
     "no-exp": {"unset": ["exp"]},
+    "exp-a-string": {"set": {"exp": "9999999999"}},
     "no-sub": {"unset": ["sub"]},
 }
 
@@ -213,8 +214,10 @@ def test_bad_id_token_is_invalid_cred(stack, provider, admin, case):
 
 @pytest.mark.parametrize("plan", [{}, {"sign": "good"}, {"shift": {"iat": 30}},
                                   {"set": {"aud": ["usher-basic", "other"],
-                                           "azp": "usher-basic"}}],
-                         ids=["as-issued", "signed-again", "iat-within-skew", "azp-is-us"])
+                                           "azp": "usher-basic"}},
+                                  {"set": {"aud": ["usher-basic"]}}],
+                         ids=["as-issued", "signed-again", "iat-within-skew", "azp-is-us",
+                              "aud-list-of-one"])
 def test_good_id_tokens_through_the_same_switch(stack, provider, admin, plan):
     """The control of the test above: the switch itself does not break a good token."""
     provider.set_account("mia", email="mia@example.com", name="mia")
