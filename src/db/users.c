@@ -143,8 +143,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     static const char count_sql[] = "SELECT EXISTS (SELECT 1 FROM `user`), "
                                     "(SELECT COUNT(*) FROM `user` WHERE email = ?)";
     static const char user_sql[] =
-        "INSERT INTO `user` (id, email, role, name, profile_image_url, last_active_at, "
-        "updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+        "INSERT INTO `user` (id, email, role, name, profile_image_url, oauth, last_active_at, "
+        "updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char auth_sql[] =
         "INSERT INTO auth (id, email, password, active) VALUES (?, ?, ?, ?)";
     static const char scim_sql[] = "UPDATE `user` SET scim = ? WHERE id = ?";
@@ -194,7 +194,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     const char *role = first && nu->first_becomes_admin ? "admin" : nu->role;
     int rc = db_exec(db, user_sql,
                      DB_PARAMS(db_str(id), db_str(nu->email), db_str(role), db_str(nu->name),
-                               db_str(nu->profile_image_url), db_int(now), db_int(now),
+                               db_str(nu->profile_image_url), db_str_or_null(nu->oauth),
+                               db_int(now), db_int(now),
                                db_int(now)), NULL);
     if (rc == DB_DUPLICATE) {
         db_rollback(db);
