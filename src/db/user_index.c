@@ -1,0 +1,203 @@
+/* The listing's fences and the users' search index (see db_user_index.h and
+ * sql/010_user_index.sql). */
+#include "config.h"
+#include "usher/db_user_index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "usher/arena.h"
+#include "usher/db.h"
+
+/* Users per run when fences are made (the same number as sql/010). */
+#define FENCE_SPAN 1000
+
+/* The orders with fences, in the order of the UIX_ bits and of user_order_lock.ord - 1. */
+static const struct order_def {
+    const char *table;
+    const char *col;
+    bool is_int;
+} defs[UIX_ORDERS] = {
+    {"user_fence_name", "name", false},
+    {"user_fence_email", "email", false},
+    {"user_fence_created_at", "created_at", true},
+    {"user_fence_last_active_at", "last_active_at", true},
+    {"user_fence_role", "role", false},
+};
+
+/* The user's keys, in the order of defs; FOR UPDATE: the latest committed row, which the
+ * write is about to change (a snapshot read could be older). */
+static const char keys_sql[] =
+    "SELECT name, email, created_at, last_active_at, role FROM `user` WHERE id = ? FOR UPDATE";
+
+/* The body the search index holds for a user: the exact text today's search compares. */
+#define BODY "CONCAT(LOWER(name) COLLATE utf8mb4_bin, '\\n', email)"
+#define FT_COMMENT "COMMENT 'tokenizer \"TokenBigram\", normalizer \"none\"'"
+
+static struct db_param key_param(unsigned i, const char *v)
+{
+    return defs[i].is_int ? db_int(strtoll(v ? v : "0", NULL, 10)) : db_str(v ? v : "");
+}
+
+int db_user_index_enter(struct db *db, struct arena *a, unsigned orders)
+{
+    static char sql[UIX_ALL + 1][128];
+    orders &= UIX_ALL;
+    if (!orders)
+        return DB_OK;
+    char *text = sql[orders];
+    if (!text[0]) {
+        size_t n = (size_t)snprintf(text, sizeof(sql[0]),
+                                    "SELECT ord FROM user_order_lock WHERE ord IN (");
+        for (unsigned i = 0, first = 1; i < UIX_ORDERS; i++)
+            if (orders & (1u << i)) {
+                n += (size_t)snprintf(text + n, sizeof(sql[0]) - n, first ? "%u" : ",%u", i + 1);
+                first = 0;
+            }
+        snprintf(text + n, sizeof(sql[0]) - n, ") LOCK IN SHARE MODE");
+    }
+    struct db_result r;
+    return db_query(db, a, text, NULL, 0, &r);
+}
+
+static const char *move_sql(unsigned i)
+{
+    static char sql[UIX_ORDERS][160];
+    if (!sql[i][0])
+        snprintf(sql[i], sizeof(sql[i]), "UPDATE %s SET n = n + ? WHERE k < ? OR (k = ? AND "
+                 "id <= ?) ORDER BY k DESC, id DESC LIMIT 1", defs[i].table);
+    return sql[i];
+}
+
+static int move(struct db *db, struct arena *a, const char *id, unsigned orders, int delta)
+{
+    orders &= UIX_ALL;
+    if (!orders)
+        return DB_OK;
+    struct db_result r;
+    if (db_query(db, a, keys_sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_OK;
+    for (unsigned i = 0; i < UIX_ORDERS; i++) {
+        if (!(orders & (1u << i)))
+            continue;
+        struct db_param k = key_param(i, db_cell(&r, 0, i));
+        if (db_exec(db, move_sql(i), DB_PARAMS(db_int(delta), k, k, db_str(id)), NULL) != DB_OK)
+            return DB_ERROR;
+    }
+    return DB_OK;
+}
+
+int db_user_index_leave(struct db *db, struct arena *a, const char *id, unsigned orders)
+{
+    return move(db, a, id, orders, -1);
+}
+
+int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned orders)
+{
+    return move(db, a, id, orders, +1);
+}
+
+int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (move(db, a, ids[i], UIX_ALL, +1) != DB_OK || db_user_index_search_add(db, ids[i]) != DB_OK)
+            return DB_ERROR;
+    return DB_OK;
+}
+
+/* ----- search index ----- */
+
+/* 1: the index is there (Mroonga), 0: not (yet) seen, so asked again at most every 64
+ * calls; Galera replicates no Mroonga table, so a node of a cluster reads `user` instead. */
+static int has_search = 0;
+static unsigned asked;
+
+bool db_user_index_has_search(struct db *db)
+{
+    static const char sql[] =
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+        "AND table_name = 'user_search' AND engine = 'Mroonga' AND @@global.wsrep_on = 0";
+    if (has_search)
+        return true;
+    if (asked++ % 64)
+        return false;
+    struct arena *a = arena_new(512);
+    const char *v = NULL;
+    if (a && db_query_cell(db, a, sql, NULL, 0, &v) == DB_OK && v && strcmp(v, "0") != 0)
+        has_search = 1;
+    arena_free(a);
+    return has_search;
+}
+
+int db_user_index_search_add(struct db *db, const char *id)
+{
+    static const char sql[] =
+        "INSERT INTO user_search (id, body) SELECT id, " BODY " FROM `user` WHERE id = ? "
+        "ON DUPLICATE KEY UPDATE body = CONCAT(user_search.body, '\\n', VALUES(body))";
+    if (!db_user_index_has_search(db))
+        return DB_OK;
+    return db_exec(db, sql, DB_PARAMS(db_str(id)), NULL) == DB_ERROR ? DB_ERROR : DB_OK;
+}
+
+void db_user_index_search_set(struct db *db, const char *id)
+{
+    static const char set_sql[] =
+        "REPLACE INTO user_search (id, body) SELECT id, " BODY " FROM `user` WHERE id = ?";
+    static const char drop_sql[] = "DELETE FROM user_search WHERE id = ?";
+    if (!db_user_index_has_search(db))
+        return;
+    unsigned long long n = 0;
+    if (db_exec(db, set_sql, DB_PARAMS(db_str(id)), &n) == DB_OK && n == 0)
+        db_exec(db, drop_sql, DB_PARAMS(db_str(id)), NULL);
+}
+
+/* ----- finding a page ----- */
+
+int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
+                       long long offset, struct user_index_start *out)
+{
+    static char sql[UIX_ORDERS][2][640];
+    memset(out, 0, sizeof(*out));
+    unsigned i = 0;
+    while (i < UIX_ORDERS && order != (1u << i))
+        i++;
+    if (i == UIX_ORDERS || offset < 0)
+        return DB_OK;
+    char *text = sql[i][desc];
+    /* Each fence's run and the users before it (b), summed over the fences in order; the
+     * page's first user is at position offset (asc) or total - 1 - offset (desc). */
+    if (!text[0])
+        snprintf(text, sizeof(sql[0][0]),
+                 "SELECT k, id, nk, nid, b, n, total, pending FROM ("
+                 "SELECT k, id, n, SUM(n) OVER (ORDER BY k, id ROWS UNBOUNDED PRECEDING) - n AS b, "
+                 "LEAD(k) OVER (ORDER BY k, id) AS nk, LEAD(id) OVER (ORDER BY k, id) AS nid, "
+                 "SUM(n) OVER () AS total, COUNT(*) OVER () - COUNT(n) OVER () AS pending "
+                 "FROM %s) t WHERE b <= %s ORDER BY k DESC, id DESC LIMIT 1",
+                 defs[i].table, desc ? "total - 1 - ?" : "?");
+    struct db_result r;
+    if (db_query(db, a, text, DB_PARAMS(db_int(offset)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0 || strcmp(db_cell(&r, 0, 7), "0") != 0)
+        return DB_OK;   /* past the end, or a rebuild under way */
+    long long b = strtoll(db_cell(&r, 0, 4), NULL, 10);
+    long long n = strtoll(db_cell(&r, 0, 5), NULL, 10);
+    long long total = strtoll(db_cell(&r, 0, 6), NULL, 10);
+    if (offset >= total) {
+        out->past = true;
+        return DB_OK;
+    }
+    out->usable = true;
+    if (!desc) {
+        out->key = db_cell(&r, 0, 0);
+        out->key_id = db_cell(&r, 0, 1);
+        out->skip = offset - b;
+    } else {
+        out->key = db_cell(&r, 0, 2);     /* NULL for the last run */
+        out->key_id = db_cell(&r, 0, 3);
+        out->skip = b + n - 1 - (total - 1 - offset);
+    }
+    return DB_OK;
+}
