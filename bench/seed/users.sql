@@ -1,8 +1,8 @@
 -- The million users of the benchmark (issue 18, "How it is measured"), seeded by SQL from
--- the Sequence engine into the schema `usherctl migrate` made: four statements of 250,000
--- rows in primary-key order. Run it with bench/seed/users.sh, which also runs
--- `usherctl reindex` (the listing's fences and the search index follow SQL written by hand
--- only through it).
+-- the Sequence engine into the schema `usherctl migrate` made: four statements of @n / 4
+-- rows (250,000 by default) in primary-key order. Run it with bench/seed/users.sh, which
+-- also runs `usherctl reindex` (the listing's fences and the search index follow SQL written
+-- by hand only through it). @n (at most 1,000,000, a multiple of 4) may be set before.
 --
 --   name   "<first> <last> X<code>": 11 first and 13 last names (mixed case, non-ASCII), so
 --          each pair is ~7,000 users; <code> is 4 base-36 characters unique per user
@@ -29,13 +29,14 @@ PREPARE seed FROM
          @base + s.seq * 94,
          @base + s.seq * 94
   FROM seq_1_to_1000000 s WHERE s.seq BETWEEN ? AND ?';
-SET @a = 1, @b = 250000;
+SET @n = COALESCE(@n, 1000000);
+SET @a = 1, @b = @n DIV 4;
 EXECUTE seed USING @a, @b;
-SET @a = 250001, @b = 500000;
+SET @a = @b + 1, @b = @n DIV 2;
 EXECUTE seed USING @a, @b;
-SET @a = 500001, @b = 750000;
+SET @a = @b + 1, @b = @n DIV 4 * 3;
 EXECUTE seed USING @a, @b;
-SET @a = 750001, @b = 1000000;
+SET @a = @b + 1, @b = @n;
 EXECUTE seed USING @a, @b;
 DEALLOCATE PREPARE seed;
 UPDATE user_count SET n = (SELECT COUNT(*) FROM `user`) WHERE id = 1;

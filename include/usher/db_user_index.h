@@ -62,6 +62,7 @@ bool db_user_index_has_search(struct db *db);
  * is beyond the last user. */
 struct user_index_start {
     bool usable, past;
+    long long total;            /* the users the fences count */
     const char *key, *key_id;   /* arena text, or NULL (desc: the last run) */
     long long skip;
 };

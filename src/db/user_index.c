@@ -185,6 +185,7 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
     long long b = strtoll(db_cell(&r, 0, 4), NULL, 10);
     long long n = strtoll(db_cell(&r, 0, 5), NULL, 10);
     long long total = strtoll(db_cell(&r, 0, 6), NULL, 10);
+    out->total = total;
     if (offset >= total) {
         out->past = true;
         return DB_OK;

@@ -301,7 +301,7 @@ static int read_rows(struct db *db, struct arena *a, enum user_columns cols,
 /* The ids of an unfiltered page from the fences; *done false when they cannot serve it (an
  * order without fences, a rebuild under way): then the index is walked as before. */
 static int fenced_ids(struct db *db, struct arena *a, const struct user_query *q,
-                      struct db_result *r, bool *done)
+                      long long total, struct db_result *r, bool *done)
 {
     *done = false;
     unsigned order = fence_order(q->order);
@@ -309,13 +309,15 @@ static int fenced_ids(struct db *db, struct arena *a, const struct user_query *q
     struct user_index_start at;
     if (!order || db_user_index_find(db, a, order, desc, q->offset, &at) != DB_OK)
         return order ? DB_ERROR : DB_OK;
+    /* Fences that do not add up to the user count were not kept (users written in SQL by
+     * hand, no `usherctl reindex` since): walk as before. */
+    if (at.total != total || !(at.usable || at.past))
+        return DB_OK;
     if (at.past) {
         memset(r, 0, sizeof(*r));
         *done = true;
         return DB_OK;
     }
-    if (!at.usable)
-        return DB_OK;
     bool bounded = at.key != NULL;
     bool is_int = order == UIX_CREATED_AT || order == UIX_LAST_ACTIVE_AT;
     struct db_param params[5];
@@ -372,7 +374,7 @@ int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
     if (!kind && pq.offset >= out->total) {
         memset(&r, 0, sizeof(r));   /* past the last page: nothing to walk */
         done = true;
-    } else if (!kind && fenced_ids(db, a, &pq, &r, &done) != DB_OK) {
+    } else if (!kind && fenced_ids(db, a, &pq, out->total, &r, &done) != DB_OK) {
         return DB_ERROR;
     }
     if (!done) {

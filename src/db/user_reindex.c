@@ -3,7 +3,6 @@
 #include "config.h"
 #include "usher/db_user_index.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,108 +27,75 @@ static const struct {
     {"user_fence_role", "role", false},
 };
 
-struct stmts {
-    char reset[160], sentinel[160], open[96], next[256], rest[256], close[128], add[128];
-};
-
-static void make_stmts(struct stmts *s, unsigned i)
+/* One order's fences, as one compound statement run by the server (no round trip per
+ * fence): first every run is opened (n IS NULL: writes leave the fences alone and the
+ * listing walks as before), then fences are made from the smallest key up,
+ * FENCES_PER_STEP to a transaction that holds the order's lock (so writes of that order
+ * wait at most one step, and a write that waited sees the fences made). The same walk as
+ * sql/010_user_index.sql, so both make the same fences. */
+static char *order_script(unsigned i)
 {
     const char *t = defs[i].table, *c = defs[i].col;
-    snprintf(s->reset, sizeof(s->reset), "DELETE FROM %s", t);
-    snprintf(s->sentinel, sizeof(s->sentinel), "INSERT INTO %s (k, id, n) VALUES (?, '', NULL)", t);
-    snprintf(s->open, sizeof(s->open), "SELECT k, id FROM %s WHERE n IS NULL", t);
     /* email is unique: ORDER BY email, id would sort instead of reading uq_user_email */
-    snprintf(s->next, sizeof(s->next), "SELECT %s, id FROM `user` WHERE %s > ? OR (%s = ? AND "
-             "id >= ?) ORDER BY %s%s LIMIT 1 OFFSET %d", c, c, c, c,
-             strcmp(c, "email") == 0 ? "" : ", id", FENCE_SPAN);
-    snprintf(s->rest, sizeof(s->rest), "SELECT COUNT(*) FROM `user` WHERE %s > ? OR (%s = ? "
-             "AND id >= ?)", c, c);
-    snprintf(s->close, sizeof(s->close), "UPDATE %s SET n = ? WHERE k = ? AND id = ?", t);
-    snprintf(s->add, sizeof(s->add), "INSERT INTO %s (k, id, n) VALUES (?, ?, NULL)", t);
-}
-
-static struct db_param key(unsigned i, const char *v)
-{
-    return defs[i].is_int ? db_int(strtoll(v, NULL, 10)) : db_str(v);
-}
-
-static int lock_order(struct db *db, struct arena *a, unsigned i)
-{
-    static const char sql[] = "SELECT ord FROM user_order_lock WHERE ord = ? FOR UPDATE";
-    struct db_result r;
-    if (db_begin(db) != DB_OK)
-        return DB_ERROR;
-    if (db_query(db, a, sql, DB_PARAMS(db_int((long long)i + 1)), &r) != DB_OK) {
-        db_rollback(db);
-        return DB_ERROR;
-    }
-    return DB_OK;
-}
-
-static int fail(struct db *db)
-{
-    db_rollback(db);
-    return DB_ERROR;
-}
-
-/* One step: up to FENCES_PER_STEP fences from the open one (n IS NULL). *done when the last
- * run is closed. */
-static int step(struct db *db, struct arena *a, unsigned i, const struct stmts *s, bool *done,
-                long long *made)
-{
-    struct db_result r;
-    if (lock_order(db, a, i) != DB_OK)
-        return DB_ERROR;
-    if (db_query(db, a, s->open, NULL, 0, &r) != DB_OK || r.nrows != 1)
-        return fail(db);
-    const char *k = db_cell(&r, 0, 0), *id = db_cell(&r, 0, 1);
-    for (int f = 0; f < FENCES_PER_STEP; f++) {
-        struct db_param kp = key(i, k);
-        struct db_result nx;
-        if (db_query(db, a, s->next, DB_PARAMS(kp, kp, db_str(id)), &nx) != DB_OK)
-            return fail(db);
-        (*made)++;
-        if (nx.nrows == 0) {
-            const char *cnt = NULL;
-            if (db_query_cell(db, a, s->rest, DB_PARAMS(kp, kp, db_str(id)), &cnt) != DB_OK ||
-                db_exec(db, s->close, DB_PARAMS(db_int(strtoll(cnt, NULL, 10)), kp, db_str(id)),
-                        NULL) != DB_OK)
-                return fail(db);
-            *done = true;
-            break;
-        }
-        const char *nk = db_cell(&nx, 0, 0), *nid = db_cell(&nx, 0, 1);
-        if (db_exec(db, s->close, DB_PARAMS(db_int(FENCE_SPAN), kp, db_str(id)), NULL) != DB_OK ||
-            db_exec(db, s->add, DB_PARAMS(key(i, nk), db_str(nid)), NULL) != DB_OK)
-            return fail(db);
-        k = nk;
-        id = nid;
-    }
-    return db_commit(db);
+    const char *by_id = strcmp(c, "email") == 0 ? "" : ", id";
+    /* the sentinel, in the collation of the column (a variable compared with it) */
+    const char *low = defs[i].is_int ? "CAST(-9223372036854775807 - 1 AS SIGNED)"
+                      : i == 0 ? "_utf8mb4'' COLLATE utf8mb4_unicode_ci"
+                               : "_utf8mb4'' COLLATE utf8mb4_bin";
+    size_t size = 2048;
+    char *sql = malloc(size);
+    if (!sql)
+        return NULL;
+    snprintf(sql, size,
+        "BEGIN NOT ATOMIC "
+        "DECLARE more INT DEFAULT 1; DECLARE f INT; "
+        "SET @uix_k = %s, @uix_id = _utf8mb4'' COLLATE utf8mb4_bin; "
+        "START TRANSACTION; "
+        "SELECT ord INTO @uix_o FROM user_order_lock WHERE ord = %u FOR UPDATE; "
+        "DELETE FROM %s; "
+        "INSERT INTO %s (k, id, n) VALUES (@uix_k, @uix_id, NULL); "
+        "COMMIT; "
+        "WHILE more DO "
+        "  START TRANSACTION; "
+        "  SELECT ord INTO @uix_o FROM user_order_lock WHERE ord = %u FOR UPDATE; "
+        "  SET f = 0; "
+        "  WHILE more AND f < %d DO "
+        "    SET @uix_nid = NULL; "
+        "    SELECT %s, id INTO @uix_nk, @uix_nid FROM `user` WHERE %s > @uix_k "
+        "      OR (%s = @uix_k AND id >= @uix_id) ORDER BY %s%s LIMIT 1 OFFSET %d; "
+        "    IF @uix_nid IS NULL THEN "
+        "      UPDATE %s SET n = (SELECT COUNT(*) FROM `user` WHERE %s > @uix_k "
+        "        OR (%s = @uix_k AND id >= @uix_id)) WHERE k = @uix_k AND id = @uix_id; "
+        "      SET more = 0; "
+        "    ELSE "
+        "      UPDATE %s SET n = %d WHERE k = @uix_k AND id = @uix_id; "
+        "      INSERT INTO %s (k, id, n) VALUES (@uix_nk, @uix_nid, NULL); "
+        "      SET @uix_k = @uix_nk, @uix_id = @uix_nid; "
+        "    END IF; "
+        "    SET f = f + 1; "
+        "  END WHILE; "
+        "  COMMIT; "
+        "END WHILE; "
+        "END",
+        low, i + 1, t, t, i + 1, FENCES_PER_STEP, c, c, c, c, by_id, FENCE_SPAN, t, c, c, t,
+        FENCE_SPAN, t);
+    return sql;
 }
 
 static int rebuild_order(struct db *db, unsigned i, long long *made)
 {
-    struct stmts s;
-    make_stmts(&s, i);
-    struct arena *a = arena_new(4096);
-    if (!a)
-        return DB_ERROR;
-    /* Every run open: writes leave the fences alone and the listing walks as before. */
-    int rc = lock_order(db, a, i);
-    if (rc == DB_OK) {
-        if (db_exec(db, s.reset, NULL, 0, NULL) != DB_OK ||
-            db_exec(db, s.sentinel, DB_PARAMS(i == 2 || i == 3 ? db_int(LLONG_MIN) : db_str("")),
-                    NULL) != DB_OK)
-            rc = fail(db);
-        else
-            rc = db_commit(db);
-    }
-    bool done = false;
-    while (rc == DB_OK && !done) {
-        arena_reset(a);
-        rc = step(db, a, i, &s, &done, made);
-    }
+    static const char *const count_sql[UIX_ORDERS] = {
+        "SELECT COUNT(*) FROM user_fence_name", "SELECT COUNT(*) FROM user_fence_email",
+        "SELECT COUNT(*) FROM user_fence_created_at",
+        "SELECT COUNT(*) FROM user_fence_last_active_at", "SELECT COUNT(*) FROM user_fence_role",
+    };
+    char *sql = order_script(i);
+    struct arena *a = arena_new(512);
+    const char *n = NULL;
+    int rc = sql && a ? db_exec_script(db, sql) : DB_ERROR;
+    if (rc == DB_OK && db_query_cell(db, a, count_sql[i], NULL, 0, &n) == DB_OK && n)
+        *made += strtoll(n, NULL, 10);
+    free(sql);
     arena_free(a);
     return rc;
 }
