@@ -97,7 +97,10 @@ db_start() {
         plugins=(--plugin-load-add=ha_mroonga)
     # Small buffers and relaxed flushing: a private, throw-away-grade server that starts in
     # about a second. --no-defaults keeps /etc/mysql out of it.
-    setsid mariadbd --no-defaults --user=root --datadir="$DIR/mysql" \
+    # Its own tmpdir: temporary tables (a sort of 100,000 rows) stay clear of whatever
+    # cleans /tmp on a shared machine.
+    mkdir -p "$DIR/tmp"
+    setsid mariadbd --no-defaults --user=root --datadir="$DIR/mysql" --tmpdir="$DIR/tmp" \
         --socket="$DIR/mysql.sock" --skip-networking --pid-file="$DIR/mysql.pid" \
         --log-error="$DIR/mysql.err" --skip-name-resolve "${binlog[@]}" "${plugins[@]}" \
         --innodb-buffer-pool-size=${STACK_BUFFER_POOL:-64M} --innodb-log-file-size=16M \

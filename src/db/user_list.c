@@ -151,40 +151,6 @@ static unsigned fence_order(enum user_order order)
     }
 }
 
-/* The piece of the lowercased needle to ask the index for ("\"piece\"", a phrase), or
- * NULL when there is none (the table is read instead). */
-static const char *index_phrase(struct arena *a, const char *lower)
-{
-    size_t run = 0, chars = 0;
-    const char *start = lower, *p = lower;
-    while (*p) {
-        unsigned char ch = (unsigned char)*p;
-        size_t len = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
-        if (ch < 0x20 || ch == 0x7F || ch == '"' || ch == '\\') {
-            if (chars >= PIECE_MIN)
-                break;
-            chars = 0;
-            run = 0;
-            start = p + 1;
-            p++;
-            continue;
-        }
-        chars++;
-        run += len;
-        p += len;
-        if (chars == PIECE_MAX)
-            break;
-    }
-    if (chars < PIECE_MIN)
-        return NULL;
-    char *out = arena_alloc(a, run + 3);
-    out[0] = '"';
-    memcpy(out + 1, start, run);
-    out[run + 1] = '"';
-    out[run + 2] = '\0';
-    return out;
-}
-
 /* The rows of n ids, with their group ids when asked. No ORDER BY: the rows carry TEXT
  * columns, with which MariaDB would sort in an on-disk temporary table; they are put in the
  * page's order in C instead. */
@@ -348,8 +314,9 @@ int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
             out->users = arena_calloc(a, 1, sizeof(*out->users));
             return DB_OK;
         }
-        const char *phrase = index_phrase(a, lower);
-        if (phrase && db_user_index_has_search(db)) {
+        const char *phrase = db_user_index_has_search(db) ? db_user_index_phrase(db, a, lower)
+                                                          : NULL;
+        if (phrase) {
             kind = FILTER_INDEX;
             params[np++] = db_str(phrase);
         }
@@ -383,9 +350,8 @@ int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
             return DB_ERROR;
     }
     if (kind) {
-        /* Counted in the same pass (SQL_CALC_FOUND_ROWS): COUNT(*) OVER () did too, but
-         * MariaDB 10.11 fails it once its temporary table goes to disk (a broad search at
-         * 100,000 users: "Error on delete of '#sql-temptable...MAI'"). */
+        /* Counted in the same pass (SQL_CALC_FOUND_ROWS), also past the last page, and
+         * without a window over every match. */
         static const char found_sql[] = "SELECT FOUND_ROWS()";
         const char *n = NULL;
         if (db_query_cell(db, a, found_sql, NULL, 0, &n) != DB_OK)
