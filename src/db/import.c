@@ -152,6 +152,21 @@ static struct db_param cell(const char *s)
     return db_str_or_null(s);
 }
 
+/* The indexed copy of an imported user's SCIM externalIds (sql/013_scim.sql keeps the same
+ * rule for rows that were there before it): one row per provider entry of the `scim` JSON
+ * with a string external_id; a taken one stays with its first user (INSERT IGNORE). */
+enum { USER_SCIM_COL = 19 };   /* `scim` in the user tuple above */
+static const char external_ids_sql[] =
+    "INSERT IGNORE INTO user_external_id (user_id, provider, external_id) "
+    "SELECT u.id, k.provider, "
+    "JSON_UNQUOTE(JSON_EXTRACT(u.scim, CONCAT('$.\"', k.provider, '\".external_id'))) "
+    "FROM `user` u, "
+    "JSON_TABLE(JSON_KEYS(u.scim), '$[*]' COLUMNS (provider VARCHAR(64) PATH '$')) k "
+    "WHERE u.id = ? AND JSON_TYPE(u.scim) = 'OBJECT' AND k.provider NOT LIKE '%\"%' "
+    "AND JSON_TYPE(JSON_EXTRACT(u.scim, CONCAT('$.\"', k.provider, '\".external_id'))) = 'STRING' "
+    "AND CHAR_LENGTH(JSON_UNQUOTE(JSON_EXTRACT(u.scim, CONCAT('$.\"', k.provider, "
+    "'\".external_id')))) BETWEEN 1 AND 255";
+
 static int insert_users(struct db *db, const char *const *cells, size_t n, const char *agent)
 {
     size_t stride = tables[IMPORT_USERS].ncols;
@@ -180,6 +195,9 @@ static int insert_users(struct db *db, const char *const *cells, size_t n, const
     }
     if (rc == DB_OK)
         rc = insert_rows(db, audit_head, audit_tuple, 3, p, n);
+    for (size_t r = 0; rc == DB_OK && r < n; r++)
+        if (cells[r * stride + USER_SCIM_COL])
+            rc = db_exec(db, external_ids_sql, DB_PARAMS(cell(cells[r * stride])), NULL);
     free(p);
     return rc;
 }

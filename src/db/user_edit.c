@@ -45,7 +45,7 @@ static const char *write_sql_for(unsigned long long key)
     size_t len = 64;
     for (size_t i = 0; i < user_nfields; i++)
         len += strlen(user_fields[i].column) + 8;
-    char *sql = malloc(len + 160);
+    char *sql = malloc(len + 200);
     if (!sql)
         return NULL;
     size_t n = (size_t)snprintf(sql, len, "UPDATE `user` SET ");
@@ -53,10 +53,10 @@ static const char *write_sql_for(unsigned long long key)
         if (key & (1ull << i))
             n += (size_t)snprintf(sql + n, len - n, "%s = ?, ", user_fields[i].column);
     if (key & MARK_BIT)
-        n += (size_t)snprintf(sql + n, len + 160 - n,
+        n += (size_t)snprintf(sql + n, len + 200 - n,
                               "tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
                               "tokens_kept_jti = ?, ");
-    snprintf(sql + n, len + 160 - n, "updated_at = ? WHERE id = ?");
+    snprintf(sql + n, len + 200 - n, "row_version = row_version + 1, updated_at = ? WHERE id = ?");
     if (nknown == cap) {
         size_t ncap = cap ? cap * 2 : 16;
         struct write_sql *grown = realloc(known, ncap * sizeof(*grown));
@@ -110,6 +110,29 @@ static unsigned orders_of(unsigned long long key)
                 if (user_fields[i].offset == keyed[k].offset)
                     orders |= keyed[k].order;
     return orders;
+}
+
+/* The auth.active and externalId parts of w, inside db_user_write's transaction. */
+static int write_provisioning(struct db *db, const char *id, const struct user_write *w)
+{
+    static const char active_sql[] = "UPDATE auth SET active = ? WHERE id = ?";
+    static const char ext_del_sql[] =
+        "DELETE FROM user_external_id WHERE user_id = ? AND provider = ?";
+    static const char ext_sql[] =
+        "INSERT INTO user_external_id (user_id, provider, external_id) VALUES (?, ?, ?)";
+    if (w->active != USER_ACTIVE_KEEP &&
+        db_exec(db, active_sql, DB_PARAMS(db_int(w->active == USER_ACTIVE_ON), db_str(id)),
+                NULL) != DB_OK)
+        return DB_ERROR;
+    if (!w->ext_provider)
+        return DB_OK;
+    if (db_exec(db, ext_del_sql, DB_PARAMS(db_str(id), db_str(w->ext_provider)), NULL) != DB_OK)
+        return DB_ERROR;
+    if (!w->ext_id)
+        return DB_OK;
+    int rc = db_exec(db, ext_sql, DB_PARAMS(db_str(id), db_str(w->ext_provider),
+                                            db_str(w->ext_id)), NULL);
+    return rc == DB_DUPLICATE ? DB_EXTERNAL_TAKEN : rc;
 }
 
 int db_user_write(struct db *db, const char *id, const struct user_write *w)
@@ -169,11 +192,14 @@ int db_user_write(struct db *db, const char *id, const struct user_write *w)
         db_exec(db, auth_sql, DB_PARAMS(db_str_or_null(email), db_str_or_null(w->password_hash),
                                         db_str(id)), NULL) != DB_OK)
         return rollback(db, DB_ERROR);
+    if ((rc = write_provisioning(db, id, w)) != DB_OK)
+        return rollback(db, rc);
     if (db_commit(db) != DB_OK)
         return DB_ERROR;
     if (text)
         db_user_index_search_set(db, id);
-    return w->password_hash ? db_user_mark_after_commit(db, id) : DB_OK;
+    return w->password_hash || w->active == USER_ACTIVE_OFF ? db_user_mark_after_commit(db, id)
+                                                            : DB_OK;
 }
 
 int db_user_delete(struct db *db, struct arena *a, const char *id)
@@ -185,7 +211,7 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
     static const char lock_sql[] = "SELECT id FROM `user` WHERE id = ? FOR UPDATE";
     static const char bump_sql[] =
         "UPDATE `group` g JOIN group_member gm ON gm.group_id = g.id "
-        "SET g.updated_at = ? WHERE gm.user_id = ?";
+        "SET g.updated_at = ?, g.row_version = g.row_version + 1 WHERE gm.user_id = ?";
     static const char *const child_sql[] = {
         "DELETE FROM group_member WHERE user_id = ?",
         "DELETE FROM api_key WHERE user_id = ?",
