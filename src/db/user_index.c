@@ -284,46 +284,62 @@ const char *db_user_index_phrase(struct db *db, struct arena *a, const char *low
 int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
                        long long offset, struct user_index_start *out)
 {
-    static char sql[UIX_ORDERS][2][640];
+    static char runs_sql[UIX_ORDERS][96], keys_sql_[UIX_ORDERS][128];
     memset(out, 0, sizeof(*out));
     unsigned i = 0;
     while (i < UIX_ORDERS && order != (1u << i))
         i++;
     if (i == UIX_ORDERS || offset < 0)
         return DB_OK;
-    char *text = sql[i][desc];
-    /* Each fence's run and the users before it (b), summed over the fences in order; the
-     * page's first user is at position offset (asc) or total - 1 - offset (desc). */
-    if (!text[0])
-        snprintf(text, sizeof(sql[0][0]),
-                 "SELECT k, id, nk, nid, b, n, total, pending FROM ("
-                 "SELECT k, id, n, SUM(n) OVER (ORDER BY k, id ROWS UNBOUNDED PRECEDING) - n AS b, "
-                 "LEAD(k) OVER (ORDER BY k, id) AS nk, LEAD(id) OVER (ORDER BY k, id) AS nid, "
-                 "SUM(n) OVER () AS total, COUNT(*) OVER () - COUNT(n) OVER () AS pending "
-                 "FROM %s) t WHERE b <= %s ORDER BY k DESC, id DESC LIMIT 1",
-                 defs[i].table, desc ? "total - 1 - ?" : "?");
+    /* The runs in key order (the fence table's primary key: no sort; a window function
+     * over them sorted the keys again, in name's collation, tens of milliseconds), summed
+     * here; then the key of the run that holds the page, and of the next. */
+    if (!runs_sql[i][0]) {
+        snprintf(runs_sql[i], sizeof(runs_sql[i]), "SELECT n FROM %s ORDER BY k, id",
+                 defs[i].table);
+        snprintf(keys_sql_[i], sizeof(keys_sql_[i]),
+                 "SELECT k, id FROM %s ORDER BY k, id LIMIT 2 OFFSET ?", defs[i].table);
+    }
     struct db_result r;
-    if (db_query(db, a, text, DB_PARAMS(db_int(offset)), &r) != DB_OK)
+    if (db_query(db, a, runs_sql[i], NULL, 0, &r) != DB_OK)
         return DB_ERROR;
-    if (r.nrows == 0 || strcmp(db_cell(&r, 0, 7), "0") != 0)
-        return DB_OK;   /* past the end, or a rebuild under way */
-    long long b = strtoll(db_cell(&r, 0, 4), NULL, 10);
-    long long n = strtoll(db_cell(&r, 0, 5), NULL, 10);
-    long long total = strtoll(db_cell(&r, 0, 6), NULL, 10);
+    long long total = 0;
+    for (size_t j = 0; j < r.nrows; j++) {
+        const char *n = db_cell(&r, j, 0);
+        if (!n)
+            return DB_OK;   /* a rebuild under way: walk as before */
+        total += strtoll(n, NULL, 10);
+    }
     out->total = total;
     if (offset >= total) {
         out->past = true;
         return DB_OK;
     }
+    /* the position of the page's first user in ascending order, and its run */
+    long long pos = desc ? total - 1 - offset : offset, b = 0, n = 0;
+    size_t run = 0;
+    for (size_t j = 0; j < r.nrows; j++) {
+        n = strtoll(db_cell(&r, j, 0), NULL, 10);
+        if (pos < b + n) {
+            run = j;
+            break;
+        }
+        b += n;
+    }
+    struct db_result k;
+    if (db_query(db, a, keys_sql_[i], DB_PARAMS(db_int((long long)run)), &k) != DB_OK)
+        return DB_ERROR;
+    if (k.nrows == 0)
+        return DB_OK;
     out->usable = true;
     if (!desc) {
-        out->key = db_cell(&r, 0, 0);
-        out->key_id = db_cell(&r, 0, 1);
-        out->skip = offset - b;
+        out->key = db_cell(&k, 0, 0);
+        out->key_id = db_cell(&k, 0, 1);
+        out->skip = pos - b;
     } else {
-        out->key = db_cell(&r, 0, 2);     /* NULL for the last run */
-        out->key_id = db_cell(&r, 0, 3);
-        out->skip = b + n - 1 - (total - 1 - offset);
+        out->key = k.nrows > 1 ? db_cell(&k, 1, 0) : NULL;   /* NULL for the last run */
+        out->key_id = k.nrows > 1 ? db_cell(&k, 1, 1) : NULL;
+        out->skip = b + n - 1 - pos;
     }
     return DB_OK;
 }
