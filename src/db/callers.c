@@ -94,8 +94,9 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
                 const char *key, struct db_caller *out)
 {
     struct db_result r;
-    if (db_query(db, a, buf, DB_PARAMS(db_str(jti), db_str(jti), db_str(key), db_str(key)),
-                 &r) != DB_OK)
+    /* causal (galera): a revocation, role or settings change committed on any node counts */
+    if (db_query_causal(db, a, buf,
+                        DB_PARAMS(db_str(jti), db_str(jti), db_str(key), db_str(key)), &r) != DB_OK)
         return DB_ERROR;
     /* The user's row is the one with an id (the group rows have NULL there). */
     size_t row = 0;
