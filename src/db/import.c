@@ -12,6 +12,7 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_counts.h"
+#include "usher/db_user_index.h"
 #include "usher/utf8.h"
 
 #define USER_COLS 23
@@ -207,8 +208,20 @@ enum { MEMBER_GROUP_COL = 1 };   /* group_member (id, group_id, user_id, ...) */
 
 static int keep_counts(struct db *db, enum import_table t, const char *const *cells, size_t n)
 {
-    if (t == IMPORT_USERS)
-        return db_user_count_add(db, (long long)n);
+    if (t == IMPORT_USERS) {
+        /* and the listing's fences and the search index (db_user_index.h) */
+        size_t stride = tables[IMPORT_USERS].ncols;
+        const char **ids = malloc(n * sizeof(*ids));
+        struct arena *a = arena_new(4096);
+        int rc = ids && a ? DB_OK : DB_ERROR;
+        for (size_t r = 0; rc == DB_OK && r < n; r++)
+            ids[r] = cells[r * stride];
+        if (rc == DB_OK)
+            rc = db_user_index_join_many(db, a, ids, n);
+        free(ids);
+        arena_free(a);
+        return rc == DB_OK ? db_user_count_add(db, (long long)n) : rc;
+    }
     if (t != IMPORT_MEMBERS)
         return DB_OK;
     size_t nc = tables[t].ncols;
@@ -233,7 +246,11 @@ int db_import_insert(struct db *db, enum import_table t, const char *const *cell
         return DB_ERROR;
     int rc;
     if (t == IMPORT_USERS) {
-        rc = insert_users(db, cells, n, audit_agent);
+        struct arena *a = arena_new(512);
+        rc = a ? db_user_index_enter(db, a, UIX_ALL) : DB_ERROR;
+        arena_free(a);
+        if (rc == DB_OK)
+            rc = insert_users(db, cells, n, audit_agent);
     } else {
         size_t nc = tables[t].ncols;
         struct db_param *p = malloc(n * nc * sizeof(*p));

@@ -11,6 +11,7 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_counts.h"
+#include "usher/db_user_index.h"
 #include "usher/db_users.h"
 #include "usher/user.h"
 #include "usher/user_doc.h"
@@ -89,6 +90,28 @@ static struct db_param field_param(const struct user *u, size_t i)
     }
 }
 
+/* The listing orders whose key is among the columns of key (db_user_index.h). */
+static unsigned orders_of(unsigned long long key)
+{
+    static const struct {
+        size_t offset;
+        unsigned order;
+    } keyed[] = {
+        {offsetof(struct user, name), UIX_NAME},
+        {offsetof(struct user, email), UIX_EMAIL},
+        {offsetof(struct user, created_at), UIX_CREATED_AT},
+        {offsetof(struct user, last_active_at), UIX_LAST_ACTIVE_AT},
+        {offsetof(struct user, role_name), UIX_ROLE},
+    };
+    unsigned orders = 0;
+    for (size_t i = 0; i < user_nfields; i++)
+        if (key & (1ull << i))
+            for (size_t k = 0; k < sizeof(keyed) / sizeof(keyed[0]); k++)
+                if (user_fields[i].offset == keyed[k].offset)
+                    orders |= keyed[k].order;
+    return orders;
+}
+
 /* The auth.active and externalId parts of w, inside db_user_write's transaction. */
 static int write_provisioning(struct db *db, const char *id, const struct user_write *w)
 {
@@ -139,14 +162,32 @@ int db_user_write(struct db *db, const char *id, const struct user_write *w)
     }
     params[np++] = db_int(w->mark_ms > 0 ? w->mark_ms / 1000 : now_s());
     params[np++] = db_str(id);
-    if (db_begin(db) != DB_OK)
+    /* A changed key moves the user in its listing order; a changed name or email, in the
+     * search index (db_user_index.h). */
+    unsigned orders = orders_of(key);
+    bool text = (orders & (UIX_NAME | UIX_EMAIL)) != 0;
+    struct arena *a = orders ? arena_new(1024) : NULL;
+    if (orders && !a)
         return DB_ERROR;
+    if (db_begin(db) != DB_OK) {
+        arena_free(a);
+        return DB_ERROR;
+    }
     unsigned long long n = 0;
-    int rc = db_exec(db, sql, params, np, &n);
+    int rc = DB_OK;
+    if (orders && (db_user_index_enter(db, a, orders) != DB_OK ||
+                   db_user_index_leave(db, a, id, orders) != DB_OK))
+        rc = DB_ERROR;
+    if (rc == DB_OK)
+        rc = db_exec(db, sql, params, np, &n);
+    if (rc == DB_OK && n == 0)
+        rc = DB_NOT_FOUND;
+    if (rc == DB_OK && orders && (db_user_index_join(db, a, id, orders) != DB_OK ||
+                                  (text && db_user_index_search_add(db, id) != DB_OK)))
+        rc = DB_ERROR;
+    arena_free(a);
     if (rc != DB_OK)
         return rollback(db, rc);
-    if (n == 0)
-        return rollback(db, DB_NOT_FOUND);
     if ((email || w->password_hash) &&
         db_exec(db, auth_sql, DB_PARAMS(db_str_or_null(email), db_str_or_null(w->password_hash),
                                         db_str(id)), NULL) != DB_OK)
@@ -155,6 +196,8 @@ int db_user_write(struct db *db, const char *id, const struct user_write *w)
         return rollback(db, rc);
     if (db_commit(db) != DB_OK)
         return DB_ERROR;
+    if (text)
+        db_user_index_search_set(db, id);
     return w->password_hash || w->active == USER_ACTIVE_OFF ? db_user_mark_after_commit(db, id)
                                                             : DB_OK;
 }
@@ -179,6 +222,8 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
     static const char user_sql[] = "DELETE FROM `user` WHERE id = ?";
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
+    if (db_user_index_enter(db, a, UIX_ALL) != DB_OK)
+        return rollback(db, DB_ERROR);
     const char *locked = NULL;
     int rc = db_query_cell(db, a, lock_sql, DB_PARAMS(db_str(id)), &locked);
     if (rc != DB_OK)
@@ -194,11 +239,15 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
         if (db_exec(db, child_sql[i], DB_PARAMS(db_str(id)), NULL) != DB_OK)
             return rollback(db, DB_ERROR);
     unsigned long long n = 0;
-    if (db_exec(db, user_sql, DB_PARAMS(db_str(id)), &n) != DB_OK)
+    if (db_user_index_leave(db, a, id, UIX_ALL) != DB_OK ||
+        db_exec(db, user_sql, DB_PARAMS(db_str(id)), &n) != DB_OK)
         return rollback(db, DB_ERROR);
     if (n == 0)
         return rollback(db, DB_NOT_FOUND);
-    return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
+    if (db_commit(db) != DB_OK)
+        return DB_ERROR;
+    db_user_index_search_set(db, id);   /* the user's text leaves the search index */
+    return DB_OK;
 }
 
 int db_user_merge_json(struct db *db, struct arena *a, const char *id,
