@@ -266,10 +266,14 @@ int db_user_mark_after_commit(struct db *db, const char *id)
 int db_user_touch(struct db *db, const char *id, long long now)
 {
     /* The user moves in the last_active_at order: its fences follow in the same
-     * transaction (db_user_index.h). Inside a transaction db_exec_bounded's 250 ms bound
-     * (Galera) does not apply; the caller ignores a failed touch (the next request of the
-     * user tries again). */
+     * transaction (db_user_index.h). On a Galera node the touch stays one bounded
+     * statement instead (db_exec_bounded: a node in its eviction window must not hold the
+     * read path, and every touch moving the same last fence would conflict across nodes);
+     * the listing walks the last_active_at order there (user_list.c). The caller ignores a
+     * failed touch (the next request of the user tries again). */
     static const char sql[] = "UPDATE `user` SET last_active_at = ? WHERE id = ?";
+    if (db_wsrep(db))
+        return db_exec_bounded(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
     struct arena *a = arena_new(1024);
     if (!a)
         return DB_ERROR;
