@@ -243,6 +243,16 @@ void oauth_account_from_claims(struct ctx *c, const struct oidc_settings *s,
         rc = DB_OK;
     }
     if (rc == DB_OK) {
+        /* A deactivated account (SCIM, auth.active 0) signs in by no door. */
+        struct user *cred;
+        const char *hash;
+        bool active = false;
+        if (db_user_get_credentials(c->db, c->arena, u->email, &cred, &hash, &active) != DB_OK ||
+            !active) {
+            log_warning("oauth: user %s is not active; sign-in refused", u->id);
+            *error = ERR_ACCESS_PROHIBITED;
+            return;
+        }
         if (refresh_known(c, s, &u, claims, access_token, deadline_ms, error) == 0) {
             audit_detail(c, "sign-in via oidc");
             *out = u;
