@@ -195,10 +195,11 @@ class Stack:
     # ---- MariaDB
     def sql(self, query, database="usher"):
         """Runs SQL as MariaDB's root over the private socket; returns rows as lists of
-        strings (tab-separated batch output, NULL as "NULL")."""
+        strings (tab-separated batch output, NULL as "NULL"). The wipe after a module that
+        seeded 100,000 users (indexlib.py) deletes them all: minutes on a loaded machine."""
         r = subprocess.run(["mariadb", "--no-defaults", f"--socket={self.db_socket}", "-uroot",
                             "-N", "-B", database, "-e", query],
-                           capture_output=True, text=True, timeout=30)
+                           capture_output=True, text=True, timeout=300)
         if r.returncode != 0:
             raise RuntimeError(f"SQL failed: {query!r}: {r.stderr.strip()}")
         return [line.split("\t") for line in r.stdout.splitlines()]
