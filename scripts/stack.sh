@@ -29,6 +29,8 @@
 #   STACK_LOG_BIN=1      MariaDB with binary logging on (as on replicas, Galera and servers
 #                        with point-in-time backups): the `usher` user's GRANT ALL ON usher.*
 #                        may then create no trigger or stored routine (error 1419)
+#   STACK_BUFFER_POOL    MariaDB's innodb_buffer_pool_size (default 64M; the million-user
+#                        benchmark passes 2G so its data set stays in memory)
 #   STACK_STANDIN=1      run bench/hello-fcgi from USHER_BUILD instead of usher-fcgi and
 #                        skip the migrations (to work on the harness before the pool exists)
 #   USHER_*              passed to usher-fcgi, where they override usher.conf keys
@@ -93,7 +95,7 @@ db_start() {
     setsid mariadbd --no-defaults --user=root --datadir="$DIR/mysql" \
         --socket="$DIR/mysql.sock" --skip-networking --pid-file="$DIR/mysql.pid" \
         --log-error="$DIR/mysql.err" --skip-name-resolve "${binlog[@]}" \
-        --innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
+        --innodb-buffer-pool-size="${STACK_BUFFER_POOL:-64M}" --innodb-log-file-size=16M \
         --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
         </dev/null >/dev/null 2>&1 &

@@ -12,6 +12,7 @@
 #include "usher/crypto.h"
 #include "usher/db.h"
 #include "usher/db_counts.h"
+#include "usher/db_group_cache.h"
 #include "usher/db_rows.h"
 #include "usher/log.h"
 #include "usher/settings_store.h"
@@ -209,7 +210,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
         const char *gid = nu->default_group_id;
         if (added && (db_exec(db, group_bump_sql, DB_PARAMS(db_int(now), db_str(gid)),
                               NULL) != DB_OK ||
-                      db_group_member_count_add(db, gid, (long long)added) != DB_OK))
+                      db_group_member_count_add(db, gid, (long long)added) != DB_OK ||
+                      db_groups_bump(db) != DB_OK))
             goto fail;
     }
     if (db_commit(db) != DB_OK)
