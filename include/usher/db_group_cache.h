@@ -41,15 +41,13 @@ const struct group_cache *db_group_cache_get(struct db *db, const char *version)
 /* The group with id in cache, or NULL. */
 const struct group_cached *db_group_cache_find(const struct group_cache *cache, const char *id);
 
-/* The groups of user_id as of version, most recently updated first: their ids and
- * permission texts as new arena arrays of *n (strings copied into a). The worker keeps the
- * memberships of its last GROUP_CACHE_USERS callers for the version, so a caller's groups
- * cost no query until the version changes (then one). DB_OK; DB_NOT_FOUND when there is no
- * copy of the groups (see db_group_cache_get: read them from SQL); DB_ERROR. */
-#define GROUP_CACHE_USERS 1024
-int db_group_cache_user(struct db *db, struct arena *a, const char *version,
-                        const char *user_id, const char *const **ids,
-                        const char *const **perms, size_t *n);
+/* The groups ids[0..n) (a caller's, as read with its row) as of version: reorders ids (an
+ * arena array the caller made) most recently updated first and sets *perms to a new arena
+ * array of their permission texts, copied into a. DB_OK; DB_NOT_FOUND when there is no
+ * copy of the groups (see db_group_cache_get) or one of the ids is not in it (a group
+ * written by hand since): read them from SQL then. */
+int db_group_cache_pick(struct db *db, struct arena *a, const char *version,
+                        const char **ids, size_t n, const char *const **perms);
 
 /* Gives the groups a new random version. Call inside the transaction of every write of
  * `group` or group_member, as its last statement before the commit (the row lock it takes

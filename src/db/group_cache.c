@@ -117,97 +117,32 @@ static struct arena *load(struct db *db, struct group_cache *cache,
     return mem;
 }
 
-/* The memberships of recent callers for the held version: user id -> the indexes of its
- * groups in held.cache.groups, ascending (so most recently updated first). An open
- * addressing table of twice GROUP_CACHE_USERS slots in its own arena, emptied when the
- * version changes or it is full. */
-#define USER_SLOTS (2 * GROUP_CACHE_USERS)
-struct member_of { const char *user_id; size_t n; unsigned *idx; };
-static struct {
-    struct arena *mem;
-    size_t used;
-    struct member_of slot[USER_SLOTS];
-} users;
-
-static void users_clear(void)
-{
-    arena_free(users.mem);
-    users.mem = NULL;
-    users.used = 0;
-    memset(users.slot, 0, sizeof(users.slot));
-}
-
-static size_t user_hash(const char *s)
-{
-    size_t h = 1469598103934665603u;   /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 static int idx_cmp(const void *pa, const void *pb)
 {
-    unsigned a = *(const unsigned *)pa, b = *(const unsigned *)pb;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
     return a < b ? -1 : a > b;
 }
 
-/* Reads user_id's memberships into a new slot entry; NULL on a failed read. */
-static struct member_of *user_load(struct db *db, const char *user_id, size_t pos)
+int db_group_cache_pick(struct db *db, struct arena *a, const char *version,
+                        const char **ids, size_t n, const char *const **perms)
 {
-    static const char sql[] = "SELECT gm.group_id FROM group_member gm WHERE gm.user_id = ?";
-    struct arena *tmp = arena_new(4096);
-    if (!tmp)
-        return NULL;
-    struct db_result r;
-    if (db_query(db, tmp, sql, DB_PARAMS(db_str(user_id)), &r) != DB_OK) {
-        arena_free(tmp);
-        return NULL;
-    }
-    if (!users.mem && !(users.mem = arena_new(16 * 1024))) {
-        arena_free(tmp);
-        return NULL;
-    }
-    struct member_of *m = &users.slot[pos];
-    m->user_id = arena_strdup(users.mem, user_id);
-    m->idx = arena_calloc(users.mem, r.nrows ? r.nrows : 1, sizeof(*m->idx));
-    m->n = 0;
-    for (size_t i = 0; i < r.nrows; i++) {
-        /* A group made after the copy was read is left out: its version is newer, so the
-         * next request reads everything again. */
-        const struct group_cached *g = db_group_cache_find(&held.cache, db_cell(&r, i, 0));
-        if (g)
-            m->idx[m->n++] = (unsigned)(g - held.cache.groups);
-    }
-    qsort(m->idx, m->n, sizeof(*m->idx), idx_cmp);
-    users.used++;
-    arena_free(tmp);
-    return m;
-}
-
-int db_group_cache_user(struct db *db, struct arena *a, const char *version,
-                        const char *user_id, const char *const **ids,
-                        const char *const **perms, size_t *n)
-{
-    if (!db_group_cache_get(db, version))
+    const struct group_cache *gc = db_group_cache_get(db, version);
+    if (!gc)
         return DB_NOT_FOUND;
-    if (users.used >= GROUP_CACHE_USERS)
-        users_clear();
-    size_t pos = user_hash(user_id) % USER_SLOTS;
-    while (users.slot[pos].user_id && strcmp(users.slot[pos].user_id, user_id) != 0)
-        pos = (pos + 1) % USER_SLOTS;
-    struct member_of *m = users.slot[pos].user_id ? &users.slot[pos] : user_load(db, user_id, pos);
-    if (!m)
-        return DB_ERROR;
-    const char **id_out = arena_calloc(a, m->n ? m->n : 1, sizeof(*id_out));
-    const char **perm_out = arena_calloc(a, m->n ? m->n : 1, sizeof(*perm_out));
-    for (size_t i = 0; i < m->n; i++) {
-        const struct group_cached *g = &held.cache.groups[m->idx[i]];
-        id_out[i] = arena_strdup(a, g->id);
-        perm_out[i] = arena_strdup(a, g->permissions);
+    size_t *idx = arena_calloc(a, n ? n : 1, sizeof(*idx));
+    for (size_t i = 0; i < n; i++) {
+        const struct group_cached *g = db_group_cache_find(gc, ids[i]);
+        if (!g)
+            return DB_NOT_FOUND;   /* a group newer than the copy (written by hand) */
+        idx[i] = (size_t)(g - gc->groups);
     }
-    *ids = id_out;
+    qsort(idx, n, sizeof(*idx), idx_cmp);   /* the copy's order: most recent first */
+    const char **perm_out = arena_calloc(a, n ? n : 1, sizeof(*perm_out));
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = arena_strdup(a, gc->groups[idx[i]].id);
+        perm_out[i] = arena_strdup(a, gc->groups[idx[i]].permissions);
+    }
     *perms = perm_out;
-    *n = m->n;
     return DB_OK;
 }
 
@@ -220,7 +155,6 @@ const struct group_cache *db_group_cache_get(struct db *db, const char *version)
     arena_free(held.mem);
     held.mem = NULL;
     held.too_many = false;
-    users_clear();
     struct group_cache cache;
     const struct group_cached **by_id = NULL;
     bool too_many = false;
