@@ -2,6 +2,7 @@
 #include "config.h"
 #include "usher/db_group_cache.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,9 @@ static struct arena *load(struct db *db, struct group_cache *cache,
     cache->groups = groups;
     *by_id = index;
     arena_free(tmp);
+    /* The rows read (and the library's copy of them) are free now, between the blocks
+     * that stay: give their pages back (a worker reads the groups only when they change). */
+    malloc_trim(0);
     return mem;
 }
 
