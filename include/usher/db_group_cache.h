@@ -16,6 +16,7 @@ struct arena;
 /* One group as the listings need it. */
 struct group_cached {
     const char *id;
+    const char *name;
     const char *permissions; /* the permissions column as stored (NULL: SQL NULL) */
     const char *json;        /* GroupResponse: the group's fields and member_count */
     size_t json_len;
@@ -42,12 +43,14 @@ const struct group_cache *db_group_cache_get(struct db *db, const char *version)
 const struct group_cached *db_group_cache_find(const struct group_cache *cache, const char *id);
 
 /* The groups ids[0..n) (a caller's, as read with its row) as of version: reorders ids (an
- * arena array the caller made) most recently updated first and sets *perms to a new arena
- * array of their permission texts, copied into a. DB_OK; DB_NOT_FOUND when there is no
- * copy of the groups (see db_group_cache_get) or one of the ids is not in it (a group
- * written by hand since): read them from SQL then. */
+ * arena array the caller made) most recently updated first and sets *perms and *names
+ * (each may be NULL: not wanted) to new arena arrays of their permission texts and names,
+ * copied into a. DB_OK; DB_NOT_FOUND when there is no copy of the groups (see
+ * db_group_cache_get) or one of the ids is not in it (a group written by hand since): read
+ * them from SQL then. */
 int db_group_cache_pick(struct db *db, struct arena *a, const char *version,
-                        const char **ids, size_t n, const char *const **perms);
+                        const char **ids, size_t n, const char *const **perms,
+                        const char *const **names);
 
 /* Gives the groups a new random version. Call inside the transaction of every write of
  * `group` or group_member, as its last statement before the commit (the row lock it takes

@@ -136,7 +136,7 @@ static int caller_groups(struct db *db, struct arena *a, const char *list, struc
             out->group_ids = out->group_perms = ids;
             return DB_OK;
         }
-        int rc = db_group_cache_pick(db, a, out->groups_version, ids, n, &perms);
+        int rc = db_group_cache_pick(db, a, out->groups_version, ids, n, &perms, NULL);
         if (rc == DB_OK) {
             out->ngroups = n;
             out->group_ids = ids;

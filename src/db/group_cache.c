@@ -105,6 +105,7 @@ static struct arena *load(struct db *db, struct group_cache *cache,
         groups[i] = rows[i].c;
         groups[i].id = arena_strdup(mem, rows[i].g.id);
         groups[i].permissions = arena_strdup(mem, rows[i].g.permissions);
+        groups[i].name = arena_strdup(mem, rows[i].g.name ? rows[i].g.name : "");
         groups[i].json = arena_strndup(mem, text, len);
         groups[i].json_len = len;
         json_object_put(o);
@@ -128,7 +129,8 @@ static int idx_cmp(const void *pa, const void *pb)
 }
 
 int db_group_cache_pick(struct db *db, struct arena *a, const char *version,
-                        const char **ids, size_t n, const char *const **perms)
+                        const char **ids, size_t n, const char *const **perms,
+                        const char *const **names)
 {
     const struct group_cache *gc = db_group_cache_get(db, version);
     if (!gc)
@@ -142,11 +144,18 @@ int db_group_cache_pick(struct db *db, struct arena *a, const char *version,
     }
     qsort(idx, n, sizeof(*idx), idx_cmp);   /* the copy's order: most recent first */
     const char **perm_out = arena_calloc(a, n ? n : 1, sizeof(*perm_out));
+    const char **name_out = arena_calloc(a, n ? n : 1, sizeof(*name_out));
     for (size_t i = 0; i < n; i++) {
         ids[i] = arena_strdup(a, gc->groups[idx[i]].id);
-        perm_out[i] = arena_strdup(a, gc->groups[idx[i]].permissions);
+        if (perms)
+            perm_out[i] = arena_strdup(a, gc->groups[idx[i]].permissions);
+        if (names)
+            name_out[i] = arena_strdup(a, gc->groups[idx[i]].name);
     }
-    *perms = perm_out;
+    if (perms)
+        *perms = perm_out;
+    if (names)
+        *names = name_out;
     return DB_OK;
 }
 

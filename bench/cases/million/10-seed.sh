@@ -13,6 +13,7 @@ timed() {   # timed LABEL COMMAND...: runs it, prints the seconds it took
     printf 'bench: seeding: %-40s %6.1f s\n' "$1" "$(echo "$t1 - $t0" | bc)"
 }
 sql_file() { mariadb --no-defaults --socket="$STATE/mysql.sock" -uroot -N -B usher; }
+quiet() { "$@" >/dev/null; }
 
 seed_users() {
     if [[ -x $REPO/bench/seed/users.sh ]]; then
@@ -26,9 +27,9 @@ seed_users() {
 }
 echo "bench: seeding $users users"
 timed "users ($users)" seed_users
-timed "counts (usherctl recount)" ctl recount >/dev/null
+timed "counts (usherctl recount)" quiet ctl recount
 if ctl help 2>&1 | grep -q reindex; then
-    timed "search index (usherctl reindex)" ctl reindex >/dev/null
+    timed "search index (usherctl reindex)" quiet ctl reindex
 fi
 
 # The member (a user in 20 groups) and an admin, through the API; their roles by SQL.
@@ -46,8 +47,8 @@ me_token=$a_token
 
 seed_groups() { { echo "SET @member_id = '$m_id';"; cat "$REPO/bench/seed/groups.sql"; } | sql_file; }
 timed "groups, 2,000,000 memberships, grants" seed_groups
-timed "counts (usherctl recount)" ctl recount >/dev/null
-timed "ANALYZE TABLE" sql "ANALYZE TABLE \`user\`, \`group\`, group_member, access_grant" >/dev/null
+timed "counts (usherctl recount)" quiet ctl recount
+timed "ANALYZE TABLE" quiet sql "ANALYZE TABLE \`user\`, \`group\`, group_member, access_grant"
 echo "bench: $(sql 'SELECT COUNT(*) FROM `user`') users, $(sql 'SELECT COUNT(*) FROM `group`') groups, $(sql 'SELECT COUNT(*) FROM group_member') memberships; the member is in $(sql "SELECT COUNT(*) FROM group_member WHERE user_id = '$m_id'")"
 echo "bench: table sizes (information_schema.TABLES: data + index MB, rows)"
 sql "SELECT table_name, ROUND((data_length + index_length) / 1048576), table_rows

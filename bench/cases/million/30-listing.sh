@@ -11,7 +11,9 @@ for depth in 1 100 10000 last; do
             [[ -z $order && $dir == desc ]] && continue
             q=${order:+&order_by=$order&direction=$dir}
             file=$STATE/paths.page-$depth-${order:-default}-$dir
-            seq "$from" $((from + 99)) | sed "s|.*|/api/v1/users/?page=&$q|" >"$file"
+            for ((p = from; p < from + 100; p++)); do
+                echo "/api/v1/users/?page=$p$q"
+            done >"$file"
             name="GET users/?page=$depth ${order:-(default)}${order:+ $dir}"
             compare "$name" "@$file" "$FLOOR" -H "Authorization: Bearer $a_token"
             one_client "$name" "@$file" -H "Authorization: Bearer $a_token"
