@@ -16,8 +16,8 @@ sql_file() { mariadb --no-defaults --socket="$STATE/mysql.sock" -uroot -N -B ush
 quiet() { "$@" >/dev/null; }
 
 seed_users() {
-    if [[ -x $REPO/bench/seed/users.sh ]]; then
-        "$REPO/bench/seed/users.sh" "$STATE/mysql.sock" "$users"
+    if [[ -x $REPO/bench/seed/users.sh ]]; then   # users.sql, then usherctl reindex
+        USHER_BUILD=$BUILD "$REPO/bench/seed/users.sh" "$STATE" "$users" | sed 's/^/bench: /'
     elif [[ -f $REPO/bench/seed/users.sql ]]; then
         sql_file <"$REPO/bench/seed/users.sql"
     else
@@ -28,7 +28,7 @@ seed_users() {
 echo "bench: seeding $users users"
 timed "users ($users)" seed_users
 timed "counts (usherctl recount)" quiet ctl recount
-if ctl help 2>&1 | grep -q reindex; then
+if [[ ! -x $REPO/bench/seed/users.sh ]] && ctl help 2>&1 | grep -q reindex; then
     timed "search index (usherctl reindex)" quiet ctl reindex
 fi
 
