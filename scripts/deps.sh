@@ -14,7 +14,7 @@ packages=(
     build-essential autoconf automake pkg-config
     libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev libldap-dev
     liboath-dev libqrencode-dev libsqlite3-dev
-    mariadb-server mariadb-client nginx-light slapd ldap-utils
+    mariadb-server mariadb-client mariadb-plugin-mroonga nginx-light slapd ldap-utils
     python3-pytest python3-requests mandoc
     systemd clang libclang-rt-14-dev
     chromium chromium-driver python3-selenium python3-html5lib tidy fonts-dejavu-core
@@ -27,6 +27,8 @@ packages=(
 # drive headless Chromium; python3-html5lib and tidy validate the pages' HTML.
 # python3-zbar, librsvg2-bin: the security page's QR code read back (test_pages_security.py).
 # openssl: the tests' throwaway certificates (test_tls.py, ldaplib.py: openssl req).
+# mariadb-plugin-mroonga: the users' search index (sql/010_user_index.sql), loaded by the
+# private stack's MariaDB (scripts/stack.sh); without it search reads the user table.
 # slapd and ldap-utils: a private directory for the LDAP tests (tests/integration/ldaplib.py;
 # the system slapd is never started or touched).
 check_only=0

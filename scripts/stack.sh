@@ -29,8 +29,8 @@
 #   STACK_LOG_BIN=1      MariaDB with binary logging on (as on replicas, Galera and servers
 #                        with point-in-time backups): the `usher` user's GRANT ALL ON usher.*
 #                        may then create no trigger or stored routine (error 1419)
-#   STACK_BUFFER_POOL    MariaDB's innodb_buffer_pool_size (default 64M; the million-user
-#                        benchmark passes 2G so its data set stays in memory)
+#   STACK_BUFFER_POOL    MariaDB's innodb_buffer_pool_size (default 64M; 2G for the
+#                        million-user benchmark)
 #   STACK_STANDIN=1      run bench/hello-fcgi from USHER_BUILD instead of usher-fcgi and
 #                        skip the migrations (to work on the harness before the pool exists)
 #   USHER_*              passed to usher-fcgi, where they override usher.conf keys
@@ -90,12 +90,20 @@ db_start() {
     rm -f "$DIR/mysql.sock"
     local binlog=(--skip-log-bin)
     [[ ${STACK_LOG_BIN:-0} == 1 ]] && binlog=(--log-bin="$DIR/mysql/binlog" --server-id=1)
+    # Mroonga (mariadb-plugin-mroonga) holds the users' search index when the server has it.
+    local plugins=()
+    [[ -e $(mariadbd --no-defaults --verbose --help 2>/dev/null |
+            awk '$1 == "plugin-dir" {print $2}')/ha_mroonga.so ]] &&
+        plugins=(--plugin-load-add=ha_mroonga)
     # Small buffers and relaxed flushing: a private, throw-away-grade server that starts in
     # about a second. --no-defaults keeps /etc/mysql out of it.
-    setsid mariadbd --no-defaults --user=root --datadir="$DIR/mysql" \
+    # Its own tmpdir: temporary tables (a sort of 100,000 rows) stay clear of whatever
+    # cleans /tmp on a shared machine.
+    mkdir -p "$DIR/tmp"
+    setsid mariadbd --no-defaults --user=root --datadir="$DIR/mysql" --tmpdir="$DIR/tmp" \
         --socket="$DIR/mysql.sock" --skip-networking --pid-file="$DIR/mysql.pid" \
-        --log-error="$DIR/mysql.err" --skip-name-resolve "${binlog[@]}" \
-        --innodb-buffer-pool-size="${STACK_BUFFER_POOL:-64M}" --innodb-log-file-size=16M \
+        --log-error="$DIR/mysql.err" --skip-name-resolve "${binlog[@]}" "${plugins[@]}" \
+        --innodb-buffer-pool-size=${STACK_BUFFER_POOL:-64M} --innodb-log-file-size=16M \
         --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 \
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
         </dev/null >/dev/null 2>&1 &

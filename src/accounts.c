@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "usher/arena.h"
 #include "usher/ctx.h"
 #include "usher/db.h"
@@ -47,7 +49,8 @@ static int refuse(struct account_result *r, enum account_refusal why, const char
         [ACCOUNT_OK] = 200, [ACCOUNT_BAD_EMAIL] = 400, [ACCOUNT_EMAIL_TAKEN] = 400,
         [ACCOUNT_BAD_ROLE] = 400, [ACCOUNT_BAD_NAME] = 400, [ACCOUNT_EMPTY_PASSWORD] = 400, [ACCOUNT_WEAK_PASSWORD] = 400,
         [ACCOUNT_PRIMARY_ADMIN] = 403, [ACCOUNT_NOT_FOUND] = 400, [ACCOUNT_CLOSED] = 403,
-        [ACCOUNT_BUSY] = 503, [ACCOUNT_FAILED] = 500,
+        [ACCOUNT_BUSY] = 503, [ACCOUNT_FAILED] = 500, [ACCOUNT_EXTERNAL_TAKEN] = 409,
+        [ACCOUNT_BAD_IMAGE] = 400,
     };
     static const char *const texts[] = {
         [ACCOUNT_BAD_EMAIL] = ERR_INVALID_EMAIL_FORMAT, [ACCOUNT_EMAIL_TAKEN] = ERR_EMAIL_TAKEN,
@@ -57,6 +60,7 @@ static int refuse(struct account_result *r, enum account_refusal why, const char
         [ACCOUNT_CLOSED] = ERR_ACCESS_PROHIBITED,
         [ACCOUNT_BUSY] = "Too many password checks at once. Please try again shortly.",
         [ACCOUNT_FAILED] = ERR_DEFAULT,
+        [ACCOUNT_EXTERNAL_TAKEN] = "The externalId belongs to another account.",
     };
     r->refusal = why;
     r->status = status[why];
@@ -133,6 +137,36 @@ const char *accounts_name_check(const char *name, size_t len, const void *arg)
                ? "name must have at most 255 characters" : NULL;
 }
 
+/* The stored hash of an account made without a password: no password verifies against
+ * it (password_verify knows no such scheme). */
+#define NO_PASSWORD_HASH "!"
+
+/* The scim document old (JSON text or NULL) with provider's entry set to
+ * {"external_id": ext} (ext NULL: the entry removed), the other entries kept; NULL when
+ * nothing is left. Arena text. */
+static const char *scim_document(struct arena *a, const char *old, const char *provider,
+                                 const char *ext)
+{
+    struct json_object *doc = old ? json_tokener_parse(old) : NULL;
+    if (!doc || !json_object_is_type(doc, json_type_object)) {
+        json_object_put(doc);
+        doc = json_object_new_object();
+    }
+    if (ext) {
+        struct json_object *entry = json_object_new_object();
+        json_object_object_add(entry, "external_id", json_object_new_string(ext));
+        json_object_object_add(doc, provider, entry);
+    } else {
+        json_object_object_del(doc, provider);
+    }
+    const char *text = json_object_object_length(doc)
+                           ? arena_strdup(a, json_object_to_json_string_ext(
+                                                 doc, JSON_C_TO_STRING_PLAIN))
+                           : NULL;
+    json_object_put(doc);
+    return text;
+}
+
 /* ---- creating -------------------------------------------------------------------------- */
 
 int accounts_create(struct ctx *c, enum account_door door, const struct account_new *in,
@@ -160,10 +194,18 @@ int accounts_create(struct ctx *c, enum account_door door, const struct account_
     } else if ((rc = db_user_get_by_email(c->db, c->arena, email, &existing)) != DB_NOT_FOUND) {
         refuse(r, rc == DB_OK ? ACCOUNT_EMAIL_TAKEN : ACCOUNT_FAILED,
                rc == DB_OK ? NULL : failed);
-    } else if (hash_password(in->password, in->apply_policy, hash, sizeof(hash), r) != 0) {
+    } else if (in->profile_image_url &&
+               (why_name = validate_profile_image_url(in->profile_image_url,
+                                                      strlen(in->profile_image_url),
+                                                      &settings_env()->image_policy))) {
+        refuse(r, ACCOUNT_BAD_IMAGE, why_name);
+    } else if (!(in->no_password && !in->password) &&
+               hash_password(in->password, in->apply_policy, hash, sizeof(hash), r) != 0) {
         if (r->refusal == ACCOUNT_FAILED)
             r->reason = ERR_CREATE_USER;
     } else {
+        if (in->no_password && !in->password)
+            snprintf(hash, sizeof(hash), "%s", NO_PASSWORD_HASH);
         struct new_user nu = {
             .email = email, .name = in->name ? in->name : "", .password_hash = hash,
             .profile_image_url = in->profile_image_url ? in->profile_image_url : "/user.png",
@@ -171,11 +213,19 @@ int accounts_create(struct ctx *c, enum account_door door, const struct account_
             .first_becomes_admin = in->first_becomes_admin,
             .closes_signup = in->first_becomes_admin && !in->keep_signup_open, .gate = in->gate,
             .open_default = in->gate == CREATE_IF_FIRST_OR_OPEN && settings_bool(c, "ENABLE_SIGNUP"),
+            .inactive = in->inactive,
+            .ext_provider = in->external_id ? in->ext_provider : NULL,
+            .ext_id = in->ext_provider ? in->external_id : NULL,
+            .scim = in->ext_provider && in->external_id
+                        ? scim_document(c->arena, NULL, in->ext_provider, in->external_id)
+                        : NULL,
         };
         rc = db_user_create(c->db, c->arena, &nu);
         struct user *u = NULL;
         if (rc == DB_DUPLICATE)
             refuse(r, ACCOUNT_EMAIL_TAKEN, NULL);
+        else if (rc == DB_EXTERNAL_TAKEN)
+            refuse(r, ACCOUNT_EXTERNAL_TAKEN, NULL);
         else if (rc == DB_REFUSED)   /* sign-up closed while this one waited for the lock */
             refuse(r, ACCOUNT_CLOSED, NULL);
         else if (rc != DB_OK || db_user_get(c->db, c->arena, nu.id, &u) != DB_OK)
@@ -405,6 +455,106 @@ int accounts_set_password(struct ctx *c, enum account_door door, const struct us
     memset(hash, 0, sizeof(hash));
     audit_local(c, door, "user.update", target->id, r);
     return rc;
+}
+
+/* Sets the column of member (offsetof(struct user, ...)) in w's column set. */
+static void write_column(struct user_write *w, size_t member)
+{
+    const struct user_field *f = user_field_at(member);
+    if (f)
+        w->cols |= 1ull << (size_t)(f - user_fields);
+}
+
+int accounts_change(struct ctx *c, enum account_door door, const struct user *target,
+                    const struct account_change *in, struct user **out,
+                    struct account_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    struct user *u = arena_alloc(c->arena, sizeof(*u));
+    *u = *target;
+    struct user_write w = { .values = u };
+    char *changed = arena_strdup(c->arena, "");
+    char hash[128];
+    const char *why;
+    int rc = primary_admin_check(c, target->id, NULL, false, r);
+    if (rc == 0 && in->email) {
+        u->email = email_normalize(c->arena, in->email);
+        if (!validate_email(u->email))
+            rc = refuse(r, ACCOUNT_BAD_EMAIL, NULL);
+        write_column(&w, offsetof(struct user, email));
+        changed = arena_printf(c->arena, "%semail ", changed);
+    }
+    if (rc == 0 && in->name) {
+        if ((why = accounts_name_check(in->name, strlen(in->name), NULL)))
+            rc = refuse(r, ACCOUNT_BAD_NAME, why);
+        u->name = in->name;
+        write_column(&w, offsetof(struct user, name));
+        changed = arena_printf(c->arena, "%sname ", changed);
+    }
+    if (rc == 0 && in->profile_image_url) {
+        if (in->profile_image_url[0] &&   /* "": the default image */
+            (why = validate_profile_image_url(in->profile_image_url,
+                                              strlen(in->profile_image_url),
+                                              &settings_env()->image_policy)))
+            rc = refuse(r, ACCOUNT_BAD_IMAGE, why);
+        u->profile_image_url = in->profile_image_url;
+        write_column(&w, offsetof(struct user, profile_image_url));
+        changed = arena_printf(c->arena, "%sprofile_image_url ", changed);
+    }
+    if (rc == 0 && in->active == ACCOUNT_DEACTIVATE) {
+        struct user *primary = NULL;
+        int prc = db_user_get_primary(c->db, c->arena, &primary);
+        if (prc == DB_ERROR)
+            rc = refuse(r, ACCOUNT_FAILED, ERR_PRIMARY_ADMIN_CHECK);
+        else if (prc == DB_OK && strcmp(primary->id, target->id) == 0)
+            rc = refuse(r, ACCOUNT_PRIMARY_ADMIN, NULL);
+    }
+    if (rc == 0 && in->ext_provider) {
+        u->scim = scim_document(c->arena, target->scim, in->ext_provider, in->external_id);
+        write_column(&w, offsetof(struct user, scim));
+        w.ext_provider = in->ext_provider;
+        w.ext_id = in->external_id;
+        changed = arena_printf(c->arena, "%sexternal_id ", changed);
+    }
+    if (rc == 0 && in->password &&
+        (rc = hash_password(in->password, true, hash, sizeof(hash), r)) == 0)
+        w.password_hash = hash;
+    if (rc != 0) {
+        audit_local(c, door, "user.update", target->id, r);
+        return -1;
+    }
+    if (in->active != ACCOUNT_ACTIVE_KEEP) {
+        w.active = in->active == ACCOUNT_ACTIVATE ? USER_ACTIVE_ON : USER_ACTIVE_OFF;
+        changed = arena_printf(c->arena, "%sactive ", changed);
+    }
+    /* A password change or a deactivation ends every earlier session. */
+    if (w.password_hash || w.active == USER_ACTIVE_OFF)
+        w.mark_ms = mark_now(door);
+    r->detail = w.password_hash ? arena_printf(c->arena, "%spassword", changed) : changed;
+    const char *detail = r->detail;
+    int drc = db_user_write(c->db, target->id, &w);
+    memset(hash, 0, sizeof(hash));
+    if (drc == DB_EXTERNAL_TAKEN)
+        rc = refuse(r, ACCOUNT_EXTERNAL_TAKEN, NULL);
+    else if (drc == DB_OK)
+        rc = refuse(r, ACCOUNT_OK, NULL);
+    else
+        rc = refuse(r, drc == DB_NOT_FOUND ? ACCOUNT_NOT_FOUND
+                       : drc == DB_DUPLICATE ? ACCOUNT_EMAIL_TAKEN : ACCOUNT_FAILED, NULL);
+    r->detail = detail;
+    if (rc == 0)
+        log_notice("user %s changed (%s): %s", target->id, account_door_name(door), detail);
+    audit_local(c, door, "user.update", target->id, r);
+    if (rc == 0 && out)
+        *out = u;
+    return rc;
+}
+
+int accounts_set_active(struct ctx *c, enum account_door door, const struct user *target,
+                        bool active, struct account_result *r)
+{
+    struct account_change in = { .active = active ? ACCOUNT_ACTIVATE : ACCOUNT_DEACTIVATE };
+    return accounts_change(c, door, target, &in, NULL, r);
 }
 
 int accounts_delete(struct ctx *c, enum account_door door, const struct user *target,

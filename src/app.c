@@ -24,6 +24,7 @@
 #include "usher/pages.h"
 #include "usher/response.h"
 #include "usher/router.h"
+#include "usher/scim_api.h"
 #include "usher/session.h"
 #include "usher/settings.h"
 #include "usher/work_gate.h"
@@ -140,6 +141,12 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
     struct ctx *c = ctx;
     if (request_init(&app->req, ctx->arena, envp, &err) != 0) {
         response_http_error(res, &err);
+        return;
+    }
+    /* SCIM (scim_api.h), when on: its own pipeline, table, credential and error shape. */
+    const char *scim_rest;
+    if (scim_mounted(app->req.path, &scim_rest)) {
+        scim_handle(c, match, scim_rest, read_fn, rctx);
         return;
     }
     /* A path under pages.prefix is a browser page (pages.h): same pipeline, its own table. */

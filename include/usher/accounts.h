@@ -15,7 +15,9 @@
  *     worker (the caller's own session may stay after their own password change);
  *   - the primary admin (the oldest account) keeps the admin role, is not deleted, and only
  *     they change their own record (usherctl, run by the operator, counts as them);
- *   - a refused change writes nothing.
+ *   - a refused change writes nothing;
+ *   - a deactivated account (accounts_change) signs in by no door and its tokens and API
+ *     key are refused; nothing of it is deleted.
  * Audit: HTTP doors mark their request (the handler passes the result's detail to
  * audit_detail; app.c writes the row with the final status); other doors (no request in
  * the ctx) get their audit_log row written here, the door named in the detail. */
@@ -40,7 +42,7 @@ enum account_door {
     DOOR_TRUSTED_HEADER,   /* WEBUI_AUTH_TRUSTED_EMAIL_HEADER sign-in */
     DOOR_LDAP,             /* coming: directory sign-in */
     DOOR_OIDC,             /* coming: OpenID Connect sign-in */
-    DOOR_SCIM,             /* coming: SCIM provisioning */
+    DOOR_SCIM,             /* SCIM provisioning (/api/v1/scim/v2) */
     DOOR_IMPORT,           /* coming: the Open WebUI database import */
     DOOR__COUNT
 };
@@ -63,6 +65,8 @@ enum account_refusal {
     ACCOUNT_CLOSED,          /* 403 ERR_ACCESS_PROHIBITED: sign-up closed meanwhile */
     ACCOUNT_BUSY,            /* 503: every bcrypt slot is in use (answer Retry-After: 1) */
     ACCOUNT_FAILED,          /* 500: the database or the hash failed (logged) */
+    ACCOUNT_EXTERNAL_TAKEN,  /* 409: the externalId is another account's (provisioning) */
+    ACCOUNT_BAD_IMAGE,       /* 400 the profile image check's text */
 };
 #define ACCOUNT_BAD_ROLE_TEXT "role must be one of pending, user, admin"
 #define ACCOUNT_EMPTY_PASSWORD_TEXT "The password must not be empty."
@@ -90,6 +94,13 @@ struct account_new {
     bool keep_signup_open;          /* ... without closing sign-up (LDAP, as the reference) */
     int gate;                       /* struct new_user's gate (CREATE_ALWAYS, ...) */
     const char *failed_text;        /* the route's 500 text (NULL: ERR_CREATE_USER) */
+    /* Provisioning (SCIM): */
+    bool no_password;               /* password NULL allowed: no password signs in (the
+                                     * account uses a sign-in door, or an admin sets one) */
+    bool inactive;                  /* made deactivated (accounts_change's active) */
+    const char *ext_provider;       /* with external_id: the account's externalId under this
+                                     * key of its scim document {"<key>": {"external_id":..}} */
+    const char *external_id;
 };
 /* Creates the account (user and auth rows, the default group) in one transaction. *out
  * (arena) is the stored row. Returns 0, or -1 with r filled (nothing written). */
@@ -127,6 +138,31 @@ int accounts_set_role(struct ctx *c, enum account_door door, const struct user *
 int accounts_set_password(struct ctx *c, enum account_door door, const struct user *target,
                           const char *password, bool keep_own_session,
                           struct account_result *r);
+/* A provisioning door's change (SCIM): the members that are not NULL (not KEEP) change,
+ * all in one transaction or none. email, name, profile_image_url and password follow the
+ * rules above (the profile image through the users API's image check, the password
+ * through the policy and bcrypt; it ends the earlier sessions). active: a deactivated
+ * account keeps everything (row, role, groups, API key) but signs in by no door, and its
+ * earlier tokens and its API key stop working on every worker at once (auth.active and the
+ * revocation mark); reactivating lets the password and the API key work again, tokens
+ * from before stay refused. The primary admin is never deactivated (ACCOUNT_PRIMARY_ADMIN).
+ * ext_provider set: the externalId under that key becomes external_id (NULL: removed), in
+ * the scim document and its index (ACCOUNT_EXTERNAL_TAKEN when another account has it).
+ * Every call moves the account's version on, even when nothing differs. r->detail: the
+ * names of the attributes given (never values). *out (may be NULL): target with the new
+ * values (not re-read). */
+struct account_change {
+    const char *email, *name, *profile_image_url, *password;
+    enum { ACCOUNT_ACTIVE_KEEP, ACCOUNT_ACTIVATE, ACCOUNT_DEACTIVATE } active;
+    const char *ext_provider;
+    const char *external_id;
+};
+int accounts_change(struct ctx *c, enum account_door door, const struct user *target,
+                    const struct account_change *in, struct user **out,
+                    struct account_result *r);
+/* accounts_change with only active: deactivates (active false) or reactivates target. */
+int accounts_set_active(struct ctx *c, enum account_door door, const struct user *target,
+                        bool active, struct account_result *r);
 /* Deletes target and everything usher keeps about them in one transaction (not the primary
  * admin, not the caller themselves). */
 int accounts_delete(struct ctx *c, enum account_door door, const struct user *target,

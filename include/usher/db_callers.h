@@ -34,7 +34,8 @@ struct db_caller {
  * DB_NOT_FOUND (no such user) or DB_ERROR; out is filled only on DB_OK. */
 int db_caller_load_by_id(struct db *db, struct arena *a, const char *user_id, const char *jti,
                          struct db_caller *out);
-/* The caller behind an API key, by the key's SHA-256 digest (hex). Same returns. */
+/* The caller behind an API key, by the key's SHA-256 digest (hex). Same returns; the key of
+ * a deactivated account (auth.active 0) is DB_NOT_FOUND. */
 int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *digest,
                                  struct db_caller *out);
 /* The permission trees of the groups of any user, newest updated first: a new array in

@@ -21,12 +21,19 @@ struct user_write {
     long long mark_ms;           /* > 0: tokens issued before are invalid (a role or password
                                   * change), except keep_jti's (NULL: none is spared) */
     const char *keep_jti;
+    /* usher's additions for provisioning (SCIM); zero: unchanged. */
+    enum { USER_ACTIVE_KEEP, USER_ACTIVE_ON, USER_ACTIVE_OFF } active;   /* auth.active */
+    const char *ext_provider;    /* not NULL: the user's externalId under this provider key
+                                  * (user_external_id) becomes ext_id (NULL: none) */
+    const char *ext_id;
 };
+/* A taken externalId is DB_EXTERNAL_TAKEN (db_users.h). */
 /* Applies w to the user row (and the auth row, for the email and the password) in one
- * transaction; updated_at becomes now. The UPDATE is built from the table for the set of
+ * transaction; updated_at becomes now and row_version moves on. The UPDATE is built from the table for the set of
  * columns and prepared once per connection and column set. An email another user has is
- * DB_DUPLICATE (nothing written); DB_NOT_FOUND for an unknown id. A new password also moves
- * the mark on once committed (db_user_mark_after_commit, db_users.h). */
+ * DB_DUPLICATE (nothing written); DB_NOT_FOUND for an unknown id. A new password or a
+ * deactivation also moves the mark on once committed (db_user_mark_after_commit,
+ * db_users.h). */
 int db_user_write(struct db *db, const char *id, const struct user_write *w);
 
 /* Deletes the user and everything usher keeps about them in one transaction: memberships

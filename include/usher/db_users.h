@@ -53,8 +53,15 @@ struct new_user {
      * refusal is DB_REFUSED. */
     enum { CREATE_ALWAYS, CREATE_IF_FIRST, CREATE_IF_FIRST_OR_OPEN } gate;
     bool open_default;
+    /* provisioning (SCIM): a deactivated account (auth.active 0), and its externalId under
+     * ext_provider (user_external_id; a taken one is DB_EXTERNAL_TAKEN)
+     * with the scim JSON document that holds it */
+    bool inactive;
+    const char *ext_provider, *ext_id, *scim;
 };
 #define DB_REFUSED (-4)
+/* An externalId another user has under the same provider (nothing written). */
+#define DB_EXTERNAL_TAKEN (-5)
 /* Creates the user and auth rows (and the default-group membership) in one transaction
  * serialised by a lock row, so "the first user becomes admin" and the sign-up gate hold
  * under concurrency. A duplicate email is DB_DUPLICATE, a closed gate DB_REFUSED. Sets

@@ -46,5 +46,7 @@
 #define ERR_GROUP_REMOVE_USERS "[ERROR: Error removing users from group]"
 #define ERR_GROUP_DELETE "[ERROR: Error deleting group]"
 #define ERR_GROUP_MEMBERS "[ERROR: Error getting group members]"
+/* usher only: a sign-in by a trusted header of an account deactivated through SCIM. */
+#define ERR_ACCOUNT_DEACTIVATED "This account has been deactivated."
 
 #endif

@@ -15,6 +15,10 @@ int password_hash(const char *password, int cost, char *out, size_t outlen);
  * partial UTF-8 sequence at the cut (sign-in rule). An empty or malformed hash never
  * matches. Compares in constant time. */
 bool password_verify(const char *password, const char *hash);
+
+/* True when hash is of a scheme password_verify knows (bcrypt, yescrypt); false for the
+ * "!" of an account made without a password (SCIM, OIDC, LDAP). */
+bool password_hash_usable(const char *hash);
 /* Spends the same time as a real verification of a hash of the given cost (for unknown
  * accounts, so timing tells nothing): a built-in hash for cost 12 (or 0), one made once per
  * process for another cost. Always false. */

@@ -318,6 +318,17 @@ static void signin_trusted_header(struct ctx *c)
     }
     struct user *u = NULL;
     int rc = db_user_get_by_email(c->db, c->arena, email, &u);
+    if (rc == DB_OK) {
+        /* a deactivated account (SCIM) signs in by no door */
+        struct user *cred;
+        const char *hash;
+        bool active = false;
+        rc = db_user_get_credentials(c->db, c->arena, email, &cred, &hash, &active);
+        if (rc == DB_OK && !active) {
+            response_detail(c->res, 403, ERR_ACCOUNT_DEACTIVATED);
+            return;
+        }
+    }
     if (rc == DB_ERROR) {
         api_db_error(c);
         return;
@@ -453,8 +464,10 @@ void auths_signin(struct ctx *c)
     const char *password = v[SIGNIN_PASSWORD].s;
     if (api_bcrypt_enter(c) != 0)
         return;
-    /* An empty password never signs in, whatever hash is stored (none is by usher). */
-    bool ok = rc == DB_OK && active && password[0] ? password_verify(password, hash)
+    /* An empty password never signs in, whatever hash is stored (none is by usher); an
+     * account without a password ("!") costs the dummy too, so timing does not tell it. */
+    bool ok = rc == DB_OK && active && password[0] && password_hash_usable(hash)
+                  ? password_verify(password, hash)
                                                    : password_verify_dummy(password, env->bcrypt_cost);
     api_bcrypt_leave();
     if (!ok) {

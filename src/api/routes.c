@@ -7,6 +7,7 @@
 #include "usher/accounts.h"
 #include "usher/api_security.h"
 #include "usher/router.h"
+#include "usher/scim_api.h"
 
 #define AUTHS "/api/v1/auths"
 #define GROUPS "/api/v1/groups"
@@ -124,3 +125,35 @@ const struct route usher_routes[] = {
 };
 
 const size_t usher_routes_count = sizeof(usher_routes) / sizeof(usher_routes[0]);
+
+/* SCIM 2.0 (api/scim_*.c, scim_api.h): mounted at SCIM_PREFIX by app.c only when SCIM is
+ * on (else every path below it is the ordinary 404, as no route of the table above is
+ * there). Patterns are relative to the prefix; PUBLIC: discovery, answered without the
+ * token; ADMIN here means "the SCIM token", never a user's credential. A path without a
+ * route is a SCIM 404, never a slash redirect. */
+#define PUT HTTP_PUT
+#define PATCH HTTP_PATCH
+#define SCIM_TOKEN_ONLY ACCESS_ADMIN
+const struct route scim_routes[] = {
+    R(GET, "/ServiceProviderConfig", PUBLIC, scim_sp_config_get),
+    R(GET, "/ResourceTypes", PUBLIC, scim_resource_types_get),
+    R(GET, "/ResourceTypes/{id}", PUBLIC, scim_resource_type_get),
+    R(GET, "/Schemas", PUBLIC, scim_schemas_get),
+    R(GET, "/Schemas/{id}", PUBLIC, scim_schema_get),
+    R(GET, "/Users", SCIM_TOKEN_ONLY, scim_users_list),
+    R(POST, "/Users", SCIM_TOKEN_ONLY, scim_user_create),
+    R(GET, "/Users/{id}", SCIM_TOKEN_ONLY, scim_user_get),
+    R(PUT, "/Users/{id}", SCIM_TOKEN_ONLY, scim_user_replace),
+    R(PATCH, "/Users/{id}", SCIM_TOKEN_ONLY, scim_user_patch),
+    R(DELETE, "/Users/{id}", SCIM_TOKEN_ONLY, scim_user_delete),
+    R(GET, "/Groups", SCIM_TOKEN_ONLY, scim_groups_list),
+    R(POST, "/Groups", SCIM_TOKEN_ONLY, scim_group_create),
+    R(GET, "/Groups/{id}", SCIM_TOKEN_ONLY, scim_group_get),
+    R(PUT, "/Groups/{id}", SCIM_TOKEN_ONLY, scim_group_replace),
+    R(PATCH, "/Groups/{id}", SCIM_TOKEN_ONLY, scim_group_patch),
+    R(DELETE, "/Groups/{id}", SCIM_TOKEN_ONLY, scim_group_delete),
+    R(POST, "/Bulk", SCIM_TOKEN_ONLY, scim_not_implemented),
+    R(GET, "/Me", SCIM_TOKEN_ONLY, scim_not_implemented),
+};
+
+const size_t scim_routes_count = sizeof(scim_routes) / sizeof(scim_routes[0]);

@@ -80,8 +80,10 @@ int password_hash(const char *password, int cost, char *out, size_t outlen)
     return 0;
 }
 
-static bool known_prefix(const char *hash)
+bool password_hash_usable(const char *hash)
 {
+    if (!hash)
+        return false;
     return strncmp(hash, "$2a$", 4) == 0 || strncmp(hash, "$2b$", 4) == 0 ||
            strncmp(hash, "$2y$", 4) == 0 || strncmp(hash, "$y$", 3) == 0;
 }
@@ -90,7 +92,7 @@ static bool known_prefix(const char *hash)
 static bool verify_against(const char *password, const char *hash)
 {
     size_t hash_len = strnlen(hash, CRYPT_OUTPUT_SIZE);
-    if (hash_len == 0 || hash_len >= CRYPT_OUTPUT_SIZE || !known_prefix(hash))
+    if (hash_len == 0 || hash_len >= CRYPT_OUTPUT_SIZE || !password_hash_usable(hash))
         return false;
     /* Sign-in rule (Open WebUI): cut to 72 bytes, dropping a UTF-8 sequence split by the
      * cut, as bytes[:72].decode("utf-8", errors="ignore") does. */

@@ -202,7 +202,9 @@ int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *dig
     if (!sql[0])
         snprintf(sql, sizeof(sql),
                  CALLER_SQL("k.id, k.expires_at, k.last_used_at, k.endpoints",
-                            "FROM api_key k JOIN `user` u ON u.id = k.user_id " CALLER_PROBES
+                            "FROM api_key k JOIN `user` u ON u.id = k.user_id "
+                            /* a deactivated account's key finds no caller (SCIM, B.6) */
+                            "JOIN auth au ON au.id = u.id AND au.active = 1 " CALLER_PROBES
                             "WHERE k.key_digest = ?"),
                  db_user_columns_of(USER_COLUMNS_CALLER));
     return load(db, a, sql, "", digest, out);

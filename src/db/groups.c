@@ -241,7 +241,8 @@ int db_group_update(struct db *db, const char *id, const struct group_write *w)
     /* One statement for every combination: a NULL parameter keeps the column. */
     static const char sql[] =
         "UPDATE `group` SET name = COALESCE(?, name), description = COALESCE(?, description), "
-        "permissions = COALESCE(?, permissions), data = COALESCE(?, data), updated_at = ? "
+        "permissions = COALESCE(?, permissions), data = COALESCE(?, data), updated_at = ?, "
+        "row_version = row_version + 1 "
         "WHERE id = ?";
     unsigned long long matched = 0;
     if (db_begin(db) != DB_OK)
@@ -288,7 +289,8 @@ static int change_members(struct db *db, const char *id, const char *const *ids,
     static const char remove_sql[] =
         "DELETE FROM group_member WHERE group_id = ? AND user_id IN "
         "(SELECT CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin FROM " IDS_TABLE ")";
-    static const char bump_sql[] = "UPDATE `group` SET updated_at = ? WHERE id = ?";
+    static const char bump_sql[] =
+        "UPDATE `group` SET updated_at = ?, row_version = row_version + 1 WHERE id = ?";
     struct arena *a = arena_new(n * 48 + 1024);
     if (!a)
         return DB_ERROR;

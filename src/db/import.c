@@ -13,6 +13,7 @@
 #include "usher/db.h"
 #include "usher/db_group_cache.h"
 #include "usher/db_counts.h"
+#include "usher/db_user_index.h"
 #include "usher/utf8.h"
 
 #define USER_COLS 23
@@ -152,6 +153,21 @@ static struct db_param cell(const char *s)
     return db_str_or_null(s);
 }
 
+/* The indexed copy of an imported user's SCIM externalIds (sql/013_scim.sql keeps the same
+ * rule for rows that were there before it): one row per provider entry of the `scim` JSON
+ * with a string external_id; a taken one stays with its first user (INSERT IGNORE). */
+enum { USER_SCIM_COL = 19 };   /* `scim` in the user tuple above */
+static const char external_ids_sql[] =
+    "INSERT IGNORE INTO user_external_id (user_id, provider, external_id) "
+    "SELECT u.id, k.provider, "
+    "JSON_UNQUOTE(JSON_EXTRACT(u.scim, CONCAT('$.\"', k.provider, '\".external_id'))) "
+    "FROM `user` u, "
+    "JSON_TABLE(JSON_KEYS(u.scim), '$[*]' COLUMNS (provider VARCHAR(64) PATH '$')) k "
+    "WHERE u.id = ? AND JSON_TYPE(u.scim) = 'OBJECT' AND k.provider NOT LIKE '%\"%' "
+    "AND JSON_TYPE(JSON_EXTRACT(u.scim, CONCAT('$.\"', k.provider, '\".external_id'))) = 'STRING' "
+    "AND CHAR_LENGTH(JSON_UNQUOTE(JSON_EXTRACT(u.scim, CONCAT('$.\"', k.provider, "
+    "'\".external_id')))) BETWEEN 1 AND 255";
+
 static int insert_users(struct db *db, const char *const *cells, size_t n, const char *agent)
 {
     size_t stride = tables[IMPORT_USERS].ncols;
@@ -180,6 +196,9 @@ static int insert_users(struct db *db, const char *const *cells, size_t n, const
     }
     if (rc == DB_OK)
         rc = insert_rows(db, audit_head, audit_tuple, 3, p, n);
+    for (size_t r = 0; rc == DB_OK && r < n; r++)
+        if (cells[r * stride + USER_SCIM_COL])
+            rc = db_exec(db, external_ids_sql, DB_PARAMS(cell(cells[r * stride])), NULL);
     free(p);
     return rc;
 }
@@ -190,8 +209,20 @@ enum { MEMBER_GROUP_COL = 1 };   /* group_member (id, group_id, user_id, ...) */
 
 static int keep_counts(struct db *db, enum import_table t, const char *const *cells, size_t n)
 {
-    if (t == IMPORT_USERS)
-        return db_user_count_add(db, (long long)n);
+    if (t == IMPORT_USERS) {
+        /* and the listing's fences and the search index (db_user_index.h) */
+        size_t stride = tables[IMPORT_USERS].ncols;
+        const char **ids = malloc(n * sizeof(*ids));
+        struct arena *a = arena_new(4096);
+        int rc = ids && a ? DB_OK : DB_ERROR;
+        for (size_t r = 0; rc == DB_OK && r < n; r++)
+            ids[r] = cells[r * stride];
+        if (rc == DB_OK)
+            rc = db_user_index_join_many(db, a, ids, n);
+        free(ids);
+        arena_free(a);
+        return rc == DB_OK ? db_user_count_add(db, (long long)n) : rc;
+    }
     if (t != IMPORT_MEMBERS)
         return DB_OK;
     size_t nc = tables[t].ncols;
@@ -216,7 +247,11 @@ int db_import_insert(struct db *db, enum import_table t, const char *const *cell
         return DB_ERROR;
     int rc;
     if (t == IMPORT_USERS) {
-        rc = insert_users(db, cells, n, audit_agent);
+        struct arena *a = arena_new(512);
+        rc = a ? db_user_index_enter(db, a, UIX_ALL) : DB_ERROR;
+        arena_free(a);
+        if (rc == DB_OK)
+            rc = insert_users(db, cells, n, audit_agent);
     } else {
         size_t nc = tables[t].ncols;
         struct db_param *p = malloc(n * nc * sizeof(*p));

@@ -12,6 +12,7 @@
 #include "usher/db.h"
 #include "usher/db_counts.h"
 #include "usher/db_group_cache.h"
+#include "usher/db_user_index.h"
 #include "usher/db_users.h"
 #include "usher/user.h"
 #include "usher/user_doc.h"
@@ -45,7 +46,7 @@ static const char *write_sql_for(unsigned long long key)
     size_t len = 64;
     for (size_t i = 0; i < user_nfields; i++)
         len += strlen(user_fields[i].column) + 8;
-    char *sql = malloc(len + 160);
+    char *sql = malloc(len + 200);
     if (!sql)
         return NULL;
     size_t n = (size_t)snprintf(sql, len, "UPDATE `user` SET ");
@@ -53,10 +54,10 @@ static const char *write_sql_for(unsigned long long key)
         if (key & (1ull << i))
             n += (size_t)snprintf(sql + n, len - n, "%s = ?, ", user_fields[i].column);
     if (key & MARK_BIT)
-        n += (size_t)snprintf(sql + n, len + 160 - n,
+        n += (size_t)snprintf(sql + n, len + 200 - n,
                               "tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
                               "tokens_kept_jti = ?, ");
-    snprintf(sql + n, len + 160 - n, "updated_at = ? WHERE id = ?");
+    snprintf(sql + n, len + 200 - n, "row_version = row_version + 1, updated_at = ? WHERE id = ?");
     if (nknown == cap) {
         size_t ncap = cap ? cap * 2 : 16;
         struct write_sql *grown = realloc(known, ncap * sizeof(*grown));
@@ -90,6 +91,51 @@ static struct db_param field_param(const struct user *u, size_t i)
     }
 }
 
+/* The listing orders whose key is among the columns of key (db_user_index.h). */
+static unsigned orders_of(unsigned long long key)
+{
+    static const struct {
+        size_t offset;
+        unsigned order;
+    } keyed[] = {
+        {offsetof(struct user, name), UIX_NAME},
+        {offsetof(struct user, email), UIX_EMAIL},
+        {offsetof(struct user, created_at), UIX_CREATED_AT},
+        {offsetof(struct user, last_active_at), UIX_LAST_ACTIVE_AT},
+        {offsetof(struct user, role_name), UIX_ROLE},
+    };
+    unsigned orders = 0;
+    for (size_t i = 0; i < user_nfields; i++)
+        if (key & (1ull << i))
+            for (size_t k = 0; k < sizeof(keyed) / sizeof(keyed[0]); k++)
+                if (user_fields[i].offset == keyed[k].offset)
+                    orders |= keyed[k].order;
+    return orders;
+}
+
+/* The auth.active and externalId parts of w, inside db_user_write's transaction. */
+static int write_provisioning(struct db *db, const char *id, const struct user_write *w)
+{
+    static const char active_sql[] = "UPDATE auth SET active = ? WHERE id = ?";
+    static const char ext_del_sql[] =
+        "DELETE FROM user_external_id WHERE user_id = ? AND provider = ?";
+    static const char ext_sql[] =
+        "INSERT INTO user_external_id (user_id, provider, external_id) VALUES (?, ?, ?)";
+    if (w->active != USER_ACTIVE_KEEP &&
+        db_exec(db, active_sql, DB_PARAMS(db_int(w->active == USER_ACTIVE_ON), db_str(id)),
+                NULL) != DB_OK)
+        return DB_ERROR;
+    if (!w->ext_provider)
+        return DB_OK;
+    if (db_exec(db, ext_del_sql, DB_PARAMS(db_str(id), db_str(w->ext_provider)), NULL) != DB_OK)
+        return DB_ERROR;
+    if (!w->ext_id)
+        return DB_OK;
+    int rc = db_exec(db, ext_sql, DB_PARAMS(db_str(id), db_str(w->ext_provider),
+                                            db_str(w->ext_id)), NULL);
+    return rc == DB_DUPLICATE ? DB_EXTERNAL_TAKEN : rc;
+}
+
 int db_user_write(struct db *db, const char *id, const struct user_write *w)
 {
     static const char auth_sql[] =
@@ -117,21 +163,44 @@ int db_user_write(struct db *db, const char *id, const struct user_write *w)
     }
     params[np++] = db_int(w->mark_ms > 0 ? w->mark_ms / 1000 : now_s());
     params[np++] = db_str(id);
-    if (db_begin(db) != DB_OK)
+    /* A changed key moves the user in its listing order; a changed name or email, in the
+     * search index (db_user_index.h). */
+    unsigned orders = orders_of(key);
+    bool text = (orders & (UIX_NAME | UIX_EMAIL)) != 0;
+    struct arena *a = orders ? arena_new(1024) : NULL;
+    if (orders && !a)
         return DB_ERROR;
+    if (db_begin(db) != DB_OK) {
+        arena_free(a);
+        return DB_ERROR;
+    }
     unsigned long long n = 0;
-    int rc = db_exec(db, sql, params, np, &n);
+    int rc = DB_OK;
+    if (orders && (db_user_index_enter(db, a, orders) != DB_OK ||
+                   db_user_index_leave(db, a, id, orders) != DB_OK))
+        rc = DB_ERROR;
+    if (rc == DB_OK)
+        rc = db_exec(db, sql, params, np, &n);
+    if (rc == DB_OK && n == 0)
+        rc = DB_NOT_FOUND;
+    if (rc == DB_OK && orders && (db_user_index_join(db, a, id, orders) != DB_OK ||
+                                  (text && db_user_index_search_add(db, id) != DB_OK)))
+        rc = DB_ERROR;
+    arena_free(a);
     if (rc != DB_OK)
         return rollback(db, rc);
-    if (n == 0)
-        return rollback(db, DB_NOT_FOUND);
     if ((email || w->password_hash) &&
         db_exec(db, auth_sql, DB_PARAMS(db_str_or_null(email), db_str_or_null(w->password_hash),
                                         db_str(id)), NULL) != DB_OK)
         return rollback(db, DB_ERROR);
+    if ((rc = write_provisioning(db, id, w)) != DB_OK)
+        return rollback(db, rc);
     if (db_commit(db) != DB_OK)
         return DB_ERROR;
-    return w->password_hash ? db_user_mark_after_commit(db, id) : DB_OK;
+    if (text)
+        db_user_index_search_set(db, id);
+    return w->password_hash || w->active == USER_ACTIVE_OFF ? db_user_mark_after_commit(db, id)
+                                                            : DB_OK;
 }
 
 int db_user_delete(struct db *db, struct arena *a, const char *id)
@@ -143,7 +212,7 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
     static const char lock_sql[] = "SELECT id FROM `user` WHERE id = ? FOR UPDATE";
     static const char bump_sql[] =
         "UPDATE `group` g JOIN group_member gm ON gm.group_id = g.id "
-        "SET g.updated_at = ? WHERE gm.user_id = ?";
+        "SET g.updated_at = ?, g.row_version = g.row_version + 1 WHERE gm.user_id = ?";
     static const char *const child_sql[] = {
         "DELETE FROM group_member WHERE user_id = ?",
         "DELETE FROM api_key WHERE user_id = ?",
@@ -154,6 +223,8 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
     static const char user_sql[] = "DELETE FROM `user` WHERE id = ?";
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
+    if (db_user_index_enter(db, a, UIX_ALL) != DB_OK)
+        return rollback(db, DB_ERROR);
     const char *locked = NULL;
     int rc = db_query_cell(db, a, lock_sql, DB_PARAMS(db_str(id)), &locked);
     if (rc != DB_OK)
@@ -171,14 +242,18 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
             DB_OK)
             return rollback(db, DB_ERROR);
     unsigned long long n = 0;
-    if (db_exec(db, user_sql, DB_PARAMS(db_str(id)), &n) != DB_OK)
+    if (db_user_index_leave(db, a, id, UIX_ALL) != DB_OK ||
+        db_exec(db, user_sql, DB_PARAMS(db_str(id)), &n) != DB_OK)
         return rollback(db, DB_ERROR);
     if (n == 0)
         return rollback(db, DB_NOT_FOUND);
     /* Its groups lost a member and were bumped: the workers' copies (db_group_cache.h). */
     if (memberships && db_groups_bump(db) != DB_OK)
         return rollback(db, DB_ERROR);
-    return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
+    if (db_commit(db) != DB_OK)
+        return DB_ERROR;
+    db_user_index_search_set(db, id);   /* the user's text leaves the search index */
+    return DB_OK;
 }
 
 int db_user_merge_json(struct db *db, struct arena *a, const char *id,

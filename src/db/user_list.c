@@ -10,7 +10,9 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_rows.h"
+#include "usher/db_user_index.h"
 #include "usher/db_users.h"
+#include "usher/utf8.h"
 #include "usher/validate.h"
 
 /* The most rows one statement reads (a listing page is 30). */
@@ -33,7 +35,31 @@ static const char *const order_column[USER_ORDER__MAX] = {
 /* Matching is case-insensitive but not accent-insensitive (name's collation would be
  * both), as Python's lower(): both sides are lowercased and compared byte for byte. Emails
  * are stored lowercased. */
-#define FILTER "WHERE (LOWER(u.name) COLLATE utf8mb4_bin LIKE ? OR u.email LIKE ?) "
+#define PREDICATE "(LOWER(u.name) COLLATE utf8mb4_bin LIKE ? OR u.email LIKE ?) "
+#define FILTER "WHERE " PREDICATE
+
+/* How a search finds its users: none (every user), a pass over the table, or the search
+ * index (sql/010): the users whose indexed text holds a piece of the needle, each checked
+ * against the same predicate (the index holds a superset of the truth). */
+enum filter_kind { FILTER_NONE, FILTER_SCAN, FILTER_INDEX, FILTER__MAX };
+static const char *const filter_from[FILTER__MAX] = {
+    [FILTER_NONE] = "`user` u ",
+    [FILTER_SCAN] = "`user` u ",
+    [FILTER_INDEX] = "user_search s STRAIGHT_JOIN `user` u ON u.id = s.id ",
+};
+static const char *const filter_where[FILTER__MAX] = {
+    [FILTER_NONE] = "",
+    [FILTER_SCAN] = FILTER,
+    [FILTER_INDEX] = "WHERE MATCH (s.body) AGAINST (? IN BOOLEAN MODE) AND " PREDICATE,
+};
+
+/* The longest needle that can match: name and email hold at most 255 characters each. */
+#define NEEDLE_MAX 255
+/* The piece of the needle the index is asked for: its first run of 3 to 6 characters
+ * without '"', '\' or control characters (which Groonga's query syntax or tokenizer would
+ * treat apart). Longer pieces cost more to intersect than they save. */
+#define PIECE_MIN 3
+#define PIECE_MAX 6
 
 static void format_order(char *out, size_t size, enum user_order order, bool desc)
 {
@@ -49,8 +75,8 @@ static void format_order(char *out, size_t size, enum user_order order, bool des
 
 /* The statements, made once per variant: the ids of a page [order][descending][filtered],
  * the count [filtered], and the rows of n ids [n][with group ids]. */
-static char ids_sql[USER_ORDER__MAX][2][2][768];
-static char count_sql[2][160];
+static char ids_sql[USER_ORDER__MAX][2][FILTER__MAX][768];
+static char count_sql[FILTER__MAX][256];
 static char rows_sql[USER_COLUMNS__MAX][PAGE_MAX + 1][2][1536];
 
 /* The ids of a page, read from the order's index alone (InnoDB appends the id to each
@@ -59,23 +85,70 @@ static char rows_sql[USER_COLUMNS__MAX][PAGE_MAX + 1][2][1536];
 /* A search matches few rows anywhere in the table: walking an order's index to find 30 of
  * them reads every row in index order (a random lookup each, seconds at 100,000 users),
  * while one pass over the table plus a sort of the matches is fast. So a search ignores
- * the order indexes, and counts its matches in the same pass (COUNT(*) OVER ()). */
+ * the order indexes, and counts its matches in the same pass (SQL_CALC_FOUND_ROWS). */
 #define NO_ORDER_INDEX "IGNORE INDEX FOR ORDER BY (ix_user_name, uq_user_email, " \
     "uq_user_email_lower, ix_user_created_at, ix_user_created_at_seq, ix_user_last_active_at, " \
     "ix_user_updated_at, ix_user_role) "
 
-static const char *ids_query(const struct user_query *q, bool filtered)
+static const char *ids_query(const struct user_query *q, enum filter_kind kind)
 {
     bool desc = !q->ascending;
-    char *sql = ids_sql[q->order][desc][filtered];
+    char *sql = ids_sql[q->order][desc][kind];
     if (!sql[0]) {
         char order[256];
         format_order(order, sizeof(order), q->order, desc);
-        snprintf(sql, sizeof(ids_sql[0][0][0]), "SELECT u.id%s FROM `user` u %s%sORDER BY %s "
-                 "LIMIT ? OFFSET ?", filtered ? ", COUNT(*) OVER ()" : "",
-                 filtered ? NO_ORDER_INDEX : "", filtered ? FILTER : "", order);
+        snprintf(sql, sizeof(ids_sql[0][0][0]), "SELECT %su.id FROM %s%s%sORDER BY %s "
+                 "LIMIT ? OFFSET ?", kind ? "SQL_CALC_FOUND_ROWS " : "", filter_from[kind],
+                 kind == FILTER_SCAN ? NO_ORDER_INDEX : "", filter_where[kind], order);
     }
     return sql;
+}
+
+/* The ids of a page that starts inside the run of a fence (db_user_index_find): from the
+ * fence up (ascending), or from below the next fence down (descending; bounded = false for
+ * the last run). */
+static const char *bounded_query(enum user_order order, bool desc, bool bounded)
+{
+    static char sql[USER_ORDER__MAX][2][2][512];
+    char *text = sql[order][desc][bounded];
+    const char *col = order_column[order];
+    if (!text[0]) {
+        const char *dir = desc ? "DESC" : "ASC";
+        char where[256] = "";
+        if (!desc)
+            snprintf(where, sizeof(where), "WHERE %s > ? OR (%s = ? AND u.id >= ?) ", col, col);
+        else if (bounded)
+            snprintf(where, sizeof(where), "WHERE %s < ? OR (%s = ? AND u.id < ?) ", col, col);
+        /* email is unique: "u.email, u.id" would sort instead of reading uq_user_email */
+        char by[96];
+        if (order == USER_ORDER_EMAIL)
+            snprintf(by, sizeof(by), "%s %s", col, dir);
+        else
+            snprintf(by, sizeof(by), "%s %s, u.id %s", col, dir, dir);
+        snprintf(text, sizeof(sql[0][0][0]), "SELECT u.id FROM `user` u %sORDER BY %s "
+                 "LIMIT ? OFFSET ?", where, by);
+    }
+    return text;
+}
+
+/* The fences that serve an order (0: none, the index is walked). */
+static unsigned fence_order(enum user_order order)
+{
+    switch (order) {
+    case USER_ORDER_DEFAULT:
+    case USER_ORDER_CREATED_AT:
+        return UIX_CREATED_AT;
+    case USER_ORDER_NAME:
+        return UIX_NAME;
+    case USER_ORDER_EMAIL:
+        return UIX_EMAIL;
+    case USER_ORDER_LAST_ACTIVE_AT:
+        return UIX_LAST_ACTIVE_AT;
+    case USER_ORDER_ROLE:
+        return UIX_ROLE;
+    default:
+        return 0;
+    }
 }
 
 /* The rows of n ids, with their group ids when asked. No ORDER BY: the rows carry TEXT
@@ -114,16 +187,19 @@ static char *like_pattern(struct arena *a, const char *text)
     return p;
 }
 
-/* The number of users matching the filter's two parameters (params[0..np)): unfiltered,
- * the count every insert and delete keeps (db_counts.h, sql/004_user_count.sql). */
-static int count(struct db *db, struct arena *a, bool filtered, const struct db_param *params,
-                 size_t np, long long *total)
+/* The number of users matching the filter's parameters (params[0..np)): unfiltered, the
+ * count every insert and delete keeps (db_counts.h, sql/004_user_count.sql). */
+static int count(struct db *db, struct arena *a, enum filter_kind kind,
+                 const struct db_param *params, size_t np, long long *total)
 {
-    char *sql = count_sql[filtered];
-    if (!sql[0])
-        snprintf(sql, sizeof(count_sql[0]), "%s",
-                 filtered ? "SELECT COUNT(*) FROM `user` u " FILTER
-                          : "SELECT n FROM user_count WHERE id = 1");
+    char *sql = count_sql[kind];
+    if (!sql[0]) {
+        if (kind == FILTER_NONE)
+            snprintf(sql, sizeof(count_sql[0]), "SELECT n FROM user_count WHERE id = 1");
+        else
+            snprintf(sql, sizeof(count_sql[0]), "SELECT COUNT(*) FROM %s%s", filter_from[kind],
+                     filter_where[kind]);
+    }
     const char *cell = NULL;
     int rc = db_query_cell(db, a, sql, params, np, &cell);
     if (rc == DB_ERROR)
@@ -133,17 +209,18 @@ static int count(struct db *db, struct arena *a, bool filtered, const struct db_
 }
 
 /* Every matching user in one statement (GET /all: no paging, so no index walk to save). */
-static int read_all(struct db *db, struct arena *a, const struct user_query *q, bool filtered,
-                    const struct db_param *params, size_t np, struct user_page *out)
+static int read_all(struct db *db, struct arena *a, const struct user_query *q,
+                    enum filter_kind kind, const struct db_param *params, size_t np,
+                    struct user_page *out)
 {
-    static char sql[USER_COLUMNS__MAX][USER_ORDER__MAX][2][2][1536];
+    static char sql[USER_COLUMNS__MAX][USER_ORDER__MAX][2][FILTER__MAX][1536];
     bool desc = !q->ascending;
-    char *text = sql[q->columns][q->order][desc][filtered];
+    char *text = sql[q->columns][q->order][desc][kind];
     if (!text[0]) {
         char order[256];
         format_order(order, sizeof(order), q->order, desc);
-        snprintf(text, sizeof(sql[0][0][0][0]), "SELECT %s FROM `user` u %sORDER BY %s",
-                 db_user_columns_of(q->columns), filtered ? FILTER : "", order);
+        snprintf(text, sizeof(sql[0][0][0][0]), "SELECT %s FROM %s%sORDER BY %s",
+                 db_user_columns_of(q->columns), filter_from[kind], filter_where[kind], order);
     }
     struct db_result r;
     if (db_query(db, a, text, params, np, &r) != DB_OK)
@@ -187,37 +264,99 @@ static int read_rows(struct db *db, struct arena *a, enum user_columns cols,
     return DB_OK;
 }
 
+/* The ids of an unfiltered page from the fences; *done false when they cannot serve it (an
+ * order without fences, a rebuild under way): then the index is walked as before. */
+static int fenced_ids(struct db *db, struct arena *a, const struct user_query *q,
+                      long long total, struct db_result *r, bool *done)
+{
+    *done = false;
+    unsigned order = fence_order(q->order);
+    bool desc = q->order == USER_ORDER_DEFAULT || !q->ascending;
+    struct user_index_start at;
+    if (!order || db_user_index_find(db, a, order, desc, q->offset, &at) != DB_OK)
+        return order ? DB_ERROR : DB_OK;
+    /* Fences that do not add up to the user count were not kept (users written in SQL by
+     * hand, no `usherctl reindex` since): walk as before. */
+    if (at.total != total || !(at.usable || at.past))
+        return DB_OK;
+    if (at.past) {
+        memset(r, 0, sizeof(*r));
+        *done = true;
+        return DB_OK;
+    }
+    bool bounded = at.key != NULL;
+    bool is_int = order == UIX_CREATED_AT || order == UIX_LAST_ACTIVE_AT;
+    struct db_param params[5];
+    size_t np = 0;
+    if (bounded) {
+        struct db_param k = is_int ? db_int(strtoll(at.key, NULL, 10)) : db_str(at.key);
+        params[np++] = k;
+        params[np++] = k;
+        params[np++] = db_str(at.key_id);
+    }
+    params[np++] = db_int(q->limit);
+    params[np++] = db_int(at.skip);
+    *done = true;
+    return db_query(db, a, bounded_query(q->order, desc, bounded), params, np, r);
+}
+
 int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
                  struct user_page *out)
 {
     memset(out, 0, sizeof(*out));
-    bool filtered = q->text && q->text[0];
-    const char *pattern = filtered ? like_pattern(a, text_lower(a, q->text)) : NULL;
-    struct db_param params[5];
+    enum filter_kind kind = q->text && q->text[0] ? FILTER_SCAN : FILTER_NONE;
+    const char *lower = kind ? text_lower(a, q->text) : NULL;
+    struct db_param params[6];
     size_t np = 0;
-    if (filtered) {
+    if (kind) {
+        if (utf8_length(lower, strlen(lower)) > NEEDLE_MAX) {
+            /* longer than any name or email: nothing matches, nothing to read */
+            out->users = arena_calloc(a, 1, sizeof(*out->users));
+            return DB_OK;
+        }
+        const char *phrase = db_user_index_has_search(db) ? db_user_index_phrase(db, a, lower)
+                                                          : NULL;
+        if (phrase) {
+            kind = FILTER_INDEX;
+            params[np++] = db_str(phrase);
+        }
+        const char *pattern = like_pattern(a, lower);
         params[np++] = db_str(pattern);
         params[np++] = db_str(pattern);
     }
     struct db_result r;
-    if (!filtered || q->limit <= 0 || q->limit > PAGE_MAX) {
-        if (count(db, a, filtered, params, np, &out->total) != DB_OK)
+    bool paged = q->limit > 0 && q->limit <= PAGE_MAX;
+    if (!kind || !paged) {
+        if (count(db, a, kind, params, np, &out->total) != DB_OK)
             return DB_ERROR;
     }
     if (q->order == USER_ORDER_GROUP)
         params[np++] = db_str(q->group_id ? q->group_id : "");
-    if (q->limit <= 0 || q->limit > PAGE_MAX)
-        return read_all(db, a, q, filtered, params, np, out);
-    params[np] = db_int(q->limit);
-    params[np + 1] = db_int(q->offset > 0 ? q->offset : 0);
-    if (db_query(db, a, ids_query(q, filtered), params, np + 2, &r) != DB_OK)
+    if (!paged)
+        return read_all(db, a, q, kind, params, np, out);
+    struct user_query pq = *q;
+    pq.offset = q->offset > 0 ? q->offset : 0;
+    bool done = false;
+    if (!kind && pq.offset >= out->total) {
+        memset(&r, 0, sizeof(r));   /* past the last page: nothing to walk */
+        done = true;
+    } else if (!kind && fenced_ids(db, a, &pq, out->total, &r, &done) != DB_OK) {
         return DB_ERROR;
-    if (filtered) {
-        /* The page's rows carry the count of all matches; a page past the end has none. */
-        if (r.nrows)
-            out->total = strtoll(db_cell(&r, 0, 1), NULL, 10);
-        else if (q->offset > 0 && count(db, a, true, params, 2, &out->total) != DB_OK)
+    }
+    if (!done) {
+        params[np] = db_int(q->limit);
+        params[np + 1] = db_int(pq.offset);
+        if (db_query(db, a, ids_query(q, kind), params, np + 2, &r) != DB_OK)
             return DB_ERROR;
+    }
+    if (kind) {
+        /* Counted in the same pass (SQL_CALC_FOUND_ROWS), also past the last page, and
+         * without a window over every match. */
+        static const char found_sql[] = "SELECT FOUND_ROWS()";
+        const char *n = NULL;
+        if (db_query_cell(db, a, found_sql, NULL, 0, &n) != DB_OK)
+            return DB_ERROR;
+        out->total = n ? strtoll(n, NULL, 10) : 0;
     }
     const char **ids = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*ids));
     for (size_t i = 0; i < r.nrows; i++)

@@ -145,7 +145,7 @@ generation = [0]
 
 
 def wipe_db(stack):
-    stack.sql(WIPE_SQL)
+    stack.sql(WIPE_SQL + " " + stack.index_wipe_sql())
     generation[0] += 1
 
 

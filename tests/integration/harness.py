@@ -213,6 +213,31 @@ class Stack:
 
     def recount(self):
         self.sql(self.RECOUNT_SQL)
+        self.reindex()
+
+    # The listing's fences and the search index (sql/010_user_index.sql) follow usher's own
+    # writes; users a test writes by hand join them by `usherctl reindex`.
+    def reindex(self):
+        r = subprocess.run([str(BUILD / "usherctl"), "-c", str(self.conf), "reindex"],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError(f"usherctl reindex failed: {r.stdout}{r.stderr}")
+
+    # After every user is deleted by hand: fences of an empty table, an empty search index.
+    FENCE_TABLES = (("user_fence_name", "''"), ("user_fence_email", "''"),
+                    ("user_fence_created_at", "-9223372036854775808"),
+                    ("user_fence_last_active_at", "-9223372036854775808"),
+                    ("user_fence_role", "''"))
+    _has_search = None
+
+    def index_wipe_sql(self):
+        if self._has_search is None:
+            self._has_search = bool(self.sql(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = 'usher' "
+                "AND table_name = 'user_search'"))
+        sql = " ".join(f"DELETE FROM {t}; INSERT INTO {t} (k, id, n) VALUES ({k}, '', 0);"
+                       for t, k in self.FENCE_TABLES)
+        return sql + (" DELETE FROM user_search;" if self._has_search else "")
 
     def db_pid(self):
         try:

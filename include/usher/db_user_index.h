@@ -1,0 +1,85 @@
+#ifndef USHER_DB_USER_INDEX_H
+#define USHER_DB_USER_INDEX_H
+/* What the admin listing and the users' search read besides the user table, kept by every
+ * write of a user (sql/010_user_index.sql):
+ *
+ * - fences: per listing order, the keys where runs of about 1,000 users start, with the
+ *   number of users in each run, so that page N is found by summing runs and walking inside
+ *   one, not by walking N x 30 index entries;
+ * - user_search: each user's lowercased name and email under Mroonga's n-gram index (when
+ *   the server has Mroonga), a superset of the truth that a search checks against `user`.
+ *
+ * A write of a user, inside its transaction:
+ *   db_user_index_enter(db, orders)     first, before any row of `user` is locked
+ *   db_user_index_leave(db, a, id, o)   before the row changes or goes (its old keys)
+ *   ... the INSERT / UPDATE / DELETE ...
+ *   db_user_index_join(db, a, id, o)    after the row is written (its new keys)
+ *   db_user_index_search_add(db, id)    after a new name or email is written (pre-commit)
+ * and after the commit, db_user_index_search_set(db, id) (the exact text, or its removal).
+ * The data layer: no HTTP here. */
+#include <stdbool.h>
+#include <stddef.h>
+
+struct db;
+struct arena;
+
+/* The orders with fences, as bits. */
+enum {
+    UIX_NAME = 1u << 0,
+    UIX_EMAIL = 1u << 1,
+    UIX_CREATED_AT = 1u << 2,
+    UIX_LAST_ACTIVE_AT = 1u << 3,
+    UIX_ROLE = 1u << 4,
+    UIX_ALL = (1u << 5) - 1,
+};
+enum { UIX_ORDERS = 5 };
+
+/* Takes the shared lock of each order in `orders` (user_order_lock), which `usherctl
+ * reindex` takes exclusively while it rebuilds that order's fences. */
+int db_user_index_enter(struct db *db, struct arena *a, unsigned orders);
+/* The user's current keys leave (-1) or join (+1) their fences of `orders`. A user that
+ * is not there changes nothing. */
+int db_user_index_leave(struct db *db, struct arena *a, const char *id, unsigned orders);
+int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned orders);
+/* join (every order) and search_add for each of ids[0..n) (a batch import). */
+int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n);
+
+/* Search index (no-ops without Mroonga). add: the row's text as it is now in this
+ * transaction is added to what the index holds for id (so the index holds the old and the
+ * new text until set). set: after the commit, the index holds exactly the committed text of
+ * id, or nothing if the user is gone. Failures of set are logged and harmless: the index
+ * then still holds a superset. */
+int db_user_index_search_add(struct db *db, const char *id);
+void db_user_index_search_set(struct db *db, const char *id);
+/* The phrase to ask the index for a lowercased needle ("\"piece\"", in the arena), or NULL
+ * when the needle has no piece of 3 characters the index can look up (then the table is
+ * read). The piece is the one of 3 to 6 characters among the needle's first 8 positions
+ * that a sample of the users says is cheapest: few n-gram postings to intersect, few
+ * candidates to check. */
+const char *db_user_index_phrase(struct db *db, struct arena *a, const char *lower);
+/* True when the search index exists (cached for the process once seen). */
+bool db_user_index_has_search(struct db *db);
+
+/* Where page `offset` (0-based position in the order) starts, from the fences.
+ * order: one UIX_ bit; desc: descending. On DB_OK with *usable: the page is read with
+ *   asc:  (col, id) >= (key, key_id), skipping *skip entries;
+ *   desc: (col, id) <  (key, key_id) (no bound when key is NULL), skipping *skip entries.
+ * *usable is false while a rebuild is unfinished (then walk as before), *past when offset
+ * is beyond the last user. */
+struct user_index_start {
+    bool usable, past;
+    long long total;            /* the users the fences count */
+    const char *key, *key_id;   /* arena text, or NULL (desc: the last run) */
+    long long skip;
+};
+int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
+                       long long offset, struct user_index_start *out);
+
+/* usherctl reindex: rebuilds every order's fences a few at a time (each step holds the
+ * order's lock for a short while; `user` itself is never locked) and the search index
+ * (built into a new table and swapped in, then the rows written meanwhile copied again).
+ * Returns DB_OK, DB_NOT_FOUND when the schema predates sql/010 (migrate first) or
+ * DB_ERROR. *fences and *searchable (may be NULL) get what was made. */
+int db_user_index_rebuild(struct db *db, long long *fences, long long *searchable);
+
+#endif

@@ -1,0 +1,345 @@
+/* The listing's fences and the users' search index (see db_user_index.h and
+ * sql/010_user_index.sql). */
+#include "config.h"
+#include "usher/db_user_index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "usher/arena.h"
+#include "usher/db.h"
+
+/* Users per run when fences are made (the same number as sql/010). */
+#define FENCE_SPAN 1000
+
+/* The orders with fences, in the order of the UIX_ bits and of user_order_lock.ord - 1. */
+static const struct order_def {
+    const char *table;
+    const char *col;
+    bool is_int;
+} defs[UIX_ORDERS] = {
+    {"user_fence_name", "name", false},
+    {"user_fence_email", "email", false},
+    {"user_fence_created_at", "created_at", true},
+    {"user_fence_last_active_at", "last_active_at", true},
+    {"user_fence_role", "role", false},
+};
+
+/* The user's keys, in the order of defs; FOR UPDATE: the latest committed row, which the
+ * write is about to change (a snapshot read could be older). */
+static const char keys_sql[] =
+    "SELECT name, email, created_at, last_active_at, role FROM `user` WHERE id = ? FOR UPDATE";
+
+/* The body the search index holds for a user: the exact text today's search compares. */
+#define BODY "CONCAT(LOWER(name) COLLATE utf8mb4_bin, '\\n', email)"
+#define FT_COMMENT "COMMENT 'tokenizer \"TokenBigram\", normalizer \"none\"'"
+
+static struct db_param key_param(unsigned i, const char *v)
+{
+    return defs[i].is_int ? db_int(strtoll(v ? v : "0", NULL, 10)) : db_str(v ? v : "");
+}
+
+int db_user_index_enter(struct db *db, struct arena *a, unsigned orders)
+{
+    static char sql[UIX_ALL + 1][128];
+    orders &= UIX_ALL;
+    if (!orders)
+        return DB_OK;
+    char *text = sql[orders];
+    if (!text[0]) {
+        size_t n = (size_t)snprintf(text, sizeof(sql[0]),
+                                    "SELECT ord FROM user_order_lock WHERE ord IN (");
+        for (unsigned i = 0, first = 1; i < UIX_ORDERS; i++)
+            if (orders & (1u << i)) {
+                n += (size_t)snprintf(text + n, sizeof(sql[0]) - n, first ? "%u" : ",%u", i + 1);
+                first = 0;
+            }
+        snprintf(text + n, sizeof(sql[0]) - n, ") LOCK IN SHARE MODE");
+    }
+    struct db_result r;
+    return db_query(db, a, text, NULL, 0, &r);
+}
+
+static const char *move_sql(unsigned i)
+{
+    static char sql[UIX_ORDERS][160];
+    if (!sql[i][0])
+        snprintf(sql[i], sizeof(sql[i]), "UPDATE %s SET n = n + ? WHERE k < ? OR (k = ? AND "
+                 "id <= ?) ORDER BY k DESC, id DESC LIMIT 1", defs[i].table);
+    return sql[i];
+}
+
+static int move(struct db *db, struct arena *a, const char *id, unsigned orders, int delta)
+{
+    orders &= UIX_ALL;
+    if (!orders)
+        return DB_OK;
+    struct db_result r;
+    if (db_query(db, a, keys_sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_OK;
+    for (unsigned i = 0; i < UIX_ORDERS; i++) {
+        if (!(orders & (1u << i)))
+            continue;
+        struct db_param k = key_param(i, db_cell(&r, 0, i));
+        if (db_exec(db, move_sql(i), DB_PARAMS(db_int(delta), k, k, db_str(id)), NULL) != DB_OK)
+            return DB_ERROR;
+    }
+    return DB_OK;
+}
+
+int db_user_index_leave(struct db *db, struct arena *a, const char *id, unsigned orders)
+{
+    return move(db, a, id, orders, -1);
+}
+
+int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned orders)
+{
+    return move(db, a, id, orders, +1);
+}
+
+int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (move(db, a, ids[i], UIX_ALL, +1) != DB_OK || db_user_index_search_add(db, ids[i]) != DB_OK)
+            return DB_ERROR;
+    return DB_OK;
+}
+
+/* ----- search index ----- */
+
+/* 1: the index is there (Mroonga), 0: not (yet) seen, so asked again at most every 64
+ * calls; Galera replicates no Mroonga table, so a node of a cluster reads `user` instead. */
+static int has_search = 0;
+static unsigned asked;
+
+bool db_user_index_has_search(struct db *db)
+{
+    static const char sql[] =
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+        "AND table_name = 'user_search' AND engine = 'Mroonga' AND @@global.wsrep_on = 0";
+    if (has_search)
+        return true;
+    if (asked++ % 64)
+        return false;
+    struct arena *a = arena_new(512);
+    const char *v = NULL;
+    if (a && db_query_cell(db, a, sql, NULL, 0, &v) == DB_OK && v && strcmp(v, "0") != 0)
+        has_search = 1;
+    arena_free(a);
+    return has_search;
+}
+
+int db_user_index_search_add(struct db *db, const char *id)
+{
+    static const char sql[] =
+        "INSERT INTO user_search (id, body) SELECT id, " BODY " FROM `user` WHERE id = ? "
+        "ON DUPLICATE KEY UPDATE body = CONCAT(user_search.body, '\\n', VALUES(body))";
+    if (!db_user_index_has_search(db))
+        return DB_OK;
+    return db_exec(db, sql, DB_PARAMS(db_str(id)), NULL) == DB_ERROR ? DB_ERROR : DB_OK;
+}
+
+void db_user_index_search_set(struct db *db, const char *id)
+{
+    static const char set_sql[] =
+        "REPLACE INTO user_search (id, body) SELECT id, " BODY " FROM `user` WHERE id = ?";
+    static const char drop_sql[] = "DELETE FROM user_search WHERE id = ?";
+    if (!db_user_index_has_search(db))
+        return;
+    unsigned long long n = 0;
+    if (db_exec(db, set_sql, DB_PARAMS(db_str(id)), &n) == DB_OK && n == 0)
+        db_exec(db, drop_sql, DB_PARAMS(db_str(id)), NULL);
+}
+
+/* ----- the piece of a needle to look up ----- */
+
+/* A sample of the users' indexed text (the first SAMPLE_ROWS by id: uuid4 ids make that a
+ * random one), read again every SAMPLE_AGE seconds: it only steers the choice of piece, so
+ * a stale one costs speed, never an answer. */
+#define SAMPLE_ROWS 1000
+#define SAMPLE_AGE 600
+#define PIECE_MIN 3
+#define PIECE_MAX 6
+#define PIECE_STARTS 8
+/* Relative costs: a posting Mroonga intersects vs a candidate checked against `user`
+ * (measured at 1,000,000 users: about 0.03 and 4 microseconds). */
+#define CANDIDATE_COST 140
+
+static struct {
+    char *text;         /* bodies, each ended by '\0' */
+    size_t n;
+    long long read_at;
+} sample;
+
+static void sample_load(struct db *db)
+{
+    static const char sql[] =
+        "SELECT " BODY " FROM `user` LIMIT 1000";   /* SAMPLE_ROWS */
+    long long now = (long long)time(NULL);
+    if (sample.text && now - sample.read_at < SAMPLE_AGE)
+        return;
+    sample.read_at = now;
+    struct arena *a = arena_new(16384);
+    struct db_result r;
+    if (!a || db_query(db, a, sql, NULL, 0, &r) != DB_OK) {
+        arena_free(a);
+        return;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < r.nrows; i++)
+        len += strlen(db_cell(&r, i, 0) ? db_cell(&r, i, 0) : "") + 1;
+    char *text = malloc(len ? len : 1);
+    if (text) {
+        size_t o = 0;
+        for (size_t i = 0; i < r.nrows; i++) {
+            const char *b = db_cell(&r, i, 0) ? db_cell(&r, i, 0) : "";
+            size_t n = strlen(b) + 1;
+            memcpy(text + o, b, n);
+            o += n;
+        }
+        free(sample.text);
+        sample.text = text;
+        sample.n = r.nrows;
+    }
+    arena_free(a);
+}
+
+/* How many sample bodies hold bytes [p, p + n). */
+static size_t sample_hits(const char *p, size_t n)
+{
+    size_t hits = 0;
+    const char *b = sample.text;
+    for (size_t i = 0; i < sample.n; i++) {
+        size_t len = strlen(b);
+        if (memmem(b, len, p, n))
+            hits++;
+        b += len + 1;
+    }
+    return hits;
+}
+
+static bool piece_char(unsigned char ch)
+{
+    return ch >= 0x20 && ch != 0x7F && ch != '"' && ch != '\\';
+}
+
+const char *db_user_index_phrase(struct db *db, struct arena *a, const char *lower)
+{
+    /* the first characters' offsets */
+    size_t off[PIECE_STARTS + PIECE_MAX + 1];
+    size_t nc = 0, o = 0;
+    while (lower[o] && nc < PIECE_STARTS + PIECE_MAX) {
+        unsigned char ch = (unsigned char)lower[o];
+        off[nc++] = o;
+        o += ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
+    }
+    off[nc] = o;
+    if (nc < PIECE_MIN)
+        return NULL;
+    sample_load(db);
+    /* per character: can a piece hold it; the postings of the bigram starting there */
+    bool ok[PIECE_STARTS + PIECE_MAX];
+    size_t df[PIECE_STARTS + PIECE_MAX];
+    for (size_t i = 0; i < nc; i++) {
+        ok[i] = true;
+        for (size_t k = off[i]; k < off[i + 1]; k++)
+            ok[i] = ok[i] && piece_char((unsigned char)lower[k]);
+        df[i] = i + 1 < nc ? sample_hits(lower + off[i], off[i + 2] - off[i]) : 0;
+    }
+    size_t best_s = 0, best_len = 0;
+    double best = 0;
+    for (size_t s = 0; s + PIECE_MIN <= nc && s < PIECE_STARTS; s++) {
+        size_t postings = 0;
+        for (size_t len = 1; len <= PIECE_MAX && s + len <= nc && ok[s + len - 1]; len++) {
+            if (len >= 2)
+                postings += df[s + len - 2];
+            if (len < PIECE_MIN)
+                continue;
+            double cost = (double)postings +
+                CANDIDATE_COST * (double)sample_hits(lower + off[s], off[s + len] - off[s]);
+            if (!best_len || cost < best) {
+                best = cost;
+                best_s = s;
+                best_len = len;
+            }
+        }
+    }
+    if (!best_len)
+        return NULL;
+    size_t n = off[best_s + best_len] - off[best_s];
+    char *out = arena_alloc(a, n + 3);
+    out[0] = '"';
+    memcpy(out + 1, lower + off[best_s], n);
+    out[n + 1] = '"';
+    out[n + 2] = '\0';
+    return out;
+}
+
+/* ----- finding a page ----- */
+
+int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
+                       long long offset, struct user_index_start *out)
+{
+    static char runs_sql[UIX_ORDERS][96], keys_sql_[UIX_ORDERS][128];
+    memset(out, 0, sizeof(*out));
+    unsigned i = 0;
+    while (i < UIX_ORDERS && order != (1u << i))
+        i++;
+    if (i == UIX_ORDERS || offset < 0)
+        return DB_OK;
+    /* The runs in key order (the fence table's primary key: no sort; a window function
+     * over them sorted the keys again, in name's collation, tens of milliseconds), summed
+     * here; then the key of the run that holds the page, and of the next. */
+    if (!runs_sql[i][0]) {
+        snprintf(runs_sql[i], sizeof(runs_sql[i]), "SELECT n FROM %s ORDER BY k, id",
+                 defs[i].table);
+        snprintf(keys_sql_[i], sizeof(keys_sql_[i]),
+                 "SELECT k, id FROM %s ORDER BY k, id LIMIT 2 OFFSET ?", defs[i].table);
+    }
+    struct db_result r;
+    if (db_query(db, a, runs_sql[i], NULL, 0, &r) != DB_OK)
+        return DB_ERROR;
+    long long total = 0;
+    for (size_t j = 0; j < r.nrows; j++) {
+        const char *n = db_cell(&r, j, 0);
+        if (!n)
+            return DB_OK;   /* a rebuild under way: walk as before */
+        total += strtoll(n, NULL, 10);
+    }
+    out->total = total;
+    if (offset >= total) {
+        out->past = true;
+        return DB_OK;
+    }
+    /* the position of the page's first user in ascending order, and its run */
+    long long pos = desc ? total - 1 - offset : offset, b = 0, n = 0;
+    size_t run = 0;
+    for (size_t j = 0; j < r.nrows; j++) {
+        n = strtoll(db_cell(&r, j, 0), NULL, 10);
+        if (pos < b + n) {
+            run = j;
+            break;
+        }
+        b += n;
+    }
+    struct db_result k;
+    if (db_query(db, a, keys_sql_[i], DB_PARAMS(db_int((long long)run)), &k) != DB_OK)
+        return DB_ERROR;
+    if (k.nrows == 0)
+        return DB_OK;
+    out->usable = true;
+    if (!desc) {
+        out->key = db_cell(&k, 0, 0);
+        out->key_id = db_cell(&k, 0, 1);
+        out->skip = pos - b;
+    } else {
+        out->key = k.nrows > 1 ? db_cell(&k, 1, 0) : NULL;   /* NULL for the last run */
+        out->key_id = k.nrows > 1 ? db_cell(&k, 1, 1) : NULL;
+        out->skip = b + n - 1 - pos;
+    }
+    return DB_OK;
+}

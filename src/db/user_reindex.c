@@ -1,0 +1,184 @@
+/* usherctl reindex: the fences and the search index made again from the user table
+ * (db_user_index_rebuild in db_user_index.h; the structures: sql/010_user_index.sql). */
+#include "config.h"
+#include "usher/db_user_index.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "usher/arena.h"
+#include "usher/db.h"
+#include "usher/log.h"
+
+#define FENCE_SPAN 1000        /* users per run (sql/010 makes them so too) */
+#define FENCES_PER_STEP 20     /* fences made while one step holds the order's lock */
+
+static const struct {
+    const char *table;
+    const char *col;
+    bool is_int;
+} defs[UIX_ORDERS] = {
+    {"user_fence_name", "name", false},
+    {"user_fence_email", "email", false},
+    {"user_fence_created_at", "created_at", true},
+    {"user_fence_last_active_at", "last_active_at", true},
+    {"user_fence_role", "role", false},
+};
+
+/* One order's fences, as one compound statement run by the server (no round trip per
+ * fence): first every run is opened (n IS NULL: writes leave the fences alone and the
+ * listing walks as before), then fences are made from the smallest key up,
+ * FENCES_PER_STEP to a transaction that holds the order's lock (so writes of that order
+ * wait at most one step, and a write that waited sees the fences made). The same walk as
+ * sql/010_user_index.sql, so both make the same fences. */
+static char *order_script(unsigned i)
+{
+    const char *t = defs[i].table, *c = defs[i].col;
+    /* email is unique: ORDER BY email, id would sort instead of reading uq_user_email */
+    const char *by_id = strcmp(c, "email") == 0 ? "" : ", id";
+    /* the sentinel, in the collation of the column (a variable compared with it) */
+    const char *low = defs[i].is_int ? "CAST(-9223372036854775807 - 1 AS SIGNED)"
+                      : i == 0 ? "_utf8mb4'' COLLATE utf8mb4_unicode_ci"
+                               : "_utf8mb4'' COLLATE utf8mb4_bin";
+    size_t size = 2048;
+    char *sql = malloc(size);
+    if (!sql)
+        return NULL;
+    snprintf(sql, size,
+        "BEGIN NOT ATOMIC "
+        "DECLARE more INT DEFAULT 1; DECLARE f INT; "
+        "SET @uix_k = %s, @uix_id = _utf8mb4'' COLLATE utf8mb4_bin; "
+        "START TRANSACTION; "
+        "SELECT ord INTO @uix_o FROM user_order_lock WHERE ord = %u FOR UPDATE; "
+        "DELETE FROM %s; "
+        "INSERT INTO %s (k, id, n) VALUES (@uix_k, @uix_id, NULL); "
+        "COMMIT; "
+        "WHILE more DO "
+        "  START TRANSACTION; "
+        "  SELECT ord INTO @uix_o FROM user_order_lock WHERE ord = %u FOR UPDATE; "
+        "  SET f = 0; "
+        "  WHILE more AND f < %d DO "
+        "    SET @uix_nid = NULL; "
+        "    SELECT %s, id INTO @uix_nk, @uix_nid FROM `user` WHERE %s > @uix_k "
+        "      OR (%s = @uix_k AND id >= @uix_id) ORDER BY %s%s LIMIT 1 OFFSET %d; "
+        "    IF @uix_nid IS NULL THEN "
+        "      UPDATE %s SET n = (SELECT COUNT(*) FROM `user` WHERE %s > @uix_k "
+        "        OR (%s = @uix_k AND id >= @uix_id)) WHERE k = @uix_k AND id = @uix_id; "
+        "      SET more = 0; "
+        "    ELSE "
+        "      UPDATE %s SET n = %d WHERE k = @uix_k AND id = @uix_id; "
+        "      INSERT INTO %s (k, id, n) VALUES (@uix_nk, @uix_nid, NULL); "
+        "      SET @uix_k = @uix_nk, @uix_id = @uix_nid; "
+        "    END IF; "
+        "    SET f = f + 1; "
+        "  END WHILE; "
+        "  COMMIT; "
+        "END WHILE; "
+        "END",
+        low, i + 1, t, t, i + 1, FENCES_PER_STEP, c, c, c, c, by_id, FENCE_SPAN, t, c, c, t,
+        FENCE_SPAN, t);
+    return sql;
+}
+
+static int rebuild_order(struct db *db, unsigned i, long long *made)
+{
+    static const char *const count_sql[UIX_ORDERS] = {
+        "SELECT COUNT(*) FROM user_fence_name", "SELECT COUNT(*) FROM user_fence_email",
+        "SELECT COUNT(*) FROM user_fence_created_at",
+        "SELECT COUNT(*) FROM user_fence_last_active_at", "SELECT COUNT(*) FROM user_fence_role",
+    };
+    char *sql = order_script(i);
+    struct arena *a = arena_new(512);
+    const char *n = NULL;
+    int rc = sql && a ? db_exec_script(db, sql) : DB_ERROR;
+    if (rc == DB_OK && db_query_cell(db, a, count_sql[i], NULL, 0, &n) == DB_OK && n)
+        *made += strtoll(n, NULL, 10);
+    free(sql);
+    arena_free(a);
+    return rc;
+}
+
+/* The search index: built in a new table (Mroonga makes the index of a filled table in
+ * one pass, many times faster than row by row), swapped in, then the users written since
+ * the build began copied again (new users by seq, changed ones by updated_at; deleted
+ * users left behind are dropped by every search's check against `user`). */
+static int rebuild_search(struct db *db, long long *searchable)
+{
+    static const char ask_sql[] =
+        "SELECT COUNT(*), COALESCE((SELECT MAX(seq) FROM `user`), 0) FROM information_schema.engines "
+        "WHERE engine = 'Mroonga' AND support IN ('YES', 'DEFAULT')";
+    static const char build_sql[] =
+        "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;"
+        "DROP TABLE IF EXISTS user_search_new, user_search_old;"
+        "CREATE TABLE IF NOT EXISTS user_search (id VARCHAR(64) NOT NULL, body TEXT NOT NULL, "
+        "PRIMARY KEY (id)) ENGINE=Mroonga DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;"
+        "CREATE TABLE user_search_new (id VARCHAR(64) NOT NULL, body TEXT NOT NULL, "
+        "PRIMARY KEY (id)) ENGINE=Mroonga DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;"
+        "INSERT INTO user_search_new (id, body) SELECT id, "
+        "CONCAT(LOWER(name) COLLATE utf8mb4_bin, '\\n', email) FROM `user`;"
+        "ALTER TABLE user_search_new ADD FULLTEXT KEY ft_user_search (body) "
+        "COMMENT 'tokenizer \"TokenBigram\", normalizer \"none\"';"
+        "RENAME TABLE user_search TO user_search_old, user_search_new TO user_search;"
+        "DROP TABLE user_search_old;"
+        "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    static const char catch_up_sql[] =
+        "REPLACE INTO user_search (id, body) SELECT id, "
+        "CONCAT(LOWER(name) COLLATE utf8mb4_bin, '\\n', email) FROM `user` "
+        "WHERE seq > ? OR updated_at >= ?";
+    static const char count_sql[] = "SELECT COUNT(*) FROM user_search";
+    struct arena *a = arena_new(1024);
+    if (!a)
+        return DB_ERROR;
+    struct db_result r;
+    long long since = (long long)time(NULL) - 60;
+    int rc = db_query(db, a, ask_sql, NULL, 0, &r);
+    if (rc != DB_OK || r.nrows != 1 || strcmp(db_cell(&r, 0, 0), "0") == 0) {
+        arena_free(a);
+        if (searchable)
+            *searchable = -1;
+        return rc;   /* no Mroonga: nothing to build */
+    }
+    long long seq = strtoll(db_cell(&r, 0, 1), NULL, 10);
+    const char *n = NULL;
+    if (db_exec_script(db, build_sql) != DB_OK ||
+        db_exec(db, catch_up_sql, DB_PARAMS(db_int(seq), db_int(since)), NULL) != DB_OK ||
+        db_query_cell(db, a, count_sql, NULL, 0, &n) != DB_OK)
+        rc = DB_ERROR;
+    else if (searchable)
+        *searchable = strtoll(n, NULL, 10);
+    arena_free(a);
+    return rc;
+}
+
+int db_user_index_rebuild(struct db *db, long long *fences, long long *searchable)
+{
+    static const char schema_sql[] =
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+        "AND table_name IN ('user_order_lock', 'user_fence_role')";
+    struct arena *a = arena_new(512);
+    if (!a)
+        return DB_ERROR;
+    const char *v = NULL;
+    int rc = db_query_cell(db, a, schema_sql, NULL, 0, &v);
+    bool there = rc == DB_OK && v && strcmp(v, "2") == 0;
+    arena_free(a);
+    if (rc != DB_OK)
+        return DB_ERROR;
+    if (!there)
+        return DB_NOT_FOUND;
+    long long made = 0;
+    for (unsigned i = 0; i < UIX_ORDERS; i++)
+        if (rebuild_order(db, i, &made) != DB_OK) {
+            log_error("reindex: the fences of %s: %s", defs[i].col, db_error(db));
+            return DB_ERROR;
+        }
+    if (fences)
+        *fences = made;
+    if (rebuild_search(db, searchable) != DB_OK) {
+        log_error("reindex: the search index: %s", db_error(db));
+        return DB_ERROR;
+    }
+    return DB_OK;
+}
