@@ -17,9 +17,10 @@ struct arena;
 struct group_cached {
     const char *id;
     const char *name;
-    const char *permissions; /* the permissions column as stored (NULL: SQL NULL) */
     const char *json;        /* GroupResponse: the group's fields and member_count */
     size_t json_len;
+    size_t perm_at, perm_len; /* where json holds the permission tree (perm_len 0: none);
+                               * not kept twice: a worker holds every group */
     bool anyone;             /* share unset, null, true or "1" (or no data): listed by
                               * share=true to anyone */
     bool members;            /* share "members": listed by share=true to members */

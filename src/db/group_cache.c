@@ -41,6 +41,31 @@ static int by_id_cmp(const void *pa, const void *pb)
 
 struct loaded { struct group g; struct group_cached c; long long count; };
 
+/* Finds the permission tree inside g's JSON (o, its object; json set): the value printed
+ * after "permissions": at the top level, which is the last place its text follows that key
+ * and precedes "created_at" (only meta, before it, could hold the same text, and numbers
+ * follow it). A tree that is null or did not parse is none. */
+static void permissions_in(struct group_cached *g, struct json_object *o)
+{
+    struct json_object *tree = NULL;
+    g->perm_at = g->perm_len = 0;
+    if (!json_object_object_get_ex(o, "permissions", &tree) || !tree)
+        return;
+    const char *text = json_object_to_json_string_ext(
+        tree, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    static const char key[] = "\"permissions\":", after[] = ",\"created_at\":";
+    size_t len = strlen(text);
+    const char *found = NULL;
+    for (const char *p = strstr(g->json, key); p; p = strstr(p + 1, key))
+        if (strncmp(p + sizeof(key) - 1, text, len) == 0 &&
+            strncmp(p + sizeof(key) - 1 + len, after, sizeof(after) - 1) == 0)
+            found = p + sizeof(key) - 1;
+    if (found) {
+        g->perm_at = (size_t)(found - g->json);
+        g->perm_len = len;
+    }
+}
+
 static int recent_cmp(const void *pa, const void *pb)
 {
     return db_group_cmp_recent(&((const struct loaded *)pa)->g, &((const struct loaded *)pb)->g);
@@ -104,10 +129,10 @@ static struct arena *load(struct db *db, struct group_cache *cache,
             o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
         groups[i] = rows[i].c;
         groups[i].id = arena_strdup(mem, rows[i].g.id);
-        groups[i].permissions = arena_strdup(mem, rows[i].g.permissions);
         groups[i].name = arena_strdup(mem, rows[i].g.name ? rows[i].g.name : "");
         groups[i].json = arena_strndup(mem, text, len);
         groups[i].json_len = len;
+        permissions_in(&groups[i], o);
         json_object_put(o);
         index[i] = &groups[i];
     }
@@ -147,8 +172,9 @@ int db_group_cache_pick(struct db *db, struct arena *a, const char *version,
     const char **name_out = arena_calloc(a, n ? n : 1, sizeof(*name_out));
     for (size_t i = 0; i < n; i++) {
         ids[i] = arena_strdup(a, gc->groups[idx[i]].id);
-        if (perms)
-            perm_out[i] = arena_strdup(a, gc->groups[idx[i]].permissions);
+        const struct group_cached *g = &gc->groups[idx[i]];
+        if (perms && g->perm_len)
+            perm_out[i] = arena_strndup(a, g->json + g->perm_at, g->perm_len);
         if (names)
             name_out[i] = arena_strdup(a, gc->groups[idx[i]].name);
     }
