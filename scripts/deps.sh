@@ -7,6 +7,8 @@
 #   scripts/deps.sh --bench   also wrk (for bench/run.sh)
 #   scripts/deps.sh --apache  also Apache httpd (for scripts/test-apache.sh)
 #   scripts/deps.sh --package also the Debian packaging tools (for scripts/test-package.sh)
+#   scripts/deps.sh --galera  also Galera, mariabackup (its state transfer), socat, rsync
+#                             and wrk (for scripts/galera.sh and scripts/test-galera.sh)
 #   scripts/deps.sh --check   list what is missing; exit 1 if anything is
 set -euo pipefail
 
@@ -37,9 +39,10 @@ for arg in "$@"; do
     --bench) packages+=(wrk) ;;
     --valgrind) packages+=(valgrind) ;;
     --apache) packages+=(apache2) ;;
+    --galera) packages+=(galera-4 mariadb-backup socat rsync wrk) ;;
     --package) packages+=(debhelper dpkg-dev fakeroot lintian logrotate) ;;
     --check) check_only=1 ;;
-    *) echo "usage: $0 [--bench] [--valgrind] [--apache] [--package] [--check]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--bench] [--valgrind] [--apache] [--package] [--galera] [--check]" >&2; exit 2 ;;
     esac
 done
 

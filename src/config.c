@@ -32,7 +32,8 @@ enum key_type {
     K_LOG_LEVEL,    /* error|warning|notice|debug */
     K_LISTEN,       /* unix path or [host:]port; empty = fd 0 */
     K_PASSWORD_FILE,/* reads db_password from the named file */
-    K_BOOL          /* yes/no, on/off, true/false, 1/0 */
+    K_BOOL,         /* yes/no, on/off, true/false, 1/0 */
+    K_DB_HOSTS      /* host[:port][,host[:port]...] (config_db_hosts) */
 };
 
 struct key_def {
@@ -66,7 +67,7 @@ static const struct key_def keys[] = {
     { "user",                      K_STRING,        F(user), 0, 0 },
     { "group",                     K_STRING,        F(group), 0, 0 },
     { "db.socket",                 K_STRING,        F(db_socket), 0, 0 },
-    { "db.host",                   K_STRING,        F(db_host), 0, 0 },
+    { "db.host",                   K_DB_HOSTS,        F(db_host), 0, 0 },
     { "db.port",                   K_INT,           F(db_port), 1, 65535 },
     { "db.user",                   K_STRING,        F(db_user), 0, 0 },
     { "db.password",               K_STRING,        F(db_password), 0, 0 },
@@ -181,6 +182,74 @@ static int parse_with_unit(const char *s, const char *units, const unsigned long
         return -1;
     *out = v * m;
     return 0;
+}
+
+int config_db_hosts(const char *list, unsigned int default_port, struct config_db_host *out,
+                    size_t max, char *why, size_t whylen)
+{
+    size_t n = 0;
+    const char *p = list;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *end = p + strcspn(p, ",");
+        const char *last = end;
+        while (last > p && (last[-1] == ' ' || last[-1] == '\t'))
+            last--;
+        const char *h = p, *hend, *port = NULL;
+        if (*p == '[') {   /* [IPv6]:port */
+            h = p + 1;
+            hend = memchr(h, ']', (size_t)(last - h));
+            if (!hend || (hend + 1 < last && hend[1] != ':')) {
+                fail(why, whylen, "'%.*s': an IPv6 address is written [address]:port",
+                     (int)(end - p), p);
+                return -1;
+            }
+            if (hend + 1 < last)
+                port = hend + 2;
+        } else {
+            const char *colon = memchr(p, ':', (size_t)(last - p));
+            hend = colon ? colon : last;
+            if (colon)
+                port = colon + 1;
+        }
+        if (hend == h || (size_t)(hend - h) >= sizeof(out->host) || memchr(h, ' ', (size_t)(hend - h))) {
+            fail(why, whylen, "'%s' is not a list of host[:port] separated by commas "
+                 "(an entry is empty, too long or has a blank)", list);
+            return -1;
+        }
+        unsigned long pv = default_port;
+        if (port) {
+            char digits[8];
+            size_t plen = (size_t)(last - port);
+            char *pend;
+            if (plen == 0 || plen >= sizeof(digits) || !isdigit((unsigned char)port[0]))
+                goto bad_port;
+            memcpy(digits, port, plen);
+            digits[plen] = '\0';
+            pv = strtoul(digits, &pend, 10);
+            if (*pend || pv < 1 || pv > 65535)
+                goto bad_port;
+        }
+        if (n >= CONFIG_DB_HOSTS_MAX) {
+            fail(why, whylen, "more than %d hosts in '%s'", CONFIG_DB_HOSTS_MAX, list);
+            return -1;
+        }
+        if (out && n < max) {
+            memcpy(out[n].host, h, (size_t)(hend - h));
+            out[n].host[hend - h] = '\0';
+            out[n].port = (unsigned int)pv;
+        }
+        n++;
+        if (!*end)
+            return (int)n;
+        p = end + 1;
+        continue;
+bad_port:
+        fail(why, whylen, "'%.*s': the port must be a number from 1 to 65535",
+             (int)(end - p), p);
+        return -1;
+    }
 }
 
 int config_parse_size(const char *s, size_t *out)
@@ -328,6 +397,10 @@ static int apply(const struct key_def *k, const char *value, struct usher_config
                      "e.g. ./usher.sock) nor [host:]port with a port from 1 to 65535", value);
             return -1;
         }
+        return set_string(cfg, k->offset, value, why, whylen);
+    case K_DB_HOSTS:
+        if (value[0] && config_db_hosts(value, 3306, NULL, 0, why, whylen) < 0)
+            return -1;
         return set_string(cfg, k->offset, value, why, whylen);
     case K_INT:
     case K_LONG:

@@ -79,6 +79,18 @@ void config_free(struct usher_config *cfg);
 int config_parse_size(const char *s, size_t *out);
 /* Parses a duration in seconds: "30", "30s", "2m", "1h", "1d". Returns 0 or -1. */
 int config_parse_duration(const char *s, int *out);
+
+/* db.host as a list: "host[:port][,host[:port]...]" ("[v6addr]:port" for IPv6; blanks
+ * around entries allowed), an entry without a port taking default_port. Fills at most max
+ * entries of out (out may be NULL to only check). Returns the number of hosts (1 to
+ * CONFIG_DB_HOSTS_MAX), or -1 with the reason in why. Pure. */
+#define CONFIG_DB_HOSTS_MAX 16
+struct config_db_host {
+    char host[256];
+    unsigned int port;
+};
+int config_db_hosts(const char *list, unsigned int default_port, struct config_db_host *out,
+                    size_t max, char *why, size_t whylen);
 /* Classifies a listen value: returns 1 for a unix socket path (any value containing '/'),
  * 0 for TCP ("port", "host:port", "*:port", "[v6addr]:port"; host is copied out, "" meaning
  * every address, and port as its digits), -1 when it is neither. host and port may be NULL

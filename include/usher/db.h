@@ -22,8 +22,8 @@ struct db;
 
 struct db_options {
     const char *socket;   /* unix socket path, or NULL for host/port */
-    const char *host;
-    unsigned int port;
+    const char *host;     /* "host[:port][,host[:port]...]" (config_db_hosts) or NULL */
+    unsigned int port;    /* for the hosts without one */
     const char *user;
     const char *password;
     const char *name;     /* database */
@@ -63,9 +63,12 @@ enum {
     DB_ERROR = -1,         /* logged with the server's message; the request should 500 */
     DB_DUPLICATE = -2,     /* ER_DUP_ENTRY (1062): a unique key said no */
     DB_NOT_FOUND = -3,     /* used by the model modules: no such row */
+    /* (-4 is DB_REFUSED, db_users.h) */
+    DB_TIMEOUT = -5,       /* a bounded statement had no answer in time (db_exec_bounded) */
 };
 
-/* Connects (with MYSQL_OPT_RECONNECT off: reconnection is ours; connect timeout 5 s,
+/* Connects (with MYSQL_OPT_RECONNECT off: reconnection is ours; connect timeout 5 s, 2 s
+ * per host of a db.host list, 1 s for the look back at the first host of a list;
  * read/write timeouts 30 s). If the server cannot be reached now, the failure is logged
  * and a usable handle is still returned: every later call first tries to connect, so a
  * worker can start while MariaDB is down (use db_ping to know whether it is up).
@@ -123,6 +126,49 @@ int db_begin(struct db *db);
 int db_commit(struct db *db);
 int db_rollback(struct db *db);
 bool db_in_transaction(const struct db *db);
+
+/* ----- Several hosts and Galera ---------------------------------------------------------
+ * db.host may name several servers (config_db_hosts): a connection goes to the first that
+ * answers and is ready, starting from the current one. A Galera node (wsrep_on) counts as
+ * ready only with wsrep_ready ON in the Synced state. A connection that breaks mid-statement
+ * (2013, 2055, 1927) or a node that refuses a statement as not ready (1047) sends the next
+ * connection to the next host (a 1047'd statement never ran, so it is retried there like
+ * an unsent one); on a fallback host for 30 s, the next statement outside a transaction
+ * tries the first host again and moves back when it is ready. */
+
+/* True when the open connection's server is a Galera node with wsrep_on. */
+bool db_wsrep(const struct db *db);
+/* For /health/db: true when the server answers (db_ping) and, on Galera, this node is
+ * ready (wsrep_ready ON, Synced). A node that is not ready is left: the next statement
+ * goes to the next host of db.host. */
+bool db_ready(struct db *db);
+/* Conflicts retried: db_attempt_begin marks the start of an attempt (a handler's run);
+ * db_attempt_retryable then says whether the attempt failed in a way that running it again
+ * can cure and nothing it did was kept: a transaction (or a statement, after its own retry)
+ * lost a deadlock or a Galera certification conflict (1213, at a statement or at COMMIT),
+ * or died with its connection or its node (not at COMMIT), and no write was committed
+ * since the mark. No transaction may be open. */
+void db_attempt_begin(struct db *db);
+bool db_attempt_retryable(const struct db *db);
+/* On Galera: SET SESSION wsrep_sync_wait = 1 (on) or 0 (off) on this connection, so its
+ * reads see every write committed anywhere before them (used for a request run again after
+ * a conflict). A no-op elsewhere, inside a transaction, or when already so. DB_OK or
+ * DB_ERROR (logged as a warning). A new connection starts off. */
+int db_set_causal(struct db *db, bool on);
+/* db_query with causal consistency: on Galera (outside a transaction) the statement runs
+ * as SET STATEMENT wsrep_sync_wait = 1 FOR sql, so it sees every write committed on any
+ * node before it; when that has no answer in 250 ms (the cluster is evicting a dead node
+ * and commits nowhere meanwhile), the connection is replaced and the plain statement runs,
+ * and for 5 s after the plain one runs at once. Elsewhere exactly db_query. sql must be
+ * static, as for db_query; at most 8 distinct statements per handle are made causal. */
+int db_query_causal(struct db *db, struct arena *arena, const char *sql,
+                    const struct db_param *params, size_t nparams, struct db_result *out);
+/* db_exec for a write that may be skipped (last_active_at, last_seen_at, last_used_at):
+ * on Galera, outside a transaction, it waits for its answer at most 250 ms; then the
+ * connection is replaced (the write may still apply), DB_TIMEOUT is returned and such
+ * writes are skipped (DB_TIMEOUT at once) for 5 s. Elsewhere exactly db_exec. */
+int db_exec_bounded(struct db *db, const char *sql, const struct db_param *params,
+                    size_t nparams, unsigned long long *affected);
 
 /* The last error, "(errno) message", for logs and the CLI; "no error" if none yet. */
 const char *db_error(const struct db *db);

@@ -11,10 +11,12 @@ void health_get(struct ctx *c)
     response_json(c->res, 200, o);
 }
 
-/* 200 only when the database answers; a dead server is a 503 so a balancer stops sending. */
+/* 200 only when this worker's database accepts queries: the server answers and, on a
+ * Galera node, wsrep_ready is ON and the node Synced (db_ready). Otherwise 503, so a
+ * balancer stops sending. */
 void health_db_get(struct ctx *c)
 {
-    bool up = c->db && db_ping(c->db);
+    bool up = c->db && db_ready(c->db);
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_boolean(up));
     c->res->no_store = false;

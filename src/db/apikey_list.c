@@ -94,5 +94,5 @@ int db_apikey_delete_id(struct db *db, const char *user_id, const char *id)
 int db_apikey_touch(struct db *db, const char *id, long long now)
 {
     static const char sql[] = "UPDATE api_key SET last_used_at = ? WHERE id = ?";
-    return db_exec(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
+    return db_exec_bounded(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
 }

@@ -161,7 +161,9 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
                 const char *key, struct db_caller *out)
 {
     struct db_result r;
-    if (db_query(db, a, buf, DB_PARAMS(db_str(jti), db_str(jti), db_str(key)), &r) != DB_OK)
+    /* causal (galera): a revocation, role or settings change committed on any node counts */
+    if (db_query_causal(db, a, buf, DB_PARAMS(db_str(jti), db_str(jti), db_str(key)), &r) !=
+        DB_OK)
         return DB_ERROR;
     if (r.nrows == 0 || !db_cell(&r, 0, 0))
         return DB_NOT_FOUND;

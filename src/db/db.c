@@ -1,7 +1,7 @@
 /* The worker's MariaDB connection: connect (lazily when the server is down), a cache of
  * prepared statements keyed by the SQL string's address, parameter binding, results
  * copied into the caller's arena, transactions, and one transparent retry after the
- * server has gone away. */
+ * server has gone away. Connecting, the host list and Galera's readiness: cluster.c. */
 #include "config.h"
 
 #include "usher/db.h"
@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -21,7 +21,7 @@
 
 #include "usher/arena.h"
 #include "usher/log.h"
-#include "stmt_cache.h"
+#include "db_conn.h"
 
 /* MySQL 8 sends this when it closes an idle connection; MariaDB's headers lack it. */
 #ifndef ER_CLIENT_INTERACTION_TIMEOUT
@@ -29,39 +29,17 @@
 #endif
 
 enum {
-    CONNECT_TIMEOUT_S = 5,
-    /* A statement that has not answered in this long is treated as a lost server. */
-    READ_TIMEOUT_S = 30,
-    WRITE_TIMEOUT_S = 30,
     /* Statements are keyed by address, so a caller passing computed SQL would grow the
      * cache without bound: past this many, the cache is emptied and refilled. */
     STMT_CACHE_MAX = 512,
-    /* Connection failures are logged at most once per this many seconds. */
-    CONNECT_LOG_INTERVAL_S = 10,
     /* Result cells start at this size when the server reports no useful max_length. */
     MIN_CELL_BUFFER = 64,
     /* A write on a connection idle this long pings first (see run). */
     IDLE_PING_S = 10,
-};
-
-/* The session every connection starts with: strict, so an over-long value is an error
- * rather than silently truncated, and UTC, so nothing depends on the server's zone. */
-static const char session_init_sql[] =
-    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
-    "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'";
-
-struct db {
-    MYSQL *conn;               /* NULL while disconnected */
-    struct {
-        char *socket, *host, *user, *password, *name;
-        unsigned int port;
-    } opts;
-    struct stmt_cache cache;   /* prepared statements by SQL address */
-    bool in_tx;
-    bool tx_broken;            /* a statement failed inside the open transaction */
-    time_t last_connect_log;
-    time_t last_used;          /* when the last statement succeeded */
-    char error[512];
+    /* How long a bounded statement may wait (db_exec_bounded, db_query_causal), and how
+     * long bounded statements are skipped (run plain) after one timed out. */
+    BOUNDED_MS = 250,
+    BOUNDED_SKIP_S = 5,
 };
 
 /* ----- errors ------------------------------------------------------------------------ */
@@ -81,13 +59,23 @@ static bool error_is_gone(unsigned int err)
     }
 }
 
+/* Errors after which the next connection should go to another host: the connection broke
+ * mid-statement (the server died, or was cut off), or the node is not ready (1047: a
+ * Galera node outside the Primary component, or still joining; nothing was run). */
+static bool error_moves_host(unsigned int err)
+{
+    return err == CR_SERVER_LOST || err == CR_SERVER_LOST_EXTENDED ||
+           err == ER_CONNECTION_KILLED || err == ER_UNKNOWN_COM_ERROR;
+}
+
 static bool error_is_duplicate(unsigned int err)
 {
     return err == ER_DUP_ENTRY || err == ER_DUP_ENTRY_WITH_KEY_NAME;
 }
 
-static void set_error(struct db *db, unsigned int err, const char *msg)
+void db_set_error(struct db *db, unsigned int err, const char *msg)
 {
+    db->last_err = err;
     snprintf(db->error, sizeof db->error, "(%u) %s", err, msg && *msg ? msg : "unknown error");
 }
 
@@ -107,7 +95,7 @@ static void log_sql_error(const struct db *db, const char *what, const char *sql
 /* Forgets the connection: statements and connection closed, cache emptied. The
  * connection is closed first so that closing the statements sends nothing to a server
  * that is gone. The next statement reconnects. */
-static void drop_connection(struct db *db)
+void db_drop_connection(struct db *db)
 {
     if (db->conn) {
         mysql_close(db->conn);
@@ -116,114 +104,19 @@ static void drop_connection(struct db *db)
     stmt_cache_clear(&db->cache);
 }
 
-static bool open_connection(struct db *db)
-{
-    MYSQL *conn = mysql_init(NULL);
-    if (!conn) {
-        set_error(db, CR_OUT_OF_MEMORY, "mysql_init: out of memory");
-        log_error("db: %s", db->error);
-        return false;
-    }
-    my_bool off = 0;
-    unsigned int connect_timeout = CONNECT_TIMEOUT_S;
-    unsigned int read_timeout = READ_TIMEOUT_S, write_timeout = WRITE_TIMEOUT_S;
-    mysql_options(conn, MYSQL_OPT_RECONNECT, &off);
-    mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    mysql_options(conn, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
-    mysql_options(conn, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
-    mysql_options(conn, MYSQL_OPT_WRITE_TIMEOUT, &write_timeout);
-    mysql_options(conn, MYSQL_INIT_COMMAND, session_init_sql);
-
-    /* CLIENT_FOUND_ROWS: an UPDATE reports the rows it matched, so "0 affected" means
-     * "no such row" even when the new values equal the old ones. */
-    const char *socket = db->opts.socket && *db->opts.socket ? db->opts.socket : NULL;
-    if (!mysql_real_connect(conn, socket ? NULL : db->opts.host, db->opts.user,
-                            db->opts.password, db->opts.name, socket ? 0 : db->opts.port,
-                            socket, CLIENT_FOUND_ROWS)) {
-        set_error(db, mysql_errno(conn), mysql_error(conn));
-        time_t now = time(NULL);
-        if (now - db->last_connect_log >= CONNECT_LOG_INTERVAL_S) {
-            db->last_connect_log = now;
-            log_error("db: cannot connect to %s%s: %s", socket ? "socket " : "",
-                      socket ? socket : (db->opts.host ? db->opts.host : "localhost"),
-                      db->error);
-        }
-        mysql_close(conn);
-        return false;
-    }
-    db->conn = conn;
-    db->last_connect_log = 0;
-    db->last_used = time(NULL);
-    return true;
-}
-
 /* Connects when disconnected. Inside a transaction a lost connection is not replaced:
  * the transaction died with it. */
 static bool ensure_connected(struct db *db)
 {
-    if (db->conn)
+    if (db->conn) {
+        dbc_maybe_go_home(db);
         return true;
+    }
     if (db->in_tx) {
-        set_error(db, CR_SERVER_GONE_ERROR, "connection lost inside a transaction");
+        db_set_error(db, CR_SERVER_GONE_ERROR, "connection lost inside a transaction");
         return false;
     }
-    return open_connection(db);
-}
-
-static char *dup_opt(const char *s, bool *ok)
-{
-    if (!s)
-        return NULL;
-    char *d = strdup(s);
-    if (!d)
-        *ok = false;
-    return d;
-}
-
-struct db *db_connect(const struct db_options *opts)
-{
-    struct db *db = calloc(1, sizeof *db);
-    if (!db) {
-        log_error("db: out of memory");
-        return NULL;
-    }
-    bool ok = true;
-    db->opts.socket = dup_opt(opts->socket, &ok);
-    db->opts.host = dup_opt(opts->host, &ok);
-    db->opts.user = dup_opt(opts->user, &ok);
-    db->opts.password = dup_opt(opts->password, &ok);
-    db->opts.name = dup_opt(opts->name, &ok);
-    db->opts.port = opts->port;
-    if (!ok) {
-        log_error("db: out of memory");
-        db_close(db);
-        return NULL;
-    }
-    if (!open_connection(db))
-        log_notice("db: database unavailable; will connect on first use");
-    return db;
-}
-
-void db_close(struct db *db)
-{
-    if (!db)
-        return;
-    /* On a live connection the statements are closed first, politely. */
-    stmt_cache_free(&db->cache);
-    if (db->conn)
-        mysql_close(db->conn);
-    free(db->opts.socket);
-    free(db->opts.host);
-    free(db->opts.user);
-    if (db->opts.password) {
-        /* volatile so the wipe is not optimised away */
-        volatile char *p = db->opts.password;
-        while (*p)
-            *p++ = 0;
-        free(db->opts.password);
-    }
-    free(db->opts.name);
-    free(db);
+    return dbc_open(db);
 }
 
 bool db_ping(struct db *db)
@@ -234,12 +127,12 @@ bool db_ping(struct db *db)
         if (mysql_ping(db->conn) == 0)
             return true;
         unsigned int err = mysql_errno(db->conn);
-        set_error(db, err, mysql_error(db->conn));
+        db_set_error(db, err, mysql_error(db->conn));
         if (!error_is_gone(err)) {
             log_sql_error(db, "ping", NULL);
             return false;
         }
-        drop_connection(db);
+        db_drop_connection(db);
         if (db->in_tx) {
             db->tx_broken = true;
             return false;
@@ -252,7 +145,25 @@ bool db_ping(struct db *db)
 
 /* The cached statement for sql, prepared now if needed. NULL on error (db->error set,
  * with the server's errno returned in *err). */
-static MYSQL_STMT *get_statement(struct db *db, const char *sql, unsigned int *err)
+/* Prepares stmt: blocking, or up to deadline_ms (0 = none; on Galera a SET STATEMENT
+ * wsrep_sync_wait statement waits at its prepare too). 0, 1 on an error, -1 past the
+ * deadline (the connection is then mid-command: the caller drops it). */
+static int prepare(struct db *db, MYSQL_STMT *stmt, const char *sql, long long deadline_ms)
+{
+    if (!deadline_ms)
+        return mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql)) != 0;
+    int ret = 0;
+    int st = mysql_stmt_prepare_start(&ret, stmt, sql, (unsigned long)strlen(sql));
+    while (st) {
+        if ((st = dbc_wait(db->conn, st, deadline_ms)) < 0)
+            return -1;
+        st = mysql_stmt_prepare_cont(&ret, stmt, st);
+    }
+    return ret != 0;
+}
+
+static MYSQL_STMT *get_statement(struct db *db, const char *sql, unsigned int *err,
+                                 long long deadline_ms)
 {
     struct stmt_slot *s = stmt_cache_find(&db->cache, sql);
     if (s && strcmp(s->text, sql) == 0)
@@ -271,12 +182,23 @@ static MYSQL_STMT *get_statement(struct db *db, const char *sql, unsigned int *e
     MYSQL_STMT *stmt = mysql_stmt_init(db->conn);
     if (!stmt) {
         *err = CR_OUT_OF_MEMORY;
-        set_error(db, *err, "mysql_stmt_init: out of memory");
+        db_set_error(db, *err, "mysql_stmt_init: out of memory");
         return NULL;
     }
-    if (mysql_stmt_prepare(stmt, sql, (unsigned long)strlen(sql)) != 0) {
+    int prep = prepare(db, stmt, sql, deadline_ms);
+    if (prep < 0) {
+        /* The connection is mid-command: its socket shut (closing would wait for the
+         * answer) and closed first, so the statement is then freed without a word. */
+        shutdown(mysql_get_socket(db->conn), SHUT_RDWR);
+        db_drop_connection(db);
+        mysql_stmt_close(stmt);
+        *err = CR_SERVER_LOST;
+        db_set_error(db, *err, "no answer within the bound");
+        return NULL;
+    }
+    if (prep > 0) {
         *err = mysql_stmt_errno(stmt);
-        set_error(db, *err, mysql_stmt_error(stmt));
+        db_set_error(db, *err, mysql_stmt_error(stmt));
         mysql_stmt_close(stmt);
         return NULL;
     }
@@ -289,7 +211,7 @@ static MYSQL_STMT *get_statement(struct db *db, const char *sql, unsigned int *e
         free(text);
         mysql_stmt_close(stmt);
         *err = CR_OUT_OF_MEMORY;
-        set_error(db, *err, "out of memory");
+        db_set_error(db, *err, "out of memory");
         return NULL;
     }
     s->text = text;
@@ -304,7 +226,7 @@ static int bind_params(struct db *db, MYSQL_STMT *stmt, const struct db_param *p
 {
     unsigned long expected = mysql_stmt_param_count(stmt);
     if (expected != nparams) {
-        set_error(db, 0, "wrong number of parameters");
+        db_set_error(db, 0, "wrong number of parameters");
         log_error("db: statement expects %lu parameters, got %zu [SQL: %.160s]",
                   expected, nparams, sql);
         return DB_ERROR;
@@ -335,7 +257,7 @@ static int bind_params(struct db *db, MYSQL_STMT *stmt, const struct db_param *p
         }
     }
     if (nparams && mysql_stmt_bind_param(stmt, binds) != 0) {
-        set_error(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+        db_set_error(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
         return DB_ERROR;
     }
     return DB_OK;
@@ -357,7 +279,7 @@ static int fetch_rows(struct db *db, MYSQL_STMT *stmt, struct arena *arena,
 {
     MYSQL_RES *meta = mysql_stmt_result_metadata(stmt);
     if (!meta) {
-        set_error(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+        db_set_error(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
         return DB_ERROR;
     }
     size_t ncols = mysql_num_fields(meta);
@@ -387,7 +309,7 @@ static int fetch_rows(struct db *db, MYSQL_STMT *stmt, struct arena *arena,
         binds[c].error = &truncated[c];
     }
     if (ncols && mysql_stmt_bind_result(stmt, binds) != 0) {
-        set_error(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+        db_set_error(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
         goto out;
     }
 
@@ -398,7 +320,7 @@ static int fetch_rows(struct db *db, MYSQL_STMT *stmt, struct arena *arena,
     for (size_t r = 0; r < nrows; r++) {
         int f = mysql_stmt_fetch(stmt);
         if (f == 1 || f == MYSQL_NO_DATA) {
-            set_error(db, mysql_stmt_errno(stmt),
+            db_set_error(db, mysql_stmt_errno(stmt),
                       f == 1 ? mysql_stmt_error(stmt) : "fewer rows than stored");
             goto out;
         }
@@ -423,7 +345,7 @@ static int fetch_rows(struct db *db, MYSQL_STMT *stmt, struct arena *arena,
                 whole.buffer_length = (unsigned long)(len + 1);
                 whole.length = &whole_len;
                 if (mysql_stmt_fetch_column(stmt, &whole, (unsigned int)c, 0) != 0) {
-                    set_error(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+                    db_set_error(db, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
                     goto out;
                 }
             }
@@ -435,7 +357,7 @@ static int fetch_rows(struct db *db, MYSQL_STMT *stmt, struct arena *arena,
     rc = DB_OK;
     goto out;
 oom:
-    set_error(db, CR_OUT_OF_MEMORY, "out of memory reading a result");
+    db_set_error(db, CR_OUT_OF_MEMORY, "out of memory reading a result");
 out:
     if (bufs)
         for (size_t c = 0; c < ncols; c++)
@@ -449,17 +371,45 @@ out:
     return rc;
 }
 
-/* One attempt: prepare (or reuse), bind, execute, read. Returns DB_OK, DB_DUPLICATE or
- * DB_ERROR with *err holding the server's errno (0 for our own errors). */
+/* Execute, then store a result set: blocking, or with the non-blocking API up to
+ * deadline_ms (0 = no deadline). Returns 0, 1 on an error of the statement, -1 when the
+ * deadline passed (the connection is then mid-command: the caller drops it). */
+static int execute_and_store(struct db *db, MYSQL_STMT *stmt, long long deadline_ms)
+{
+    if (!deadline_ms)
+        return mysql_stmt_execute(stmt) != 0 ||
+               (mysql_stmt_field_count(stmt) > 0 && mysql_stmt_store_result(stmt) != 0);
+    int ret = 0;
+    int st = mysql_stmt_execute_start(&ret, stmt);
+    while (st) {
+        if ((st = dbc_wait(db->conn, st, deadline_ms)) < 0)
+            return -1;
+        st = mysql_stmt_execute_cont(&ret, stmt, st);
+    }
+    if (ret != 0 || mysql_stmt_field_count(stmt) == 0)
+        return ret != 0;
+    st = mysql_stmt_store_result_start(&ret, stmt);
+    while (st) {
+        if ((st = dbc_wait(db->conn, st, deadline_ms)) < 0)
+            return -1;
+        st = mysql_stmt_store_result_cont(&ret, stmt, st);
+    }
+    return ret != 0;
+}
+
+/* One attempt: prepare (or reuse), bind, execute, read. Returns DB_OK, DB_DUPLICATE,
+ * DB_TIMEOUT (past deadline_ms) or DB_ERROR with *err holding the server's errno (0 for
+ * our own errors). */
 static int run_once(struct db *db, const char *sql, const struct db_param *params,
                     size_t nparams, struct arena *arena, struct db_result *out,
-                    unsigned long long *affected, unsigned int *err, bool *sent)
+                    unsigned long long *affected, unsigned int *err, bool *sent,
+                    long long deadline_ms)
 {
     *err = 0;
     *sent = false;
-    MYSQL_STMT *stmt = get_statement(db, sql, err);
+    MYSQL_STMT *stmt = get_statement(db, sql, err, deadline_ms);
     if (!stmt)
-        return DB_ERROR;
+        return deadline_ms && *err == CR_SERVER_LOST ? DB_TIMEOUT : DB_ERROR;
 
     size_t n = nparams ? nparams : 1;
     MYSQL_BIND *binds = calloc(n, sizeof *binds);
@@ -467,25 +417,27 @@ static int run_once(struct db *db, const char *sql, const struct db_param *param
     long long *ints = calloc(n, sizeof *ints);
     int rc = DB_ERROR;
     if (!binds || !lens || !ints) {
-        set_error(db, CR_OUT_OF_MEMORY, "out of memory binding parameters");
+        db_set_error(db, CR_OUT_OF_MEMORY, "out of memory binding parameters");
         goto out;
     }
     if (bind_params(db, stmt, params, nparams, binds, lens, ints, sql) != DB_OK)
         goto out;
     *sent = true;
-    if (mysql_stmt_execute(stmt) != 0) {
+    /* A result set is stored (needed for max_length), read if asked, freed. */
+    int ex = execute_and_store(db, stmt, deadline_ms);
+    if (ex < 0) {
+        *err = CR_SERVER_LOST;
+        db_set_error(db, *err, "no answer within the bound");
+        rc = DB_TIMEOUT;
+        goto out;
+    }
+    if (ex > 0) {
         *err = mysql_stmt_errno(stmt);
-        set_error(db, *err, mysql_stmt_error(stmt));
+        db_set_error(db, *err, mysql_stmt_error(stmt));
         rc = error_is_duplicate(*err) ? DB_DUPLICATE : DB_ERROR;
         goto out;
     }
     if (mysql_stmt_field_count(stmt) > 0) {
-        /* A result set: store it (needed for max_length), read it if asked, free it. */
-        if (mysql_stmt_store_result(stmt) != 0) {
-            *err = mysql_stmt_errno(stmt);
-            set_error(db, *err, mysql_stmt_error(stmt));
-            goto out;
-        }
         rc = out ? fetch_rows(db, stmt, arena, out) : DB_OK;
         mysql_stmt_free_result(stmt);
         if (rc != DB_OK)
@@ -503,15 +455,6 @@ out:
     return rc;
 }
 
-bool db_retry_safe(const char *sql, bool sent)
-{
-    if (!sent)
-        return true;
-    while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
-        sql++;
-    return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "SHOW", 4) == 0;
-}
-
 /* Before a write on a connection that has been idle a while: a connection the server has
  * closed meanwhile is found by a ping (which sends nothing that could apply twice), so the
  * write goes to a live one rather than failing without a retry. */
@@ -522,18 +465,20 @@ static void ping_if_idle(struct db *db, const char *sql)
         return;
     if (mysql_ping(db->conn) != 0) {
         log_notice("db: idle connection gone (%s); reconnecting", mysql_error(db->conn));
-        drop_connection(db);
+        db_drop_connection(db);
     }
 }
 
-/* Runs a statement with the reconnect-and-retry-once rule. */
+/* Runs a statement with the reconnect-and-retry-once rule; deadline_ms bounds the wait
+ * for its answer (0: none; DB_TIMEOUT then, the connection dropped). */
 static int run(struct db *db, const char *sql, const struct db_param *params, size_t nparams,
-               struct arena *arena, struct db_result *out, unsigned long long *affected)
+               struct arena *arena, struct db_result *out, unsigned long long *affected,
+               long long deadline_ms)
 {
     if (out)
         memset(out, 0, sizeof *out);
     if (db->in_tx && db->tx_broken) {
-        set_error(db, 0, "transaction already failed; roll it back");
+        db_set_error(db, 0, "transaction already failed; roll it back");
         log_error("db: statement inside a failed transaction refused [SQL: %.160s]", sql);
         return DB_ERROR;
     }
@@ -542,15 +487,18 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
         unsigned int err = 0;
         bool sent = false;
         if (!ensure_connected(db)) {
-            /* open_connection has logged (rate-limited) why. */
+            /* dbc_open has logged (rate-limited) why. */
             if (db->in_tx)
                 db->tx_broken = true;
             return DB_ERROR;
         }
         {
-            int rc = run_once(db, sql, params, nparams, arena, out, affected, &err, &sent);
+            int rc = run_once(db, sql, params, nparams, arena, out, affected, &err, &sent,
+                              deadline_ms);
             if (rc == DB_OK) {
                 db->last_used = time(NULL);
+                if (!db->in_tx && !db_retry_safe(sql, true))
+                    db->writes++;
                 return DB_OK;
             }
             if (rc == DB_DUPLICATE) {
@@ -559,6 +507,20 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
                 log_debug("db: duplicate key: %s", db->error);
                 return DB_DUPLICATE;
             }
+            if (rc == DB_TIMEOUT) {
+                /* The connection is mid-command: it cannot be used again. Its socket is
+                 * shut first, or closing it would wait for the answer to skip it. */
+                if (db->conn)
+                    shutdown(mysql_get_socket(db->conn), SHUT_RDWR);
+                db_drop_connection(db);
+                if (db->in_tx)
+                    db->tx_broken = true;
+                db->bounded_skip_until = time(NULL) + BOUNDED_SKIP_S;
+                log_notice("db: a bounded statement had no answer in %d ms; bounded "
+                           "statements skipped for %d s [SQL: %.80s]", BOUNDED_MS,
+                           BOUNDED_SKIP_S, sql);
+                return DB_TIMEOUT;
+            }
             if (err == ER_NEED_REPREPARE && attempt == 0) {
                 /* The table changed under a prepared statement: prepare it again. */
                 struct stmt_slot *s = stmt_cache_find(&db->cache, sql);
@@ -566,22 +528,34 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
                     stmt_cache_remove(&db->cache, s);
                 continue;
             }
-            if ((err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) && !db->in_tx &&
-                attempt == 0) {
+            if (err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT) {
                 /* A single statement chosen as a deadlock victim (concurrent upserts of the
                  * same rate-limit row, say) did nothing: running it again is safe. Inside a
-                 * transaction the whole transaction is gone, so that is the caller's call. */
-                log_notice("db: %s; retrying once", db->error);
-                continue;
+                 * transaction the whole transaction is gone: the request may be run again
+                 * (db_attempt_retryable). On Galera, 1213 is also a certification
+                 * conflict with a write committed on another node. */
+                if (!db->in_tx && attempt == 0) {
+                    log_notice("db: %s; retrying once", db->error);
+                    continue;
+                }
+                if (err == ER_LOCK_DEADLOCK)   /* not a lock wait timeout: that waited long */
+                    db->retryable = true;
             }
-            if (error_is_gone(err)) {
-                drop_connection(db);
+            if (error_is_gone(err) || err == ER_UNKNOWN_COM_ERROR) {
+                db_drop_connection(db);
+                if (error_moves_host(err))
+                    dbc_next_host(db);
                 /* 2006 from execute: the command could not be sent; 4031: the server had
-                 * closed the idle connection before it. Neither ran the statement. */
+                 * closed the idle connection before it; 1047: the node refused to run it.
+                 * None ran the statement. */
                 bool unsent = !sent || err == CR_SERVER_GONE_ERROR ||
-                              err == ER_CLIENT_INTERACTION_TIMEOUT;
+                              err == ER_CLIENT_INTERACTION_TIMEOUT ||
+                              err == ER_UNKNOWN_COM_ERROR;
+                if (db->in_tx)
+                    db->retryable = true;   /* the transaction died with the connection */
                 if (!db->in_tx && attempt == 0 && db_retry_safe(sql, !unsent)) {
-                    log_notice("db: connection lost %s; reconnecting", db->error);
+                    log_notice("db: connection lost or node not ready %s; reconnecting",
+                               db->error);
                     continue;
                 }
                 if (!db->in_tx && attempt == 0)
@@ -591,7 +565,10 @@ static int run(struct db *db, const char *sql, const struct db_param *params, si
         }
         if (db->in_tx)
             db->tx_broken = true;
-        log_sql_error(db, "statement", sql);
+        if (err == ER_LOCK_DEADLOCK && db->in_tx)
+            log_notice("db: %s (the transaction may run again) [SQL: %.80s]", db->error, sql);
+        else
+            log_sql_error(db, "statement", sql);
         return DB_ERROR;
     }
 }
@@ -601,13 +578,52 @@ int db_exec(struct db *db, const char *sql, const struct db_param *params, size_
 {
     if (affected)
         *affected = 0;
-    return run(db, sql, params, nparams, NULL, NULL, affected);
+    return run(db, sql, params, nparams, NULL, NULL, affected, 0);
 }
 
 int db_query(struct db *db, struct arena *arena, const char *sql, const struct db_param *params,
              size_t nparams, struct db_result *out)
 {
-    return run(db, sql, params, nparams, arena, out, NULL);
+    return run(db, sql, params, nparams, arena, out, NULL, 0);
+}
+
+int db_exec_bounded(struct db *db, const char *sql, const struct db_param *params,
+                    size_t nparams, unsigned long long *affected)
+{
+    if (affected)
+        *affected = 0;
+    if (!db->wsrep || db->in_tx)
+        return run(db, sql, params, nparams, NULL, NULL, affected, 0);
+    if (time(NULL) < db->bounded_skip_until)
+        return DB_TIMEOUT;
+    return run(db, sql, params, nparams, NULL, NULL, affected, dbc_now_ms() + BOUNDED_MS);
+}
+
+int db_query_causal(struct db *db, struct arena *arena, const char *sql,
+                    const struct db_param *params, size_t nparams, struct db_result *out)
+{
+    ensure_connected(db);
+    const char *causal = db->conn && db->wsrep && !db->causal && !db->in_tx &&
+                                 time(NULL) >= db->bounded_skip_until
+                             ? dbc_causal_text(db, sql)
+                             : NULL;
+    if (causal) {
+        int rc = run(db, causal, params, nparams, arena, out, NULL, dbc_now_ms() + BOUNDED_MS);
+        if (rc == DB_ERROR && db->last_err == ER_LOCK_WAIT_TIMEOUT && !db_ready(db)) {
+            /* A node cut off from the cluster fails a causal read at once with 1205:
+             * db_ready found it not ready and left it; the next host answers. */
+            causal = dbc_causal_text(db, sql);
+            if (!ensure_connected(db) || !causal)
+                return DB_ERROR;
+            rc = run(db, causal, params, nparams, arena, out, NULL, dbc_now_ms() + BOUNDED_MS);
+        }
+        if (rc != DB_TIMEOUT)
+            return rc;
+        /* No answer in time: the cluster is not delivering (a node just died and is not
+         * evicted yet). Nothing commits anywhere meanwhile, so the plain read is as
+         * fresh as any. */
+    }
+    return run(db, sql, params, nparams, arena, out, NULL, 0);
 }
 
 int db_query_cell(struct db *db, struct arena *arena, const char *sql,
@@ -649,7 +665,7 @@ static unsigned int drain_results(struct db *db, size_t *done_count)
 static int run_plain(struct db *db, const char *sql, bool multi, const char *what)
 {
     if (db->in_tx && db->tx_broken) {
-        set_error(db, 0, "transaction already failed; roll it back");
+        db_set_error(db, 0, "transaction already failed; roll it back");
         log_error("db: %s inside a failed transaction refused", what);
         return DB_ERROR;
     }
@@ -665,7 +681,7 @@ static int run_plain(struct db *db, const char *sql, bool multi, const char *wha
          * statement on this connection can ever be stacked. */
         if (multi && mysql_set_server_option(db->conn, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) {
             err = mysql_errno(db->conn);
-            set_error(db, err, mysql_error(db->conn));
+            db_set_error(db, err, mysql_error(db->conn));
         } else {
             if (mysql_real_query(db->conn, sql, (unsigned long)strlen(sql)) != 0)
                 err = mysql_errno(db->conn);
@@ -676,7 +692,7 @@ static int run_plain(struct db *db, const char *sql, bool multi, const char *wha
                     snprintf(db->error, sizeof db->error, "statement %zu: (%u) %.400s",
                              done + 1, err, mysql_error(db->conn));
                 else
-                    set_error(db, err, mysql_error(db->conn));
+                    db_set_error(db, err, mysql_error(db->conn));
             }
             if (multi && !error_is_gone(err))
                 mysql_set_server_option(db->conn, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
@@ -684,7 +700,7 @@ static int run_plain(struct db *db, const char *sql, bool multi, const char *wha
         if (!err)
             return DB_OK;
         if (error_is_gone(err)) {
-            drop_connection(db);
+            db_drop_connection(db);
             if (!db->in_tx && attempt == 0 && done == 0) {
                 log_notice("db: connection lost %s; reconnecting", db->error);
                 continue;
@@ -705,7 +721,7 @@ int db_exec_script(struct db *db, const char *sql)
 int db_begin(struct db *db)
 {
     if (db->in_tx) {
-        set_error(db, 0, "a transaction is already open");
+        db_set_error(db, 0, "a transaction is already open");
         log_error("db: begin: a transaction is already open");
         return DB_ERROR;
     }
@@ -720,25 +736,36 @@ int db_begin(struct db *db)
 int db_commit(struct db *db)
 {
     if (!db->in_tx) {
-        set_error(db, 0, "no transaction is open");
+        db_set_error(db, 0, "no transaction is open");
         log_error("db: commit: no transaction is open");
         return DB_ERROR;
     }
     if (db->tx_broken || !db->conn) {
         log_error("db: commit refused: a statement of this transaction failed; rolled back");
         db_rollback(db);
-        set_error(db, 0, "transaction failed and was rolled back");
+        db_set_error(db, 0, "transaction failed and was rolled back");
         return DB_ERROR;
     }
     int rc = DB_OK;
     if (mysql_commit(db->conn) != 0) {
         unsigned int err = mysql_errno(db->conn);
-        set_error(db, err, mysql_error(db->conn));
-        log_sql_error(db, "commit", NULL);
+        db_set_error(db, err, mysql_error(db->conn));
+        /* A certification conflict (Galera) or deadlock at COMMIT: nothing was applied,
+         * the request may run again. A lost connection: the outcome is unknown. */
+        if (err == ER_LOCK_DEADLOCK || err == ER_UNKNOWN_COM_ERROR)
+            db->retryable = true;
+        if (err == ER_LOCK_DEADLOCK)
+            log_notice("db: commit: %s", db->error);
+        else
+            log_sql_error(db, "commit", NULL);
         /* Whatever the server did, closing the connection guarantees nothing half-done
          * stays open on it. */
-        drop_connection(db);
+        db_drop_connection(db);
+        if (error_moves_host(err))
+            dbc_next_host(db);
         rc = DB_ERROR;
+    } else {
+        db->writes++;
     }
     db->in_tx = false;
     db->tx_broken = false;
@@ -751,33 +778,13 @@ int db_rollback(struct db *db)
         return DB_OK;
     if (db->conn && mysql_rollback(db->conn) != 0) {
         unsigned int err = mysql_errno(db->conn);
-        set_error(db, err, mysql_error(db->conn));
+        db_set_error(db, err, mysql_error(db->conn));
         /* A lost connection has rolled back already; otherwise make sure of it. */
         if (!error_is_gone(err))
             log_sql_error(db, "rollback", NULL);
-        drop_connection(db);
+        db_drop_connection(db);
     }
     db->in_tx = false;
     db->tx_broken = false;
     return DB_OK;
-}
-
-bool db_in_transaction(const struct db *db)
-{
-    return db->in_tx;
-}
-
-const char *db_error(const struct db *db)
-{
-    return db->error[0] ? db->error : "no error";
-}
-
-size_t db_prepared_count(const struct db *db)
-{
-    return db->cache.nlive;
-}
-
-bool db_connected(const struct db *db)
-{
-    return db && db->conn != NULL;
 }

@@ -1,5 +1,6 @@
 /* Forward-only schema migrations: sql/NNN_name.sql applied in numeric order under a
- * server-wide named lock, each recorded in schema_migrations. */
+ * lock that holds across the nodes of a Galera cluster too (a row of
+ * schema_migration_lock), each recorded in schema_migrations. */
 #include "config.h"
 
 #include "usher/migrate.h"
@@ -14,13 +15,18 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/log.h"
 
 enum {
-    LOCK_TIMEOUT_S = 30,
+    /* How long a run waits for another one's lock. */
+    LOCK_TIMEOUT_S = 300,
+    /* A lock not renewed for this long is taken over (its run died); a run renews it
+     * before every migration. */
+    LOCK_LEASE_S = 120,
     MAX_SCRIPT_BYTES = 16 * 1024 * 1024,
     MAX_MIGRATIONS = 10000,
 };
@@ -40,8 +46,23 @@ static const char max_version_sql[] = "SELECT COALESCE(MAX(version), 0) FROM sch
 static const char applied_sql[] = "SELECT version FROM schema_migrations ORDER BY version";
 static const char record_sql[] =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)";
-static const char get_lock_sql[] = "SELECT GET_LOCK('usher_migrate', ?)";
-static const char release_lock_sql[] = "SELECT RELEASE_LOCK('usher_migrate')";
+/* The lock: one row, taken with a write that conflicts with any other run's (on another
+ * Galera node too: GET_LOCK holds only on its own server). A run owns it when the row,
+ * read causally after its write, names it. */
+static const char create_lock_sql[] =
+    "CREATE TABLE IF NOT EXISTS schema_migration_lock ("
+    " id TINYINT NOT NULL PRIMARY KEY,"
+    " holder VARCHAR(100) NOT NULL,"
+    " expires_at BIGINT NOT NULL"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+static const char take_lock_sql[] =
+    "INSERT INTO schema_migration_lock (id, holder, expires_at) VALUES (1, ?, ?) "
+    "ON DUPLICATE KEY UPDATE "
+    "holder = IF(expires_at < ? OR holder = VALUES(holder), VALUES(holder), holder), "
+    "expires_at = IF(holder = VALUES(holder), VALUES(expires_at), expires_at)";
+static const char lock_holder_sql[] = "SELECT holder FROM schema_migration_lock WHERE id = 1";
+static const char release_lock_sql[] =
+    "UPDATE schema_migration_lock SET expires_at = 0 WHERE id = 1 AND holder = ?";
 
 struct migration {
     int version;
@@ -227,6 +248,39 @@ static bool contains(const int *v, long n, int x)
     return false;
 }
 
+/* Takes (or renews) the lock for holder, waiting up to LOCK_TIMEOUT_S for another run.
+ * Returns 0 when held. */
+static int take_lock(struct db *db, struct arena *arena, const char *holder, FILE *out)
+{
+    time_t deadline = time(NULL) + LOCK_TIMEOUT_S;
+    bool said = false;
+    for (;;) {
+        long long now = (long long)time(NULL);
+        struct db_result r;
+        /* A conflict with another run's write (1213) just means "not ours": read the row. */
+        db_exec(db, take_lock_sql,
+                DB_PARAMS(db_str(holder), db_int(now + LOCK_LEASE_S), db_int(now)), NULL);
+        if (db_query_causal(db, arena, lock_holder_sql, NULL, 0, &r) != DB_OK)
+            return -1;
+        if (r.nrows == 1 && db_cell(&r, 0, 0) && strcmp(db_cell(&r, 0, 0), holder) == 0)
+            return 0;
+        if (time(NULL) >= deadline) {
+            log_error("migrate: another migration (%s) has held the lock for %d s; try again "
+                      "later", r.nrows == 1 && db_cell(&r, 0, 0) ? db_cell(&r, 0, 0) : "?",
+                      LOCK_TIMEOUT_S);
+            return -1;
+        }
+        if (!said && out) {
+            fprintf(out, "waiting for another usherctl migrate (%s)\n",
+                    r.nrows == 1 && db_cell(&r, 0, 0) ? db_cell(&r, 0, 0) : "?");
+            fflush(out);
+        }
+        said = true;
+        struct timespec ts = { 0, 500 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+
 /* Applies one migration in a transaction. DDL statements commit implicitly in MariaDB,
  * so the transaction only makes the DML of the script and its record atomic; the
  * scripts themselves are written to be re-runnable (IF NOT EXISTS). */
@@ -271,20 +325,20 @@ int migrate_apply(struct db *db, const char *dir, FILE *out)
     int applied = -1;
     int *done = NULL;
     bool locked = false;
-    struct db_result r;
 
-    if (db_exec_script(db, create_table_sql) != DB_OK)
+    char holder[100], host[64] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(holder, sizeof holder, "%.60s pid %ld at %lld", host, (long)getpid(),
+             (long long)time(NULL));
+    if (db_exec_script(db, create_table_sql) != DB_OK ||
+        db_exec_script(db, create_lock_sql) != DB_OK)
         goto out;
-    /* A named lock is server-wide: a second `usherctl migrate` waits here for the first,
-     * then finds everything applied. */
-    if (db_query(db, arena, get_lock_sql, DB_PARAMS(db_int(LOCK_TIMEOUT_S)), &r) != DB_OK)
+    /* A second `usherctl migrate`, on this server or another node of a cluster, waits here
+     * for the first, then finds everything applied. */
+    if (take_lock(db, arena, holder, out) != 0)
         goto out;
-    if (r.nrows != 1 || !db_cell(&r, 0, 0) || strcmp(db_cell(&r, 0, 0), "1") != 0) {
-        log_error("migrate: another migration has held the lock for %d s; try again later",
-                  LOCK_TIMEOUT_S);
-        goto out;
-    }
     locked = true;
+    db_set_causal(db, true);   /* Galera: read what the other runs committed on any node */
 
     long ndone = applied_versions(db, arena, &done);
     if (ndone < 0)
@@ -303,6 +357,10 @@ int migrate_apply(struct db *db, const char *dir, FILE *out)
     for (long i = 0; i < n; i++) {
         if (contains(done, ndone, list[i].version))
             continue;
+        if (take_lock(db, arena, holder, NULL) != 0) {   /* renews the lease */
+            applied = -1;
+            break;
+        }
         if (list[i].version < highest)
             log_warning("migrate: applying %s after the newer migration %d", list[i].name,
                         highest);
@@ -318,7 +376,7 @@ out:
     if (locked) {
         arena_reset(arena);
         /* The lock also goes when the connection closes; this is a courtesy. */
-        db_query(db, arena, release_lock_sql, NULL, 0, &r);
+        db_exec(db, release_lock_sql, DB_PARAMS(db_str(holder)), NULL);
     }
     free(done);
     arena_free(arena);

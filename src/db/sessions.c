@@ -77,7 +77,7 @@ int db_session_list(struct db *db, struct arena *a, const char *user_id, long lo
 int db_session_touch(struct db *db, const char *id, long long now)
 {
     static const char sql[] = "UPDATE user_session SET last_seen_at = ? WHERE id = ?";
-    return db_exec(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
+    return db_exec_bounded(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
 }
 
 int db_session_mark_user(struct db *db, const char *user_id, long long mark_ms,

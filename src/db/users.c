@@ -156,11 +156,13 @@ int db_user_count(struct db *db, long long *count)
 int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
 {
     /* Every creation takes the same lock row first, so "is this the first user?" and the
-     * duplicate-email check see every earlier creation, on any worker or host. */
+     * duplicate-email check see every earlier creation, on any worker or host. The row
+     * really changes: on Galera two creations on different nodes then conflict (1213) and
+     * the loser runs again (app.c), instead of both passing. */
     static const char lock_sql[] =
         "INSERT INTO config (`key`, value, updated_at) "
         "VALUES ('" CONFIG_KEY_SIGNUP_LOCK "', '0', 0) "
-        "ON DUPLICATE KEY UPDATE value = value";
+        "ON DUPLICATE KEY UPDATE updated_at = updated_at + 1";
     /* "is there any user?" reads one index entry, not a count of the table (a count cost
      * every creation tens of milliseconds at 100,000 users) */
     static const char count_sql[] = "SELECT EXISTS (SELECT 1 FROM `user`), "
@@ -288,7 +290,9 @@ int db_user_mark_after_commit(struct db *db, const char *id)
 int db_user_touch(struct db *db, const char *id, long long now)
 {
     /* The user moves in the last_active_at order: its fences follow in the same
-     * transaction (db_user_index.h). */
+     * transaction (db_user_index.h). Inside a transaction db_exec_bounded's 250 ms bound
+     * (Galera) does not apply; the caller ignores a failed touch (the next request of the
+     * user tries again). */
     static const char sql[] = "UPDATE `user` SET last_active_at = ? WHERE id = ?";
     struct arena *a = arena_new(1024);
     if (!a)
