@@ -95,7 +95,8 @@ static struct arena *load(struct db *db, struct group_cache *cache,
     if (!tmp)
         return NULL;
     struct db_result r;
-    if (db_query(db, tmp, sql, NULL, 0, &r) != DB_OK) {
+    /* causal (Galera): at least as new as the version the caller lookup read */
+    if (db_query_causal(db, tmp, sql, NULL, 0, &r) != DB_OK) {
         arena_free(tmp);
         return NULL;
     }
