@@ -6,8 +6,9 @@ default dynamic ones, a large answer freed once moved later ones onto the heap, 
 the pages.
 
 Sent with wrk when it is installed (scripts/deps.sh --bench), else with a small keep-alive
-client; under ASan or valgrind (harness.TIME_SCALE > 1) 10,000 requests a route, and the
-8 MiB bound is not checked (the sanitizer's own memory is in VmRSS).
+client. Under ASan or valgrind (harness.TIME_SCALE > 1) 10,000 requests a route and no bound
+is checked: the sanitizer's quarantine of freed blocks (up to 256 MB) is in VmRSS and grows
+by design; what those legs check is every request's memory use itself.
 """
 import http.client
 import shutil
@@ -91,7 +92,8 @@ def test_worker_memory_is_bounded(callers, stack):
         send(stack, path, token, REQUESTS)
     after = worker_rss(stack)
     assert set(after) == set(before), (before, after)   # the same workers throughout
+    if TIME_SCALE > 1:
+        return
     for pid, kb in after.items():
         assert kb - before[pid] <= GROWTH_MAX_KB, (pid, before, after)
-        if TIME_SCALE == 1:
-            assert kb <= RSS_MAX_KB, (pid, before, after)
+        assert kb <= RSS_MAX_KB, (pid, before, after)
