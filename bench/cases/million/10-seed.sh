@@ -1,8 +1,9 @@
 # The large data set (bench/run.sh -u USERS; issue 18): USERS users by SQL from the
-# Sequence engine, then an admin and a member through the API, 1,000 groups of 2,000
-# members with 400 resources and grants (bench/seed/groups.sql), the counts (usherctl
-# recount) and the search index if this build has one (usherctl reindex). Prints each
-# step's time and the tables' sizes. Sourced by bench/run.sh.
+# Sequence engine and the listing's and search's index (bench/seed/users.sh: USERS a
+# multiple of 4 up to 1,000,000), then an admin and a member through the API, 1,000 groups
+# of 2,000 members with 400 resources and grants (bench/seed/groups.sql) and the counts
+# (usherctl recount). Prints each step's time and the tables' sizes. Sourced by
+# bench/run.sh.
 j_field() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)[\"$1\"])"; }
 ctl() { "$BUILD/usherctl" -c "$STATE/usher.conf" "$@"; }
 timed() {   # timed LABEL COMMAND...: runs it, prints the seconds it took
@@ -15,22 +16,13 @@ timed() {   # timed LABEL COMMAND...: runs it, prints the seconds it took
 sql_file() { mariadb --no-defaults --socket="$STATE/mysql.sock" -uroot -N -B usher; }
 quiet() { "$@" >/dev/null; }
 
+# bench/seed/users.sh: bench/seed/users.sql, then usherctl reindex (its own times printed).
 seed_users() {
-    if [[ -x $REPO/bench/seed/users.sh ]]; then   # users.sql, then usherctl reindex
-        USHER_BUILD=$BUILD "$REPO/bench/seed/users.sh" "$STATE" "$users" | sed 's/^/bench: /'
-    elif [[ -f $REPO/bench/seed/users.sql ]]; then
-        sql_file <"$REPO/bench/seed/users.sql"
-    else
-        ((users == 1000000)) || echo "bench: users-minimal.sql seeds 1,000,000 users" >&2
-        sql_file <"$REPO/bench/seed/users-minimal.sql"
-    fi
+    USHER_BUILD=$BUILD "$REPO/bench/seed/users.sh" "$STATE" "$users" | sed 's/^/bench: /'
 }
 echo "bench: seeding $users users"
 timed "users ($users)" seed_users
 timed "counts (usherctl recount)" quiet ctl recount
-if [[ ! -x $REPO/bench/seed/users.sh ]] && ctl help 2>&1 | grep -q reindex; then
-    timed "search index (usherctl reindex)" quiet ctl reindex
-fi
 
 # The member (a user in 20 groups) and an admin, through the API; their roles by SQL.
 m_token=$(api POST /api/v1/auths/signup \
