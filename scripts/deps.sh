@@ -15,7 +15,7 @@ set -euo pipefail
 packages=(
     build-essential autoconf automake pkg-config
     libfcgi-dev libfcgi-bin libjson-c-dev libmariadb-dev libssl-dev libcrypt-dev libldap-dev
-    liboath-dev libqrencode-dev libsqlite3-dev
+    liboath-dev libqrencode-dev libsqlite3-dev libcurl4-openssl-dev
     mariadb-server mariadb-client mariadb-plugin-mroonga nginx-light slapd ldap-utils
     python3-pytest python3-requests mandoc
     systemd clang libclang-rt-14-dev
@@ -28,11 +28,19 @@ packages=(
 # chromium, chromium-driver, python3-selenium: the browser-page tests (test_pages_browser.py)
 # drive headless Chromium; python3-html5lib and tidy validate the pages' HTML.
 # python3-zbar, librsvg2-bin: the security page's QR code read back (test_pages_security.py).
+# libcurl4-openssl-dev: the OpenID Connect sign-in's requests to the provider (src/webfetch.c).
 # openssl: the tests' throwaway certificates (test_tls.py, ldaplib.py: openssl req).
 # mariadb-plugin-mroonga: the users' search index (sql/010_user_index.sql), loaded by the
 # private stack's MariaDB (scripts/stack.sh); without it search reads the user table.
 # slapd and ldap-utils: a private directory for the LDAP tests (tests/integration/ldaplib.py;
 # the system slapd is never started or touched).
+# nodejs and npm: the OpenID provider of the OIDC tests (tests/oidc/, the npm package
+# oidc-provider, which tests/oidc/install.sh puts in a cache dir). Only when the machine has no
+# node or npm at all: a Node.js of its own (say NodeSource's 20, which carries npm) is used as
+# it is, and Debian's npm would conflict with it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+fi
 check_only=0
 for arg in "$@"; do
     case $arg in

@@ -26,8 +26,8 @@ build() {
     mkdir -p "$out/obj"
     local flags=(-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
                  -fno-sanitize-recover=undefined -I"$build" -I"$REPO/include"
-                 $(pkg-config --cflags json-c libmariadb libcrypto liboath libqrencode ldap))
-    local libs=($(pkg-config --libs json-c libmariadb libcrypto liboath libqrencode ldap) -lcrypt -lfcgi -lm)
+                 $(pkg-config --cflags json-c libmariadb libcrypto liboath libqrencode ldap libcurl))
+    local libs=($(pkg-config --libs json-c libmariadb libcrypto liboath libqrencode ldap libcurl) -lcrypt -lfcgi -lm)
     # The library's sources, as Makefile.am lists them (the daemon's files included: the
     # route table links every handler).
     local srcs

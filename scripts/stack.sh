@@ -244,9 +244,10 @@ http {
     upstream usher {
         server unix:$DIR/usher.sock;
     }
-    # Its limit_req zones too, with the rates raised: the tests sign in far faster from one
-    # address than the shipped rates allow; the snippet's syntax and placement are checked.
-$(grep -E '^limit_req' "$REPO/nginx/usher-upstream.conf" | sed 's/rate=[0-9]*r\/[sm]/rate=10000r\/s/; s/^/    /')
+    # Its limit_req zones too, keyed per request: the tests sign up and in far faster from
+    # one address than the shipped rates allow (even 10,000 r/s refuses a sixth request in
+    # the same millisecond, past burst=5); the snippet's syntax and placement are checked.
+$(grep -E '^limit_req' "$REPO/nginx/usher-upstream.conf" | sed 's/\$binary_remote_addr/$binary_remote_addr$request_id/; s/^/    /')
 
     server {
         listen 127.0.0.1:$PORT;

@@ -12,7 +12,8 @@
 #    benchmark baselines included (warnings are errors);
 # 3. `make check`: the C TAP unit tests, counted per assertion from their .trs files;
 # 3b. the libFuzzer harnesses (tests/fuzz) a few seconds each, when clang is there;
-# 4. the integration tests (tests/integration, pytest on /usr/bin/python3) against a private
+# 4. the integration tests (tests/integration, pytest on /usr/bin/python3; the OIDC ones install
+#    their npm provider into a cache dir themselves: tests/oidc/install.sh) against a private
 #    stack (MariaDB, usher-fcgi, nginx) in a temp dir on a free loopback port, always torn
 #    down at the end; usher's database user has exactly the README's grants, and MariaDB
 #    runs with binary logging on (as replicas and servers with point-in-time backups do),

@@ -209,6 +209,7 @@ int accounts_create(struct ctx *c, enum account_door door, const struct account_
         struct new_user nu = {
             .email = email, .name = in->name ? in->name : "", .password_hash = hash,
             .profile_image_url = in->profile_image_url ? in->profile_image_url : "/user.png",
+            .oauth = in->oauth,
             .role = role, .default_group_id = settings_str(c, "DEFAULT_GROUP_ID"),
             .first_becomes_admin = in->first_becomes_admin,
             .closes_signup = in->first_becomes_admin && !in->keep_signup_open, .gate = in->gate,
@@ -555,6 +556,80 @@ int accounts_set_active(struct ctx *c, enum account_door door, const struct user
 {
     struct account_change in = { .active = active ? ACCOUNT_ACTIVATE : ACCOUNT_DEACTIVATE };
     return accounts_change(c, door, target, &in, NULL, r);
+}
+
+int accounts_provider_update(struct ctx *c, enum account_door door, const struct user *target,
+                             const struct account_provider_update *in, struct user **out,
+                             struct account_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    struct user *u = arena_alloc(c->arena, sizeof(*u));
+    *u = *target;
+    struct user_write w = { .values = u };
+    char *changed = arena_strdup(c->arena, "");
+#define PROVIDER_SET(member, value) do { \
+        const struct user_field *f_ = user_field_at(offsetof(struct user, member)); \
+        u->member = (value); \
+        w.cols |= 1ull << (size_t)(f_ - user_fields); \
+        changed = arena_printf(c->arena, "%s%s ", changed, f_->json); \
+    } while (0)
+    if (in->oauth && (!target->oauth || strcmp(in->oauth, target->oauth) != 0))
+        PROVIDER_SET(oauth, in->oauth);
+    if (in->name && in->name[0] && strcmp(in->name, target->name ? target->name : "") != 0 &&
+        !accounts_name_check(in->name, strlen(in->name), NULL))
+        PROVIDER_SET(name, in->name);
+    if (in->profile_image_url && in->profile_image_url[0] &&
+        strcmp(in->profile_image_url, target->profile_image_url ? target->profile_image_url : "") != 0)
+        PROVIDER_SET(profile_image_url, in->profile_image_url);
+    const char *kept_email = NULL;
+    if (in->email) {
+        char *email = email_normalize(c->arena, in->email);
+        struct user *other = NULL;
+        if (validate_email(email) && strcmp(email, target->email) != 0) {
+            int rc = db_user_get_by_email(c->db, c->arena, email, &other);
+            if (rc == DB_NOT_FOUND)
+                PROVIDER_SET(email, email);
+            else
+                kept_email = email;
+        }
+    }
+#undef PROVIDER_SET
+    if (kept_email)
+        log_warning("user %s keeps their e-mail: the provider's is taken or unreadable (%s)",
+                    target->id, account_door_name(door));
+    int rc = 0;
+    if (w.cols) {
+        rc = write_user(c, target->id, &w, r);
+        if (rc != 0 && r->refusal == ACCOUNT_EMAIL_TAKEN) {
+            /* taken meanwhile: the rest is written without it */
+            const struct user_field *f = user_field_at(offsetof(struct user, email));
+            w.cols &= ~(1ull << (size_t)(f - user_fields));
+            u->email = target->email;
+            rc = w.cols ? write_user(c, target->id, &w, r) : refuse(r, ACCOUNT_OK, NULL);
+        }
+    } else {
+        refuse(r, ACCOUNT_OK, NULL);
+    }
+    r->detail = arena_printf(c->arena, "%s%s", changed, kept_email ? "email kept" : "");
+    if (w.cols)
+        audit_local(c, door, "user.update", target->id, r);
+    if (rc == 0 && out)
+        *out = u;
+    return rc;
+}
+
+int accounts_end_sessions(struct ctx *c, enum account_door door, const struct user *target,
+                          struct account_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    struct user_write w = { .values = target, .mark_ms = session_now_ms() + 1 };
+    int rc = write_user(c, target->id, &w, r);
+    r->detail = "sessions ended";
+    if (rc == 0)
+        log_notice("user %s: every earlier session ended (%s)", target->id,
+                   account_door_name(door));
+    audit_local(c, door, "user.update", target->id, r);
+    return rc;
 }
 
 int accounts_delete(struct ctx *c, enum account_door door, const struct user *target,

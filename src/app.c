@@ -7,8 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "usher/accounts.h"
 #include "usher/api.h"
@@ -135,51 +133,12 @@ static void browser_redirect(struct ctx *c)
     response_header(c->res, "Location", arena_strdup(c->arena, next));
 }
 
-enum {
-    /* A request whose transaction lost a conflict runs again at most this many times more. */
-    CONFLICT_RETRIES = 6,
-};
-
-/* A short random pause before running a request again: 2^attempt ms plus as much jitter, so
- * two hosts that conflicted do not meet again at once. */
-static void conflict_backoff(int attempt)
+/* The target, then the handler: one attempt of api_run_retried. */
+static void attempt_route(struct ctx *c, const void *arg)
 {
-    static unsigned int seed;
-    if (!seed)
-        seed = (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16);
-    long ms = 2L << attempt;
-    ms += (long)(rand_r(&seed) % (unsigned int)ms);
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-/* The target, then the handler; run again (from a saved response) when the attempt failed
- * (status 400 or more) because it lost a deadlock or a Galera certification conflict, or
- * its connection or node, and kept nothing (db_attempt_retryable): every write path then
- * answers as if it had run alone. The retries read causally (db_set_causal), so they see
- * the write they lost to (doc/galera.md). */
-static void run_handler(struct ctx *c, const struct route *route)
-{
-    const struct response saved = *c->res;
-    for (int attempt = 0;; attempt++) {
-        db_attempt_begin(c->db);
-        if (load_target(c, route->target) == 0)
-            route->handler(c);
-        if (attempt == CONFLICT_RETRIES || c->res->status < 400 ||
-            !db_attempt_retryable(c->db))
-            break;
-        log_notice("%s %s: a conflicting write on another worker or host; running it again "
-                   "(%d)", c->req->method, c->req->path, attempt + 1);
-        *c->res = saved;
-        c->audit = NULL;
-        c->target_user = NULL;
-        c->target_groups = NULL;
-        c->target_ngroups = 0;
-        c->target_group = NULL;
-        conflict_backoff(attempt);
-        db_set_causal(c->db, true);
-    }
-    db_set_causal(c->db, false);
+    const struct route *route = arg;
+    if (load_target(c, route->target) == 0)
+        route->handler(c);
 }
 
 static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match,
@@ -248,7 +207,7 @@ static void dispatch(struct app *app, struct ctx *ctx, struct route_match *match
             return;
         }
     }
-    run_handler(c, route);
+    api_run_retried(c, attempt_route, route);
     if (res->status == 0) {
         log_error("%s %s: handler produced no response", app->req.method, app->req.path);
         response_detail(res, 500, ERR_DEFAULT);

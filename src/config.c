@@ -690,6 +690,32 @@ static int set_defaults(struct usher_config *cfg)
     return 0;
 }
 
+/* The OpenID Connect variables a server must not start with (openwebui-oauth.md §1, §12):
+ * usher-fcgi -t and usherctl check-config name them. */
+static int check_oidc_env(char *err, size_t errlen)
+{
+    const char *ccm = getenv("OAUTH_CODE_CHALLENGE_METHOD");
+    if (ccm && ccm[0] && strcmp(ccm, "S256") != 0) {
+        fail(err, errlen, "OAUTH_CODE_CHALLENGE_METHOD: must be S256 or unset (usher always "
+                          "sends PKCE with S256)");
+        return -1;
+    }
+    const char *url = getenv("OPENID_PROVIDER_URL");
+    if (url && url[0] && strncasecmp(url, "https://", 8) != 0 && strncasecmp(url, "http://", 7) != 0) {
+        fail(err, errlen, "OPENID_PROVIDER_URL: must be an http:// or https:// URL (the "
+                          "provider's discovery document)");
+        return -1;
+    }
+    const char *tam = getenv("OAUTH_TOKEN_ENDPOINT_AUTH_METHOD");
+    if (tam && tam[0] && strcmp(tam, "client_secret_basic") != 0 &&
+        strcmp(tam, "client_secret_post") != 0 && strcmp(tam, "none") != 0) {
+        fail(err, errlen, "OAUTH_TOKEN_ENDPOINT_AUTH_METHOD: must be client_secret_basic, "
+                          "client_secret_post or none");
+        return -1;
+    }
+    return 0;
+}
+
 int config_load(const char *path, struct usher_config *cfg, char *err, size_t errlen)
 {
     if (set_defaults(cfg) != 0) {
@@ -705,7 +731,9 @@ int config_load(const char *path, struct usher_config *cfg, char *err, size_t er
         if (load_file(path, cfg, err, errlen) != 0)
             return -1;
     }
-    return load_env(cfg, err, errlen);
+    if (load_env(cfg, err, errlen) != 0)
+        return -1;
+    return check_oidc_env(err, errlen);
 }
 
 void config_free(struct usher_config *cfg)

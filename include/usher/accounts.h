@@ -94,6 +94,8 @@ struct account_new {
     bool keep_signup_open;          /* ... without closing sign-up (LDAP, as the reference) */
     int gate;                       /* struct new_user's gate (CREATE_ALWAYS, ...) */
     const char *failed_text;        /* the route's 500 text (NULL: ERR_CREATE_USER) */
+    const char *oauth;              /* the sign-in link, JSON text ({"oidc": {"sub": ...}});
+                                     * NULL: none */
     /* Provisioning (SCIM): */
     bool no_password;               /* password NULL allowed: no password signs in (the
                                      * account uses a sign-in door, or an admin sets one) */
@@ -137,6 +139,24 @@ int accounts_set_role(struct ctx *c, enum account_door door, const struct user *
  * sessions end, except the caller's own when keep_own_session and the caller is target. */
 int accounts_set_password(struct ctx *c, enum account_door door, const struct user *target,
                           const char *password, bool keep_own_session,
+                          struct account_result *r);
+/* What a provider sign-in (OIDC) changes on a known account: each non-NULL member is
+ * written in one update; the e-mail is normalised and checked, and one another account
+ * has is left unchanged (logged, r->detail says "email kept"). */
+struct account_provider_update {
+    const char *oauth;               /* the link, JSON text */
+    const char *name;
+    const char *email;
+    const char *profile_image_url;
+};
+/* Applies in to target (no revocation: the caller signs in right after). *out (may be
+ * NULL) gets target with the new values. Returns 0, or -1 with r filled. */
+int accounts_provider_update(struct ctx *c, enum account_door door, const struct user *target,
+                             const struct account_provider_update *in, struct user **out,
+                             struct account_result *r);
+/* Ends every session of target issued before now, on every worker (as a password change
+ * does; a token issued a moment later is valid): the OIDC back-channel logout. */
+int accounts_end_sessions(struct ctx *c, enum account_door door, const struct user *target,
                           struct account_result *r);
 /* A provisioning door's change (SCIM): the members that are not NULL (not KEEP) change,
  * all in one transaction or none. email, name, profile_image_url and password follow the

@@ -33,7 +33,6 @@ void auths_api_key_create(struct ctx *c);
 void auths_api_key_get(struct ctx *c);
 void auths_api_key_delete(struct ctx *c);
 void auths_oauth_session_delete(struct ctx *c);
-void auths_token_exchange(struct ctx *c);
 /* users.c: GET / (admin: UserModel + group_ids), /all, /search (UserInfo items), GET
  * /groups (the caller's), /{id}, /{id}/info, /{id}/active, /{id}/groups,
  * /{id}/oauth/sessions, /{id}/profile/image; POST /{id}/update and DELETE /{id} (admin,

@@ -53,4 +53,13 @@ void api_account_refused(struct ctx *c, const struct account_result *r);
  * place. Answers 503 with Retry-After and returns true then; false otherwise (no I/O). */
 bool api_admin_bootstrap_owed(struct ctx *c);
 
+/* Runs attempt(c, arg) (a route's target load and handler) and runs it again, from the saved
+ * response, when it failed (status 400 or more) because it lost a deadlock or a Galera
+ * certification conflict, or its connection or node, and kept nothing
+ * (db_attempt_retryable): every write path then answers as if it had run alone. At most 6
+ * more runs, with a short jittered pause between; the retries read causally
+ * (db_set_causal), so they see the write they lost to (doc/galera.md). */
+void api_run_retried(struct ctx *c, void (*attempt)(struct ctx *c, const void *arg),
+                     const void *arg);
+
 #endif

@@ -68,9 +68,11 @@ struct usher_config {
 };
 
 /* Fills cfg with defaults, then reads path (NULL = defaults and environment only), then
- * applies USHER_* environment overrides. Returns 0; on error returns -1 and writes
- * "FILE:LINE: reason" (or "USHER_X: reason") into err. cfg must be freed with
- * config_free either way. */
+ * applies USHER_* environment overrides, and checks the OpenID Connect variables that
+ * must stop a server (OAUTH_CODE_CHALLENGE_METHOD other than S256, an OPENID_PROVIDER_URL
+ * that is not http(s)). Returns 0; on error returns -1 and writes "FILE:LINE: reason" (or
+ * "USHER_X: reason", "OAUTH_X: reason") into err. cfg must be freed with config_free
+ * either way. */
 int config_load(const char *path, struct usher_config *cfg, char *err, size_t errlen);
 /* Frees every string of cfg and zeroes it. */
 void config_free(struct usher_config *cfg);

@@ -43,6 +43,7 @@ struct new_user {
     const char *name;
     const char *password_hash;
     const char *profile_image_url;
+    const char *oauth;              /* the oauth column (JSON text), NULL: SQL NULL */
     const char *role;               /* the role unless first_becomes_admin promotes */
     const char *default_group_id;   /* joined when the group exists; may be NULL/"" */
     bool first_becomes_admin;       /* the first account becomes admin */

@@ -8,7 +8,7 @@
  * generator. */
 #include <stddef.h>
 
-/* Seals the len bytes of plain. Returns a malloc'd NUL-terminated string (the caller
+/* Seals the len (1..64 KiB) bytes of plain. Returns a malloc'd NUL-terminated string (the caller
  * frees it), or NULL when the secret is missing or OpenSSL fails (logged, with what). */
 char *sealed_make(const char *info, const char *plain, size_t len, const char *ad,
                   const unsigned char *secret, size_t secret_len, const char *what);
@@ -17,5 +17,9 @@ char *sealed_make(const char *info, const char *plain, size_t len, const char *a
  * ad, sealed under another secret, or holds a NUL byte. */
 int sealed_open(const char *info, const char *sealed, size_t len, const char *ad,
                 const unsigned char *secret, size_t secret_len, char *out);
+
+/* The length of the plaintext a sealed string holds (what sealed_open's len must be), or -1
+ * when no plaintext of 1..64 KiB can give that string. */
+long sealed_plain_len(const char *sealed);
 
 #endif

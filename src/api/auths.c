@@ -13,6 +13,7 @@
 
 #include "usher/accounts.h"
 #include "usher/api_common.h"
+#include "usher/api_oauth.h"
 #include "usher/api_security.h"
 #include "usher/apikey.h"
 #include "usher/arena.h"
@@ -536,14 +537,24 @@ void auths_signout(struct ctx *c)
         api_db_error(c);
         return;
     }
+    /* The OIDC part (openwebui-oauth.md §9): the provider's end-session URL. */
+    bool oidc_failed = false;
+    const char *oidc_redirect = request_cookie(c->req, "oauth_session_id")
+                                    ? oauth_signout_redirect(c, &oidc_failed) : NULL;
     response_delete_cookie(c->res, "token");
     response_delete_cookie(c->res, "oui-session");
     response_delete_cookie(c->res, "oauth_id_token");
     if (request_cookie(c->req, "oauth_session_id"))
         response_delete_cookie(c->res, "oauth_session_id");
+    if (oidc_failed) {
+        response_detail(c->res, 500, "Failed to sign out from the OpenID provider.");
+        return;
+    }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "status", json_object_new_boolean(1));
-    if (settings_env()->signout_redirect_url)
+    if (oidc_redirect)
+        json_object_object_add(o, "redirect_url", json_object_new_string(oidc_redirect));
+    else if (settings_env()->signout_redirect_url)
         json_object_object_add(o, "redirect_url",
                                json_object_new_string(settings_env()->signout_redirect_url));
     response_json(c->res, 200, o);
@@ -725,9 +736,4 @@ void auths_oauth_session_delete(struct ctx *c)
         return;
     }
     response_json(c->res, 200, json_object_new_boolean(1));
-}
-
-void auths_token_exchange(struct ctx *c)
-{
-    response_detail(c->res, 403, ERR_TOKEN_EXCHANGE_DISABLED);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "usher/api_common.h"
+#include "usher/oidc.h"
 #include "usher/arena.h"
 #include "usher/audit.h"
 #include "usher/db.h"
@@ -223,12 +224,8 @@ void auths_ldap_server_post(struct ctx *c)
 
 void auths_oauth_config_get(struct ctx *c)
 {
-    struct json_object *stored = settings_get(c, "OAUTH_CONFIG");
-    struct json_object *o = stored && json_object_is_type(stored, json_type_object)
-                                ? json_object_get(stored) : json_object_new_object();
-    if (!json_object_object_get_ex(o, "ENABLE_OAUTH", NULL))
-        json_object_object_add(o, "ENABLE_OAUTH", json_object_new_boolean(0));
-    response_json(c->res, 200, o);
+    /* The effective values: stored, else the environment, else the default (oidc.h). */
+    response_json(c->res, 200, oidc_settings_json(c));
 }
 
 void auths_oauth_config_post(struct ctx *c)
@@ -251,12 +248,25 @@ void auths_oauth_config_post(struct ctx *c)
             json_object_object_add(o, k, json_object_get(val));
     }
     json_object_object_foreach(body, k, val) {
-        if (val && strncmp(k, "OAUTH_", 6) != 0 && strncmp(k, "OPENID_", 7) != 0 &&
-            strcmp(k, "ENABLE_OAUTH_SIGNUP") != 0 && strcmp(k, "ENABLE_OAUTH") != 0 &&
-            strncmp(k, "ENABLE_OAUTH_", 13) != 0)
+        if (!val || !oidc_settings_is_field(k))
             continue;
-        if (val)
-            json_object_object_add(o, k, json_object_get(val));
+        if (oidc_settings_is_list(k) && json_object_is_type(val, json_type_string)) {
+            /* comma strings on the wire, lists in storage (deltas §1.5) */
+            struct json_object *list = json_object_new_array();
+            char *copy = arena_strdup(c->arena, json_object_get_string(val));
+            for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                while (*t == ' ')
+                    t++;
+                size_t n = strlen(t);
+                while (n && t[n - 1] == ' ')
+                    t[--n] = '\0';
+                if (n)
+                    json_object_array_add(list, json_object_new_string(t));
+            }
+            json_object_object_add(o, k, list);
+            continue;
+        }
+        json_object_object_add(o, k, json_object_get(val));
     }
     if (settings_put(c, "OAUTH_CONFIG", o) != 0) {
         api_db_error(c);

@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "usher/accounts.h"
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
 #include "usher/errors.h"
+#include "usher/log.h"
 #include "usher/password.h"
 #include "usher/session.h"
 #include "usher/settings.h"
@@ -175,4 +178,45 @@ bool api_admin_bootstrap_owed(struct ctx *c)
     response_detail(c->res, 503,
                     "The administrator account is not set up yet. Please try again shortly.");
     return true;
+}
+
+enum {
+    /* A request whose transaction lost a conflict runs again at most this many times more. */
+    CONFLICT_RETRIES = 6,
+};
+
+/* A short random pause before running a request again: 2^attempt ms plus as much jitter, so
+ * two hosts that conflicted do not meet again at once. */
+static void conflict_backoff(int attempt)
+{
+    static unsigned int seed;
+    if (!seed)
+        seed = (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16);
+    long ms = 2L << attempt;
+    ms += (long)(rand_r(&seed) % (unsigned int)ms);
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+void api_run_retried(struct ctx *c, void (*attempt)(struct ctx *c, const void *arg),
+                     const void *arg)
+{
+    const struct response saved = *c->res;
+    for (int n = 0;; n++) {
+        db_attempt_begin(c->db);
+        attempt(c, arg);
+        if (n == CONFLICT_RETRIES || c->res->status < 400 || !db_attempt_retryable(c->db))
+            break;
+        log_notice("%s %s: a conflicting write on another worker or host; running it again "
+                   "(%d)", c->req->method, c->req->path, n + 1);
+        *c->res = saved;
+        c->audit = NULL;
+        c->target_user = NULL;
+        c->target_groups = NULL;
+        c->target_ngroups = 0;
+        c->target_group = NULL;
+        conflict_backoff(n);
+        db_set_causal(c->db, true);
+    }
+    db_set_causal(c->db, false);
 }

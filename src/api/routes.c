@@ -5,6 +5,7 @@
 #include "config.h"
 #include "usher/api.h"
 #include "usher/accounts.h"
+#include "usher/api_oauth.h"
 #include "usher/api_security.h"
 #include "usher/router.h"
 #include "usher/scim_api.h"
@@ -30,6 +31,12 @@
 
 const struct route usher_routes[] = {
     R(GET, "/health", PUBLIC, health_get),
+
+    /* OpenID Connect sign-in (api/oauth.c, api/oauth_logout.c; openwebui-oauth.md) */
+    R(GET, "/oauth/{provider}/login", PUBLIC, oauth_login),
+    R(GET, "/oauth/{provider}/callback", PUBLIC, oauth_callback),
+    R(GET, "/oauth/{provider}/login/callback", PUBLIC, oauth_callback),
+    R(POST, "/oauth/backchannel-logout", PUBLIC, oauth_backchannel_logout),
     R(GET, "/health/db", PUBLIC, health_db_get),
 
     R(GET, AUTHS "/", ANY, auths_session_user),
@@ -56,7 +63,7 @@ const struct route usher_routes[] = {
     R(GET, AUTHS "/api_key", ANY, auths_api_key_get),
     R(DELETE, AUTHS "/api_key", ANY, auths_api_key_delete),
     R(DELETE, AUTHS "/oauth/sessions/{provider:path}", VERIFIED, auths_oauth_session_delete),
-    R(POST, AUTHS "/oauth/{provider}/token/exchange", PUBLIC, auths_token_exchange),
+    R(POST, AUTHS "/oauth/{provider}/token/exchange", PUBLIC, oauth_token_exchange),
     /* usher's account security (api/mfa.c; usher-account-security.md) */
     R(GET, AUTHS "/mfa", ANY, mfa_status),
     F(POST, AUTHS "/mfa/totp/enroll", ANY, mfa_enroll, mfa_password_form),

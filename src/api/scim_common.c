@@ -362,6 +362,13 @@ static bool has_body(enum http_method m)
     return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH || m == HTTP_DELETE;
 }
 
+/* One attempt of a SCIM route (api_run_retried): its handler. */
+static void scim_attempt(struct ctx *c, const void *arg)
+{
+    const struct route *route = arg;
+    route->handler(c);
+}
+
 void scim_handle(struct ctx *c, struct route_match *m, const char *rest, body_read_fn read_fn,
                  void *rctx)
 {
@@ -399,7 +406,7 @@ void scim_handle(struct ctx *c, struct route_match *m, const char *rest, body_re
             return;
         }
     }
-    m->route->handler(c);
+    api_run_retried(c, scim_attempt, m->route);
     if (c->res->status == 0)
         scim_db_error(c);
     audit_write(c);

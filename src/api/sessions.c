@@ -46,6 +46,8 @@ static const char *method_of(struct ctx *c, bool *mfa)
         return "add";
     if (ends_with(p, "/ldap"))   /* POST /api/v1/auths/ldap, the page's /login/ldap */
         return "ldap";
+    if (strncmp(p, "/oauth/", 7) == 0)   /* the OpenID Connect callback (api/oauth.c) */
+        return "oauth";
     if (env->trusted_email_header)
         return "trusted_header";
     if (!env->webui_auth)

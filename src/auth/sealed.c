@@ -18,7 +18,8 @@
 #define NONCE_LEN 12
 #define TAG_LEN 16
 #define AES_KEY_LEN 32
-#define MAX_PLAIN 256   /* the longest secret sealed (API keys: 35, TOTP: 32) */
+#define MAX_PLAIN 65536 /* the longest secret sealed (API keys: 35, TOTP: 32, an OAuth
+                         * token answer: a few KiB) */
 
 /* HKDF-SHA256 of the server secret under info into key. */
 static bool derive_key(const char *info, const unsigned char *secret, size_t secret_len,
@@ -50,8 +51,12 @@ char *sealed_make(const char *info, const char *plain, size_t len, const char *a
         log_error("%s: key derivation failed", what);
         return NULL;
     }
-    unsigned char raw[NONCE_LEN + MAX_PLAIN + TAG_LEN];
     size_t raw_len = NONCE_LEN + len + TAG_LEN;
+    unsigned char *raw = malloc(raw_len);
+    if (!raw) {
+        OPENSSL_cleanse(key, sizeof key);
+        return NULL;
+    }
     unsigned char *nonce = raw, *ct = raw + NONCE_LEN, *tag = ct + len;
     char *out = NULL;
     int n = 0, fin = 0;
@@ -72,7 +77,8 @@ char *sealed_make(const char *info, const char *plain, size_t len, const char *a
     }
     EVP_CIPHER_CTX_free(ctx);
     OPENSSL_cleanse(key, sizeof key);
-    OPENSSL_cleanse(raw, sizeof raw);
+    OPENSSL_cleanse(raw, raw_len);
+    free(raw);
     return out;
 }
 
@@ -82,11 +88,16 @@ int sealed_open(const char *info, const char *sealed, size_t len, const char *ad
     if (!sealed || len == 0 || len > MAX_PLAIN)
         return -1;
     size_t raw_len = NONCE_LEN + len + TAG_LEN, enc_len = base64url_encoded_len(raw_len);
-    unsigned char raw[NONCE_LEN + MAX_PLAIN + TAG_LEN + 1], plain[MAX_PLAIN];
     unsigned char key[AES_KEY_LEN];
-    if (strlen(sealed) != enc_len || base64url_decode(sealed, enc_len, raw) != (long)raw_len ||
-        !derive_key(info, secret, secret_len, key))
+    if (strlen(sealed) != enc_len)
         return -1;
+    unsigned char *raw = malloc(raw_len + 1), *plain = malloc(len);
+    if (!raw || !plain || base64url_decode(sealed, enc_len, raw) != (long)raw_len ||
+        !derive_key(info, secret, secret_len, key)) {
+        free(raw);
+        free(plain);
+        return -1;
+    }
     unsigned char *nonce = raw, *ct = raw + NONCE_LEN, *tag = ct + len;
     int n = 0, fin = 0, rc = -1;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
@@ -106,7 +117,18 @@ int sealed_open(const char *info, const char *sealed, size_t len, const char *ad
     }
     EVP_CIPHER_CTX_free(ctx);
     OPENSSL_cleanse(key, sizeof key);
-    OPENSSL_cleanse(plain, sizeof plain);
-    OPENSSL_cleanse(raw, sizeof raw);
+    OPENSSL_cleanse(plain, len);
+    OPENSSL_cleanse(raw, raw_len);
+    free(plain);
+    free(raw);
     return rc;
+}
+
+long sealed_plain_len(const char *sealed)
+{
+    size_t n = sealed ? strlen(sealed) : 0;
+    size_t raw = n / 4 * 3 + (n % 4 == 3 ? 2 : n % 4 == 2 ? 1 : 0);
+    if (n % 4 == 1 || raw <= NONCE_LEN + TAG_LEN || raw - NONCE_LEN - TAG_LEN > MAX_PLAIN)
+        return -1;
+    return (long)(raw - NONCE_LEN - TAG_LEN);
 }

@@ -271,6 +271,9 @@ static int fenced_ids(struct db *db, struct arena *a, const struct user_query *q
 {
     *done = false;
     unsigned order = fence_order(q->order);
+    /* On Galera activity updates do not keep their fences (db_user_touch): walk. */
+    if (order == UIX_LAST_ACTIVE_AT && db_wsrep(db))
+        order = 0;
     bool desc = q->order == USER_ORDER_DEFAULT || !q->ascending;
     struct user_index_start at;
     if (!order || db_user_index_find(db, a, order, desc, q->offset, &at) != DB_OK)

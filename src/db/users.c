@@ -168,8 +168,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     static const char count_sql[] = "SELECT EXISTS (SELECT 1 FROM `user`), "
                                     "(SELECT COUNT(*) FROM `user` WHERE email = ?)";
     static const char user_sql[] =
-        "INSERT INTO `user` (id, email, role, name, profile_image_url, last_active_at, "
-        "updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+        "INSERT INTO `user` (id, email, role, name, profile_image_url, oauth, last_active_at, "
+        "updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char auth_sql[] =
         "INSERT INTO auth (id, email, password, active) VALUES (?, ?, ?, ?)";
     static const char scim_sql[] = "UPDATE `user` SET scim = ? WHERE id = ?";
@@ -220,7 +220,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     const char *role = first && nu->first_becomes_admin ? "admin" : nu->role;
     int rc = db_exec(db, user_sql,
                      DB_PARAMS(db_str(id), db_str(nu->email), db_str(role), db_str(nu->name),
-                               db_str(nu->profile_image_url), db_int(now), db_int(now),
+                               db_str(nu->profile_image_url), db_str_or_null(nu->oauth),
+                               db_int(now), db_int(now),
                                db_int(now)), NULL);
     if (rc == DB_DUPLICATE) {
         db_rollback(db);
@@ -290,10 +291,14 @@ int db_user_mark_after_commit(struct db *db, const char *id)
 int db_user_touch(struct db *db, const char *id, long long now)
 {
     /* The user moves in the last_active_at order: its fences follow in the same
-     * transaction (db_user_index.h). Inside a transaction db_exec_bounded's 250 ms bound
-     * (Galera) does not apply; the caller ignores a failed touch (the next request of the
-     * user tries again). */
+     * transaction (db_user_index.h). On a Galera node the touch stays one bounded
+     * statement instead (db_exec_bounded: a node in its eviction window must not hold the
+     * read path, and every touch moving the same last fence would conflict across nodes);
+     * the listing walks the last_active_at order there (user_list.c). The caller ignores a
+     * failed touch (the next request of the user tries again). */
     static const char sql[] = "UPDATE `user` SET last_active_at = ? WHERE id = ?";
+    if (db_wsrep(db))
+        return db_exec_bounded(db, sql, DB_PARAMS(db_int(now), db_str(id)), NULL);
     struct arena *a = arena_new(1024);
     if (!a)
         return DB_ERROR;

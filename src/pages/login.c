@@ -5,12 +5,17 @@
 #include "config.h"
 #include "usher/page.h"
 
+#include <string.h>
+
 #include "usher/api.h"
 #include "usher/arena.h"
 #include "usher/csrf.h"
 #include "usher/db.h"
 #include "usher/db_users.h"
 #include "usher/directory.h"
+#include "usher/errors.h"
+#include "usher/oidc.h"
+#include "usher/request.h"
 #include "usher/session.h"
 
 #define ERR_FORM_SITE "CSRF token missing or invalid"
@@ -67,6 +72,41 @@ static void ldap_form(struct ctx *c, struct html *h, const char *tok)
     html_close(h);
 }
 
+/* While OpenID Connect sign-in is on: "Continue with <OAUTH_PROVIDER_NAME>", a link to
+ * /oauth/oidc/login that ends on next (the account page by default). */
+static void oidc_button(struct ctx *c, struct html *h)
+{
+    struct oidc_settings s;
+    oidc_settings_resolve(c, &s);
+    if (!oidc_active(&s))
+        return;
+    const char *next = page_next(c);
+    const char *href = arena_printf(c->arena, "/oauth/oidc/login?next=%s",
+                                    page_urlencode(c, next ? next : page_url(c, "/account")));
+    html_open(h, "section", "id", "oidc", "aria-label", "Single sign-on", NULL);
+    html_open(h, "p", NULL);
+    html_elem(h, "a", arena_printf(c->arena, "Continue with %s", s.provider_name), "href", href,
+              "class", "button", "id", "oidc-login", NULL);
+    html_close(h);
+    html_close(h);
+}
+
+/* The error a failed OpenID Connect login brings back (?error=): shown only when it is one
+ * of the callback's own texts, so a link cannot put words on this page. */
+static const char *oidc_error(struct ctx *c)
+{
+    static const char *const known[] = {
+        ERR_INVALID_CRED, ERR_ACCESS_PROHIBITED, ERR_EMAIL_TAKEN, ERR_CREATE_USER,
+        "The identity provider could not be reached. Please try again later.",
+        "[ERROR: Error during OAuth process]",
+    };
+    const char *e = request_query(c->req, "error");
+    for (size_t i = 0; e && i < sizeof(known) / sizeof(known[0]); i++)
+        if (strcmp(e, known[i]) == 0)
+            return known[i];
+    return NULL;
+}
+
 static void login_render(struct ctx *c, const char *error, int status)
 {
     struct html h;
@@ -84,6 +124,7 @@ static void login_render(struct ctx *c, const char *error, int status)
     page_button(&h, "Sign in", "primary");
     html_close(&h);
     ldap_form(c, &h, tok);
+    oidc_button(c, &h);
     html_open(&h, "p", NULL);
     html_text(&h, "No account yet? ");
     html_elem(&h, "a", "Sign up", "href", page_url(c, "/signup"), NULL);
@@ -98,7 +139,7 @@ void page_login_get(struct ctx *c)
         page_see_other(c, next ? next : page_url(c, "/account"));
         return;
     }
-    login_render(c, NULL, 200);
+    login_render(c, oidc_error(c), 200);
 }
 
 /* A pre-session form post from this site with its token; else renders refused. */
