@@ -4,11 +4,19 @@
 # Figures and ratios only; nothing here passes or fails on a time.
 #
 #   bench/run.sh [-w WORKERS] [-d SECONDS] [-c CONNECTIONS] [-t THREADS] [-n RSS_REQUESTS]
+#                [-r RUNS] [-u USERS]
 #
 #   -w  workers of usher-fcgi and of each baseline (default 2)
-#   -d  seconds per measurement (default 10)
-#   -c  wrk connections (default 16)      -t  wrk threads (default 2)
-#   -n  requests to send before the second RSS reading (default 100000)
+#   -d  seconds per measurement (default 10; 5 with -u)
+#   -c  wrk connections (default 16)      -t  wrk threads (default 2; 1 with -u)
+#   -n  requests to send before the second RSS reading (default 100000; with -u, as many
+#       as bring the run to 1,000,000 requests)
+#   -r  runs of each side per case, alternating, the median reported (default 1; 3 with -u)
+#   -u  the large data set (issue 18): USERS users (e.g. 1000000), 1,000 groups of 2,000
+#       members, 400 resources with grants, MariaDB with a 2 GiB buffer pool; runs the cases
+#       of bench/cases/million/ instead of bench/cases/ (see bench/cases/README), with one
+#       client's p50/p99 (bench/p99.py) beside each ratio. BENCH_ONLY=REGEX runs only the
+#       cases whose name matches.
 #
 # As root on Debian 12 from the repo: installs wrk if missing, builds in .build/ (as the quick
 # start does) with the baselines (make bench-programs), starts a private stack in a temp dir
@@ -24,14 +32,20 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-workers=2 duration=10 connections=16 threads=2 rss_requests=100000
-while getopts "w:d:c:t:n:" opt; do
+workers=2 duration= connections=16 threads= rss_requests= runs= users=0
+while getopts "w:d:c:t:n:r:u:" opt; do
     case $opt in
     w) workers=$OPTARG ;; d) duration=$OPTARG ;; c) connections=$OPTARG ;;
-    t) threads=$OPTARG ;; n) rss_requests=$OPTARG ;;
+    t) threads=$OPTARG ;; n) rss_requests=$OPTARG ;; r) runs=$OPTARG ;; u) users=$OPTARG ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
+if ((users > 0)); then
+    : "${duration:=5}" "${threads:=1}" "${runs:=3}"
+    export STACK_BUFFER_POOL=${STACK_BUFFER_POOL:-2G}
+else
+    : "${duration:=10}" "${threads:=2}" "${runs:=1}" "${rss_requests:=100000}"
+fi
 
 [[ $(id -u) == 0 ]] || { echo "bench: run as root" >&2; exit 1; }
 scripts/deps.sh --bench
@@ -104,11 +118,29 @@ for name in hello select; do
     for _ in $(seq 50); do [[ -S $STATE/$name.sock ]] && break; sleep 0.1; done
 done
 
+# paths_lua FILE: a wrk script (printed: its path) asking a random line of FILE (one path a
+# line) on every request, so pages and needles vary per request.
+paths_lua() {
+    local lua=$1.lua
+    cat >"$lua" <<LUA
+local paths = {}
+for line in io.lines("$1") do paths[#paths + 1] = line end
+math.randomseed(os.time())
+request = function() return wrk.format(nil, paths[math.random(#paths)]) end
+LUA
+    echo "$lua"
+}
+
 # wrk_run PATH SECONDS [wrk options] -> prints "req/s p50 p99 requests" (latencies as wrk
-# prints them, e.g. 2.31ms); non-2xx answers are reported on stderr.
+# prints them, e.g. 2.31ms); non-2xx answers are reported on stderr. PATH "@FILE" asks a
+# random path of FILE on every request (paths_lua).
 wrk_run() {
     local path=$1 secs=$2 out
     shift 2
+    if [[ $path == @* ]]; then
+        set -- "$@" -s "$(paths_lua "${path#@}")"
+        path=/
+    fi
     out=$(wrk -t"$threads" -c"$connections" -d"${secs}s" --latency "$@" "$BASE$path")
     if grep -q 'Non-2xx' <<<"$out"; then
         echo "bench: $path: $(grep 'Non-2xx' <<<"$out" | xargs)" >&2
@@ -120,19 +152,45 @@ wrk_run() {
 }
 
 total_requests=0
+# median of the lines on stdin, by their first field (the middle one; the lower of two)
+median_line() { sort -g -k1,1 | awk '{l[NR] = $0} END {print l[int((NR + 1) / 2)]}'; }
+
 # compare NAME USHER_PATH BASELINE_PATH [wrk options]: warms both up, measures both one after
-# the other and prints one line.
+# the other ($runs times, alternating; each side's median run by req/s) and prints one line.
 compare() {
-    local name=$1 upath=$2 bpath=$3 u b
+    local name=$1 upath=$2 bpath=$3 u b i ulines= blines=
     shift 3
+    if [[ -n ${BENCH_ONLY:-} && ! $name =~ $BENCH_ONLY ]]; then return 0; fi
     wrk_run "$upath" 1 "$@" >/dev/null
     wrk_run "$bpath" 1 "$@" >/dev/null
-    read -r u_rps u_p50 u_p99 u_n < <(wrk_run "$upath" "$duration" "$@")
-    read -r b_rps b_p50 b_p99 b_n < <(wrk_run "$bpath" "$duration" "$@")
-    total_requests=$((total_requests + ${u_n:-0}))
+    for ((i = 0; i < runs; i++)); do
+        ulines+=$(wrk_run "$upath" "$duration" "$@")$'\n'
+        blines+=$(wrk_run "$bpath" "$duration" "$@")$'\n'
+    done
+    read -r u_rps u_p50 u_p99 u_n < <(printf '%s' "$ulines" | median_line)
+    read -r b_rps b_p50 b_p99 b_n < <(printf '%s' "$blines" | median_line)
+    total_requests=$((total_requests + $(printf '%s' "$ulines" | awk '{n += $4} END {print n + 0}')))
     printf '%-22s usher %9s req/s p50 %8s p99 %8s | baseline %9s req/s p50 %8s p99 %8s | %s\n' \
         "$name" "$u_rps" "$u_p50" "$u_p99" "$b_rps" "$b_p50" "$b_p99" \
         "$(awk -v u="$u_rps" -v b="$b_rps" 'BEGIN { if (b > 0) printf "usher = %.2f x baseline", u / b }')"
+}
+
+# one_client NAME PATH|@FILE [-H "Name: value"]...: one client's p50 and p99 (bench/p99.py:
+# one keep-alive connection, 200 requests a run, median of $runs runs), printed under the
+# case's line.
+one_client() {
+    local name=$1 path=$2 file
+    shift 2
+    if [[ -n ${BENCH_ONLY:-} && ! $name =~ $BENCH_ONLY ]]; then return 0; fi
+    if [[ $path == @* ]]; then
+        file=${path#@}
+    else
+        file=$(mktemp "$STATE/path.XXXXXX")
+        echo "$path" >"$file"
+    fi
+    printf '%-22s one client: %s\n' "" "$(/usr/bin/python3 "$REPO/bench/p99.py" "$BASE" "$file" \
+        -r "$runs" "$@")"
+    total_requests=$((total_requests + 200 * runs))
 }
 
 # measure NAME PATH [wrk options]: one side alone (a floor to compare against by eye).
@@ -164,7 +222,9 @@ rss_before=$(worker_rss)
 compare "GET /health" /health /bench/hello
 measure "select-fcgi (floor)" /bench/select
 
-for case_file in "$REPO"/bench/cases/*.sh; do
+case_dir=$REPO/bench/cases
+((users > 0)) && case_dir=$REPO/bench/cases/million
+for case_file in "$case_dir"/*.sh; do
     [[ -e $case_file ]] || continue
     # shellcheck source=/dev/null
     source "$case_file"
@@ -176,6 +236,11 @@ done
 # then the last reading, which should equal the warm one.
 rss_warm=$(worker_rss)
 top_up=0
+if [[ -z $rss_requests ]]; then   # -u: as many as bring the run to 1,000,000 requests
+    rss_requests=$((1000000 - total_requests))
+    ((rss_requests > 0)) || rss_requests=0
+    unset me_token   # GET /health, as issue 18 measures it
+fi
 top_up_args=()
 [[ -n ${me_token:-} ]] && top_up_args=(-H "Authorization: Bearer $me_token")
 top_up_path=/health

@@ -78,6 +78,7 @@ static int load_target(struct ctx *c, enum route_target target)
     case TARGET_USER_GROUPS:
         rc = target == TARGET_USER_GROUPS
                  ? db_user_get_with_groups(c->db, c->arena, ctx_param(c, "user_id"),
+                                           c->session ? c->session->groups_version : NULL,
                                            &c->target_user, &c->target_groups,
                                            &c->target_ngroups)
                  : db_user_get(c->db, c->arena, ctx_param(c, "user_id"), &c->target_user);

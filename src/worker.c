@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,13 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
         .last_hold_ms = &sb->bcrypt_last_hold_ms, .spare = another_worker_idle,
     };
     work_gate_init(&gate);
+    /* Fixed malloc thresholds: glibc raises its mmap threshold to the size of every large
+     * block freed (up to 32 MiB), after which a large answer (the 80 KB group listing, a
+     * page of users) comes from the heap and leaves it holding pages once freed: a worker
+     * grew from 6.5 to 8.7 MB over 1,000,000 requests. Blocks from 64 KiB up are mapped
+     * and given back when freed; free heap above 128 KiB is returned at once. */
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
     w.arena = arena_new(64 * 1024);
     w.app = w.arena ? app_new(cfg) : NULL;
     if (!w.app) {
@@ -305,6 +313,10 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
         }
         served++;
         serve_one(&w);
+        /* Free heap pages between blocks still in use (a page of users, a search, the
+         * group listing leave holes) go back every 1,000 requests: a few µs each time. */
+        if (served % 1000 == 0)
+            malloc_trim(0);
     }
     ws->state = WORKER_EXITING;
     app_free(w.app);

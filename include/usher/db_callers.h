@@ -23,8 +23,11 @@ struct db_caller {
     long long key_last_used_at;       /* 0: never used */
     const char *key_endpoints;        /* JSON array of paths the key is narrowed to, or NULL */
     const char *config_version;       /* the config table's version, NULL when it has none */
-    struct json_object *group_trees;  /* new array (caller puts it): the permission trees of
-                                       * the user's groups, newest updated first */
+    const char *groups_version;       /* group_version's value (sql/011), NULL without one */
+    size_t ngroups;                   /* the user's groups, newest updated first: */
+    const char *const *group_ids;     /*   their ids (arena) */
+    const char *const *group_perms;   /*   their permissions as stored (JSON text, arena;
+                                       *   NULL where the column is NULL) */
 };
 
 /* The caller behind a JWT: user_id from the token, jti its id ("" for none). Returns DB_OK,
@@ -37,6 +40,9 @@ int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *dig
                                  struct db_caller *out);
 /* The permission trees of the groups of any user, newest updated first: a new array in
  * *out (empty on DB_ERROR too, so callers may always use it). Returns DB_OK or DB_ERROR. */
+/* The permission texts perms[0..n) parsed, in order, as a new array (texts that are NULL
+ * or do not parse are left out). Pure; the caller puts the array. */
+struct json_object *db_caller_parse_trees(const char *const *perms, size_t n);
 int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
                           struct json_object **out);
 

@@ -37,6 +37,12 @@ void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, 
 const char *db_group_columns(void);
 void db_group_decode(struct group *g, const struct db_result *r, size_t row, size_t col);
 
+/* The share setting of a group g as the reference reads it: data->config->share as text,
+ * lowercased, a JSON true reading "true" and a JSON null as SQL NULL (not JSON_VALUE, which
+ * turns booleans into 1 and 0). SQL text for the listings and the group cache. */
+#define DB_GROUP_SHARE_SQL \
+    "LOWER(JSON_UNQUOTE(NULLIF(JSON_EXTRACT(g.data, '$.config.share'), 'null')))"
+
 /* Sorts groups most recently updated first (ties by id): done in C, since an ORDER BY
  * would cost MariaDB a temporary table for a handful of rows. */
 void db_group_sort_recent(struct group *groups, size_t n);

@@ -20,8 +20,12 @@ int db_user_get(struct db *db, struct arena *a, const char *id, struct user **ou
 int db_user_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out);
 struct group;
 /* One user and the groups it is a member of (most recently updated first: *groups is an
- * arena array of *ngroups), in two queries (the row once, then its groups). */
-int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, struct user **out,
+ * arena array of *ngroups), in two queries (the row once, then its groups). With
+ * groups_version (the caller lookup's, db_callers.h) the groups come from the worker's
+ * copy (db_group_cache.h) and only their id and name are set; without it, or when the copy
+ * lacks one, every column is read. */
+int db_user_get_with_groups(struct db *db, struct arena *a, const char *id,
+                            const char *groups_version, struct user **out,
                             struct group **groups, size_t *ngroups);
 /* The primary admin: earliest created_at, ties broken by creation order (seq). */
 int db_user_get_primary(struct db *db, struct arena *a, struct user **out);

@@ -28,6 +28,8 @@ extern const size_t group_nfields;
 struct json_object *group_json(const struct group *g);
 /* {"id": ..., "name": ...}, a new object (the groups of UserInfo and previews). */
 struct json_object *group_id_name_json(const struct group *g);
+/* GroupResponse: group_json plus member_count (a new object). */
+struct json_object *group_response_json(const struct group *g, long long member_count);
 
 /* DEFAULT_GROUP_SHARE_PERMISSION as the reference reads it (stripped, lowercased): the
  * string "members" for "members" or NULL (unset), else the boolean value == "true". A new

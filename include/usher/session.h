@@ -20,8 +20,14 @@ struct session {
     const char *token;            /* the credential as presented (arena) */
     bool from_cookie;             /* it came in the token cookie (a browser session) */
     struct jwt_claims claims;     /* for CRED_JWT */
-    /* The permission trees of the caller's groups, newest updated first, read with the
-     * caller's row (json array, owned; released by session_release). */
+    /* The caller's groups, read with the caller's row (db_callers.h), newest updated
+     * first: ids and permission texts (arena), and the groups' version (NULL: none). */
+    size_t ngroups;
+    const char *const *group_ids;
+    const char *const *group_perm_texts;
+    const char *groups_version;
+    /* Those texts parsed, made when a permission is first asked (json array, owned;
+     * released by session_release). */
     struct json_object *group_permissions;
 };
 

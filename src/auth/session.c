@@ -178,6 +178,9 @@ static size_t group_trees(struct ctx *c, const struct user *u, struct json_objec
     *owned = NULL;
     struct json_object *arr = NULL;
     if (c->session && c->session->user == u) {
+        if (!c->session->group_permissions)
+            c->session->group_permissions =
+                db_caller_parse_trees(c->session->group_perm_texts, c->session->ngroups);
         arr = c->session->group_permissions;
     } else {
         db_caller_group_trees(c->db, c->arena, u->id, owned);
@@ -230,11 +233,96 @@ static struct json_object *preserialized(struct json_object *tree)
     return raw;
 }
 
+/* The merged trees of the callers' group sets, by the texts they came from: a user in 20
+ * groups made every GET /api/v1/auths/ parse 20 trees and merge them (a third of its
+ * time). An entry is found by the defaults it was merged over (held, so the address is
+ * not reused while the entry lives) and the exact permission texts in order, so a change
+ * of any group's permissions or of the defaults is a new key: nothing to invalidate. */
+#define MERGED_SLOTS 8
+static struct merged {
+    struct json_object *defaults;   /* held */
+    char *key;                      /* the texts, each ended by '\0' (NULL as one "\1") */
+    size_t key_len;
+    char *text;                     /* the merged tree, serialized */
+    unsigned long long used;
+} merged[MERGED_SLOTS];
+static unsigned long long merged_clock;
+
+static size_t merged_key(const struct session *s, char *buf)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const char *t = s->group_perm_texts[i] ? s->group_perm_texts[i] : "\1";
+        size_t len = strlen(t) + 1;
+        if (buf)
+            memcpy(buf + n, t, len);
+        n += len;
+    }
+    return n;
+}
+
+/* A value that prints as the text (copied). */
+static struct json_object *raw_json(const char *text)
+{
+    char *copy = strdup(text);
+    if (!copy)
+        return NULL;
+    struct json_object *raw = json_object_new_object();
+    json_object_set_serializer(raw, json_object_userdata_to_json_string, copy,
+                               json_object_free_userdata);
+    return raw;
+}
+
+static struct json_object *caller_effective(struct ctx *c, struct json_object *defaults)
+{
+    const struct session *s = c->session;
+    size_t len = merged_key(s, NULL);
+    char *key = arena_alloc(c->arena, len + 1);
+    merged_key(s, key);
+    struct merged *slot = &merged[0];
+    for (size_t i = 0; i < MERGED_SLOTS; i++) {
+        struct merged *m = &merged[i];
+        if (m->text && m->defaults == defaults && m->key_len == len &&
+            memcmp(m->key, key, len) == 0) {
+            m->used = ++merged_clock;
+            struct json_object *raw = raw_json(m->text);
+            if (raw)
+                return raw;
+            break;
+        }
+        if (m->used < slot->used)
+            slot = m;
+    }
+    struct json_object **trees, *owned;
+    size_t n = group_trees(c, s->user, &trees, &owned);
+    json_object_put(owned);
+    if (n == 0)   /* no tree parsed: as for a user in no group */
+        return preserialized(defaults);
+    struct json_object *p = permissions_effective(defaults, trees, n);
+    const char *text = json_object_to_json_string_ext(
+        p, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *text_copy = strdup(text), *key_copy = malloc(len ? len : 1);
+    if (!text_copy || !key_copy) {
+        free(text_copy);
+        free(key_copy);
+        return p;
+    }
+    memcpy(key_copy, key, len);
+    json_object_put(slot->defaults);
+    free(slot->key);
+    free(slot->text);
+    *slot = (struct merged){ json_object_get(defaults), key_copy, len, text_copy,
+                             ++merged_clock };
+    return p;
+}
+
 struct json_object *session_effective_permissions(struct ctx *c, const struct user *u)
 {
+    struct json_object *defaults = settings_permission_defaults(c);
+    if (c->session && c->session->user == u && c->session->ngroups)
+        return caller_effective(c, defaults);
     struct json_object **trees, *owned;
     size_t n = group_trees(c, u, &trees, &owned);
-    struct json_object *defaults = settings_permission_defaults(c);
     /* In no group, the tree is the defaults back-filled from themselves. */
     struct json_object *p = n ? permissions_effective(defaults, trees, n)
                               : preserialized(defaults);
@@ -295,7 +383,10 @@ static void start_session(struct ctx *c, struct db_caller *dc)
 {
     c->session = arena_calloc(c->arena, 1, sizeof(*c->session));
     c->session->user = dc->user;
-    c->session->group_permissions = dc->group_trees;
+    c->session->ngroups = dc->ngroups;
+    c->session->group_ids = dc->group_ids;
+    c->session->group_perm_texts = dc->group_perms;
+    c->session->groups_version = dc->groups_version;
     settings_use_version(c, dc->config_version);
 }
 

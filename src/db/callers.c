@@ -8,6 +8,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_group_cache.h"
 #include "usher/db_rows.h"
 #include "usher/db_users.h"
 #include "usher/settings_store.h"
@@ -22,26 +23,42 @@ static int group_row_cmp(const void *pa, const void *pb)
     return strcmp(a->id, b->id);
 }
 
-/* The permission trees in columns col (group updated_at), col+1 (group id) and col+2 (its
- * permissions) of r, newest updated first, as a new JSON array. Rows without a group (the
- * LEFT JOIN of a user in none) are skipped. The groups are ordered here, not with ORDER BY,
- * which would cost MariaDB a temporary table on every request; and they come as rows of a
- * join, not one GROUP_CONCAT: with the TEXT trees that also made an on-disk temporary table
- * per request (measured: the caller lookup took twice as long, in a user with no group). */
-static struct json_object *trees_from_rows(struct arena *a, const struct db_result *r, size_t col)
+/* The groups in columns col (group updated_at), col+1 (group id) and col+2 (its
+ * permissions) of r, newest updated first, into out (ids and permission texts in the
+ * arena). Rows without a group (the LEFT JOIN of a user in none) are skipped. The groups
+ * are ordered here, not with ORDER BY, which would cost MariaDB a temporary table on every
+ * request; and they come as rows of a join, not one GROUP_CONCAT: with the TEXT trees that
+ * also made an on-disk temporary table per request (measured: the caller lookup took twice
+ * as long, in a user with no group). The texts are not parsed here: the session parses
+ * them only when a permission is asked, and the merged tree is cached by their text. */
+static void groups_from_rows(struct arena *a, const struct db_result *r, size_t col,
+                             struct db_caller *out)
 {
     struct group_row *rows = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(*rows));
     size_t n = 0;
     for (size_t i = 0; i < r->nrows; i++) {
         const char *upd = db_cell(r, i, col), *id = db_cell(r, i, col + 1);
-        const char *perms = db_cell(r, i, col + 2);
-        if (id && perms)
-            rows[n++] = (struct group_row){ upd ? strtoll(upd, NULL, 10) : 0, id, perms };
+        if (id)
+            rows[n++] = (struct group_row){ upd ? strtoll(upd, NULL, 10) : 0, id,
+                                            db_cell(r, i, col + 2) };
     }
     qsort(rows, n, sizeof(*rows), group_row_cmp);
-    struct json_object *trees = json_object_new_array();
+    const char **ids = arena_calloc(a, n ? n : 1, sizeof(*ids));
+    const char **perms = arena_calloc(a, n ? n : 1, sizeof(*perms));
     for (size_t i = 0; i < n; i++) {
-        struct json_object *t = json_tokener_parse(rows[i].permissions);
+        ids[i] = rows[i].id;
+        perms[i] = rows[i].permissions;
+    }
+    out->ngroups = n;
+    out->group_ids = ids;
+    out->group_perms = perms;
+}
+
+struct json_object *db_caller_parse_trees(const char *const *perms, size_t n)
+{
+    struct json_object *trees = json_object_new_array_ext((int)(n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *t = perms[i] ? json_tokener_parse(perms[i]) : NULL;
         if (t)
             json_object_array_add(trees, t);
     }
@@ -59,34 +76,84 @@ int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
         *out = json_object_new_array();
         return DB_ERROR;
     }
-    *out = trees_from_rows(a, &r, 0);
+    struct db_caller dc;
+    groups_from_rows(a, &r, 0, &dc);
+    *out = db_caller_parse_trees(dc.group_perms, dc.ngroups);
     return DB_OK;
 }
 
 /* The caller query, one round trip: the user row (only the columns authentication and the
  * session's answers need: never settings, info, oauth or scim), whether the token id was
  * revoked, the session row's last_seen_at (user_session, by the token's jti), the API key's
- * id, expiry, last use and endpoints (NULL for a token) and the config version; then,
- * UNION ALL, one row per group of the user with only the group's columns (the user's are
- * NULL there), so a user in many groups is not read once per group. The first %s: the user
- * columns, the second: as many NULLs. */
-#define CALLER_SQL(key_cols, user_from, group_from) \
+ * id, expiry, last use and endpoints (NULL for a token), the config version, the groups'
+ * version (sql/011) and the ids of the user's groups as "count:id,id,...". The groups
+ * themselves (their order and permission trees) come from the worker's copy of every group
+ * at that version (db_group_cache.h): joining the 20 groups of a user cost MariaDB more
+ * than the rest of the lookup. The memberships are read live, so a membership written by
+ * hand counts at once, as before. */
+#define CALLER_SQL(key_cols, user_from) \
     "SELECT %s, rt.jti, us.last_seen_at, " key_cols ", " \
     "(SELECT cf.value FROM config cf WHERE cf.`key` = '" SETTINGS_VERSION_KEY "'), " \
-    "NULL, NULL, NULL " user_from " " \
-    "UNION ALL SELECT %s, NULL, NULL, NULL, NULL, NULL, NULL, NULL, " \
-    "g.updated_at, g.id, g.permissions " group_from
+    "(SELECT gv.v FROM group_version gv WHERE gv.id = 1), " \
+    "(SELECT CONCAT(COUNT(*), ':', COALESCE(GROUP_CONCAT(gm.group_id SEPARATOR ','), '')) " \
+    "FROM group_member gm WHERE gm.user_id = u.id) " user_from
 #define CALLER_PROBES \
     "LEFT JOIN revoked_token rt ON rt.jti = ? " \
     "LEFT JOIN user_session us ON us.id = ? AND us.user_id = u.id "
 
-static const char *nulls(void)
+/* The ids of "count:id,id,..." as a new arena array of *n; false when the list does not
+ * hold count ids (GROUP_CONCAT cut it at group_concat_max_len, or an id has a comma). */
+static bool split_ids(struct arena *a, const char *list, const char ***ids, size_t *n)
 {
-    static char list[8 * 64];
-    if (!list[0])
-        for (size_t i = 0, n = 0; i < user_nfields; i++)
-            n += (size_t)snprintf(list + n, sizeof(list) - n, i ? ", NULL" : "NULL");
-    return list;
+    char *end;
+    unsigned long long count = list ? strtoull(list, &end, 10) : 0;
+    if (!list || *end != ':' || count > 1000000)
+        return false;
+    const char **out = arena_calloc(a, count ? count : 1, sizeof(*out));
+    const char *p = end + 1;
+    size_t k = 0;
+    while (*p && k < count) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        out[k++] = arena_strndup(a, p, len);
+        p += len + (comma ? 1 : 0);
+    }
+    *ids = out;
+    *n = k;
+    return k == count && !*p;
+}
+
+/* The user's groups into out, from the ids read with its row and the worker's copy of the
+ * groups; else (no copy, a group it does not have, a cut list) from SQL. */
+static int caller_groups(struct db *db, struct arena *a, const char *list, struct db_caller *out)
+{
+    const char **ids;
+    size_t n;
+    const char *const *perms;
+    if (split_ids(a, list, &ids, &n)) {
+        if (n == 0) {
+            out->ngroups = 0;
+            out->group_ids = out->group_perms = ids;
+            return DB_OK;
+        }
+        int rc = db_group_cache_pick(db, a, out->groups_version, ids, n, &perms, NULL);
+        if (rc == DB_OK) {
+            out->ngroups = n;
+            out->group_ids = ids;
+            out->group_perms = perms;
+            return DB_OK;
+        }
+        if (rc != DB_NOT_FOUND)
+            return rc;
+    }
+    static const char sql[] =
+        "SELECT g.updated_at, g.id, g.permissions FROM group_member gm "
+        "JOIN `group` g ON g.id = gm.group_id WHERE gm.user_id = ?";
+    struct db_result r;
+    if (db_query(db, a, sql, DB_PARAMS(db_str(out->user->id)), &r) != DB_OK)
+        return DB_ERROR;
+    groups_from_rows(a, &r, 0, out);
+    return DB_OK;
 }
 
 /* Runs the caller query sql (made once by the caller, with CALLER_SQL) for jti and key. */
@@ -95,15 +162,12 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
 {
     struct db_result r;
     /* causal (galera): a revocation, role or settings change committed on any node counts */
-    if (db_query_causal(db, a, buf,
-                        DB_PARAMS(db_str(jti), db_str(jti), db_str(key), db_str(key)), &r) != DB_OK)
+    if (db_query_causal(db, a, buf, DB_PARAMS(db_str(jti), db_str(jti), db_str(key)), &r) !=
+        DB_OK)
         return DB_ERROR;
-    /* The user's row is the one with an id (the group rows have NULL there). */
-    size_t row = 0;
-    while (row < r.nrows && !db_cell(&r, row, 0))
-        row++;
-    if (row == r.nrows)
+    if (r.nrows == 0 || !db_cell(&r, 0, 0))
         return DB_NOT_FOUND;
+    size_t row = 0;
     out->user = arena_calloc(a, 1, sizeof(*out->user));
     db_user_decode(a, out->user, &r, row, 0);
     out->revoked = db_cell(&r, row, user_nfields) != NULL;
@@ -117,8 +181,8 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
                                                     : 0;
     out->key_endpoints = db_cell(&r, row, k + 3);
     out->config_version = db_cell(&r, row, k + 4);
-    out->group_trees = trees_from_rows(a, &r, k + 5);
-    return DB_OK;
+    out->groups_version = db_cell(&r, row, k + 5);
+    return caller_groups(db, a, db_cell(&r, row, k + 6), out);
 }
 
 int db_caller_load_by_id(struct db *db, struct arena *a, const char *user_id, const char *jti,
@@ -128,10 +192,8 @@ int db_caller_load_by_id(struct db *db, struct arena *a, const char *user_id, co
     if (!sql[0])
         snprintf(sql, sizeof(sql),
                  CALLER_SQL("NULL, NULL, NULL, NULL",
-                            "FROM `user` u " CALLER_PROBES "WHERE u.id = ?",
-                            "FROM group_member gm JOIN `group` g ON g.id = gm.group_id "
-                            "WHERE gm.user_id = ?"),
-                 db_user_columns_of(USER_COLUMNS_CALLER), nulls());
+                            "FROM `user` u " CALLER_PROBES "WHERE u.id = ?"),
+                 db_user_columns_of(USER_COLUMNS_CALLER));
     return load(db, a, sql, jti, user_id, out);
 }
 
@@ -145,9 +207,7 @@ int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *dig
                             "FROM api_key k JOIN `user` u ON u.id = k.user_id "
                             /* a deactivated account's key finds no caller (SCIM, B.6) */
                             "JOIN auth au ON au.id = u.id AND au.active = 1 " CALLER_PROBES
-                            "WHERE k.key_digest = ?",
-                            "FROM api_key k JOIN group_member gm ON gm.user_id = k.user_id "
-                            "JOIN `group` g ON g.id = gm.group_id WHERE k.key_digest = ?"),
-                 db_user_columns_of(USER_COLUMNS_CALLER), nulls());
+                            "WHERE k.key_digest = ?"),
+                 db_user_columns_of(USER_COLUMNS_CALLER));
     return load(db, a, sql, "", digest, out);
 }

@@ -11,6 +11,7 @@
 #include "usher/crypto.h"
 #include "usher/db.h"
 #include "usher/db_counts.h"
+#include "usher/db_group_cache.h"
 #include "usher/db_rows.h"
 
 int db_group_get(struct db *db, struct arena *a, const char *id, struct group **out)
@@ -77,6 +78,8 @@ int db_group_sync_user_by_names(struct db *db, const char *id, const char *const
             db_group_member_count_add(db, gid, (long long)added) != DB_OK)
             goto fail;
     }
+    if (db_groups_bump(db) != DB_OK)
+        goto fail;
     arena_free(a);
     if (db_commit(db) == DB_OK)
         return DB_OK;
@@ -133,10 +136,7 @@ static void decode_counted(struct arena *a, const struct db_result *r, struct gr
     }
 }
 
-/* The share setting of a group as the reference reads it: data->config->share as text,
- * lowercased, a JSON true reading "true" and a JSON null as SQL NULL (not JSON_VALUE, which
- * turns booleans into 1 and 0). */
-#define SHARE "LOWER(JSON_UNQUOTE(NULLIF(JSON_EXTRACT(g.data, '$.config.share'), 'null')))"
+#define SHARE DB_GROUP_SHARE_SQL
 /* Whole seconds of the precise clock: time() reads the coarse one, which lags a tick
  * behind what a client saw (a bump right after a second began could look older). */
 static long long now_s(void)
@@ -210,12 +210,20 @@ int db_group_create(struct db *db, struct arena *a, const char *creator,
     if (uuid4(id) != 0)
         return DB_ERROR;
     long long now = now_s();
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
     int rc = db_exec(db, sql, DB_PARAMS(db_str(id), db_str_or_null(creator), db_str(w->name),
                                         db_str(w->description), db_str_or_null(w->data),
                                         db_str_or_null(w->permissions), db_int(now),
                                         db_int(now)), NULL);
-    if (rc != DB_OK)
+    if (rc == DB_OK)
+        rc = db_groups_bump(db);
+    if (rc == DB_OK && db_commit(db) != DB_OK)
+        rc = DB_ERROR;
+    if (rc != DB_OK) {
+        db_rollback(db);
         return rc;
+    }
     struct group *g = arena_calloc(a, 1, sizeof(*g));
     g->id = arena_strdup(a, id);
     g->user_id = creator ? arena_strdup(a, creator) : NULL;
@@ -237,12 +245,20 @@ int db_group_update(struct db *db, const char *id, const struct group_write *w)
         "row_version = row_version + 1 "
         "WHERE id = ?";
     unsigned long long matched = 0;
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
     int rc = db_exec(db, sql, DB_PARAMS(db_str_or_null(w->name), db_str_or_null(w->description),
                                         db_str_or_null(w->permissions), db_str_or_null(w->data),
                                         db_int(now_s()), db_str(id)), &matched);
+    if (rc == DB_OK && !matched)
+        rc = DB_NOT_FOUND;
+    if (rc == DB_OK)
+        rc = db_groups_bump(db);
+    if (rc == DB_OK && db_commit(db) != DB_OK)
+        rc = DB_ERROR;
     if (rc != DB_OK)
-        return rc;
-    return matched ? DB_OK : DB_NOT_FOUND;
+        db_rollback(db);
+    return rc;
 }
 
 /* ids[0..n) as the text of one JSON array, in the arena (the ids of a membership change
@@ -302,6 +318,8 @@ static int change_members(struct db *db, const char *id, const char *const *ids,
         goto fail;
     if ((add || n) && db_exec(db, bump_sql, DB_PARAMS(db_int(now), db_str(id)), NULL) != DB_OK)
         goto fail;
+    if ((add || n) && db_groups_bump(db) != DB_OK)
+        goto fail;
     if (db_commit(db) == DB_OK) {
         rc = DB_OK;
         goto out;
@@ -334,7 +352,7 @@ int db_group_delete(struct db *db, const char *id)
     if (db_exec(db, grants_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
         db_exec(db, members_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
         db_exec(db, group_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
-        db_commit(db) != DB_OK) {
+        db_groups_bump(db) != DB_OK || db_commit(db) != DB_OK) {
         db_rollback(db);
         return DB_ERROR;
     }

@@ -11,6 +11,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_group_cache.h"
 #include "usher/db_counts.h"
 #include "usher/db_user_index.h"
 #include "usher/utf8.h"
@@ -265,6 +266,8 @@ int db_import_insert(struct db *db, enum import_table t, const char *const *cell
     }
     if (rc == DB_OK)
         rc = keep_counts(db, t, cells, n);
+    if (rc == DB_OK && (t == IMPORT_GROUPS || t == IMPORT_MEMBERS))
+        rc = db_groups_bump(db);   /* the workers' copies of the groups (db_group_cache.h) */
     if (rc != DB_OK) {
         db_rollback(db);
         return rc;

@@ -15,6 +15,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_group_cache.h"
 #include "usher/scim_filter.h"
 #include "scim_sql.h"
 
@@ -270,6 +271,8 @@ int db_scim_group_set_external_id(struct db *db, const char *id, const char *ext
         rc = db_exec(db, del_sql, DB_PARAMS(db_str(id)), NULL);
     if (rc == DB_OK && ext)
         rc = db_exec(db, set_sql, DB_PARAMS(db_str(id), db_str(ext)), NULL);
+    if (rc == DB_OK)
+        rc = db_groups_bump(db);   /* updated_at shows: the workers' copies */
     if (rc != DB_OK) {
         db_rollback(db);
         return rc;
@@ -282,8 +285,18 @@ int db_scim_group_touch(struct db *db, const char *id)
     static const char sql[] =
         "UPDATE `group` SET row_version = row_version + 1, updated_at = ? WHERE id = ?";
     unsigned long long n = 0;
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
     int rc = db_exec(db, sql, DB_PARAMS(db_int((long long)time(NULL)), db_str(id)), &n);
-    return rc == DB_OK && n == 0 ? DB_NOT_FOUND : rc;
+    if (rc == DB_OK && n == 0)
+        rc = DB_NOT_FOUND;
+    if (rc == DB_OK)
+        rc = db_groups_bump(db);   /* updated_at shows: the workers' copies */
+    if (rc != DB_OK) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db);
 }
 
 int db_scim_users_missing(struct db *db, struct arena *a, const char *const *ids, size_t n,

@@ -11,6 +11,7 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_counts.h"
+#include "usher/db_group_cache.h"
 #include "usher/db_user_index.h"
 #include "usher/db_users.h"
 #include "usher/user.h"
@@ -235,8 +236,10 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
         db_exec(db, bump_sql, DB_PARAMS(db_int(now_s()), db_str(id)), NULL) != DB_OK ||
         db_group_member_count_drop_user(db, id) != DB_OK)
         return rollback(db, DB_ERROR);
+    unsigned long long memberships = 0;
     for (size_t i = 0; i < sizeof(child_sql) / sizeof(child_sql[0]); i++)
-        if (db_exec(db, child_sql[i], DB_PARAMS(db_str(id)), NULL) != DB_OK)
+        if (db_exec(db, child_sql[i], DB_PARAMS(db_str(id)), i == 0 ? &memberships : NULL) !=
+            DB_OK)
             return rollback(db, DB_ERROR);
     unsigned long long n = 0;
     if (db_user_index_leave(db, a, id, UIX_ALL) != DB_OK ||
@@ -244,6 +247,9 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
         return rollback(db, DB_ERROR);
     if (n == 0)
         return rollback(db, DB_NOT_FOUND);
+    /* Its groups lost a member and were bumped: the workers' copies (db_group_cache.h). */
+    if (memberships && db_groups_bump(db) != DB_OK)
+        return rollback(db, DB_ERROR);
     if (db_commit(db) != DB_OK)
         return DB_ERROR;
     db_user_index_search_set(db, id);   /* the user's text leaves the search index */

@@ -12,6 +12,7 @@
 #include "usher/crypto.h"
 #include "usher/db.h"
 #include "usher/db_counts.h"
+#include "usher/db_group_cache.h"
 #include "usher/db_user_index.h"
 #include "usher/db_rows.h"
 #include "usher/log.h"
@@ -62,9 +63,11 @@ int db_user_get_by_email(struct db *db, struct arena *a, const char *email, stru
     return one_user(db, a, sql, DB_PARAMS(db_str(email), db_str(email)), out);
 }
 
-int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, struct user **out,
+int db_user_get_with_groups(struct db *db, struct arena *a, const char *id,
+                            const char *groups_version, struct user **out,
                             struct group **groups, size_t *ngroups)
 {
+    static const char ids_sql[] = "SELECT gm.group_id FROM group_member gm WHERE gm.user_id = ?";
     /* Two queries, not a join: the join repeated the user's row, settings and info
      * included, once per group. */
     static char sql[1024];
@@ -75,6 +78,27 @@ int db_user_get_with_groups(struct db *db, struct arena *a, const char *id, stru
     if (rc != DB_OK)
         return rc;
     struct db_result r;
+    if (groups_version) {
+        /* The ids only (an index range), names from the worker's copy of the groups. */
+        if (db_query(db, a, ids_sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
+            return DB_ERROR;
+        const char **ids = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*ids));
+        const char *const *names;
+        for (size_t i = 0; i < r.nrows; i++)
+            ids[i] = db_cell(&r, i, 0);
+        rc = db_group_cache_pick(db, a, groups_version, ids, r.nrows, NULL, &names);
+        if (rc == DB_OK) {
+            *groups = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**groups));
+            *ngroups = r.nrows;
+            for (size_t i = 0; i < r.nrows; i++) {
+                (*groups)[i].id = ids[i];
+                (*groups)[i].name = names[i];
+            }
+            return DB_OK;
+        }
+        if (rc != DB_NOT_FOUND)
+            return rc;
+    }
     if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
         return DB_ERROR;
     *groups = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**groups));
@@ -234,7 +258,8 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
         const char *gid = nu->default_group_id;
         if (added && (db_exec(db, group_bump_sql, DB_PARAMS(db_int(now), db_str(gid)),
                               NULL) != DB_OK ||
-                      db_group_member_count_add(db, gid, (long long)added) != DB_OK))
+                      db_group_member_count_add(db, gid, (long long)added) != DB_OK ||
+                      db_groups_bump(db) != DB_OK))
             goto fail;
     }
     if (db_commit(db) != DB_OK)

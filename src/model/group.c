@@ -38,6 +38,13 @@ struct json_object *group_json(const struct group *g)
     return o;
 }
 
+struct json_object *group_response_json(const struct group *g, long long member_count)
+{
+    struct json_object *o = group_json(g);
+    json_object_object_add(o, "member_count", json_object_new_int64(member_count));
+    return o;
+}
+
 struct json_object *group_id_name_json(const struct group *g)
 {
     struct json_object *o = json_object_new_object();

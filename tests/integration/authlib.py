@@ -131,10 +131,13 @@ def restore_default_pool(stack):
 
 
 # ---------------------------------------------------------------- the database
+# Groups written by hand get a new groups' version, as `usherctl recount` gives them: the
+# workers hold the groups until it changes (src/db/group_cache.c, sql/011).
+GROUPS_CHANGED_SQL = "UPDATE group_version SET v = v + 1 WHERE id = 1;"
 WIPE_SQL = ("DELETE FROM revoked_token; DELETE FROM signin_attempt; DELETE FROM api_key; "
             "DELETE FROM group_member; DELETE FROM `group`; DELETE FROM oauth_session; "
             "DELETE FROM auth; DELETE FROM `user`; DELETE FROM config; "
-            "UPDATE user_count SET n = 0 WHERE id = 1;")
+            "UPDATE user_count SET n = 0 WHERE id = 1; " + GROUPS_CHANGED_SQL)
 COUNTED_TABLES = ("user", "auth", "api_key", "config", "revoked_token", "group_member")
 
 # Bumped by every wipe, so fixtures that built users can tell theirs are gone.
@@ -315,7 +318,8 @@ def make_group(stack, name, members=(), updated_at=None, permissions=None, descr
     upd = now if updated_at is None else int(updated_at)
     stack.sql("INSERT INTO `group` (id, user_id, name, description, data, meta, permissions, "
               f"created_at, updated_at) VALUES ('{gid}', {sql_text(creator)}, {sql_text(name)}, "
-              f"{sql_text(description)}, NULL, NULL, {sql_json(permissions)}, {now}, {upd})")
+              f"{sql_text(description)}, NULL, NULL, {sql_json(permissions)}, {now}, {upd}); "
+              + GROUPS_CHANGED_SQL)
     for uid in members:
         add_member(stack, gid, uid)
     return gid
@@ -325,7 +329,8 @@ def add_member(stack, gid, uid):
     now = int(time.time())
     stack.sql("INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) VALUES "
               f"('{uuid.uuid4()}', '{gid}', {sql_quote(uid)}, {now}, {now}); "
-              f"UPDATE `group` SET member_count = member_count + 1 WHERE id = '{gid}'")
+              f"UPDATE `group` SET member_count = member_count + 1 WHERE id = '{gid}'; "
+              + GROUPS_CHANGED_SQL)
 
 
 def cookie_headers(r, name):

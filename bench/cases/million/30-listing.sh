@@ -1,0 +1,25 @@
+# The admin listing (GET /api/v1/users/?page=N) at pages 1, 100, 10,000 and the last, each
+# varying per request over the 100 pages from there (the last: the 100 before it), in
+# every order and direction and without order_by, against select-fcgi looking up 1,000
+# users; then the EXPLAIN of a deep page. Sourced by bench/run.sh -u.
+u_total=$(sql "SELECT COUNT(*) FROM \`user\`")
+last=$(((u_total + 29) / 30))
+for depth in 1 100 10000 last; do
+    if [[ $depth == last ]]; then from=$((last > 99 ? last - 99 : 1)); else from=$depth; fi
+    for order in "" name email created_at last_active_at role; do
+        for dir in asc desc; do
+            [[ -z $order && $dir == desc ]] && continue
+            q=${order:+&order_by=$order&direction=$dir}
+            file=$STATE/paths.page-$depth-${order:-default}-$dir
+            for ((p = from; p < from + 100; p++)); do
+                echo "/api/v1/users/?page=$p$q"
+            done >"$file"
+            name="GET users/?page=$depth ${order:-(default)}${order:+ $dir}"
+            compare "$name" "@$file" "$FLOOR" -H "Authorization: Bearer $a_token"
+            one_client "$name" "@$file" -H "Authorization: Bearer $a_token"
+        done
+    done
+done
+echo "bench: EXPLAIN of page 10,000 by name (the query db/user_list.c sends)"
+sql "EXPLAIN SELECT u.id FROM \`user\` u ORDER BY u.name ASC, u.id ASC LIMIT 30 OFFSET 299970" |
+    sed 's/^/    /'
