@@ -2,6 +2,7 @@
 #include "config.h"
 #include "usher/db_groups.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +49,24 @@ int db_group_list_of_user(struct db *db, struct arena *a, const char *user_id,
     return DB_OK;
 }
 
+/* True when id is among the first n of ids. */
+static bool id_in(const char *const *ids, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], id) == 0)
+            return true;
+    return false;
+}
+
 int db_group_sync_user_by_names(struct db *db, const char *id, const char *const *names,
                                 size_t n)
 {
-    static const char del_sql[] = "DELETE FROM group_member WHERE user_id = ?";
+    /* Only what differs is written: a sign-in whose groups did not change writes nothing
+     * and leaves the groups' version (and so every worker's copy, db_group_cache.h) as it
+     * was; memberships that stay keep their rows. */
+    static const char mine_sql[] = "SELECT group_id FROM group_member WHERE user_id = ?";
     static const char find_sql[] = "SELECT id FROM `group` WHERE name = ?";
+    static const char del_sql[] = "DELETE FROM group_member WHERE user_id = ? AND group_id = ?";
     static const char add_sql[] =
         "INSERT IGNORE INTO group_member (id, group_id, user_id, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?)";
@@ -62,23 +76,48 @@ int db_group_sync_user_by_names(struct db *db, const char *id, const char *const
         arena_free(a);
         return DB_ERROR;
     }
-    if (db_group_member_count_drop_user(db, id) != DB_OK ||
-        db_exec(db, del_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK)
+    struct db_result mine;
+    const char **want = n ? arena_alloc(a, n * sizeof(*want)) : NULL;
+    size_t nwant = 0;
+    bool changed = false;
+    if ((n && !want) || db_query(db, a, mine_sql, DB_PARAMS(db_str(id)), &mine) != DB_OK)
         goto fail;
     for (size_t i = 0; i < n; i++) {
-        char mid[37];
         const char *gid = NULL;
-        unsigned long long added = 0;
         int rc = db_query_cell(db, a, find_sql, DB_PARAMS(db_str(names[i])), &gid);
         if (rc == DB_NOT_FOUND)
             continue;   /* groups are not created by the sync */
-        if (rc != DB_OK || uuid4(mid) != 0 ||
-            db_exec(db, add_sql, DB_PARAMS(db_str(mid), db_str(gid), db_str(id), db_int(now),
-                                           db_int(now)), &added) != DB_OK ||
-            db_group_member_count_add(db, gid, (long long)added) != DB_OK)
+        if (rc != DB_OK)
             goto fail;
+        if (!id_in(want, nwant, gid))
+            want[nwant++] = gid;
     }
-    if (db_groups_bump(db) != DB_OK)
+    const char **have = arena_alloc(a, (mine.nrows + 1) * sizeof(*have));
+    if (!have)
+        goto fail;
+    for (size_t r = 0; r < mine.nrows; r++) {
+        have[r] = db_cell(&mine, r, 0);
+        if (id_in(want, nwant, have[r]))
+            continue;
+        unsigned long long gone = 0;
+        if (db_exec(db, del_sql, DB_PARAMS(db_str(id), db_str(have[r])), &gone) != DB_OK ||
+            db_group_member_count_add(db, have[r], -(long long)gone) != DB_OK)
+            goto fail;
+        changed = changed || gone;
+    }
+    for (size_t i = 0; i < nwant; i++) {
+        if (id_in(have, mine.nrows, want[i]))
+            continue;
+        char mid[37];
+        unsigned long long added = 0;
+        if (uuid4(mid) != 0 ||
+            db_exec(db, add_sql, DB_PARAMS(db_str(mid), db_str(want[i]), db_str(id),
+                                           db_int(now), db_int(now)), &added) != DB_OK ||
+            db_group_member_count_add(db, want[i], (long long)added) != DB_OK)
+            goto fail;
+        changed = changed || added;
+    }
+    if (changed && db_groups_bump(db) != DB_OK)
         goto fail;
     arena_free(a);
     if (db_commit(db) == DB_OK)
