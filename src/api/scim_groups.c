@@ -243,22 +243,40 @@ static int set_members(struct ctx *c, const char *id, const char *const *want, s
     return rc;
 }
 
+/* A POST or PUT body of a group: displayName (required), externalId and members, checked
+ * whole (members exist, name and externalId free but for group self_id, NULL on POST)
+ * before anything is written. Returns 0, or -1 with the SCIM error answered. */
+struct group_body {
+    const char *name, *ext, **ids;
+    size_t n;
+    bool members_sent;
+};
+
+static int read_group_body(struct ctx *c, const char *self_id, struct group_body *b)
+{
+    struct json_object *body = scim_body_object(c);
+    if (!body || str_value(c, body, "displayName", &b->name) != 0 ||
+        str_value(c, body, "externalId", &b->ext) != 0 ||
+        member_ids(c, scim_member(body, "members"), &b->ids, &b->n) != 0)
+        return -1;
+    if (!b->name) {
+        scim_fail(c, 400, SCIM_INVALID_VALUE, "displayName is required.");
+        return -1;
+    }
+    b->members_sent = scim_member(body, "members") != NULL;
+    if (members_exist(c, b->ids, b->n) != 0 || unique(c, self_id, b->name, b->ext) != 0)
+        return -1;
+    return 0;
+}
+
 void scim_group_create(struct ctx *c)
 {
     scim_audit(c, "scim.group.create", "group", NULL, NULL);
-    struct json_object *body = scim_body_object(c);
-    const char *name, *ext, **ids;
-    size_t n;
-    if (!body || str_value(c, body, "displayName", &name) != 0 ||
-        str_value(c, body, "externalId", &ext) != 0 ||
-        member_ids(c, scim_member(body, "members"), &ids, &n) != 0)
+    struct group_body b;
+    if (read_group_body(c, NULL, &b) != 0)
         return;
-    if (!name) {
-        scim_fail(c, 400, SCIM_INVALID_VALUE, "displayName is required.");
-        return;
-    }
-    if (members_exist(c, ids, n) != 0 || unique(c, NULL, name, ext) != 0)
-        return;
+    const char *name = b.name, *ext = b.ext, **ids = b.ids;
+    size_t n = b.n;
     struct user *primary = NULL;
     if (db_user_get_primary(c->db, c->arena, &primary) == DB_ERROR) {
         scim_db_error(c);
@@ -334,20 +352,12 @@ void scim_group_replace(struct ctx *c)
     struct scim_group *g;
     if (get_group(c, id, &g) != 0 || scim_if_match(c, g->version) != 0)
         return;
-    struct json_object *body = scim_body_object(c);
-    const char *name, *ext, **ids;
-    size_t n;
-    if (!body || str_value(c, body, "displayName", &name) != 0 ||
-        str_value(c, body, "externalId", &ext) != 0 ||
-        member_ids(c, scim_member(body, "members"), &ids, &n) != 0)
+    struct group_body b;
+    if (read_group_body(c, g->id, &b) != 0)
         return;
-    if (!name) {
-        scim_fail(c, 400, SCIM_INVALID_VALUE, "displayName is required.");
-        return;
-    }
-    bool members_sent = scim_member(body, "members") != NULL;
-    if (members_exist(c, ids, n) != 0 || unique(c, g->id, name, ext) != 0)
-        return;
+    const char *name = b.name, *ext = b.ext, **ids = b.ids;
+    size_t n = b.n;
+    bool members_sent = b.members_sent;
     scim_audit(c, "scim.group.replace", "group", id,
                arena_printf(c->arena, "displayName externalId%s", members_sent ? " members" : ""));
     write_group(c, g, name, true, ext, members_sent ? (ids ? ids : (const char *[]){ "" }) : NULL,

@@ -11,15 +11,9 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 
-/* Users per run when fences are made (the same number as sql/010). */
-#define FENCE_SPAN 1000
+#include "user_fences.h"
 
-/* The orders with fences, in the order of the UIX_ bits and of user_order_lock.ord - 1. */
-static const struct order_def {
-    const char *table;
-    const char *col;
-    bool is_int;
-} defs[UIX_ORDERS] = {
+const struct user_fence_order user_fence_orders[UIX_ORDERS] = {
     {"user_fence_name", "name", false},
     {"user_fence_email", "email", false},
     {"user_fence_created_at", "created_at", true},
@@ -27,8 +21,8 @@ static const struct order_def {
     {"user_fence_role", "role", false},
 };
 
-/* The user's keys, in the order of defs; FOR UPDATE: the latest committed row, which the
- * write is about to change (a snapshot read could be older). */
+/* The user's keys, in the order of user_fence_orders; FOR UPDATE: the latest committed
+ * row, which the write is about to change (a snapshot read could be older). */
 static const char keys_sql[] =
     "SELECT name, email, created_at, last_active_at, role FROM `user` WHERE id = ? FOR UPDATE";
 
@@ -38,7 +32,7 @@ static const char keys_sql[] =
 
 static struct db_param key_param(unsigned i, const char *v)
 {
-    return defs[i].is_int ? db_int(strtoll(v ? v : "0", NULL, 10)) : db_str(v ? v : "");
+    return user_fence_orders[i].is_int ? db_int(strtoll(v ? v : "0", NULL, 10)) : db_str(v ? v : "");
 }
 
 int db_user_index_enter(struct db *db, struct arena *a, unsigned orders)
@@ -67,7 +61,7 @@ static const char *move_sql(unsigned i)
     static char sql[UIX_ORDERS][160];
     if (!sql[i][0])
         snprintf(sql[i], sizeof(sql[i]), "UPDATE %s SET n = n + ? WHERE k < ? OR (k = ? AND "
-                 "id <= ?) ORDER BY k DESC, id DESC LIMIT 1", defs[i].table);
+                 "id <= ?) ORDER BY k DESC, id DESC LIMIT 1", user_fence_orders[i].table);
     return sql[i];
 }
 
@@ -296,9 +290,9 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
      * here; then the key of the run that holds the page, and of the next. */
     if (!runs_sql[i][0]) {
         snprintf(runs_sql[i], sizeof(runs_sql[i]), "SELECT n FROM %s ORDER BY k, id",
-                 defs[i].table);
+                 user_fence_orders[i].table);
         snprintf(keys_sql_[i], sizeof(keys_sql_[i]),
-                 "SELECT k, id FROM %s ORDER BY k, id LIMIT 2 OFFSET ?", defs[i].table);
+                 "SELECT k, id FROM %s ORDER BY k, id LIMIT 2 OFFSET ?", user_fence_orders[i].table);
     }
     struct db_result r;
     if (db_query(db, a, runs_sql[i], NULL, 0, &r) != DB_OK)

@@ -12,20 +12,11 @@
 #include "usher/db.h"
 #include "usher/log.h"
 
+#include "user_fences.h"
+
 #define FENCE_SPAN 1000        /* users per run (sql/010 makes them so too) */
 #define FENCES_PER_STEP 20     /* fences made while one step holds the order's lock */
 
-static const struct {
-    const char *table;
-    const char *col;
-    bool is_int;
-} defs[UIX_ORDERS] = {
-    {"user_fence_name", "name", false},
-    {"user_fence_email", "email", false},
-    {"user_fence_created_at", "created_at", true},
-    {"user_fence_last_active_at", "last_active_at", true},
-    {"user_fence_role", "role", false},
-};
 
 /* One order's fences, as one compound statement run by the server (no round trip per
  * fence): first every run is opened (n IS NULL: writes leave the fences alone and the
@@ -35,11 +26,11 @@ static const struct {
  * sql/010_user_index.sql, so both make the same fences. */
 static char *order_script(unsigned i)
 {
-    const char *t = defs[i].table, *c = defs[i].col;
+    const char *t = user_fence_orders[i].table, *c = user_fence_orders[i].col;
     /* email is unique: ORDER BY email, id would sort instead of reading uq_user_email */
     const char *by_id = strcmp(c, "email") == 0 ? "" : ", id";
     /* the sentinel, in the collation of the column (a variable compared with it) */
-    const char *low = defs[i].is_int ? "CAST(-9223372036854775807 - 1 AS SIGNED)"
+    const char *low = user_fence_orders[i].is_int ? "CAST(-9223372036854775807 - 1 AS SIGNED)"
                       : i == 0 ? "_utf8mb4'' COLLATE utf8mb4_unicode_ci"
                                : "_utf8mb4'' COLLATE utf8mb4_bin";
     size_t size = 2048;
@@ -171,7 +162,7 @@ int db_user_index_rebuild(struct db *db, long long *fences, long long *searchabl
     long long made = 0;
     for (unsigned i = 0; i < UIX_ORDERS; i++)
         if (rebuild_order(db, i, &made) != DB_OK) {
-            log_error("reindex: the fences of %s: %s", defs[i].col, db_error(db));
+            log_error("reindex: the fences of %s: %s", user_fence_orders[i].col, db_error(db));
             return DB_ERROR;
         }
     if (fences)
