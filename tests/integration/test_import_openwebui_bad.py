@@ -188,9 +188,8 @@ def big_cleanup(stack):
 
 def test_100000_users_with_groups_and_keys(stack, tmp_path, big_cleanup):
     """The figure the issue asks for: 100,000 users, each with an API key and in two of 100
-    groups, well under a minute. On a machine others share, the wall time says more about
-    them than about the import, so the bound is on the CPU time the import costs (usherctl's
-    and MariaDB's); both figures are printed."""
+    groups: everything arrives and signs in. The wall time and the CPU time the import costs
+    (usherctl's and MariaDB's) are printed, never asserted: tests assert no times."""
     path = tmp_path / "big.db"
     n = 100_000
     pw = owuilib.bcrypt("Big-pw1!")
@@ -220,6 +219,5 @@ def test_100000_users_with_groups_and_keys(stack, tmp_path, big_cleanup):
     assert s["users"][1] == n + 3 and s["api_keys"][1] == n + 2 and s["members"][1] == 2 * n + 2
     print(f"\nimport-openwebui: {n} users, {n} keys, {2 * n} memberships in {took:.1f} s "
           f"(CPU: {cpu:.1f} s, usherctl and MariaDB; load average {os.getloadavg()[0]:.1f})")
-    assert cpu < 60
     expect(signin(stack, "big99999@example.org", "Big-pw1!"), 200)
     assert sql_one(stack, "SELECT COUNT(*) FROM api_key") == str(n + 2)
