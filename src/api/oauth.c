@@ -194,18 +194,27 @@ static char *extra_params(struct ctx *c, const struct oidc_settings *s, char *ur
     return url;
 }
 
+/* The settings of a login or callback route: 0, or -1 with the 404 answered when the path
+ * names another provider or OIDC is not configured and enabled. */
+static int oidc_route_settings(struct ctx *c, struct oidc_settings *s)
+{
+    if (!provider_is_oidc(c)) {
+        not_found(c);
+        return -1;
+    }
+    oidc_settings_resolve(c, s);
+    if (!oidc_active(s)) {
+        not_found(c);
+        return -1;
+    }
+    return 0;
+}
+
 void oauth_login(struct ctx *c)
 {
     struct oidc_settings s;
-    if (!provider_is_oidc(c)) {
-        not_found(c);
+    if (oidc_route_settings(c, &s) != 0)
         return;
-    }
-    oidc_settings_resolve(c, &s);
-    if (!oidc_active(&s)) {
-        not_found(c);
-        return;
-    }
     const char *next = request_query(c->req, "next");
     if (!oidc_next_ok(next, pages_prefix_of(c)))
         next = NULL;
@@ -356,15 +365,8 @@ static const char *status_text(enum oidc_status st)
 void oauth_callback(struct ctx *c)
 {
     struct oidc_settings s;
-    if (!provider_is_oidc(c)) {
-        not_found(c);
+    if (oidc_route_settings(c, &s) != 0)
         return;
-    }
-    oidc_settings_resolve(c, &s);
-    if (!oidc_active(&s)) {
-        not_found(c);
-        return;
-    }
     audit_note(c, "auth.oauth", NULL, NULL);
     long long deadline = clock_now_ms() + s.timeout * 1000;
     const char *code = request_query(c->req, "code"), *state = request_query(c->req, "state");

@@ -129,6 +129,8 @@ static int user_lookup(struct db *db, struct arena *a, enum scim_attr attr, cons
     if (limit <= 0 || offset >= (long long)r.nrows)
         return DB_OK;
     *out = arena_calloc(a, r.nrows, sizeof(**out));
+    if (r.nrows && !*out)
+        return DB_ERROR;
     for (size_t i = (size_t)offset; i < r.nrows && *n < (size_t)limit; i++)
         decode_user(&(*out)[(*n)++], &r, i);
     return DB_OK;
@@ -161,6 +163,8 @@ int db_scim_user_list(struct db *db, struct arena *a, const struct scim_filter *
         return DB_ERROR;
     /* back in the order of the ids (j.ord, 1-based) */
     *out = arena_calloc(a, r.nrows, sizeof(**out));
+    if (r.nrows && !*out)
+        return DB_ERROR;
     for (size_t i = 0; i < rows.nrows; i++) {
         long long ord = cell_ll(db_cell(&rows, i, 9));
         if (ord >= 1 && (size_t)ord <= r.nrows)
@@ -241,6 +245,8 @@ int db_scim_group_list(struct db *db, struct arena *a, const struct scim_filter 
     if (db_query(db, a, rows_sql, DB_PARAMS(db_str(ids_json(a, &r))), &rows) != DB_OK)
         return DB_ERROR;
     *out = arena_calloc(a, r.nrows, sizeof(**out));
+    if (r.nrows && !*out)
+        return DB_ERROR;
     for (size_t i = 0; i < rows.nrows; i++) {
         long long ord = cell_ll(db_cell(&rows, i, 7));
         if (ord >= 1 && (size_t)ord <= r.nrows)
