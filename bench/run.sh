@@ -4,7 +4,7 @@
 # Figures and ratios only; nothing here passes or fails on a time.
 #
 #   bench/run.sh [-w WORKERS] [-d SECONDS] [-c CONNECTIONS] [-t THREADS] [-n RSS_REQUESTS]
-#                [-r RUNS] [-u USERS]
+#                [-r RUNS] [-u USERS] [-k DIR]
 #
 #   -w  workers of usher-fcgi and of each baseline (default 2)
 #   -d  seconds per measurement (default 10; 5 with -u)
@@ -17,6 +17,10 @@
 #       of bench/cases/million/ instead of bench/cases/ (see bench/cases/README), with one
 #       client's p50/p99 (bench/p99.py) beside each ratio. BENCH_ONLY=REGEX runs only the
 #       cases whose name matches.
+#   -k  keep the stack in DIR (made if missing) instead of a temp dir, and leave it running:
+#       a second run with the same DIR and -u restarts usher-fcgi from the new build and skips
+#       the seeding (to measure a change at a million users without a 2-minute load each
+#       time). Stop it with scripts/stack.sh stop DIR.
 #
 # As root on Debian 12 from the repo: installs wrk if missing, builds in .build/ (as the quick
 # start does) with the baselines (make bench-programs), starts a private stack in a temp dir
@@ -32,11 +36,11 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-workers=2 duration= connections=16 threads= rss_requests= runs= users=0
-while getopts "w:d:c:t:n:r:u:" opt; do
+workers=2 duration= connections=16 threads= rss_requests= runs= users=0 keep=
+while getopts "w:d:c:t:n:r:u:k:" opt; do
     case $opt in
     w) workers=$OPTARG ;; d) duration=$OPTARG ;; c) connections=$OPTARG ;;
-    t) threads=$OPTARG ;; n) rss_requests=$OPTARG ;; r) runs=$OPTARG ;; u) users=$OPTARG ;;
+    t) threads=$OPTARG ;; n) rss_requests=$OPTARG ;; r) runs=$OPTARG ;; u) users=$OPTARG ;; k) keep=$OPTARG ;;
     *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
     esac
 done
@@ -57,16 +61,29 @@ mkdir -p "$BUILD"
 [[ -f $BUILD/Makefile ]] || (cd "$BUILD" && "$REPO/configure" -q)
 make -C "$BUILD" -j"$(nproc)" -s all bench-programs
 
-STATE=$(mktemp -d /tmp/usher-bench.XXXXXX)
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+if [[ -n $keep ]]; then
+    mkdir -p "$keep"
+    STATE=$(cd "$keep" && pwd)
+    PORT=$(cat "$STATE/port" 2>/dev/null || true)
+else
+    STATE=$(mktemp -d /tmp/usher-bench.XXXXXX)
+fi
+[[ -n ${PORT:-} ]] ||
+    PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE=http://127.0.0.1:$PORT
 baseline_pids=()
 cleanup() {
     for pid in "${baseline_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    [[ -n $keep ]] && return 0
     USHER_BUILD=$BUILD scripts/stack.sh stop "$STATE" >/dev/null 2>&1 || true
     rm -rf "$STATE"
 }
 trap cleanup EXIT
+# A kept stack: this build's usher-fcgi, the seeded data of the last run.
+if [[ -n $keep ]]; then
+    USHER_BUILD=$BUILD scripts/stack.sh pool-stop "$STATE" >/dev/null 2>&1 || true
+    rm -f "$STATE/site.d/bench.conf"
+fi
 
 # The baselines sit behind the same server block, with the same FastCGI settings as usher's
 # own locations (nginx/usher.conf).

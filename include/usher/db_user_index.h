@@ -53,9 +53,9 @@ int db_user_index_search_add(struct db *db, const char *id);
 void db_user_index_search_set(struct db *db, const char *id);
 /* The phrase to ask the index for a lowercased needle ("\"piece\"", in the arena), or NULL
  * when the needle has no piece of 3 characters the index can look up (then the table is
- * read). The piece is the one of 3 to 6 characters among the needle's first 8 positions
+ * read). The piece is the one of 3 to 6 characters starting in the needle's first 64
  * that a sample of the users says is cheapest: few n-gram postings to intersect, few
- * candidates to check. */
+ * candidates to check (db/user_search_piece.c). */
 const char *db_user_index_phrase(struct db *db, struct arena *a, const char *lower);
 /* True when the search index exists (cached for the process once seen). */
 bool db_user_index_has_search(struct db *db);

@@ -186,6 +186,20 @@ int db_group_cache_pick(struct db *db, struct arena *a, const char *version,
     return DB_OK;
 }
 
+/* The memberships of the last callers, as indexes into the copy: the groups' version
+ * changes with every membership write (db_groups_bump), so at one version a user's groups
+ * stay what they were read as, and the copy and these are dropped together when it moves.
+ * A caller lookup then reads no group_member row (20 index entries cost MariaDB more than
+ * the user row itself). Direct-mapped by a hash of the user id: a fixed 45 KB, no
+ * allocation; a user in more than MEMO_GROUPS groups is read every time. */
+#define MEMO_SLOTS 256
+#define MEMO_GROUPS 64
+static struct memo_slot {
+    char user_id[40];        /* "" when empty; ids longer than 39 bytes are not kept */
+    uint16_t n;
+    uint16_t idx[MEMO_GROUPS];
+} memo[MEMO_SLOTS];
+
 const struct group_cache *db_group_cache_get(struct db *db, const char *version)
 {
     if (!version || strlen(version) >= sizeof(held.version))
@@ -195,6 +209,7 @@ const struct group_cache *db_group_cache_get(struct db *db, const char *version)
     arena_free(held.mem);
     held.mem = NULL;
     held.too_many = false;
+    memset(memo, 0, sizeof(memo));   /* memberships are remembered per version */
     struct group_cache cache;
     const struct group_cached **by_id = NULL;
     bool too_many = false;
@@ -229,4 +244,70 @@ const struct group_cached *db_group_cache_find(const struct group_cache *cache, 
             lo = mid + 1;
     }
     return NULL;
+}
+
+static struct memo_slot *memo_slot_of(const char *user_id)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)user_id; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return &memo[h % MEMO_SLOTS];
+}
+
+/* ids[0..n) (most recent first, as db_group_cache_pick leaves them) as indexes into the copy */
+static void memo_store(const struct group_cache *gc, const char *user_id, const char **ids,
+                       size_t n)
+{
+    struct memo_slot *slot = memo_slot_of(user_id);
+    if (strlen(user_id) >= sizeof(slot->user_id) || n > MEMO_GROUPS)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        const struct group_cached *g = db_group_cache_find(gc, ids[i]);
+        if (!g)
+            return;
+        slot->idx[i] = (uint16_t)(g - gc->groups);
+    }
+    slot->n = (uint16_t)n;
+    memcpy(slot->user_id, user_id, strlen(user_id) + 1);
+}
+
+int db_group_cache_user_groups(struct db *db, struct arena *a, const char *version,
+                               const char *user_id, const char *const **ids, size_t *n,
+                               const char *const **perms)
+{
+    const struct group_cache *gc = db_group_cache_get(db, version);
+    if (!gc || !user_id)
+        return DB_NOT_FOUND;
+    struct memo_slot *slot = memo_slot_of(user_id);
+    if (strcmp(slot->user_id, user_id) != 0) {
+        static const char sql[] = "SELECT group_id FROM group_member WHERE user_id = ?";
+        struct db_result r;
+        /* causal (Galera): at least as new as the version the caller lookup read */
+        if (db_query_causal(db, a, sql, DB_PARAMS(db_str(user_id)), &r) != DB_OK)
+            return DB_ERROR;
+        const char **read = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*read));
+        for (size_t i = 0; i < r.nrows; i++)
+            read[i] = db_cell(&r, i, 0);
+        const char *const *picked = NULL;
+        int rc = db_group_cache_pick(db, a, version, read, r.nrows, &picked, NULL);
+        if (rc != DB_OK)
+            return rc;
+        memo_store(gc, user_id, read, r.nrows);
+        *ids = read;
+        *n = r.nrows;
+        *perms = picked;
+        return DB_OK;
+    }
+    const char **id_out = arena_calloc(a, slot->n ? slot->n : 1, sizeof(*id_out));
+    const char **perm_out = arena_calloc(a, slot->n ? slot->n : 1, sizeof(*perm_out));
+    for (size_t i = 0; i < slot->n; i++) {
+        const struct group_cached *g = &gc->groups[slot->idx[i]];
+        id_out[i] = arena_strdup(a, g->id);
+        if (g->perm_len)
+            perm_out[i] = arena_strndup(a, g->json + g->perm_at, g->perm_len);
+    }
+    *ids = id_out;
+    *n = slot->n;
+    *perms = perm_out;
+    return DB_OK;
 }

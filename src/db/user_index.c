@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "usher/arena.h"
 #include "usher/db.h"
@@ -147,130 +146,6 @@ void db_user_index_search_set(struct db *db, const char *id)
     unsigned long long n = 0;
     if (db_exec(db, set_sql, DB_PARAMS(db_str(id)), &n) == DB_OK && n == 0)
         db_exec(db, drop_sql, DB_PARAMS(db_str(id)), NULL);
-}
-
-/* ----- the piece of a needle to look up ----- */
-
-/* A sample of the users' indexed text (the first SAMPLE_ROWS by id: uuid4 ids make that a
- * random one), read again every SAMPLE_AGE seconds: it only steers the choice of piece, so
- * a stale one costs speed, never an answer. */
-#define SAMPLE_ROWS 1000
-#define SAMPLE_AGE 600
-#define PIECE_MIN 3
-#define PIECE_MAX 6
-#define PIECE_STARTS 8
-/* Relative costs: a posting Mroonga intersects vs a candidate checked against `user`
- * (measured at 1,000,000 users: about 0.03 and 4 microseconds). */
-#define CANDIDATE_COST 140
-
-static struct {
-    char *text;         /* bodies, each ended by '\0' */
-    size_t n;
-    long long read_at;
-} sample;
-
-static void sample_load(struct db *db)
-{
-    static const char sql[] =
-        "SELECT " BODY " FROM `user` LIMIT 1000";   /* SAMPLE_ROWS */
-    long long now = (long long)time(NULL);
-    if (sample.text && now - sample.read_at < SAMPLE_AGE)
-        return;
-    sample.read_at = now;
-    struct arena *a = arena_new(16384);
-    struct db_result r;
-    if (!a || db_query(db, a, sql, NULL, 0, &r) != DB_OK) {
-        arena_free(a);
-        return;
-    }
-    size_t len = 0;
-    for (size_t i = 0; i < r.nrows; i++)
-        len += strlen(db_cell(&r, i, 0) ? db_cell(&r, i, 0) : "") + 1;
-    char *text = malloc(len ? len : 1);
-    if (text) {
-        size_t o = 0;
-        for (size_t i = 0; i < r.nrows; i++) {
-            const char *b = db_cell(&r, i, 0) ? db_cell(&r, i, 0) : "";
-            size_t n = strlen(b) + 1;
-            memcpy(text + o, b, n);
-            o += n;
-        }
-        free(sample.text);
-        sample.text = text;
-        sample.n = r.nrows;
-    }
-    arena_free(a);
-}
-
-/* How many sample bodies hold bytes [p, p + n). */
-static size_t sample_hits(const char *p, size_t n)
-{
-    size_t hits = 0;
-    const char *b = sample.text;
-    for (size_t i = 0; i < sample.n; i++) {
-        size_t len = strlen(b);
-        if (memmem(b, len, p, n))
-            hits++;
-        b += len + 1;
-    }
-    return hits;
-}
-
-static bool piece_char(unsigned char ch)
-{
-    return ch >= 0x20 && ch != 0x7F && ch != '"' && ch != '\\';
-}
-
-const char *db_user_index_phrase(struct db *db, struct arena *a, const char *lower)
-{
-    /* the first characters' offsets */
-    size_t off[PIECE_STARTS + PIECE_MAX + 1];
-    size_t nc = 0, o = 0;
-    while (lower[o] && nc < PIECE_STARTS + PIECE_MAX) {
-        unsigned char ch = (unsigned char)lower[o];
-        off[nc++] = o;
-        o += ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
-    }
-    off[nc] = o;
-    if (nc < PIECE_MIN)
-        return NULL;
-    sample_load(db);
-    /* per character: can a piece hold it; the postings of the bigram starting there */
-    bool ok[PIECE_STARTS + PIECE_MAX];
-    size_t df[PIECE_STARTS + PIECE_MAX];
-    for (size_t i = 0; i < nc; i++) {
-        ok[i] = true;
-        for (size_t k = off[i]; k < off[i + 1]; k++)
-            ok[i] = ok[i] && piece_char((unsigned char)lower[k]);
-        df[i] = i + 1 < nc ? sample_hits(lower + off[i], off[i + 2] - off[i]) : 0;
-    }
-    size_t best_s = 0, best_len = 0;
-    double best = 0;
-    for (size_t s = 0; s + PIECE_MIN <= nc && s < PIECE_STARTS; s++) {
-        size_t postings = 0;
-        for (size_t len = 1; len <= PIECE_MAX && s + len <= nc && ok[s + len - 1]; len++) {
-            if (len >= 2)
-                postings += df[s + len - 2];
-            if (len < PIECE_MIN)
-                continue;
-            double cost = (double)postings +
-                CANDIDATE_COST * (double)sample_hits(lower + off[s], off[s + len] - off[s]);
-            if (!best_len || cost < best) {
-                best = cost;
-                best_s = s;
-                best_len = len;
-            }
-        }
-    }
-    if (!best_len)
-        return NULL;
-    size_t n = off[best_s + best_len] - off[best_s];
-    char *out = arena_alloc(a, n + 3);
-    out[0] = '"';
-    memcpy(out + 1, lower + off[best_s], n);
-    out[n + 1] = '"';
-    out[n + 2] = '\0';
-    return out;
 }
 
 /* ----- finding a page ----- */

@@ -13,7 +13,7 @@ state.
 import concurrent.futures
 
 from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
-    ME, Client, auth_env, auth_module, expect,
+    ME, Client, add_user, auth_env, auth_module, expect,
 )
 from callerlib import callers  # noqa: F401  (the fixture)
 from grouplib import (  # noqa: F401  (grants_wiped: fixture)
@@ -142,18 +142,21 @@ def test_rows_written_by_hand(callers, stack):
     g = create_group(admin, "Hand", permissions={"features": {"x_hand": True}})
     add_members(admin, g["id"], user.id)
     assert same(listing(stack, user)) == ["Hand"]
-    # a membership taken away by hand counts at once (read with the caller's row)
+    # a membership taken away by hand counts once the groups have a new version (workers
+    # remember their callers' groups per version): before, the worker that served the
+    # user goes on with what it read
     stack.sql(f"DELETE FROM group_member WHERE group_id = '{g['id']}'")
+    ctl(stack, "recount")
     trees = on_every_worker(stack, user, USERS + "/permissions")
     assert all("x_hand" not in t["features"] for t in trees)
     assert same(listing(stack, user)) == []
-    # a group and membership made by hand, without a new version: its tree counts at once
-    # (the copy does not have the group, so the caller's groups are read from SQL)
+    # a group and membership made by hand count after usherctl recount too
     stack.sql("INSERT INTO `group` (id, name, description, permissions, created_at, "
               "updated_at) VALUES ('hand-made', 'Hand made', '', "
               "'{\"features\": {\"x_made\": true}}', 1, 1); "
               "INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) "
               f"VALUES ('hm-1', 'hand-made', '{user.id}', 1, 1)")
+    ctl(stack, "recount")
     trees = on_every_worker(stack, user, USERS + "/permissions")
     assert all(t["features"].get("x_made") is True for t in trees)
     # a change of a group's row by hand is seen after usherctl recount
@@ -161,3 +164,33 @@ def test_rows_written_by_hand(callers, stack):
     ctl(stack, "recount")
     assert same(listing(stack, admin)) == ["Hand made", "Renamed by hand"]
     assert same(listing(stack, user)) == ["Hand made"]
+
+
+def test_many_callers_each_see_their_own_groups(callers, stack):
+    """More callers than a worker remembers memberships for (256 slots, by a hash of the
+    id): evicted or not, each caller's permissions are those of its own groups, also after
+    a membership change moves the version."""
+    admin = callers.admin
+    users = [add_user(admin, name=f"Memo {i}") for i in range(300)]
+    groups = [create_group(admin, f"Memo group {k}",
+                           permissions={"features": {f"x_memo_{k}": True}}) for k in range(3)]
+    group_of = {}
+    for i, u in enumerate(users):
+        add_members(admin, groups[i % 3]["id"], u.id)
+        group_of[u.id] = i % 3
+
+    def check():
+        for u in users:
+            features = expect(Client(stack, u.token).get(USERS + "/permissions"), 200)["features"]
+            mine = {k for k in features if k.startswith("x_memo_")}
+            assert mine == {f"x_memo_{group_of[u.id]}"}, (u.id, mine)
+
+    check()
+    check()   # the second round is served from what the workers remember
+    # move every user of group 0 to group 2: the version moves, workers read them again
+    moved = [u.id for u in users if group_of[u.id] == 0]
+    expect(admin.post(f"{GROUPS}/id/{groups[0]['id']}/users/remove",
+                      json={"user_ids": moved}), 200)
+    add_members(admin, groups[2]["id"], *moved)
+    group_of.update({uid: 2 for uid in moved})
+    check()

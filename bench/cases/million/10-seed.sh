@@ -20,27 +20,41 @@ quiet() { "$@" >/dev/null; }
 seed_users() {
     USHER_BUILD=$BUILD "$REPO/bench/seed/users.sh" "$STATE" "$users" | sed 's/^/bench: /'
 }
-echo "bench: seeding $users users"
-timed "users ($users)" seed_users
-timed "counts (usherctl recount)" quiet ctl recount
+signin() {   # signin EMAIL: a new token of a bench account
+    api POST /api/v1/auths/signin "{\"email\":\"$1\",\"password\":\"bench-pass-1\"}" |
+        j_field token
+}
+if [[ -n $keep && $(cat "$STATE/bench.seeded" 2>/dev/null) == "$users" ]]; then
+    echo "bench: the kept stack in $STATE holds the data set: no seeding"
+    m_token=$(signin bench-member@example.org)
+    a_token=$(signin bench-admin@example.org)
+    m_id=$(API_TOKEN=$m_token api GET /api/v1/auths/ | j_field id)
+    a_id=$(API_TOKEN=$a_token api GET /api/v1/auths/ | j_field id)
+    me_token=$a_token
+else
+    echo "bench: seeding $users users"
+    timed "users ($users)" seed_users
+    timed "counts (usherctl recount)" quiet ctl recount
 
-# The member (a user in 20 groups) and an admin, through the API; their roles by SQL.
-m_token=$(api POST /api/v1/auths/signup \
-    '{"name":"Bench Member","email":"bench-member@example.org","password":"bench-pass-1"}' |
-    j_field token)
-m_id=$(API_TOKEN=$m_token api GET /api/v1/auths/ | j_field id)
-a_token=$(api POST /api/v1/auths/signup \
-    '{"name":"Bench Admin","email":"bench-admin@example.org","password":"bench-pass-1"}' |
-    j_field token)
-a_id=$(API_TOKEN=$a_token api GET /api/v1/auths/ | j_field id)
-sql "UPDATE \`user\` SET role = 'user' WHERE id = '$m_id';
-     UPDATE \`user\` SET role = 'admin' WHERE id = '$a_id'"
-me_token=$a_token
+    # The member (a user in 20 groups) and an admin, through the API; their roles by SQL.
+    m_token=$(api POST /api/v1/auths/signup \
+        '{"name":"Bench Member","email":"bench-member@example.org","password":"bench-pass-1"}' |
+        j_field token)
+    m_id=$(API_TOKEN=$m_token api GET /api/v1/auths/ | j_field id)
+    a_token=$(api POST /api/v1/auths/signup \
+        '{"name":"Bench Admin","email":"bench-admin@example.org","password":"bench-pass-1"}' |
+        j_field token)
+    a_id=$(API_TOKEN=$a_token api GET /api/v1/auths/ | j_field id)
+    sql "UPDATE \`user\` SET role = 'user' WHERE id = '$m_id';
+         UPDATE \`user\` SET role = 'admin' WHERE id = '$a_id'"
+    me_token=$a_token
 
-seed_groups() { { echo "SET @member_id = '$m_id';"; cat "$REPO/bench/seed/groups.sql"; } | sql_file; }
-timed "groups, 2,000,000 memberships, grants" seed_groups
-timed "counts (usherctl recount)" quiet ctl recount
-timed "ANALYZE TABLE" quiet sql "ANALYZE TABLE \`user\`, \`group\`, group_member, access_grant"
+    seed_groups() { { echo "SET @member_id = '$m_id';"; cat "$REPO/bench/seed/groups.sql"; } | sql_file; }
+    timed "groups, 2,000,000 memberships, grants" seed_groups
+    timed "counts (usherctl recount)" quiet ctl recount
+    timed "ANALYZE TABLE" quiet sql "ANALYZE TABLE \`user\`, \`group\`, group_member, access_grant"
+    [[ -n $keep ]] && echo "$users" >"$STATE/bench.seeded"
+fi
 echo "bench: $(sql 'SELECT COUNT(*) FROM `user`') users, $(sql 'SELECT COUNT(*) FROM `group`') groups, $(sql 'SELECT COUNT(*) FROM group_member') memberships; the member is in $(sql "SELECT COUNT(*) FROM group_member WHERE user_id = '$m_id'")"
 echo "bench: table sizes (information_schema.TABLES: data + index MB, rows)"
 sql "SELECT table_name, ROUND((data_length + index_length) / 1048576), table_rows
