@@ -41,7 +41,10 @@ int db_user_index_enter(struct db *db, struct arena *a, unsigned orders);
  * is not there changes nothing. */
 int db_user_index_leave(struct db *db, struct arena *a, const char *id, unsigned orders);
 int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned orders);
-/* join (every order) and search_add for each of ids[0..n) (a batch import). */
+/* join (every order) and search_add for each of ids[0..n) (a batch import), set-based:
+ * per order one read that counts the batch's users per run and one write of those counts,
+ * and one insert into the search index, whatever n. The caller holds every order's lock
+ * (db_user_index_enter, UIX_ALL) and has made no plain read in its transaction before. */
 int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n);
 
 /* Search index (no-ops without Mroonga). add: the row's text as it is now in this
@@ -51,6 +54,9 @@ int db_user_index_join_many(struct db *db, struct arena *a, const char *const *i
  * then still holds a superset. */
 int db_user_index_search_add(struct db *db, const char *id);
 void db_user_index_search_set(struct db *db, const char *id);
+/* search_set for each of ids[0..n), set-based (after a batch import rolled back). */
+void db_user_index_search_set_many(struct db *db, struct arena *a, const char *const *ids,
+                                   size_t n);
 /* The phrase to ask the index for a lowercased needle ("\"piece\"", in the arena), or NULL
  * when the needle has no piece of 3 characters the index can look up (then the table is
  * read). The piece is the one of 3 to 6 characters starting in the needle's first 64

@@ -207,20 +207,13 @@ static int insert_users(struct db *db, const char *const *cells, size_t n, const
  * it added, and the members of each group (a run of rows of one group is one statement). */
 enum { MEMBER_GROUP_COL = 1 };   /* group_member (id, group_id, user_id, ...) */
 
-static int keep_counts(struct db *db, enum import_table t, const char *const *cells, size_t n)
+static int keep_counts(struct db *db, struct arena *a, enum import_table t,
+                       const char *const *cells, size_t n, const char *const *user_ids)
 {
     if (t == IMPORT_USERS) {
-        /* and the listing's fences and the search index (db_user_index.h) */
-        size_t stride = tables[IMPORT_USERS].ncols;
-        const char **ids = malloc(n * sizeof(*ids));
-        struct arena *a = arena_new(4096);
-        int rc = ids && a ? DB_OK : DB_ERROR;
-        for (size_t r = 0; rc == DB_OK && r < n; r++)
-            ids[r] = cells[r * stride];
-        if (rc == DB_OK)
-            rc = db_user_index_join_many(db, a, ids, n);
-        free(ids);
-        arena_free(a);
+        /* and the listing's fences and the search index (db_user_index.h): a few
+         * statements for the whole batch */
+        int rc = db_user_index_join_many(db, a, user_ids, n);
         return rc == DB_OK ? db_user_count_add(db, (long long)n) : rc;
     }
     if (t != IMPORT_MEMBERS)
@@ -245,34 +238,41 @@ int db_import_insert(struct db *db, enum import_table t, const char *const *cell
         return DB_OK;
     if (n > IMPORT_BATCH || db_begin(db) != DB_OK)
         return DB_ERROR;
-    int rc;
-    if (t == IMPORT_USERS) {
-        struct arena *a = arena_new(512);
-        rc = a ? db_user_index_enter(db, a, UIX_ALL) : DB_ERROR;
-        arena_free(a);
+    struct arena *a = arena_new(n * 64 + 4096);
+    const char **ids = t == IMPORT_USERS ? malloc(n * sizeof(*ids)) : NULL;
+    int rc = a && (ids || t != IMPORT_USERS) ? DB_OK : DB_ERROR;
+    if (rc == DB_OK && t == IMPORT_USERS) {
+        for (size_t r = 0; r < n; r++)
+            ids[r] = cells[r * tables[IMPORT_USERS].ncols];
+        rc = db_user_index_enter(db, a, UIX_ALL);
         if (rc == DB_OK)
             rc = insert_users(db, cells, n, audit_agent);
-    } else {
+    } else if (rc == DB_OK) {
         size_t nc = tables[t].ncols;
         struct db_param *p = malloc(n * nc * sizeof(*p));
-        if (!p) {
-            db_rollback(db);
-            return DB_ERROR;
-        }
-        for (size_t i = 0; i < n * nc; i++)
+        rc = p ? DB_OK : DB_ERROR;
+        for (size_t i = 0; p && i < n * nc; i++)
             p[i] = cell(cells[i]);
-        rc = insert_rows(db, tables[t].head, tables[t].tuple, nc, p, n);
+        if (p)
+            rc = insert_rows(db, tables[t].head, tables[t].tuple, nc, p, n);
         free(p);
     }
     if (rc == DB_OK)
-        rc = keep_counts(db, t, cells, n);
+        rc = keep_counts(db, a, t, cells, n, ids);
     if (rc == DB_OK && (t == IMPORT_GROUPS || t == IMPORT_MEMBERS))
         rc = db_groups_bump(db);   /* the workers' copies of the groups (db_group_cache.h) */
+    if (rc == DB_OK && db_commit(db) != DB_OK)
+        rc = DB_ERROR;
     if (rc != DB_OK) {
         db_rollback(db);
-        return rc;
+        /* Mroonga kept what the batch added to the search index: back to the committed
+         * text (the users then retried one by one add theirs again) */
+        if (ids && a)
+            db_user_index_search_set_many(db, a, ids, n);
     }
-    return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
+    free(ids);
+    arena_free(a);
+    return rc;
 }
 
 int db_import_audit_run(struct db *db, const char *path, const char *detail,

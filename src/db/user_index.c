@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "usher/arena.h"
 #include "usher/db.h"
 
@@ -27,6 +29,7 @@ static const char keys_sql[] =
 
 /* The body the search index holds for a user: the exact text today's search compares. */
 #define BODY "CONCAT(LOWER(name) COLLATE utf8mb4_bin, '\\n', email)"
+#define BODY_OF(u) "CONCAT(LOWER(" u ".name) COLLATE utf8mb4_bin, '\\n', " u ".email)"
 #define FT_COMMENT "COMMENT 'tokenizer \"TokenBigram\", normalizer \"none\"'"
 
 static struct db_param key_param(unsigned i, const char *v)
@@ -94,12 +97,119 @@ int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned 
     return move(db, a, id, orders, +1);
 }
 
+/* ----- a batch of new users (the import) ----- */
+
+/* ids[0..n) as one JSON array, the parameter of IDS_TABLE (in the arena). */
+static const char *ids_json(struct arena *a, const char *const *ids, size_t n)
+{
+    struct json_object *arr = json_object_new_array_ext((int)(n ? n : 1));
+    for (size_t i = 0; arr && i < n; i++)
+        json_object_array_add(arr, json_object_new_string(ids[i]));
+    const char *s = arr ? arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN))
+                        : NULL;
+    json_object_put(arr);
+    return s;
+}
+
+/* The users of a JSON array of ids (the parameter), as table u. */
+#define IDS_USERS "JSON_TABLE(?, '$[*]' COLUMNS (uid VARCHAR(255) PATH '$')) j JOIN `user` u " \
+                  "ON u.id = CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin"
+
+/* The batch's users counted per run of order i: rows (fence key, fence id, users). One sort
+ * of the order's fences together with the batch's keys, a fence before a user of the same
+ * key (that user starts its run); a running count of the fences numbers the runs. A user
+ * below every fence (none without the sentinel) is left out, as join leaves it. A plain
+ * read, so no fence is locked to be read and then locked again to be written (which would
+ * deadlock with a sign-up waiting for the same fence); it sees the fences as they are
+ * because the transaction's first plain read comes after db_user_index_enter, and only a
+ * holder of the order's lock exclusively (reindex) makes or drops fences. */
+static const char *runs_sql(unsigned i)
+{
+    static char sql[UIX_ORDERS][768];
+    if (!sql[i][0])
+        snprintf(sql[i], sizeof(sql[i]),
+                 "SELECT MAX(IF(f, k, NULL)) AS fk, MAX(IF(f, id, NULL)) AS fid, SUM(1 - f) AS c "
+                 "FROM (SELECT k, id, f, SUM(f) OVER (ORDER BY k, id, f DESC ROWS UNBOUNDED "
+                 "PRECEDING) AS run FROM (SELECT k, id, 1 AS f FROM %s UNION ALL "
+                 "SELECT u.%s, u.id, 0 FROM " IDS_USERS ") m) r "
+                 "GROUP BY run HAVING fid IS NOT NULL AND c > 0",
+                 user_fence_orders[i].table, user_fence_orders[i].col);
+    return sql[i];
+}
+
+/* Adds the counts of a JSON array [[key, id, users], ...] (the parameter) to those fences
+ * of order i, found by their primary key (a run still being rebuilt, n IS NULL, stays so). */
+static const char *add_sql(unsigned i)
+{
+    static char sql[UIX_ORDERS][512];
+    const char *key = user_fence_orders[i].is_int ? "CAST(j.k AS SIGNED)"
+                      : i == 0 ? "CONVERT(j.k USING utf8mb4) COLLATE utf8mb4_unicode_ci"
+                               : "CONVERT(j.k USING utf8mb4) COLLATE utf8mb4_bin";
+    if (!sql[i][0])
+        snprintf(sql[i], sizeof(sql[i]),
+                 "UPDATE %s f JOIN JSON_TABLE(?, '$[*]' COLUMNS (k VARCHAR(255) PATH '$[0]', "
+                 "fid VARCHAR(255) PATH '$[1]', c BIGINT PATH '$[2]')) j ON f.k = %s "
+                 "AND f.id = CONVERT(j.fid USING utf8mb4) COLLATE utf8mb4_bin SET f.n = f.n + j.c",
+                 user_fence_orders[i].table, key);
+    return sql[i];
+}
+
+/* The runs of order i gain the users of ids_param: two statements, whatever the batch. */
+static int join_batch(struct db *db, struct arena *a, unsigned i, const char *ids_param)
+{
+    struct db_result r;
+    if (db_query(db, a, runs_sql(i), DB_PARAMS(db_str(ids_param)), &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0)
+        return DB_OK;
+    struct json_object *arr = json_object_new_array_ext((int)r.nrows);
+    for (size_t j = 0; arr && j < r.nrows; j++) {
+        struct json_object *run = json_object_new_array_ext(3);
+        json_object_array_add(run, json_object_new_string(db_cell(&r, j, 0)));
+        json_object_array_add(run, json_object_new_string(db_cell(&r, j, 1)));
+        json_object_array_add(run, json_object_new_int64(strtoll(db_cell(&r, j, 2), NULL, 10)));
+        json_object_array_add(arr, run);
+    }
+    const char *runs = arr ? arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN))
+                           : NULL;
+    json_object_put(arr);
+    if (!runs)
+        return DB_ERROR;
+    return db_exec(db, add_sql(i), DB_PARAMS(db_str(runs)), NULL) == DB_OK ? DB_OK : DB_ERROR;
+}
+
 int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (move(db, a, ids[i], UIX_ALL, +1) != DB_OK || db_user_index_search_add(db, ids[i]) != DB_OK)
+    static const char search_sql[] =
+        "INSERT INTO user_search (id, body) SELECT u.id, " BODY_OF("u") " FROM " IDS_USERS " "
+        "ON DUPLICATE KEY UPDATE body = CONCAT(user_search.body, '\\n', VALUES(body))";
+    if (n == 0)
+        return DB_OK;
+    const char *param = ids_json(a, ids, n);
+    if (!param)
+        return DB_ERROR;
+    for (unsigned i = 0; i < UIX_ORDERS; i++)
+        if (join_batch(db, a, i, param) != DB_OK)
             return DB_ERROR;
-    return DB_OK;
+    if (!db_user_index_has_search(db))
+        return DB_OK;
+    return db_exec(db, search_sql, DB_PARAMS(db_str(param)), NULL) == DB_ERROR ? DB_ERROR : DB_OK;
+}
+
+void db_user_index_search_set_many(struct db *db, struct arena *a, const char *const *ids,
+                                   size_t n)
+{
+    static const char set_sql[] =
+        "REPLACE INTO user_search (id, body) SELECT u.id, " BODY_OF("u") " FROM " IDS_USERS;
+    static const char drop_sql[] =
+        "DELETE s FROM JSON_TABLE(?, '$[*]' COLUMNS (uid VARCHAR(255) PATH '$')) j "
+        "JOIN user_search s ON s.id = CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin "
+        "LEFT JOIN `user` u ON u.id = s.id WHERE u.id IS NULL";
+    if (n == 0 || !db_user_index_has_search(db))
+        return;
+    const char *param = ids_json(a, ids, n);
+    if (param && db_exec(db, set_sql, DB_PARAMS(db_str(param)), NULL) == DB_OK)
+        db_exec(db, drop_sql, DB_PARAMS(db_str(param)), NULL);
 }
 
 /* ----- search index ----- */
