@@ -99,16 +99,24 @@ int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned 
 
 /* ----- a batch of new users (the import) ----- */
 
-/* ids[0..n) as one JSON array, the parameter of IDS_TABLE (in the arena). */
+/* The text of arr (a statement's parameter, read back by JSON_TABLE), in the arena; arr is
+ * released. NULL when arr is (out of memory). */
+static const char *json_param(struct arena *a, struct json_object *arr)
+{
+    const char *s = NULL;
+    if (arr)
+        s = arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+    json_object_put(arr);
+    return s;
+}
+
+/* ids[0..n) as one JSON array, the parameter of IDS_USERS. */
 static const char *ids_json(struct arena *a, const char *const *ids, size_t n)
 {
     struct json_object *arr = json_object_new_array_ext((int)(n ? n : 1));
     for (size_t i = 0; arr && i < n; i++)
         json_object_array_add(arr, json_object_new_string(ids[i]));
-    const char *s = arr ? arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN))
-                        : NULL;
-    json_object_put(arr);
-    return s;
+    return json_param(a, arr);
 }
 
 /* The users of a JSON array of ids (the parameter), as table u. */
@@ -154,12 +162,32 @@ static const char *add_sql(unsigned i)
     return sql[i];
 }
 
-/* The runs of order i gain the users of ids_param: two statements, whatever the batch. */
-static int join_batch(struct db *db, struct arena *a, unsigned i, const char *ids_param)
+/* The order's first two fences: when the only one is the sentinel (below every key; a new
+ * install's fences until a reindex splits them), every user of the batch joins its run, and
+ * the sort of runs_sql is not needed. */
+static const char *first_sql(unsigned i)
+{
+    static char sql[UIX_ORDERS][96];
+    if (!sql[i][0])
+        snprintf(sql[i], sizeof(sql[i]), "SELECT k, id, n FROM %s ORDER BY k, id LIMIT 2",
+                 user_fence_orders[i].table);
+    return sql[i];
+}
+
+/* The runs of order i gain the n users of ids_param: three statements at most, whatever n. */
+static int join_batch(struct db *db, struct arena *a, unsigned i, const char *ids_param,
+                      size_t n)
 {
     struct db_result r;
-    if (db_query(db, a, runs_sql(i), DB_PARAMS(db_str(ids_param)), &r) != DB_OK)
+    if (db_query(db, a, first_sql(i), NULL, 0, &r) != DB_OK)
         return DB_ERROR;
+    if (r.nrows == 1 && strcmp(db_cell(&r, 0, 1), "") == 0) {
+        if (!db_cell(&r, 0, 2))
+            return DB_OK;   /* a rebuild under way: its run is left alone */
+        r.cells[2] = arena_printf(a, "%zu", n);
+    } else if (db_query(db, a, runs_sql(i), DB_PARAMS(db_str(ids_param)), &r) != DB_OK) {
+        return DB_ERROR;
+    }
     if (r.nrows == 0)
         return DB_OK;
     struct json_object *arr = json_object_new_array_ext((int)r.nrows);
@@ -170,9 +198,7 @@ static int join_batch(struct db *db, struct arena *a, unsigned i, const char *id
         json_object_array_add(run, json_object_new_int64(strtoll(db_cell(&r, j, 2), NULL, 10)));
         json_object_array_add(arr, run);
     }
-    const char *runs = arr ? arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN))
-                           : NULL;
-    json_object_put(arr);
+    const char *runs = json_param(a, arr);
     if (!runs)
         return DB_ERROR;
     return db_exec(db, add_sql(i), DB_PARAMS(db_str(runs)), NULL) == DB_OK ? DB_OK : DB_ERROR;
@@ -189,7 +215,7 @@ int db_user_index_join_many(struct db *db, struct arena *a, const char *const *i
     if (!param)
         return DB_ERROR;
     for (unsigned i = 0; i < UIX_ORDERS; i++)
-        if (join_batch(db, a, i, param) != DB_OK)
+        if (join_batch(db, a, i, param, n) != DB_OK)
             return DB_ERROR;
     if (!db_user_index_has_search(db))
         return DB_OK;
