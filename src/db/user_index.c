@@ -130,7 +130,7 @@ static const char *ids_json(struct arena *a, const char *const *ids, size_t n)
  * read, so no fence is locked to be read and then locked again to be written (which would
  * deadlock with a sign-up waiting for the same fence); it sees the fences as they are
  * because the transaction's first plain read comes after db_user_index_enter, and only a
- * holder of the order's lock exclusively (reindex) makes or drops fences. */
+ * holder of the order's lock exclusively (reindex, a split) makes or drops fences. */
 static const char *runs_sql(unsigned i)
 {
     static char sql[UIX_ORDERS][768];
@@ -147,7 +147,7 @@ static const char *runs_sql(unsigned i)
 
 /* Adds the counts of a JSON array [[key, id, users], ...] (the parameter) to those fences
  * of order i, found by their primary key (a run still being rebuilt, n IS NULL, stays so). */
-static const char *add_sql(unsigned i)
+static const char *runs_add_sql(unsigned i)
 {
     static char sql[UIX_ORDERS][512];
     const char *key = user_fence_orders[i].is_int ? "CAST(j.k AS SIGNED)"
@@ -174,7 +174,8 @@ static const char *first_sql(unsigned i)
     return sql[i];
 }
 
-/* The runs of order i gain the n users of ids_param: three statements at most, whatever n. */
+/* The runs of order i gain the n users of ids_param: three statements at most, whatever n
+ * (the first two plain reads, as runs_sql says why). */
 static int join_batch(struct db *db, struct arena *a, unsigned i, const char *ids_param,
                       size_t n)
 {
@@ -201,7 +202,9 @@ static int join_batch(struct db *db, struct arena *a, unsigned i, const char *id
     const char *runs = json_param(a, arr);
     if (!runs)
         return DB_ERROR;
-    return db_exec(db, add_sql(i), DB_PARAMS(db_str(runs)), NULL) == DB_OK ? DB_OK : DB_ERROR;
+    if (db_exec(db, runs_add_sql(i), DB_PARAMS(db_str(runs)), NULL) != DB_OK)
+        return DB_ERROR;
+    return DB_OK;
 }
 
 int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n)
