@@ -272,8 +272,8 @@ static void memo_store(const struct group_cache *gc, const char *user_id, const 
 }
 
 int db_group_cache_user_groups(struct db *db, struct arena *a, const char *version,
-                               const char *user_id, const char *const **ids, size_t *n,
-                               const char *const **perms, const char *const **names)
+                               const char *user_id, bool remember, const char *const **ids,
+                               size_t *n, const char *const **perms, const char *const **names)
 {
     const struct group_cache *gc = db_group_cache_get(db, version);
     if (!gc || !user_id)
@@ -293,7 +293,8 @@ int db_group_cache_user_groups(struct db *db, struct arena *a, const char *versi
                                      names ? &named : NULL);
         if (rc != DB_OK)
             return rc;
-        memo_store(gc, user_id, read, r.nrows);
+        if (remember)
+            memo_store(gc, user_id, read, r.nrows);
         *ids = read;
         *n = r.nrows;
         if (perms)

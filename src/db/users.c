@@ -71,7 +71,9 @@ int db_user_group_names(struct db *db, struct arena *a, const char *id,
      * of the users it read last) */
     const char *const *ids, *const *names;
     size_t n;
-    int rc = db_group_cache_user_groups(db, a, groups_version, id, &ids, &n, NULL, &names);
+    /* not remembered: the users an admin looks at would push out the callers */
+    int rc = db_group_cache_user_groups(db, a, groups_version, id, false, &ids, &n, NULL,
+                                        &names);
     if (rc == DB_OK) {
         *groups = arena_calloc(a, n ? n : 1, sizeof(**groups));
         *ngroups = n;
