@@ -170,7 +170,7 @@ enum webfetch_status webfetch(struct arena *a, const struct webfetch_request *rq
     }
     if (!curl_ready()) {
         snprintf(out->error, sizeof(out->error), "%s", lazylib_error(&libcurl));
-        return WEBFETCH_FAILED;
+        return WEBFETCH_UNREACHABLE;   /* the provider cannot be used, as when it is down */
     }
     CURL *h = curl_fn.easy_init();
     if (!h) {
