@@ -24,7 +24,7 @@ struct arena {
  * pages (the workers map blocks from 64 KiB up, worker.c): a request that needs some (the
  * 80 KB group listing, a page of users) would map, fault in and unmap them every time,
  * which cost more than building the answer. Kept chunks stay resident instead. */
-#define SPARE_MAX (512 * 1024)
+#define SPARE_MAX (256 * 1024)
 
 static struct chunk *chunk_new(size_t size)
 {
