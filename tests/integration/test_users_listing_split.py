@@ -6,13 +6,10 @@ UIX_RUN_MAX (4,000) users once listed, and every page still equals a brute-force
 Long runs are made by merging adjacent fences in SQL (exact: the merged run counts what the
 runs did), as new accounts and activity updates grow the last runs of created_at and
 last_active_at in a running system."""
-import subprocess
-
 import pytest
 
-from authlib import auth_env, auth_module, ensure_pool_env, first_admin, wipe_db  # noqa: F401
-from harness import BUILD, REPO
-from indexlib import POOL_ENV, check_page, user_count
+from authlib import auth_env, auth_module  # noqa: F401  (fixtures)
+from indexlib import POOL_ENV, check_page, seed, user_count
 from userlib import PAGE_SIZE
 
 SEEDED = 20_000
@@ -24,14 +21,7 @@ TABLES = {"name": "user_fence_name", "email": "user_fence_email",
 
 @pytest.fixture(scope="module")
 def admin(stack, auth_module):
-    ensure_pool_env(stack, POOL_ENV)
-    wipe_db(stack)
-    a = first_admin(stack, name="Split Admin")
-    r = subprocess.run([str(REPO / "bench/seed/users.sh"), str(stack.dir), str(SEEDED)],
-                       env={"USHER_BUILD": str(BUILD), "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"},
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return a
+    return seed(stack, SEEDED)
 
 
 def runs(stack, order):
