@@ -15,9 +15,16 @@ struct chunk {
 
 struct arena {
     struct chunk *head;      /* current chunk; the last in the list is the first made */
+    struct chunk *spare;     /* chunks kept by resets for later requests, at most SPARE_MAX */
     size_t chunk_size;
     size_t total;
 };
+
+/* The most a reset keeps in chunks for later requests. Chunks past the first are mapped
+ * pages (the workers map blocks from 64 KiB up, worker.c): a request that needs some (the
+ * 80 KB group listing, a page of users) would map, fault in and unmap them every time,
+ * which cost more than building the answer. Kept chunks stay resident instead. */
+#define SPARE_MAX (256 * 1024)
 
 static struct chunk *chunk_new(size_t size)
 {
@@ -53,16 +60,31 @@ void arena_free(struct arena *a)
         free(c);
         c = next;
     }
+    for (c = a->spare; c;) {
+        struct chunk *next = c->next;
+        free(c);
+        c = next;
+    }
     free(a);
 }
 
 void arena_reset(struct arena *a)
 {
     struct chunk *c = a->head;
-    /* Keep only the oldest chunk (the tail), which has the base size. */
+    /* Keep the oldest chunk (the tail), which has the base size, and the others as spares
+     * while they fit in SPARE_MAX. */
+    size_t kept = 0;
+    for (struct chunk *s = a->spare; s; s = s->next)
+        kept += s->size;
     while (c->next) {
         struct chunk *next = c->next;
-        free(c);
+        if (kept + c->size <= SPARE_MAX) {
+            kept += c->size;
+            c->next = a->spare;
+            a->spare = c;
+        } else {
+            free(c);
+        }
         c = next;
     }
     c->used = 0;
@@ -79,7 +101,18 @@ void *arena_alloc(struct arena *a, size_t size)
     struct chunk *c = a->head;
     if (c->size - c->used < size) {
         size_t want = size > a->chunk_size ? size : a->chunk_size;
-        struct chunk *n = chunk_new(want);
+        struct chunk *n;
+        struct chunk **from = &a->spare;
+        while (*from && (*from)->size < want)
+            from = &(*from)->next;
+        if (*from) {
+            n = *from;
+            *from = n->next;
+            n->used = 0;
+            want = n->size;
+        } else {
+            n = chunk_new(want);
+        }
         n->next = c;
         a->head = n;
         a->total += want;

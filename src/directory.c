@@ -3,7 +3,8 @@
  * an empty password, and the whole attempt has one deadline. libldap times connects and
  * operations out, but its TLS handshake has no timeout of its own; a watchdog thread
  * shuts the attempt's sockets down when the deadline passes, which ends whatever libldap
- * is waiting for. */
+ * is waiting for. libldap is not linked but loaded on first use (lazylib.h); <ldap.h> gives
+ * the types and constants. */
 #include "config.h"
 #include "usher/directory.h"
 
@@ -20,8 +21,30 @@
 #include <unistd.h>
 
 #include "usher/arena.h"
+#include "usher/lazylib.h"
 #include "usher/utf8.h"
 #include "usher/log.h"
+
+/* The libldap and liblber functions called here, as ldap_fn.initialize(...) and so on.
+ * liblber is libldap's own dependency, so dlsym finds ber_ functions through libldap. */
+#define LDAP_FUNCTIONS(X) \
+    X(ldap_, str2dn) X(ldap_, dnfree) X(ldap_, get_option) X(ldap_, set_option) \
+    X(ldap_, err2string) X(ldap_, memfree) X(ldap_, initialize) X(ldap_, unbind_ext_s) \
+    X(ldap_, start_tls_s) X(ldap_, sasl_bind_s) X(ldap_, search_ext_s) X(ldap_, msgfree) \
+    X(ldap_, first_entry) X(ldap_, get_dn) X(ldap_, get_values_len) \
+    X(ldap_, count_values_len) X(ldap_, value_free_len) X(ber_, sockbuf_ctrl)
+#define LDAP_SLOT(prefix, f) __typeof__(&prefix##f) f;
+#define LDAP_SYMBOL(prefix, f) { #prefix #f, &ldap_fn.f },
+static struct {
+    LDAP_FUNCTIONS(LDAP_SLOT)
+} ldap_fn;
+static const struct lazylib_symbol ldap_symbols[] = { LDAP_FUNCTIONS(LDAP_SYMBOL) };
+static struct lazylib libldap = {
+    .soname = LIBLDAP_SONAME,
+    .purpose = "LDAP sign-in",
+    .symbols = ldap_symbols,
+    .nsymbols = sizeof(ldap_symbols) / sizeof(ldap_symbols[0]),
+};
 
 char *dir_filter_escape(struct arena *a, const char *value, size_t len)
 {
@@ -44,7 +67,9 @@ char *dir_filter_escape(struct arena *a, const char *value, size_t len)
 char *dir_group_name(struct arena *a, const char *dn_text)
 {
     LDAPDN dn = NULL;
-    if (ldap_str2dn(dn_text, &dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || !dn)
+    if (!lazylib_load(&libldap))
+        return NULL;
+    if (ldap_fn.str2dn(dn_text, &dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS || !dn)
         return NULL;
     char *name = NULL;
     for (size_t i = 0; dn[i]; i++) {
@@ -63,7 +88,7 @@ char *dir_group_name(struct arena *a, const char *dn_text)
         }
     }
 done:
-    ldap_dnfree(dn);
+    ldap_fn.dnfree(dn);
     return name;
 }
 
@@ -156,7 +181,7 @@ static int conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *ad
     (void)addr;
     struct watchdog *w = ctx->lc_arg;
     ber_socket_t fd = -1;
-    ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
+    ldap_fn.sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
     pthread_mutex_lock(&w->mu);
     if (w->fired)
         shutdown(fd, SHUT_RDWR);
@@ -173,7 +198,7 @@ static void conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
     ber_socket_t fd = -1;
     if (!sb)   /* the handle itself is freed */
         return;
-    ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
+    ldap_fn.sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
     pthread_mutex_lock(&w->mu);
     for (size_t i = 0; i < w->nfds; i++)
         if (w->fds[i] == fd) {
@@ -212,8 +237,8 @@ static enum dir_result fail(struct attempt *t, LDAP *ld, const char *what, int r
 {
     char *diag = NULL;
     if (ld)
-        ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-    const char *err = rc ? ldap_err2string(rc) : "";
+        ldap_fn.get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+    const char *err = rc ? ldap_fn.err2string(rc) : "";
     bool late = false;
     pthread_mutex_lock(&t->w.mu);
     late = t->w.fired;
@@ -223,7 +248,7 @@ static enum dir_result fail(struct attempt *t, LDAP *ld, const char *what, int r
                              diag && *diag ? ")" : "");
     if (late)
         msg = arena_printf(t->a, "%s; the deadline of %d ms passed", msg, t->s->timeout_ms);
-    ldap_memfree(diag);
+    ldap_fn.memfree(diag);
     log_warning("ldap sign-in of \"%s\": %s", t->who, msg);
     say(t, "failed: %s", msg);
     return DIR_FAILED;
@@ -246,28 +271,28 @@ static enum dir_result open_handle(struct attempt *t, LDAP **out)
     const struct dir_settings *s = t->s;
     LDAP *ld = NULL;
     *out = NULL;
-    int rc = ldap_initialize(&ld, uri_of(t));
+    int rc = ldap_fn.initialize(&ld, uri_of(t));
     if (rc != LDAP_SUCCESS)
         return fail(t, NULL, "the server address", rc);
     int v3 = LDAP_VERSION3;
     int require = s->validate_cert ? LDAP_OPT_X_TLS_DEMAND : LDAP_OPT_X_TLS_NEVER;
     int zero = 0;
-    ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
-    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-    ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &t->cb);
-    bool tls_bad = ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS;
+    ldap_fn.set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
+    ldap_fn.set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+    ldap_fn.set_option(ld, LDAP_OPT_CONNECT_CB, &t->cb);
+    bool tls_bad = ldap_fn.set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS;
     if (!tls_bad && s->ca_file[0])
-        tls_bad = ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, s->ca_file) != LDAP_OPT_SUCCESS;
+        tls_bad = ldap_fn.set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, s->ca_file) != LDAP_OPT_SUCCESS;
     if (!tls_bad && s->ciphers[0] && strcmp(s->ciphers, "ALL") != 0)
-        tls_bad = ldap_set_option(ld, LDAP_OPT_X_TLS_CIPHER_SUITE, s->ciphers) != LDAP_OPT_SUCCESS;
+        tls_bad = ldap_fn.set_option(ld, LDAP_OPT_X_TLS_CIPHER_SUITE, s->ciphers) != LDAP_OPT_SUCCESS;
     if (!tls_bad)
-        tls_bad = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS;
+        tls_bad = ldap_fn.set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS;
     if (tls_bad) {
         log_warning("ldap sign-in of \"%s\": the TLS settings are refused (CA file \"%s\", "
                     "ciphers \"%s\")", t->who, s->ca_file, s->ciphers);
         say(t, "failed: the TLS settings are refused (CA file \"%s\", ciphers \"%s\")",
             s->ca_file, s->ciphers);
-        ldap_unbind_ext_s(ld, NULL, NULL);
+        ldap_fn.unbind_ext_s(ld, NULL, NULL);
         return DIR_TLS_CONFIG;
     }
     *out = ld;
@@ -280,8 +305,8 @@ static void limit(struct attempt *t, LDAP *ld, struct timeval *tv)
     int ms = watchdog_left_ms(&t->w);
     tv->tv_sec = ms / 1000;
     tv->tv_usec = (ms % 1000) * 1000;
-    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, tv);
-    ldap_set_option(ld, LDAP_OPT_TIMEOUT, tv);
+    ldap_fn.set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, tv);
+    ldap_fn.set_option(ld, LDAP_OPT_TIMEOUT, tv);
 }
 
 /* Connects (StartTLS when asked) and binds as dn with password (dn "": anonymous). */
@@ -296,7 +321,7 @@ static enum dir_result connect_bind(struct attempt *t, LDAP **out, const char *d
     struct timeval tv;
     if (t->s->start_tls && !t->s->use_tls) {
         limit(t, ld, &tv);
-        int rc = ldap_start_tls_s(ld, NULL, NULL);
+        int rc = ldap_fn.start_tls_s(ld, NULL, NULL);
         if (rc != LDAP_SUCCESS)
             return fail(t, ld, "StartTLS", rc);
     }
@@ -304,7 +329,7 @@ static enum dir_result connect_bind(struct attempt *t, LDAP **out, const char *d
         return fail(t, ld, arena_printf(t->a, "%s bind refused: a DN with an empty password", who), 0);
     struct berval cred = { strlen(password), arena_strdup(t->a, password) };
     limit(t, ld, &tv);
-    int rc = ldap_sasl_bind_s(ld, dn[0] ? dn : NULL, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+    int rc = ldap_fn.sasl_bind_s(ld, dn[0] ? dn : NULL, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
     if (rc != LDAP_SUCCESS)
         return fail(t, ld, arena_printf(t->a, "%s bind", who), rc);
     return DIR_OK;
@@ -313,7 +338,7 @@ static enum dir_result connect_bind(struct attempt *t, LDAP **out, const char *d
 /* The values of attr in e, or NULL; free with ldap_value_free_len. */
 static struct berval **values(LDAP *ld, LDAPMessage *e, const char *attr)
 {
-    return attr && *attr ? ldap_get_values_len(ld, e, attr) : NULL;
+    return attr && *attr ? ldap_fn.get_values_len(ld, e, attr) : NULL;
 }
 
 static char *lower_copy(struct arena *a, const char *s, size_t len)
@@ -340,19 +365,19 @@ static enum dir_result find_entry(struct attempt *t, LDAP *ld, const char *user,
     struct timeval tv;
     limit(t, ld, &tv);
     LDAPMessage *res = NULL;
-    int rc = ldap_search_ext_s(ld, s->search_base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL,
+    int rc = ldap_fn.search_ext_s(ld, s->search_base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL,
                                NULL, &tv, 0, &res);
     if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
-        ldap_msgfree(res);
+        ldap_fn.msgfree(res);
         return fail(t, ld, "search", rc);
     }
-    LDAPMessage *e = ldap_first_entry(ld, res);
+    LDAPMessage *e = ldap_fn.first_entry(ld, res);
     if (!e) {
-        ldap_msgfree(res);
+        ldap_fn.msgfree(res);
         return fail(t, ld, "user not found in the directory", 0);
     }
     enum dir_result r = DIR_OK;
-    char *dn = ldap_get_dn(ld, e);
+    char *dn = ldap_fn.get_dn(ld, e);
     struct berval **mail = values(ld, e, s->attr_mail);
     struct berval **names = values(ld, e, s->attr_username);
     struct berval **cn = values(ld, e, "cn");
@@ -380,7 +405,7 @@ static enum dir_result find_entry(struct attempt *t, LDAP *ld, const char *user,
     }
     out->cn = arena_strndup(t->a, cn[0]->bv_val, cn[0]->bv_len);
     say(t, "cn %s", out->cn);
-    size_t ng = groups ? (size_t)ldap_count_values_len(groups) : 0;
+    size_t ng = groups ? (size_t)ldap_fn.count_values_len(groups) : 0;
     out->groups = arena_calloc(t->a, ng + 1, sizeof(*out->groups));
     for (size_t i = 0; i < ng; i++) {
         if (memchr(groups[i]->bv_val, 0, groups[i]->bv_len))
@@ -396,12 +421,12 @@ static enum dir_result find_entry(struct attempt *t, LDAP *ld, const char *user,
         say(t, "groups %s", out->ngroups ? list : "(none)");
     }
 out:
-    ldap_memfree(dn);
-    ldap_value_free_len(mail);
-    ldap_value_free_len(names);
-    ldap_value_free_len(cn);
-    ldap_value_free_len(groups);
-    ldap_msgfree(res);
+    ldap_fn.memfree(dn);
+    ldap_fn.value_free_len(mail);
+    ldap_fn.value_free_len(names);
+    ldap_fn.value_free_len(cn);
+    ldap_fn.value_free_len(groups);
+    ldap_fn.msgfree(res);
     return r;
 }
 
@@ -429,6 +454,10 @@ enum dir_result dir_signin(const struct dir_settings *s, struct arena *a, const 
         say(&t, "failed: CA file \"%s\": %s", s->ca_file, strerror(errno));
         return DIR_TLS_CONFIG;
     }
+    if (!lazylib_load(&libldap)) {   /* logged once by lazylib_load */
+        say(&t, "failed: %s", lazylib_error(&libldap));
+        return DIR_FAILED;
+    }
     if (watchdog_start(&t.w, s->timeout_ms > 0 ? s->timeout_ms : 5000) != 0) {
         log_error("ldap sign-in: cannot start the deadline thread");
         watchdog_free(&t.w);
@@ -447,9 +476,9 @@ enum dir_result dir_signin(const struct dir_settings *s, struct arena *a, const 
     }
     watchdog_stop(&t.w);
     if (app)
-        ldap_unbind_ext_s(app, NULL, NULL);
+        ldap_fn.unbind_ext_s(app, NULL, NULL);
     if (usr)
-        ldap_unbind_ext_s(usr, NULL, NULL);
+        ldap_fn.unbind_ext_s(usr, NULL, NULL);
     watchdog_free(&t.w);
     return r;
 }

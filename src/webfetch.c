@@ -1,4 +1,5 @@
-/* The HTTP client (see webfetch.h): libcurl, one easy handle per request. */
+/* The HTTP client (see webfetch.h): libcurl, one easy handle per request. libcurl is not
+ * linked but loaded on the first request (lazylib.h); <curl/curl.h> gives the types. */
 #include "config.h"
 #include "usher/webfetch.h"
 
@@ -13,8 +14,26 @@
 
 #include "usher/arena.h"
 #include "usher/crypto.h"
+#include "usher/lazylib.h"
 
 #define DEFAULT_MAX_BODY (1024 * 1024)
+
+/* The libcurl functions called here, as curl_fn.easy_init(...) and so on. */
+#define CURL_FUNCTIONS(X) \
+    X(global_init) X(easy_init) X(easy_setopt) X(easy_perform) X(easy_getinfo) \
+    X(easy_strerror) X(easy_cleanup) X(slist_append) X(slist_free_all)
+#define CURL_SLOT(f) __typeof__(&curl_##f) f;
+#define CURL_SYMBOL(f) { "curl_" #f, &curl_fn.f },
+static struct {
+    CURL_FUNCTIONS(CURL_SLOT)
+} curl_fn;
+static const struct lazylib_symbol curl_symbols[] = { CURL_FUNCTIONS(CURL_SYMBOL) };
+static struct lazylib libcurl = {
+    .soname = LIBCURL_SONAME,
+    .purpose = "OpenID Connect sign-in",
+    .symbols = curl_symbols,
+    .nsymbols = sizeof(curl_symbols) / sizeof(curl_symbols[0]),
+};
 
 struct sink {
     struct arena *a;
@@ -121,13 +140,18 @@ bool webfetch_url_ok(const char *url)
     return true;
 }
 
-static void once_global_init(void)
+/* Loads libcurl and runs its global setup the first time; false when it cannot be loaded
+ * (logged once by lazylib_load). */
+static bool curl_ready(void)
 {
     static bool done;
+    if (!lazylib_load(&libcurl))
+        return false;
     if (!done) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
+        curl_fn.global_init(CURL_GLOBAL_DEFAULT);
         done = true;
     }
+    return true;
 }
 
 enum webfetch_status webfetch(struct arena *a, const struct webfetch_request *rq,
@@ -144,8 +168,11 @@ enum webfetch_status webfetch(struct arena *a, const struct webfetch_request *rq
         snprintf(out->error, sizeof(out->error), "no time left for the request");
         return WEBFETCH_UNREACHABLE;
     }
-    once_global_init();
-    CURL *h = curl_easy_init();
+    if (!curl_ready()) {
+        snprintf(out->error, sizeof(out->error), "%s", lazylib_error(&libcurl));
+        return WEBFETCH_UNREACHABLE;   /* the provider cannot be used, as when it is down */
+    }
+    CURL *h = curl_fn.easy_init();
     if (!h) {
         snprintf(out->error, sizeof(out->error), "libcurl could not start a request");
         return WEBFETCH_FAILED;
@@ -154,48 +181,48 @@ enum webfetch_status webfetch(struct arena *a, const struct webfetch_request *rq
     struct curl_slist *hdrs = NULL;
     char line[256];
     snprintf(line, sizeof(line), "Accept: %s", rq->accept ? rq->accept : "application/json");
-    hdrs = curl_slist_append(hdrs, line);
+    hdrs = curl_fn.slist_append(hdrs, line);
     if (rq->bearer) {
         char *b = arena_printf(a, "Authorization: Bearer %s", rq->bearer);
-        hdrs = curl_slist_append(hdrs, b);
+        hdrs = curl_fn.slist_append(hdrs, b);
     }
     if (rq->body) {
         char *ct = arena_printf(a, "Content-Type: %s",
                                 rq->content_type ? rq->content_type : "application/x-www-form-urlencoded");
-        hdrs = curl_slist_append(hdrs, ct);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(rq->body));
+        hdrs = curl_fn.slist_append(hdrs, ct);
+        curl_fn.easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
+        curl_fn.easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(rq->body));
     }
-    hdrs = curl_slist_append(hdrs, "Expect:");
-    curl_easy_setopt(h, CURLOPT_URL, rq->url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_PROXY, "");
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "usher");
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(left < 5000 ? left : 5000));
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    hdrs = curl_fn.slist_append(hdrs, "Expect:");
+    curl_fn.easy_setopt(h, CURLOPT_URL, rq->url);
+    curl_fn.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    curl_fn.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_fn.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_fn.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_fn.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_fn.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_fn.easy_setopt(h, CURLOPT_PROXY, "");
+    curl_fn.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_fn.easy_setopt(h, CURLOPT_NOPROGRESS, 1L);
+    curl_fn.easy_setopt(h, CURLOPT_USERAGENT, "usher");
+    curl_fn.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
+    curl_fn.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
+    curl_fn.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(left < 5000 ? left : 5000));
+    curl_fn.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_fn.easy_setopt(h, CURLOPT_WRITEDATA, &s);
     if (rq->basic_user && rq->basic_password) {
-        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(h, CURLOPT_USERNAME, rq->basic_user);
-        curl_easy_setopt(h, CURLOPT_PASSWORD, rq->basic_password);
+        curl_fn.easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_fn.easy_setopt(h, CURLOPT_USERNAME, rq->basic_user);
+        curl_fn.easy_setopt(h, CURLOPT_PASSWORD, rq->basic_password);
     }
     if (rq->global_only)
-        curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_global_only);
-    CURLcode rc = curl_easy_perform(h);
+        curl_fn.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_global_only);
+    CURLcode rc = curl_fn.easy_perform(h);
     enum webfetch_status st = WEBFETCH_OK;
     if (rc == CURLE_OK) {
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+        curl_fn.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
         char *ct = NULL;
-        curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+        curl_fn.easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
         out->content_type = ct ? arena_strdup(a, ct) : "";
         out->body = s.buf ? s.buf : arena_strdup(a, "");
         out->len = s.len;
@@ -207,12 +234,12 @@ enum webfetch_status webfetch(struct arena *a, const struct webfetch_request *rq
                rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_RECV_ERROR ||
                rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING) {
         st = rq->global_only && rc == CURLE_COULDNT_CONNECT ? WEBFETCH_REFUSED : WEBFETCH_UNREACHABLE;
-        snprintf(out->error, sizeof(out->error), "%s", curl_easy_strerror(rc));
+        snprintf(out->error, sizeof(out->error), "%s", curl_fn.easy_strerror(rc));
     } else {
         st = WEBFETCH_FAILED;
-        snprintf(out->error, sizeof(out->error), "%s", curl_easy_strerror(rc));
+        snprintf(out->error, sizeof(out->error), "%s", curl_fn.easy_strerror(rc));
     }
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(h);
+    curl_fn.slist_free_all(hdrs);
+    curl_fn.easy_cleanup(h);
     return st;
 }

@@ -55,14 +55,16 @@ int db_group_cache_pick(struct db *db, struct arena *a, const char *version,
                         const char *const **names);
 
 /* The groups of user_id as of version, most recently updated first: new arena arrays of
- * their ids and permission texts (NULL where none) in *ids and *perms, *n of each. A
+ * their ids, permission texts (NULL where none) and names in *ids, *perms and *names (*n
+ * of each; perms and names may be NULL: not wanted). A
  * worker remembers the memberships of its last few hundred callers at that version (every
- * membership write gives the groups a new one), else reads them (one query). DB_OK;
+ * membership write gives the groups a new one), else reads them (one query) and, when
+ * remember is set (a caller, not a user looked at), keeps them. DB_OK;
  * DB_NOT_FOUND when there is no copy of the groups or a group is not in it (written by
  * hand since): read them with the groups from SQL then; DB_ERROR. */
 int db_group_cache_user_groups(struct db *db, struct arena *a, const char *version,
-                               const char *user_id, const char *const **ids, size_t *n,
-                               const char *const **perms);
+                               const char *user_id, bool remember, const char *const **ids,
+                               size_t *n, const char *const **perms, const char *const **names);
 /* Gives the groups a new random version. Call inside the transaction of every write of
  * `group` or group_member, as its last statement before the commit (the row lock it takes
  * is then held for the shortest time and never before another lock). DB_OK or DB_ERROR. */

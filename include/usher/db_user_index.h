@@ -77,9 +77,23 @@ struct user_index_start {
     long long total;            /* the users the fences count */
     const char *key, *key_id;   /* arena text, or NULL (desc: the last run) */
     long long skip;
+    long long long_run;         /* the position of a run grown past UIX_RUN_MAX users, or -1 */
 };
 int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
                        long long offset, struct user_index_start *out);
+
+/* Runs are made of 1,000 users (UIX_RUN); writes grow some (new accounts join the last
+ * run of created_at, active users the last of last_active_at). One grown past UIX_RUN_MAX
+ * is split by the listing that finds it (db_user_index_split), so a page never walks more
+ * than that inside a run, between two `usherctl reindex` too. */
+#define UIX_RUN 1000
+#define UIX_RUN_MAX 4000
+/* Splits the run at position run of order (one UIX_ bit) into one of UIX_RUN users and the
+ * rest, in a transaction holding the order's lock exclusively (writes of that order wait
+ * for it: one index walk of UIX_RUN entries). Nothing happens when the run is no longer
+ * that long. DB_OK or DB_ERROR (nothing changed). Not on Galera, nor inside a
+ * transaction. */
+int db_user_index_split(struct db *db, struct arena *a, unsigned order, long long run);
 
 /* usherctl reindex: rebuilds every order's fences a few at a time (each step holds the
  * order's lock for a short while; `user` itself is never locked) and the search index

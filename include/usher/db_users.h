@@ -19,6 +19,12 @@ struct db_result;
 int db_user_get(struct db *db, struct arena *a, const char *id, struct user **out);
 int db_user_get_by_email(struct db *db, struct arena *a, const char *email, struct user **out);
 struct group;
+/* The groups user id is a member of, most recently updated first (an arena array of
+ * *ngroups): with groups_version, ids and names from the worker's copy of the groups (no
+ * query when it remembers the user's memberships); else, or when the copy lacks one, every
+ * column is read. */
+int db_user_group_names(struct db *db, struct arena *a, const char *id,
+                        const char *groups_version, struct group **groups, size_t *ngroups);
 /* One user and the groups it is a member of (most recently updated first: *groups is an
  * arena array of *ngroups), in two queries (the row once, then its groups). With
  * groups_version (the caller lookup's, db_callers.h) the groups come from the worker's

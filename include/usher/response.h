@@ -49,6 +49,10 @@ void response_http_error(struct response *res, const struct http_error *err);
 /* Plain bytes with a content type. */
 void response_bytes(struct response *res, int status, const char *content_type,
                     const char *body, size_t len);
+/* The same for a body already in the response's arena (res->arena), kept as it is: no
+ * copy (a large answer built there, e.g. the group listing). */
+void response_arena_bytes(struct response *res, int status, const char *content_type,
+                          const char *body, size_t len);
 /* Redirect with Location (301, 302, 303, 307). */
 void response_redirect(struct response *res, int status, const char *location);
 /* True when p is a path on this site and nothing else (for a redirect's "next"): one '/'

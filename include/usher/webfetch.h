@@ -1,6 +1,6 @@
 #ifndef USHER_WEBFETCH_H
 #define USHER_WEBFETCH_H
-/* The one HTTP client of usher (libcurl), for the OpenID Connect provider and the pictures
+/* The one HTTP client of usher (libcurl, loaded on the first request: lazylib.h), for the OpenID Connect provider and the pictures
  * its accounts name: http and https only, TLS verified (the system's CAs), no redirect
  * followed, no proxy from the environment, the answer's body capped (1 MiB unless told),
  * a connect and a total timeout that end at a deadline. One request at a time, blocking. */
@@ -11,7 +11,8 @@ struct arena;
 
 enum webfetch_status {
     WEBFETCH_OK,            /* an HTTP answer arrived (any status) */
-    WEBFETCH_UNREACHABLE,   /* no answer: DNS, connect, TLS, the deadline */
+    WEBFETCH_UNREACHABLE,   /* no answer: DNS, connect, TLS, the deadline; or libcurl
+                               cannot be loaded (logged once) */
     WEBFETCH_TOO_LARGE,     /* the body went over the cap */
     WEBFETCH_REFUSED,       /* not http(s), a bad URL, or a refused address */
     WEBFETCH_FAILED,        /* anything else libcurl says */

@@ -152,7 +152,7 @@ static bool list_from_cache(struct ctx *c, enum group_visibility vis)
         p += gc->groups[i].json_len;
     }
     *p++ = ']';
-    response_bytes(c->res, 200, "application/json", body, (size_t)(p - body));
+    response_arena_bytes(c->res, 200, "application/json", body, (size_t)(p - body));
     return true;
 }
 

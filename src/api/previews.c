@@ -9,6 +9,8 @@
 #include "usher/db.h"
 #include "usher/db_groups.h"
 #include "usher/db_resources.h"
+#include "usher/db_users.h"
+#include "usher/session.h"
 #include "usher/group.h"
 #include "usher/user.h"
 
@@ -45,7 +47,8 @@ void users_preview(struct ctx *c)
     struct group *gs;
     size_t ng;
     struct preview_list lists[RESOURCE__COUNT];
-    if (db_group_list_of_user(c->db, c->arena, u->id, &gs, &ng) != DB_OK ||
+    if (db_user_group_names(c->db, c->arena, u->id, c->session->groups_version, &gs, &ng) !=
+            DB_OK ||
         db_resource_preview(c->db, c->arena, u->id, NULL, lists) != DB_OK) {
         api_db_error(c);
         return;

@@ -106,8 +106,8 @@ static int caller_groups(struct db *db, struct arena *a, struct db_caller *out)
 {
     const char *const *ids, *const *perms;
     size_t n;
-    int rc = db_group_cache_user_groups(db, a, out->groups_version, out->user->id, &ids, &n,
-                                        &perms);
+    int rc = db_group_cache_user_groups(db, a, out->groups_version, out->user->id, true, &ids,
+                                        &n, &perms, NULL);
     if (rc == DB_OK) {
         out->ngroups = n;
         out->group_ids = ids;

@@ -272,8 +272,8 @@ static void memo_store(const struct group_cache *gc, const char *user_id, const 
 }
 
 int db_group_cache_user_groups(struct db *db, struct arena *a, const char *version,
-                               const char *user_id, const char *const **ids, size_t *n,
-                               const char *const **perms)
+                               const char *user_id, bool remember, const char *const **ids,
+                               size_t *n, const char *const **perms, const char *const **names)
 {
     const struct group_cache *gc = db_group_cache_get(db, version);
     if (!gc || !user_id)
@@ -288,26 +288,37 @@ int db_group_cache_user_groups(struct db *db, struct arena *a, const char *versi
         const char **read = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*read));
         for (size_t i = 0; i < r.nrows; i++)
             read[i] = db_cell(&r, i, 0);
-        const char *const *picked = NULL;
-        int rc = db_group_cache_pick(db, a, version, read, r.nrows, &picked, NULL);
+        const char *const *picked = NULL, *const *named = NULL;
+        int rc = db_group_cache_pick(db, a, version, read, r.nrows, perms ? &picked : NULL,
+                                     names ? &named : NULL);
         if (rc != DB_OK)
             return rc;
-        memo_store(gc, user_id, read, r.nrows);
+        if (remember)
+            memo_store(gc, user_id, read, r.nrows);
         *ids = read;
         *n = r.nrows;
-        *perms = picked;
+        if (perms)
+            *perms = picked;
+        if (names)
+            *names = named;
         return DB_OK;
     }
     const char **id_out = arena_calloc(a, slot->n ? slot->n : 1, sizeof(*id_out));
     const char **perm_out = arena_calloc(a, slot->n ? slot->n : 1, sizeof(*perm_out));
+    const char **name_out = arena_calloc(a, slot->n ? slot->n : 1, sizeof(*name_out));
     for (size_t i = 0; i < slot->n; i++) {
         const struct group_cached *g = &gc->groups[slot->idx[i]];
         id_out[i] = arena_strdup(a, g->id);
-        if (g->perm_len)
+        if (perms && g->perm_len)
             perm_out[i] = arena_strndup(a, g->json + g->perm_at, g->perm_len);
+        if (names)
+            name_out[i] = arena_strdup(a, g->name);
     }
     *ids = id_out;
     *n = slot->n;
-    *perms = perm_out;
+    if (perms)
+        *perms = perm_out;
+    if (names)
+        *names = name_out;
     return DB_OK;
 }

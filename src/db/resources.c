@@ -185,40 +185,47 @@ int db_grant_list(struct db *db, struct arena *a, const char *resource_type,
 
 /* ---- previews -------------------------------------------------------------------------- */
 
-/* The ids of resources of type T the principal may read: a read grant to every signed-in
- * user ('user' '*'), to anyone, to the user (parameter 1), to the group (parameter 2) or to
- * a group the user is in (parameter 3). '' stands for "no such principal". Written as one
- * set the optimizer materialises once from the grants' principal index, rather than a
- * probe of the grants per resource. */
-#define READABLE(T)                                                                         \
-    "r.id IN (SELECT ag.resource_id FROM access_grant ag WHERE ag.resource_type = '" T "' " \
-    "AND ag.permission = 'read' AND ("                                                      \
-    "(ag.principal_type = 'user' AND ag.principal_id IN ('*', ?)) OR "                      \
-    "(ag.principal_type = 'anyone') OR "                                                    \
-    "(ag.principal_type = 'group' AND (ag.principal_id = ? OR ag.principal_id IN "          \
-    "(SELECT gm.group_id FROM group_member gm WHERE gm.user_id = ?)))))"
-/* A resource of type T the principal owns (parameter 0, NULL for a group) or may read. */
-#define ITEMS(N, T, WHERE) \
-    "SELECT " N ", r.updated_at, r.id, r.name FROM " T " r WHERE " WHERE "(r.user_id = ? OR " \
-    READABLE(T) ")"
+/* The resources the principal owns (the user_id parameters, NULL for a group) or may
+ * read: a read grant to every signed-in user ('user' '*') or to the user, to anyone, to the
+ * group or to a group the user is in ('' stands for "no such principal"). The grants are
+ * found first, one index range per kind of grant (the principal index; the user's groups
+ * by its memberships), then each resource by its key. An OR of the kinds per resource type
+ * read every grant and every resource per request (1.9 ms at 400 of each), and a UNION per
+ * type and kind cost MariaDB more to plan than to run: this is 0.4 ms. */
+#define GRANTS_TO(WHERE) \
+    "SELECT ag.resource_type rt, ag.resource_id rid FROM access_grant ag " \
+    "WHERE ag.permission = 'read' AND " WHERE
+#define OWNED(T) "SELECT '" T "', id FROM " T " WHERE user_id = ?"
+#define READABLE_SQL                                                                        \
+    "SELECT CASE x.rt WHEN 'model' THEN 0 WHEN 'knowledge' THEN 1 ELSE 2 END, "             \
+    "COALESCE(m.updated_at, k.updated_at, tl.updated_at), x.rid, "                          \
+    "COALESCE(m.name, k.name, tl.name) FROM ("                                              \
+    GRANTS_TO("ag.principal_type = 'user' AND ag.principal_id IN ('*', ?)") " UNION "       \
+    GRANTS_TO("ag.principal_type = 'anyone'") " UNION "                                     \
+    GRANTS_TO("ag.principal_type = 'group' AND ag.principal_id = ?") " UNION "              \
+    "SELECT ag.resource_type, ag.resource_id FROM group_member gm "                         \
+    "STRAIGHT_JOIN access_grant ag ON ag.principal_type = 'group' "                         \
+    "AND ag.principal_id = gm.group_id AND ag.permission = 'read' WHERE gm.user_id = ? "    \
+    "UNION " OWNED("model") " UNION " OWNED("knowledge") " UNION " OWNED("tool") ") x "      \
+    "LEFT JOIN model m ON x.rt = 'model' AND m.id = x.rid AND m.is_active "                 \
+    "LEFT JOIN knowledge k ON x.rt = 'knowledge' AND k.id = x.rid "                         \
+    "LEFT JOIN tool tl ON x.rt = 'tool' AND tl.id = x.rid "                                 \
+    "WHERE m.id IS NOT NULL OR k.id IS NOT NULL OR tl.id IS NOT NULL "                      \
+    "ORDER BY 1, 2 DESC, 3"
 
 int db_resource_preview(struct db *db, struct arena *a, const char *user_id,
                         const char *group_id, struct preview_list lists[RESOURCE__COUNT])
 {
-    static const char items_sql[] =
-        ITEMS("0", "model", "r.is_active AND ") " UNION ALL "
-        ITEMS("1", "knowledge", "") " UNION ALL "
-        ITEMS("2", "tool", "") " ORDER BY 1, 2 DESC, 3";
+    static const char items_sql[] = READABLE_SQL;
     static const char totals_sql[] =
         "SELECT (SELECT COUNT(*) FROM model WHERE is_active), "
         "(SELECT COUNT(*) FROM knowledge), (SELECT COUNT(*) FROM tool)";
     const char *uid = user_id ? user_id : "", *gid = group_id ? group_id : "";
-    struct db_param one[] = { db_str_or_null(user_id), db_str(uid), db_str(gid), db_str(uid) };
-    struct db_param params[4 * RESOURCE__COUNT];
-    for (size_t i = 0; i < 4 * RESOURCE__COUNT; i++)
-        params[i] = one[i % 4];
+    struct db_param params[] = { db_str(uid), db_str(gid), db_str(uid), db_str_or_null(user_id),
+                                 db_str_or_null(user_id), db_str_or_null(user_id) };
     struct db_result items, totals;
-    if (db_query(db, a, items_sql, params, 4 * RESOURCE__COUNT, &items) != DB_OK ||
+    if (db_query(db, a, items_sql, params, sizeof(params) / sizeof(params[0]), &items) !=
+            DB_OK ||
         db_query(db, a, totals_sql, NULL, 0, &totals) != DB_OK || totals.nrows != 1)
         return DB_ERROR;
     for (int t = 0; t < RESOURCE__COUNT; t++) {

@@ -311,12 +311,18 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
     struct db_result r;
     if (db_query(db, a, runs_sql[i], NULL, 0, &r) != DB_OK)
         return DB_ERROR;
-    long long total = 0;
+    long long total = 0, longest = UIX_RUN_MAX;
+    out->long_run = -1;
     for (size_t j = 0; j < r.nrows; j++) {
         const char *n = db_cell(&r, j, 0);
         if (!n)
             return DB_OK;   /* a rebuild under way: walk as before */
-        total += strtoll(n, NULL, 10);
+        long long len = strtoll(n, NULL, 10);
+        total += len;
+        if (len > longest) {
+            longest = len;
+            out->long_run = (long long)j;
+        }
     }
     out->total = total;
     if (offset >= total) {
@@ -350,4 +356,64 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
         out->skip = b + n - 1 - pos;
     }
     return DB_OK;
+}
+
+int db_user_index_split(struct db *db, struct arena *a, unsigned order, long long run)
+{
+    unsigned i = 0;
+    while (i < UIX_ORDERS && order != (1u << i))
+        i++;
+    if (i == UIX_ORDERS || run < 0 || db_wsrep(db) || db_in_transaction(db))
+        return DB_OK;
+    const struct user_fence_order *f = &user_fence_orders[i];
+    static char fence_sql[UIX_ORDERS][128], walk_sql[UIX_ORDERS][256];
+    static char add_sql[UIX_ORDERS][96], cut_sql[UIX_ORDERS][96];
+    if (!fence_sql[i][0]) {
+        /* email is unique: ORDER BY email, id would sort instead of reading uq_user_email */
+        const char *by_id = strcmp(f->col, "email") == 0 ? "" : ", id";
+        snprintf(fence_sql[i], sizeof(fence_sql[i]),
+                 "SELECT k, id, n FROM %s ORDER BY k, id LIMIT 1 OFFSET ?", f->table);
+        snprintf(walk_sql[i], sizeof(walk_sql[i]),
+                 "SELECT %s, id FROM `user` WHERE %s > ? OR (%s = ? AND id >= ?) "
+                 "ORDER BY %s%s LIMIT 1 OFFSET %d", f->col, f->col, f->col, f->col, by_id,
+                 UIX_RUN);
+        snprintf(add_sql[i], sizeof(add_sql[i]), "INSERT INTO %s (k, id, n) VALUES (?, ?, ?)",
+                 f->table);
+        snprintf(cut_sql[i], sizeof(cut_sql[i]), "UPDATE %s SET n = ? WHERE k = ? AND id = ?",
+                 f->table);
+    }
+    static const char lock_sql[] = "SELECT ord FROM user_order_lock WHERE ord = ? FOR UPDATE";
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
+    struct db_result lock, fence, next;
+    /* With the order's row held exclusively no write of the order is under way: the run's
+     * count is exact, and the users read next are the ones it counts. */
+    if (db_query(db, a, lock_sql, DB_PARAMS(db_int((long long)i + 1)), &lock) != DB_OK ||
+        db_query(db, a, fence_sql[i], DB_PARAMS(db_int(run)), &fence) != DB_OK)
+        goto fail;
+    const char *k = fence.nrows ? db_cell(&fence, 0, 0) : NULL;
+    const char *kid = fence.nrows ? db_cell(&fence, 0, 1) : NULL;
+    const char *n = fence.nrows ? db_cell(&fence, 0, 2) : NULL;
+    long long len = n ? strtoll(n, NULL, 10) : 0;
+    if (!k || !kid || len <= UIX_RUN_MAX) {   /* split by another worker meanwhile */
+        db_rollback(db);
+        return DB_OK;
+    }
+    struct db_param key = f->is_int ? db_int(strtoll(k, NULL, 10)) : db_str(k);
+    if (db_query(db, a, walk_sql[i], DB_PARAMS(key, key, db_str(kid)), &next) != DB_OK)
+        goto fail;
+    if (next.nrows == 0 || !db_cell(&next, 0, 0)) {   /* cannot be: the run counts more */
+        db_rollback(db);
+        return DB_OK;
+    }
+    const char *nk = db_cell(&next, 0, 0), *nid = db_cell(&next, 0, 1);
+    struct db_param new_key = f->is_int ? db_int(strtoll(nk, NULL, 10)) : db_str(nk);
+    if (db_exec(db, add_sql[i], DB_PARAMS(new_key, db_str(nid), db_int(len - UIX_RUN)),
+                NULL) != DB_OK ||
+        db_exec(db, cut_sql[i], DB_PARAMS(db_int(UIX_RUN), key, db_str(kid)), NULL) != DB_OK)
+        goto fail;
+    return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
+fail:
+    db_rollback(db);
+    return DB_ERROR;
 }

@@ -14,7 +14,7 @@
 
 #include "user_fences.h"
 
-#define FENCE_SPAN 1000        /* users per run (sql/010 makes them so too) */
+#define FENCE_SPAN UIX_RUN     /* users per run (sql/010 makes them so too) */
 #define FENCES_PER_STEP 20     /* fences made while one step holds the order's lock */
 
 

@@ -29,19 +29,19 @@
  * (measured at 1,000,000 users: about 0.03 and 4 microseconds). */
 #define CANDIDATE_COST 140
 
-/* One (bigram, body) pair of the sample: the bigram's bytes (two UTF-8 characters, at
- * most 8 bytes) packed into key. Sorted by key, then body, without repeats, the pairs are
- * an inverted index of the sample: the bodies holding a bigram are one range. */
-struct sample_posting {
-    uint64_t key;
-    uint32_t body;
-};
+/* One (bigram, body) pair of the sample, packed in 32 bits: a 22-bit hash of the bigram's
+ * bytes (two UTF-8 characters) above the body's number (SAMPLE_ROWS < 1024). Sorted and
+ * without repeats, the pairs are an inverted index of the sample: the bodies holding a
+ * bigram are one range. Two bigrams sharing a hash only make an estimate rougher. */
+#define BODY_BITS 10
+typedef uint32_t sample_posting;
+_Static_assert(SAMPLE_ROWS <= 1 << BODY_BITS, "a body's number fits its bits");
 
 static struct {
     char *text;                       /* bodies, each ended by '\0' */
     const char **body;                /* their starts */
     size_t n;
-    struct sample_posting *postings;
+    sample_posting *postings;
     size_t npostings;
     long long read_at;
 } sample;
@@ -51,24 +51,23 @@ static size_t char_len(unsigned char ch)
     return ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
 }
 
-/* The key of the bigram of bytes [p, p + n) (n <= 8), as sample_posting holds it. */
-static uint64_t bigram_key(const char *p, size_t n)
+/* The 22-bit key of the bigram of bytes [p, p + n) (FNV-1a, folded). */
+static uint32_t bigram_key(const char *p, size_t n)
 {
-    uint64_t k = 0;
-    memcpy(&k, p, n < sizeof(k) ? n : sizeof(k));
-    return k;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return (h ^ (h >> 22)) & ((1u << (32 - BODY_BITS)) - 1);
 }
 
 static int posting_cmp(const void *pa, const void *pb)
 {
-    const struct sample_posting *a = pa, *b = pb;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    return a->body < b->body ? -1 : a->body > b->body;
+    sample_posting a = *(const sample_posting *)pa, b = *(const sample_posting *)pb;
+    return a < b ? -1 : a > b;
 }
 
 /* The postings of body i of text into out (room for strlen(text) entries); their count. */
-static size_t body_postings(const char *text, uint32_t i, struct sample_posting *out)
+static size_t body_postings(const char *text, uint32_t i, sample_posting *out)
 {
     size_t n = 0, len = strlen(text);
     for (size_t o = 0; o < len;) {
@@ -78,7 +77,7 @@ static size_t body_postings(const char *text, uint32_t i, struct sample_posting 
         size_t c2 = char_len((unsigned char)text[o + c1]);
         if (o + c1 + c2 > len)
             break;
-        out[n++] = (struct sample_posting){ bigram_key(text + o, c1 + c2), i };
+        out[n++] = bigram_key(text + o, c1 + c2) << BODY_BITS | i;
         o += c1;
     }
     return n;
@@ -110,7 +109,7 @@ static void sample_load(struct db *db)
         len += strlen(db_cell(&r, i, 0) ? db_cell(&r, i, 0) : "") + 1;
     char *text = malloc(len ? len : 1);
     const char **body = calloc(r.nrows ? r.nrows : 1, sizeof(*body));
-    struct sample_posting *postings = malloc((len ? len : 1) * sizeof(*postings));
+    sample_posting *postings = malloc((len ? len : 1) * sizeof(*postings));
     if (!text || !body || !postings) {
         free(text);
         free(body);
@@ -131,7 +130,7 @@ static void sample_load(struct db *db)
     qsort(postings, np, sizeof(*postings), posting_cmp);
     size_t u = 0;   /* a bigram twice in one body is one posting */
     for (size_t i = 0; i < np; i++)
-        if (!u || posting_cmp(&postings[u - 1], &postings[i]) != 0)
+        if (!u || postings[u - 1] != postings[i])
             postings[u++] = postings[i];
     sample_free();
     sample.text = text;
@@ -145,17 +144,18 @@ static void sample_load(struct db *db)
 /* The sample's postings of the bigram at bytes [p, p + n): *first and the count. */
 static size_t bigram_bodies(const char *p, size_t n, size_t *first)
 {
-    uint64_t key = bigram_key(p, n);
+    sample_posting lowest = bigram_key(p, n) << BODY_BITS,
+                   highest = lowest | ((1u << BODY_BITS) - 1);
     size_t lo = 0, hi = sample.npostings;
-    while (lo < hi) {   /* the first posting with key >= key */
+    while (lo < hi) {   /* the first posting >= lowest */
         size_t mid = lo + (hi - lo) / 2;
-        if (sample.postings[mid].key < key)
+        if (sample.postings[mid] < lowest)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t end = lo;
-    while (end < sample.npostings && sample.postings[end].key == key)
+    while (end < sample.npostings && sample.postings[end] <= highest)
         end++;
     *first = lo;
     return end - lo;
@@ -168,7 +168,7 @@ static size_t piece_hits(const char *p, size_t n, size_t rare_first, size_t rare
     size_t hits = 0;
     for (size_t i = rare_first; i < rare_first + rare_n; i++)
     {
-        const char *b = sample.body[sample.postings[i].body];
+        const char *b = sample.body[sample.postings[i] & ((1u << BODY_BITS) - 1)];
         if (memmem(b, strlen(b), p, n))
             hits++;
     }

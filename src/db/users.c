@@ -13,6 +13,7 @@
 #include "usher/db.h"
 #include "usher/db_counts.h"
 #include "usher/db_group_cache.h"
+#include "usher/db_groups.h"
 #include "usher/db_user_index.h"
 #include "usher/db_rows.h"
 #include "usher/log.h"
@@ -63,50 +64,38 @@ int db_user_get_by_email(struct db *db, struct arena *a, const char *email, stru
     return one_user(db, a, sql, DB_PARAMS(db_str(email), db_str(email)), out);
 }
 
+int db_user_group_names(struct db *db, struct arena *a, const char *id,
+                        const char *groups_version, struct group **groups, size_t *ngroups)
+{
+    /* The ids, names from the worker's copy of the groups (which remembers the memberships
+     * of the users it read last) */
+    const char *const *ids, *const *names;
+    size_t n;
+    /* not remembered: the users an admin looks at would push out the callers */
+    int rc = db_group_cache_user_groups(db, a, groups_version, id, false, &ids, &n, NULL,
+                                        &names);
+    if (rc == DB_OK) {
+        *groups = arena_calloc(a, n ? n : 1, sizeof(**groups));
+        *ngroups = n;
+        for (size_t i = 0; i < n; i++) {
+            (*groups)[i].id = ids[i];
+            (*groups)[i].name = names[i];
+        }
+        return DB_OK;
+    }
+    if (rc != DB_NOT_FOUND)
+        return rc;
+    return db_group_list_of_user(db, a, id, groups, ngroups);
+}
+
 int db_user_get_with_groups(struct db *db, struct arena *a, const char *id,
                             const char *groups_version, struct user **out,
                             struct group **groups, size_t *ngroups)
 {
-    static const char ids_sql[] = "SELECT gm.group_id FROM group_member gm WHERE gm.user_id = ?";
-    /* Two queries, not a join: the join repeated the user's row, settings and info
-     * included, once per group. */
-    static char sql[1024];
-    if (!sql[0])
-        snprintf(sql, sizeof(sql), "SELECT %s FROM group_member gm JOIN `group` g "
-                 "ON g.id = gm.group_id WHERE gm.user_id = ?", db_group_columns());
     int rc = db_user_get(db, a, id, out);
     if (rc != DB_OK)
         return rc;
-    struct db_result r;
-    if (groups_version) {
-        /* The ids only (an index range), names from the worker's copy of the groups. */
-        if (db_query(db, a, ids_sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
-            return DB_ERROR;
-        const char **ids = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(*ids));
-        const char *const *names;
-        for (size_t i = 0; i < r.nrows; i++)
-            ids[i] = db_cell(&r, i, 0);
-        rc = db_group_cache_pick(db, a, groups_version, ids, r.nrows, NULL, &names);
-        if (rc == DB_OK) {
-            *groups = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**groups));
-            *ngroups = r.nrows;
-            for (size_t i = 0; i < r.nrows; i++) {
-                (*groups)[i].id = ids[i];
-                (*groups)[i].name = names[i];
-            }
-            return DB_OK;
-        }
-        if (rc != DB_NOT_FOUND)
-            return rc;
-    }
-    if (db_query(db, a, sql, DB_PARAMS(db_str(id)), &r) != DB_OK)
-        return DB_ERROR;
-    *groups = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**groups));
-    *ngroups = r.nrows;
-    for (size_t i = 0; i < r.nrows; i++)
-        db_group_decode(&(*groups)[i], &r, i, 0);
-    db_group_sort_recent(*groups, *ngroups);
-    return DB_OK;
+    return db_user_group_names(db, a, id, groups_version, groups, ngroups);
 }
 
 int db_user_get_primary(struct db *db, struct arena *a, struct user **out)

@@ -24,6 +24,15 @@ void response_bytes(struct response *res, int status, const char *content_type,
     res->body_len = len;
 }
 
+void response_arena_bytes(struct response *res, int status, const char *content_type,
+                          const char *body, size_t len)
+{
+    res->status = status;
+    res->content_type = content_type;
+    res->body = body;
+    res->body_len = len;
+}
+
 void response_json(struct response *res, int status, struct json_object *obj)
 {
     size_t len = 0;

@@ -18,13 +18,13 @@ ORDERS = [None, "name", "email", "created_at", "last_active_at", "role"]
 LAST_PAGE_MAX = 2 ** 63 - 1
 
 
-def seed(stack):
-    """A fresh database: the admin (first sign-up), then SEEDED users by SQL. Returns the
+def seed(stack, n=SEEDED):
+    """A fresh database: the admin (first sign-up), then n users by SQL. Returns the
     admin's client."""
     ensure_pool_env(stack, POOL_ENV)
     wipe_db(stack)
     admin = first_admin(stack, name="Index Admin")
-    r = subprocess.run([str(REPO / "bench/seed/users.sh"), str(stack.dir), str(SEEDED)],
+    r = subprocess.run([str(REPO / "bench/seed/users.sh"), str(stack.dir), str(n)],
                        env={"USHER_BUILD": str(BUILD), "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"},
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
