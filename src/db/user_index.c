@@ -131,7 +131,7 @@ static const char *ids_json(struct arena *a, const char *const *ids, size_t n)
  * deadlock with a sign-up waiting for the same fence); it sees the fences as they are
  * because the transaction's first plain read comes after db_user_index_enter, and only a
  * holder of the order's lock exclusively (reindex, a split) makes or drops fences. */
-static const char *runs_sql(unsigned i)
+static const char *batch_runs_sql(unsigned i)
 {
     static char sql[UIX_ORDERS][768];
     if (!sql[i][0])
@@ -147,7 +147,7 @@ static const char *runs_sql(unsigned i)
 
 /* Adds the counts of a JSON array [[key, id, users], ...] (the parameter) to those fences
  * of order i, found by their primary key (a run still being rebuilt, n IS NULL, stays so). */
-static const char *runs_add_sql(unsigned i)
+static const char *batch_add_sql(unsigned i)
 {
     static char sql[UIX_ORDERS][512];
     const char *key = user_fence_orders[i].is_int ? "CAST(j.k AS SIGNED)"
@@ -164,8 +164,8 @@ static const char *runs_add_sql(unsigned i)
 
 /* The order's first two fences: when the only one is the sentinel (below every key; a new
  * install's fences until a reindex splits them), every user of the batch joins its run, and
- * the sort of runs_sql is not needed. */
-static const char *first_sql(unsigned i)
+ * the sort of batch_runs_sql is not needed. */
+static const char *first_fences_sql(unsigned i)
 {
     static char sql[UIX_ORDERS][96];
     if (!sql[i][0])
@@ -175,18 +175,18 @@ static const char *first_sql(unsigned i)
 }
 
 /* The runs of order i gain the n users of ids_param: three statements at most, whatever n
- * (the first two plain reads, as runs_sql says why). */
+ * (the first two plain reads, as batch_runs_sql says why). */
 static int join_batch(struct db *db, struct arena *a, unsigned i, const char *ids_param,
                       size_t n)
 {
     struct db_result r;
-    if (db_query(db, a, first_sql(i), NULL, 0, &r) != DB_OK)
+    if (db_query(db, a, first_fences_sql(i), NULL, 0, &r) != DB_OK)
         return DB_ERROR;
     if (r.nrows == 1 && strcmp(db_cell(&r, 0, 1), "") == 0) {
         if (!db_cell(&r, 0, 2))
             return DB_OK;   /* a rebuild under way: its run is left alone */
         r.cells[2] = arena_printf(a, "%zu", n);
-    } else if (db_query(db, a, runs_sql(i), DB_PARAMS(db_str(ids_param)), &r) != DB_OK) {
+    } else if (db_query(db, a, batch_runs_sql(i), DB_PARAMS(db_str(ids_param)), &r) != DB_OK) {
         return DB_ERROR;
     }
     if (r.nrows == 0)
@@ -202,7 +202,7 @@ static int join_batch(struct db *db, struct arena *a, unsigned i, const char *id
     const char *runs = json_param(a, arr);
     if (!runs)
         return DB_ERROR;
-    if (db_exec(db, runs_add_sql(i), DB_PARAMS(db_str(runs)), NULL) != DB_OK)
+    if (db_exec(db, batch_add_sql(i), DB_PARAMS(db_str(runs)), NULL) != DB_OK)
         return DB_ERROR;
     return DB_OK;
 }
