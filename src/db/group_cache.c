@@ -199,6 +199,7 @@ static struct memo_slot {
     uint16_t n;
     uint16_t idx[MEMO_GROUPS];
 } memo[MEMO_SLOTS];
+_Static_assert(GROUP_CACHE_MAX <= UINT16_MAX, "a group's place in the copy fits a slot");
 
 const struct group_cache *db_group_cache_get(struct db *db, const char *version)
 {
@@ -261,12 +262,14 @@ static void memo_store(const struct group_cache *gc, const char *user_id, const 
     struct memo_slot *slot = memo_slot_of(user_id);
     if (strlen(user_id) >= sizeof(slot->user_id) || n > MEMO_GROUPS)
         return;
+    uint16_t idx[MEMO_GROUPS];
     for (size_t i = 0; i < n; i++) {
         const struct group_cached *g = db_group_cache_find(gc, ids[i]);
         if (!g)
-            return;
-        slot->idx[i] = (uint16_t)(g - gc->groups);
+            return;   /* the slot keeps what it held, whole */
+        idx[i] = (uint16_t)(g - gc->groups);
     }
+    memcpy(slot->idx, idx, n * sizeof(idx[0]));
     slot->n = (uint16_t)n;
     memcpy(slot->user_id, user_id, strlen(user_id) + 1);
 }
