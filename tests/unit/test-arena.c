@@ -33,7 +33,8 @@ int main(void)
     memset(small, 1, 100);
     memset(big, 2, 80 * 1024);
     memset(more, 3, 60 * 1024);
-    ok((uintptr_t)big % sizeof(max_align_t) == 0, "aligned");
+    ok((uintptr_t)big % _Alignof(max_align_t) == 0 && (uintptr_t)more % _Alignof(max_align_t) == 0,
+       "aligned");
     ok(filled(small, 100, 1) && filled(big, 80 * 1024, 2) && filled(more, 60 * 1024, 3),
        "every allocation keeps its bytes");
     ok(arena_size(a) >= (64 + 80 + 64) * 1024, "grew by the chunks it needed");
