@@ -18,12 +18,13 @@ ORDERS = [None, "name", "email", "created_at", "last_active_at", "role"]
 LAST_PAGE_MAX = 2 ** 63 - 1
 
 
-def seed(stack, n=SEEDED):
-    """A fresh database: the admin (first sign-up), then n users by SQL. Returns the
-    admin's client."""
-    ensure_pool_env(stack, POOL_ENV)
+def seed(stack, n=SEEDED, name="Index Admin", pool_env=POOL_ENV):
+    """A fresh database: the admin (first sign-up, named name), then n users by SQL, with
+    the pool run with pool_env (None: as it is). Returns the admin's client."""
+    if pool_env is not None:
+        ensure_pool_env(stack, pool_env)
     wipe_db(stack)
-    admin = first_admin(stack, name="Index Admin")
+    admin = first_admin(stack, name=name)
     r = subprocess.run([str(REPO / "bench/seed/users.sh"), str(stack.dir), str(n)],
                        env={"USHER_BUILD": str(BUILD), "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"},
                        capture_output=True, text=True, timeout=600)

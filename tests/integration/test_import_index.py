@@ -9,6 +9,7 @@ exact text. Edge keys: users whose key equals a fence's key (the same name, a na
 only in the collation, the same created_at, with an id below and above the fence's), and a
 deleted user imported again under its old id and keys. A batch the database refuses
 mid-way (rolled back, retried row by row) leaves fences and search index as committed."""
+import contextlib
 import random
 import subprocess
 import time
@@ -16,9 +17,10 @@ import time
 import pytest
 
 from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
-    auth_env, auth_module, expect, first_admin, wipe_db,
+    auth_env, auth_module, expect, first_admin,
 )
-from harness import BUILD, REPO
+from harness import BUILD
+import indexlib
 from indexlib import (
     ORDERS, all_users, api_page, brute_search, check_page, fence_snapshot, has_search,
     user_count,
@@ -37,13 +39,28 @@ LAST = ["Müller", "O'Brien", "smith", "Østergaard", "DUBOIS", "rossi", "Yılma
 
 
 def seed(stack):
-    wipe_db(stack)
-    admin = first_admin(stack, name="Import Index Admin")
-    r = subprocess.run([str(REPO / "bench/seed/users.sh"), str(stack.dir), str(SEEDED)],
-                       env={"USHER_BUILD": str(BUILD), "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"},
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return admin
+    return indexlib.seed(stack, SEEDED, name="Import Index Admin", pool_env=None)
+
+
+@contextlib.contextmanager
+def refusing(stack, trigger_sql):
+    """A trigger (named import_index_refuse) that makes the database refuse some write,
+    dropped afterwards whatever happens."""
+    stack.sql(trigger_sql)
+    try:
+        yield
+    finally:
+        stack.sql("DROP TRIGGER IF EXISTS import_index_refuse")
+
+
+def import_refused(stack, path, trigger_sql):
+    """The import of path while trigger_sql's trigger refuses some write: the user count
+    before, the exit status, stdout and stderr."""
+    with refusing(stack, trigger_sql):
+        before = user_count(stack)
+        p = import_users(stack, path)
+        out, err = p.communicate()
+    return before, p.returncode, out, err
 
 
 def fence_keys(stack, table):
@@ -238,15 +255,11 @@ class TestImportKeepsTheIndex:
         bad = more[700]
         path = tmp_path / "webui.db"
         webui_db(path, more, world["pw"])
-        stack.sql("CREATE TRIGGER import_index_refuse BEFORE INSERT ON `user` FOR EACH ROW "
-                  f"SET NEW.id = IF(NEW.email = '{bad['email']}', NULL, NEW.id)")
-        try:
-            before = user_count(stack)
-            p = import_users(stack, path)
-            out, err = p.communicate()
-        finally:
-            stack.sql("DROP TRIGGER IF EXISTS import_index_refuse")
-        assert p.returncode == 1, out + err
+        before, status, out, err = import_refused(
+            stack, path, "CREATE TRIGGER import_index_refuse BEFORE INSERT ON `user` "
+            "FOR EACH ROW SET NEW.id = "
+            f"IF(NEW.email = '{bad['email']}', NULL, NEW.id)")
+        assert status == 1, out + err
         assert f"user {bad['id']} ({bad['email']}): usher's database refused it" in out, out
         assert summary(out)["users"][1] == user_count(stack) - before
         assert stack.sql("SELECT COUNT(*) FROM `user` WHERE email LIKE '%@late.example.org'") \
@@ -274,16 +287,12 @@ class TestImportKeepsTheIndex:
                      active=1_600_000_000 + i) for i in range(800)]
         path = tmp_path / "webui.db"
         webui_db(path, more, world["pw"])
-        stack.sql("CREATE TRIGGER import_index_refuse BEFORE UPDATE ON user_count FOR EACH ROW "
-                  "SET NEW.n = IF(NEW.n - OLD.n > 1 AND EXISTS (SELECT 1 FROM `user` WHERE "
-                  f"email = '{more[600]['email']}'), NULL, NEW.n)")
-        try:
-            before = user_count(stack)
-            p = import_users(stack, path)
-            out, err = p.communicate()
-        finally:
-            stack.sql("DROP TRIGGER IF EXISTS import_index_refuse")
-        assert p.returncode == 0, out + err
+        before, status, out, err = import_refused(
+            stack, path, "CREATE TRIGGER import_index_refuse BEFORE UPDATE ON user_count "
+            "FOR EACH ROW SET NEW.n = IF(NEW.n - OLD.n > 1 AND EXISTS "
+            "(SELECT 1 FROM `user` WHERE "
+            f"email = '{more[600]['email']}'), NULL, NEW.n)")
+        assert status == 0, out + err
         assert summary(out)["users"][1] == user_count(stack) - before
         assert stack.sql("SELECT COUNT(*) FROM `user` WHERE email LIKE '%@again.example.org'") \
             == [[str(len(more))]]
