@@ -39,12 +39,7 @@ static struct {
     LDAP_FUNCTIONS(LDAP_SLOT)
 } ldap_fn;
 static const struct lazylib_symbol ldap_symbols[] = { LDAP_FUNCTIONS(LDAP_SYMBOL) };
-static struct lazylib libldap = {
-    .soname = LIBLDAP_SONAME,
-    .purpose = "LDAP sign-in",
-    .symbols = ldap_symbols,
-    .nsymbols = sizeof(ldap_symbols) / sizeof(ldap_symbols[0]),
-};
+static struct lazylib libldap = LAZYLIB_INIT(LIBLDAP_SONAME, "LDAP sign-in", ldap_symbols);
 
 char *dir_filter_escape(struct arena *a, const char *value, size_t len)
 {

@@ -28,12 +28,8 @@ static struct {
     CURL_FUNCTIONS(CURL_SLOT)
 } curl_fn;
 static const struct lazylib_symbol curl_symbols[] = { CURL_FUNCTIONS(CURL_SYMBOL) };
-static struct lazylib libcurl = {
-    .soname = LIBCURL_SONAME,
-    .purpose = "OpenID Connect sign-in",
-    .symbols = curl_symbols,
-    .nsymbols = sizeof(curl_symbols) / sizeof(curl_symbols[0]),
-};
+static struct lazylib libcurl =
+    LAZYLIB_INIT(LIBCURL_SONAME, "OpenID Connect sign-in", curl_symbols);
 
 struct sink {
     struct arena *a;

@@ -28,6 +28,11 @@ struct lazylib {
     char error[256];                        /* why it is LAZYLIB_MISSING */
 };
 
+/* A static initializer of a struct lazylib for the array of symbols syms. */
+#define LAZYLIB_INIT(soname_, purpose_, syms) \
+    { .soname = (soname_), .purpose = (purpose_), .symbols = (syms), \
+      .nsymbols = sizeof(syms) / sizeof((syms)[0]) }
+
 /* Loads lib (dlopen RTLD_NOW, then every symbol) the first time, and answers at once after.
  * Returns true when every slot is filled. On failure no slot is used, lazylib_error() says
  * why, and that is logged once (log_error) per process; later calls return false without
