@@ -275,11 +275,13 @@ static enum dir_result open_handle(struct attempt *t, LDAP **out)
     ldap_fn.set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
     ldap_fn.set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
     ldap_fn.set_option(ld, LDAP_OPT_CONNECT_CB, &t->cb);
-    bool tls_bad = ldap_fn.set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS;
+    bool tls_bad =
+        ldap_fn.set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS;
     if (!tls_bad && s->ca_file[0])
         tls_bad = ldap_fn.set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, s->ca_file) != LDAP_OPT_SUCCESS;
     if (!tls_bad && s->ciphers[0] && strcmp(s->ciphers, "ALL") != 0)
-        tls_bad = ldap_fn.set_option(ld, LDAP_OPT_X_TLS_CIPHER_SUITE, s->ciphers) != LDAP_OPT_SUCCESS;
+        tls_bad =
+            ldap_fn.set_option(ld, LDAP_OPT_X_TLS_CIPHER_SUITE, s->ciphers) != LDAP_OPT_SUCCESS;
     if (!tls_bad)
         tls_bad = ldap_fn.set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS;
     if (tls_bad) {

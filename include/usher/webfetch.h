@@ -1,9 +1,10 @@
 #ifndef USHER_WEBFETCH_H
 #define USHER_WEBFETCH_H
-/* The one HTTP client of usher (libcurl, loaded on the first request: lazylib.h), for the OpenID Connect provider and the pictures
- * its accounts name: http and https only, TLS verified (the system's CAs), no redirect
- * followed, no proxy from the environment, the answer's body capped (1 MiB unless told),
- * a connect and a total timeout that end at a deadline. One request at a time, blocking. */
+/* The one HTTP client of usher (libcurl, loaded on the first request: lazylib.h), for the
+ * OpenID Connect provider and the pictures its accounts name: http and https only, TLS
+ * verified (the system's CAs), no redirect followed, no proxy from the environment, the
+ * answer's body capped (1 MiB unless told), a connect and a total timeout that end at a
+ * deadline. One request at a time, blocking. */
 #include <stdbool.h>
 #include <stddef.h>
 

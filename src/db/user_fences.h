@@ -1,5 +1,6 @@
-/* The listing's fence tables, one per order (sql/010_user_index.sql): shared by the
- * upkeep (user_index.c) and usherctl reindex (user_reindex.c). Private to src/db/. */
+/* The listing's fence tables, one per order, and the search index's text
+ * (sql/010_user_index.sql): shared by the upkeep (user_index.c), the search piece
+ * (user_search_piece.c) and usherctl reindex (user_reindex.c). Private to src/db/. */
 #ifndef USHER_DB_USER_FENCES_H
 #define USHER_DB_USER_FENCES_H
 
@@ -14,5 +15,18 @@ struct user_fence_order {
     bool is_int;   /* an integer key (created_at, last_active_at), else text */
 };
 extern const struct user_fence_order user_fence_orders[UIX_ORDERS];
+
+/* The place in user_fence_orders of order (one UIX_ bit); UIX_ORDERS for anything else. */
+static inline unsigned user_fence_index(unsigned order)
+{
+    unsigned i = 0;
+    while (i < UIX_ORDERS && order != (1u << i))
+        i++;
+    return i;
+}
+
+/* The text the search index holds for a user (its columns prefixed by t: "" or "u."): the
+ * exact text search compares, lowercased name and e-mail. */
+#define USER_SEARCH_BODY(t) "CONCAT(LOWER(" t "name) COLLATE utf8mb4_bin, '\\n', " t "email)"
 
 #endif

@@ -27,9 +27,7 @@ const struct user_fence_order user_fence_orders[UIX_ORDERS] = {
 static const char keys_sql[] =
     "SELECT name, email, created_at, last_active_at, role FROM `user` WHERE id = ? FOR UPDATE";
 
-/* The body the search index holds for a user: the exact text today's search compares. */
-#define BODY "CONCAT(LOWER(name) COLLATE utf8mb4_bin, '\\n', email)"
-#define BODY_OF(u) "CONCAT(LOWER(" u ".name) COLLATE utf8mb4_bin, '\\n', " u ".email)"
+#define BODY USER_SEARCH_BODY("")
 #define FT_COMMENT "COMMENT 'tokenizer \"TokenBigram\", normalizer \"none\"'"
 
 static struct db_param key_param(unsigned i, const char *v)
@@ -97,6 +95,17 @@ int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned 
     return move(db, a, id, orders, +1);
 }
 
+/* Fences of order i by position: k, id and n of the one at the offset (the parameter) and
+ * of the next, in key order (the find of a page, a split, the import's sentinel check). */
+static const char *fences_at_sql(unsigned i)
+{
+    static char sql[UIX_ORDERS][96];
+    if (!sql[i][0])
+        snprintf(sql[i], sizeof(sql[i]), "SELECT k, id, n FROM %s ORDER BY k, id LIMIT 2 OFFSET ?",
+                 user_fence_orders[i].table);
+    return sql[i];
+}
+
 /* ----- a batch of new users (the import) ----- */
 
 /* The text of arr (a statement's parameter, read back by JSON_TABLE), in the arena; arr is
@@ -162,25 +171,16 @@ static const char *batch_add_sql(unsigned i)
     return sql[i];
 }
 
-/* The order's first two fences: when the only one is the sentinel (below every key; a new
- * install's fences until a reindex splits them), every user of the batch joins its run, and
- * the sort of batch_runs_sql is not needed. */
-static const char *first_fences_sql(unsigned i)
-{
-    static char sql[UIX_ORDERS][96];
-    if (!sql[i][0])
-        snprintf(sql[i], sizeof(sql[i]), "SELECT k, id, n FROM %s ORDER BY k, id LIMIT 2",
-                 user_fence_orders[i].table);
-    return sql[i];
-}
-
 /* The runs of order i gain the n users of ids_param: three statements at most, whatever n
  * (the first two plain reads, as batch_runs_sql says why). */
 static int join_batch(struct db *db, struct arena *a, unsigned i, const char *ids_param,
                       size_t n)
 {
+    /* The order's first two fences: when the only one is the sentinel (below every key; a
+     * new install's fences until a reindex splits them), every user of the batch joins its
+     * run, and the sort of batch_runs_sql is not needed. */
     struct db_result r;
-    if (db_query(db, a, first_fences_sql(i), NULL, 0, &r) != DB_OK)
+    if (db_query(db, a, fences_at_sql(i), DB_PARAMS(db_int(0)), &r) != DB_OK)
         return DB_ERROR;
     if (r.nrows == 1 && strcmp(db_cell(&r, 0, 1), "") == 0) {
         if (!db_cell(&r, 0, 2))
@@ -210,8 +210,8 @@ static int join_batch(struct db *db, struct arena *a, unsigned i, const char *id
 int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n)
 {
     static const char search_sql[] =
-        "INSERT INTO user_search (id, body) SELECT u.id, " BODY_OF("u") " FROM " IDS_USERS " "
-        "ON DUPLICATE KEY UPDATE body = CONCAT(user_search.body, '\\n', VALUES(body))";
+        "INSERT INTO user_search (id, body) SELECT u.id, " USER_SEARCH_BODY("u.") " "
+        "FROM " IDS_USERS " ON DUPLICATE KEY UPDATE body = CONCAT(user_search.body, '\\n', VALUES(body))";
     if (n == 0)
         return DB_OK;
     const char *param = ids_json(a, ids, n);
@@ -229,7 +229,8 @@ void db_user_index_search_set_many(struct db *db, struct arena *a, const char *c
                                    size_t n)
 {
     static const char set_sql[] =
-        "REPLACE INTO user_search (id, body) SELECT u.id, " BODY_OF("u") " FROM " IDS_USERS;
+        "REPLACE INTO user_search (id, body) SELECT u.id, " USER_SEARCH_BODY("u.") " "
+        "FROM " IDS_USERS;
     static const char drop_sql[] =
         "DELETE s FROM JSON_TABLE(?, '$[*]' COLUMNS (uid VARCHAR(255) PATH '$')) j "
         "JOIN user_search s ON s.id = CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin "
@@ -292,27 +293,22 @@ void db_user_index_search_set(struct db *db, const char *id)
 int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
                        long long offset, struct user_index_start *out)
 {
-    static char runs_sql[UIX_ORDERS][96], keys_sql_[UIX_ORDERS][128];
+    static char runs_sql[UIX_ORDERS][96];
     memset(out, 0, sizeof(*out));
-    unsigned i = 0;
-    while (i < UIX_ORDERS && order != (1u << i))
-        i++;
+    out->long_run = -1;
+    unsigned i = user_fence_index(order);
     if (i == UIX_ORDERS || offset < 0)
         return DB_OK;
     /* The runs in key order (the fence table's primary key: no sort; a window function
      * over them sorted the keys again, in name's collation, tens of milliseconds), summed
      * here; then the key of the run that holds the page, and of the next. */
-    if (!runs_sql[i][0]) {
+    if (!runs_sql[i][0])
         snprintf(runs_sql[i], sizeof(runs_sql[i]), "SELECT n FROM %s ORDER BY k, id",
                  user_fence_orders[i].table);
-        snprintf(keys_sql_[i], sizeof(keys_sql_[i]),
-                 "SELECT k, id FROM %s ORDER BY k, id LIMIT 2 OFFSET ?", user_fence_orders[i].table);
-    }
     struct db_result r;
     if (db_query(db, a, runs_sql[i], NULL, 0, &r) != DB_OK)
         return DB_ERROR;
     long long total = 0, longest = UIX_RUN_MAX;
-    out->long_run = -1;
     for (size_t j = 0; j < r.nrows; j++) {
         const char *n = db_cell(&r, j, 0);
         if (!n)
@@ -341,7 +337,7 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
         b += n;
     }
     struct db_result k;
-    if (db_query(db, a, keys_sql_[i], DB_PARAMS(db_int((long long)run)), &k) != DB_OK)
+    if (db_query(db, a, fences_at_sql(i), DB_PARAMS(db_int((long long)run)), &k) != DB_OK)
         return DB_ERROR;
     if (k.nrows == 0)
         return DB_OK;
@@ -360,19 +356,14 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
 
 int db_user_index_split(struct db *db, struct arena *a, unsigned order, long long run)
 {
-    unsigned i = 0;
-    while (i < UIX_ORDERS && order != (1u << i))
-        i++;
+    unsigned i = user_fence_index(order);
     if (i == UIX_ORDERS || run < 0 || db_wsrep(db) || db_in_transaction(db))
         return DB_OK;
     const struct user_fence_order *f = &user_fence_orders[i];
-    static char fence_sql[UIX_ORDERS][128], walk_sql[UIX_ORDERS][256];
-    static char add_sql[UIX_ORDERS][96], cut_sql[UIX_ORDERS][96];
-    if (!fence_sql[i][0]) {
+    static char walk_sql[UIX_ORDERS][256], add_sql[UIX_ORDERS][96], cut_sql[UIX_ORDERS][96];
+    if (!walk_sql[i][0]) {
         /* email is unique: ORDER BY email, id would sort instead of reading uq_user_email */
         const char *by_id = strcmp(f->col, "email") == 0 ? "" : ", id";
-        snprintf(fence_sql[i], sizeof(fence_sql[i]),
-                 "SELECT k, id, n FROM %s ORDER BY k, id LIMIT 1 OFFSET ?", f->table);
         snprintf(walk_sql[i], sizeof(walk_sql[i]),
                  "SELECT %s, id FROM `user` WHERE %s > ? OR (%s = ? AND id >= ?) "
                  "ORDER BY %s%s LIMIT 1 OFFSET %d", f->col, f->col, f->col, f->col, by_id,
@@ -389,7 +380,7 @@ int db_user_index_split(struct db *db, struct arena *a, unsigned order, long lon
     /* With the order's row held exclusively no write of the order is under way: the run's
      * count is exact, and the users read next are the ones it counts. */
     if (db_query(db, a, lock_sql, DB_PARAMS(db_int((long long)i + 1)), &lock) != DB_OK ||
-        db_query(db, a, fence_sql[i], DB_PARAMS(db_int(run)), &fence) != DB_OK)
+        db_query(db, a, fences_at_sql(i), DB_PARAMS(db_int(run)), &fence) != DB_OK)
         goto fail;
     const char *k = fence.nrows ? db_cell(&fence, 0, 0) : NULL;
     const char *kid = fence.nrows ? db_cell(&fence, 0, 1) : NULL;

@@ -280,10 +280,9 @@ static int fenced_ids(struct db *db, struct arena *a, const struct user_query *q
         return order ? DB_ERROR : DB_OK;
     /* Fences that do not add up to the user count were not kept (users written in SQL by
      * hand, no `usherctl reindex` since): walk as before. */
-    if (at.total != total || !(at.usable || at.past))
-        return DB_OK;
     /* A run grown long by writes since the last reindex: split it, then find again. */
-    if (at.long_run >= 0 && db_user_index_split(db, a, order, at.long_run) == DB_OK &&
+    if (at.total == total && at.long_run >= 0 &&
+        db_user_index_split(db, a, order, at.long_run) == DB_OK &&
         db_user_index_find(db, a, order, desc, q->offset, &at) != DB_OK)
         return DB_ERROR;
     if (at.total != total || !(at.usable || at.past))

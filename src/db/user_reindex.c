@@ -107,16 +107,14 @@ static int rebuild_search(struct db *db, long long *searchable)
         "PRIMARY KEY (id)) ENGINE=Mroonga DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;"
         "CREATE TABLE user_search_new (id VARCHAR(64) NOT NULL, body TEXT NOT NULL, "
         "PRIMARY KEY (id)) ENGINE=Mroonga DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;"
-        "INSERT INTO user_search_new (id, body) SELECT id, "
-        "CONCAT(LOWER(name) COLLATE utf8mb4_bin, '\\n', email) FROM `user`;"
+        "INSERT INTO user_search_new (id, body) SELECT id, " USER_SEARCH_BODY("") " FROM `user`;"
         "ALTER TABLE user_search_new ADD FULLTEXT KEY ft_user_search (body) "
         "COMMENT 'tokenizer \"TokenBigram\", normalizer \"none\"';"
         "RENAME TABLE user_search TO user_search_old, user_search_new TO user_search;"
         "DROP TABLE user_search_old;"
         "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
     static const char catch_up_sql[] =
-        "REPLACE INTO user_search (id, body) SELECT id, "
-        "CONCAT(LOWER(name) COLLATE utf8mb4_bin, '\\n', email) FROM `user` "
+        "REPLACE INTO user_search (id, body) SELECT id, " USER_SEARCH_BODY("") " FROM `user` "
         "WHERE seq > ? OR updated_at >= ?";
     static const char count_sql[] = "SELECT COUNT(*) FROM user_search";
     struct arena *a = arena_new(1024);

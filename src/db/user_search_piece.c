@@ -12,8 +12,8 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 
-/* The body the search index holds for a user (as user_index.c writes it). */
-#define BODY "CONCAT(LOWER(name) COLLATE utf8mb4_bin, '\\n', email)"
+#include "user_fences.h"
+
 
 /* A sample of the users' indexed text (the first SAMPLE_ROWS by id: uuid4 ids make that a
  * random one), read again every SAMPLE_AGE seconds: it only steers the choice of piece, so
@@ -93,7 +93,8 @@ static void sample_free(void)
 
 static void sample_load(struct db *db)
 {
-    static const char sql[] = "SELECT " BODY " FROM `user` LIMIT 1000";   /* SAMPLE_ROWS */
+    static const char sql[] =
+        "SELECT " USER_SEARCH_BODY("") " FROM `user` LIMIT 1000";   /* SAMPLE_ROWS */
     long long now = (long long)time(NULL);
     if (sample.text && now - sample.read_at < SAMPLE_AGE)
         return;
@@ -115,6 +116,7 @@ static void sample_load(struct db *db)
         free(body);
         free(postings);
         arena_free(a);
+        sample.read_at = now;   /* try again later, with what is held */
         return;
     }
     size_t o = 0, np = 0;
@@ -166,8 +168,7 @@ static size_t bigram_bodies(const char *p, size_t n, size_t *first)
 static size_t piece_hits(const char *p, size_t n, size_t rare_first, size_t rare_n)
 {
     size_t hits = 0;
-    for (size_t i = rare_first; i < rare_first + rare_n; i++)
-    {
+    for (size_t i = rare_first; i < rare_first + rare_n; i++) {
         const char *b = sample.body[sample.postings[i] & ((1u << BODY_BITS) - 1)];
         if (memmem(b, strlen(b), p, n))
             hits++;

@@ -18,10 +18,7 @@ void response_init(struct response *res, struct arena *a)
 void response_bytes(struct response *res, int status, const char *content_type,
                     const char *body, size_t len)
 {
-    res->status = status;
-    res->content_type = content_type;
-    res->body = arena_strndup(res->arena, body, len);
-    res->body_len = len;
+    response_arena_bytes(res, status, content_type, arena_strndup(res->arena, body, len), len);
 }
 
 void response_arena_bytes(struct response *res, int status, const char *content_type,
