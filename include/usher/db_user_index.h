@@ -68,25 +68,28 @@ const char *db_user_index_phrase(struct db *db, struct arena *a, const char *low
 /* True when the search index exists (cached for the process once seen). */
 bool db_user_index_has_search(struct db *db);
 
-/* Where page `offset` (0-based position in the order) starts, from the fences.
- * order: one UIX_ bit; desc: descending. On DB_OK with *usable: the page is read with
- *   asc:  (col, id) >= (key, key_id), skipping *skip entries;
- *   desc: (col, id) <  (key, key_id) (no bound when key is NULL), skipping *skip entries.
- * *usable is false while a rebuild is unfinished (then walk as before), *past when offset
- * is beyond the last user. The super-runs (sql/014) are summed first, then the fences of
- * the one that holds the page are read; when they do not add up (users written by hand,
- * a rebuild), every fence. */
+/* Where the page of at most limit users at `offset` (0-based position in the order)
+ * starts, from the fences. order: one UIX_ bit; desc: descending. On DB_OK with *usable:
+ * the page is *limit users read, whatever its direction, with
+ *   walk up:   (col, id) >= (key, key_id) ascending, skipping *skip entries;
+ *   walk down: (col, id) <  (key, key_id) descending (no bound when key is NULL), skipping
+ *              *skip entries;
+ * whichever skips fewer, then put in the page's order. *usable is false while a rebuild is
+ * unfinished (then walk as before), *past when offset is beyond the last user. The
+ * super-runs (sql/014) are summed first, then the fences of the one that holds the page are
+ * read; when they do not add up (users written by hand, a rebuild), every fence. */
 struct user_index_start {
     bool usable, past;
     long long count;            /* the user count (user_count), read with them; -1: not read */
     long long total;            /* the users the fences count */
-    const char *key, *key_id;   /* arena text, or NULL (desc: the last run) */
-    long long skip;
+    bool walk_desc;             /* walk down */
+    const char *key, *key_id;   /* arena text, or NULL (walk down from the last user) */
+    long long skip, limit;
     /* the key of a run read there grown past UIX_RUN_MAX users, or NULL */
     const char *long_key, *long_key_id;
 };
 int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
-                       long long offset, struct user_index_start *out);
+                       long long offset, long long limit, struct user_index_start *out);
 
 /* Runs are made of 1,000 users (UIX_RUN); writes grow some (new accounts join the last
  * run of created_at, active users the last of last_active_at). One grown past UIX_RUN_MAX

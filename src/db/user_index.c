@@ -346,14 +346,16 @@ static long long sum_runs(const struct db_result *r)
     return total;
 }
 
-/* Finds the run of position pos (ascending) among rows (k, id, n) of fences, which start at
- * position base and are followed by the fence (next_k, next_id) (NULL: none), and the
- * longest run there past UIX_RUN_MAX. */
+/* Locates the page of ascending positions [lo, hi] among rows (k, id, n) of fences, which
+ * start at position base and are followed by the fence (next_k, next_id) (NULL: none): up
+ * from the fence of lo's run, or down from the fence after hi's run, whichever skips
+ * fewer; and the longest run there past UIX_RUN_MAX. */
 static void locate(const struct db_result *r, long long base, const char *next_k,
-                   const char *next_id, long long pos, bool desc, struct user_index_start *out)
+                   const char *next_id, long long lo, long long hi,
+                   struct user_index_start *out)
 {
-    long long b = base, longest = UIX_RUN_MAX;
-    size_t run = r->nrows;
+    long long b = base, longest = UIX_RUN_MAX, up = -1, down = -1;
+    const char *up_k = NULL, *up_id = NULL, *down_k = NULL, *down_id = NULL;
     for (size_t j = 0; j < r->nrows; j++) {
         long long n = strtoll(db_cell(r, j, 2), NULL, 10);
         if (n > longest) {
@@ -361,28 +363,50 @@ static void locate(const struct db_result *r, long long base, const char *next_k
             out->long_key = db_cell(r, j, 0);
             out->long_key_id = db_cell(r, j, 1);
         }
-        if (run == r->nrows && pos < b + n) {
-            run = j;
-            out->usable = true;
-            if (!desc) {
-                out->key = db_cell(r, j, 0);
-                out->key_id = db_cell(r, j, 1);
-                out->skip = pos - b;
-            } else {
-                out->key = j + 1 < r->nrows ? db_cell(r, j + 1, 0) : next_k;   /* NULL: last */
-                out->key_id = j + 1 < r->nrows ? db_cell(r, j + 1, 1) : next_id;
-                out->skip = b + n - 1 - pos;
-            }
+        if (b <= lo && lo < b + n) {
+            up = lo - b;
+            up_k = db_cell(r, j, 0);
+            up_id = db_cell(r, j, 1);
+        }
+        if (b <= hi && hi < b + n) {
+            down = b + n - 1 - hi;
+            down_k = j + 1 < r->nrows ? db_cell(r, j + 1, 0) : next_k;   /* NULL: the last */
+            down_id = j + 1 < r->nrows ? db_cell(r, j + 1, 1) : next_id;
         }
         b += n;
     }
+    if (up < 0 && down < 0)
+        return;
+    out->usable = true;
+    out->limit = hi - lo + 1;
+    out->walk_desc = up < 0 || (down >= 0 && down < up);
+    out->key = out->walk_desc ? down_k : up_k;
+    out->key_id = out->walk_desc ? down_id : up_id;
+    out->skip = out->walk_desc ? down : up;
 }
 
-/* From the super-runs sup (their sum, total, checked against the count): reads the fences
- * of the one holding pos and locates pos there. False when they do not match it (written
- * meanwhile, a rebuild, fences dropped by hand): then every fence is read. */
+/* The ascending positions of the first and last user of a page of at most limit users at
+ * offset in the order (descending: from the end), of total users. */
+static void page_span(long long total, bool desc, long long offset, long long limit,
+                      long long *lo, long long *hi)
+{
+    long long first = desc ? total - 1 - offset : offset;
+    long long last = desc ? first - (limit - 1) : first + (limit - 1);
+    if (last < 0)
+        last = 0;
+    if (last > total - 1)
+        last = total - 1;
+    *lo = desc ? last : first;
+    *hi = desc ? first : last;
+}
+
+/* From the super-runs sup (their sum checked against the count): reads the fences of the
+ * one holding pos (lo or hi) and locates the page [lo, hi] there. *found false when they do
+ * not match it (written meanwhile, a rebuild, fences dropped by hand): then every fence is
+ * read. */
 static int find_in_super(struct db *db, struct arena *a, unsigned i, const struct db_result *sup,
-                         long long pos, bool desc, struct user_index_start *out, bool *found)
+                         long long pos, long long lo, long long hi,
+                         struct user_index_start *out, bool *found)
 {
     *found = false;
     long long b = 0, n = 0;
@@ -417,18 +441,18 @@ static int find_in_super(struct db *db, struct arena *a, unsigned i, const struc
     if (r.nrows == 0 || strcmp(db_cell(&r, 0, 0), k) != 0 || strcmp(db_cell(&r, 0, 1), kid) != 0 ||
         sum_runs(&r) != n)
         return DB_OK;
-    locate(&r, b, next_k, next_id, pos, desc, out);
+    locate(&r, b, next_k, next_id, lo, hi, out);
     *found = out->usable;
     return DB_OK;
 }
 
 int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
-                       long long offset, struct user_index_start *out)
+                       long long offset, long long limit, struct user_index_start *out)
 {
     memset(out, 0, sizeof(*out));
     out->count = -1;
     unsigned i = user_fence_index(order);
-    if (i == UIX_ORDERS || offset < 0)
+    if (i == UIX_ORDERS || offset < 0 || limit < 1)
         return DB_OK;
     /* The super-runs in key order (the table's primary key: no sort; a window function over
      * them sorted the keys again, in name's collation), summed here; then the fences of
@@ -448,8 +472,9 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
             out->past = true;
             return DB_OK;
         }
-        long long pos = desc ? total - 1 - offset : offset;
-        if (find_in_super(db, a, i, &sup, pos, desc, out, &found) != DB_OK)
+        long long lo, hi;
+        page_span(total, desc, offset, limit, &lo, &hi);
+        if (find_in_super(db, a, i, &sup, desc ? hi : lo, lo, hi, out, &found) != DB_OK)
             return DB_ERROR;
         if (found)
             return DB_OK;
@@ -467,7 +492,9 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
         out->past = true;
         return DB_OK;
     }
-    locate(&r, 0, NULL, NULL, desc ? total - 1 - offset : offset, desc, out);
+    long long lo, hi;
+    page_span(total, desc, offset, limit, &lo, &hi);
+    locate(&r, 0, NULL, NULL, lo, hi, out);
     return DB_OK;
 }
 

@@ -109,29 +109,29 @@ static const char *ids_query(const struct user_query *q, enum filter_kind kind)
     "FROM group_member gm WHERE gm.user_id = u.id)"
 
 /* The rows of a page that starts inside the run of a fence (db_user_index_find), in one
- * statement: the ids walked from the fence up (ascending), or from below the next fence down
- * (descending; bounded = false for the last run), with their keys, then joined to their
- * rows, sorted again by the keys. That sort is of the page's 30 ids and keys alone, before
- * the join (no temporary table), so no TEXT column is sorted (see rows_query). */
-static const char *page_query(enum user_order order, bool desc, bool bounded,
+ * statement: the ids walked up from a fence, or down from below one (bounded = false: from
+ * the last user), with their keys, then joined to their rows and put in the page's order
+ * (desc) by those keys. That sort is of the page's 30 ids and keys alone, before the join
+ * (no temporary table), so no TEXT column is sorted (see rows_query). */
+static const char *page_query(enum user_order order, bool walk_desc, bool bounded, bool desc,
                               enum user_columns cols, bool with_group_ids)
 {
-    static char *sql[USER_ORDER__MAX][2][2][USER_COLUMNS__MAX][2];
-    char **text = &sql[order][desc][bounded][cols][with_group_ids];
+    static char *sql[USER_ORDER__MAX][2][2][2][USER_COLUMNS__MAX][2];
+    char **text = &sql[order][walk_desc][bounded][desc][cols][with_group_ids];
     const char *col = order_column[order];
     if (!*text) {
-        const char *dir = desc ? "DESC" : "ASC";
+        const char *walk = walk_desc ? "DESC" : "ASC", *dir = desc ? "DESC" : "ASC";
         char where[256] = "";
-        if (!desc)
+        if (!walk_desc)
             snprintf(where, sizeof(where), "WHERE %s > ? OR (%s = ? AND u.id >= ?) ", col, col);
         else if (bounded)
             snprintf(where, sizeof(where), "WHERE %s < ? OR (%s = ? AND u.id < ?) ", col, col);
         /* email is unique: "u.email, u.id" would sort instead of reading uq_user_email */
         char by[96];
         if (order == USER_ORDER_EMAIL)
-            snprintf(by, sizeof(by), "%s %s", col, dir);
+            snprintf(by, sizeof(by), "%s %s", col, walk);
         else
-            snprintf(by, sizeof(by), "%s %s, u.id %s", col, dir, dir);
+            snprintf(by, sizeof(by), "%s %s, u.id %s", col, walk, walk);
         char buf[2048];
         snprintf(buf, sizeof(buf), "SELECT %s%s FROM (SELECT u.id, %s AS k FROM `user` u %s"
                  "ORDER BY %s LIMIT ? OFFSET ?) p STRAIGHT_JOIN `user` u ON u.id = p.id "
@@ -301,7 +301,7 @@ static int fenced_page(struct db *db, struct arena *a, const struct user_query *
         order = 0;
     bool desc = q->order == USER_ORDER_DEFAULT || !q->ascending;
     struct user_index_start at = {.count = -1};
-    if (order && db_user_index_find(db, a, order, desc, q->offset, &at) != DB_OK)
+    if (order && db_user_index_find(db, a, order, desc, q->offset, q->limit, &at) != DB_OK)
         return DB_ERROR;
     if (at.count < 0 && count(db, a, FILTER_NONE, NULL, 0, &at.count) != DB_OK)
         return DB_ERROR;
@@ -317,7 +317,7 @@ static int fenced_page(struct db *db, struct arena *a, const struct user_query *
     /* A run grown long by writes since the last reindex: split it, then find again. */
     if (at.total == out->total && at.long_key &&
         db_user_index_split(db, a, order, at.long_key, at.long_key_id) == DB_OK) {
-        if (db_user_index_find(db, a, order, desc, q->offset, &at) != DB_OK)
+        if (db_user_index_find(db, a, order, desc, q->offset, q->limit, &at) != DB_OK)
             return DB_ERROR;
         if (at.count >= 0)
             out->total = at.count;
@@ -339,9 +339,10 @@ static int fenced_page(struct db *db, struct arena *a, const struct user_query *
         params[np++] = k;
         params[np++] = db_str(at.key_id);
     }
-    params[np++] = db_int(q->limit);
+    params[np++] = db_int(at.limit);
     params[np++] = db_int(at.skip);
-    const char *sql = page_query(q->order, desc, bounded, q->columns, q->with_group_ids);
+    const char *sql = page_query(q->order, at.walk_desc, bounded, desc, q->columns,
+                                 q->with_group_ids);
     if (!sql || db_query(db, a, sql, params, np, &r) != DB_OK)
         return DB_ERROR;
     decode_page(a, &r, q->with_group_ids, out);

@@ -102,6 +102,18 @@ class TestSuperRuns:
         check_supers(stack, made=True)
         check_edges(stack, world["admin"])
 
+    @pytest.mark.parametrize("order", ["name", "email", "created_at"])
+    def test_every_page_of_a_run(self, stack, world, order):
+        """Each page walks up from its run's fence or down from the next one, whichever
+        skips fewer: every page across a run and into the next, both directions."""
+        rows = fences(stack, order)
+        n = user_count(stack)
+        start = sum(r[2] for r in rows[:40])
+        for at in range(start - PAGE_SIZE, start + rows[40][2] + PAGE_SIZE, 7 * PAGE_SIZE // 3):
+            assert check_page(stack, world["admin"], order, "asc", at // PAGE_SIZE + 1) == n
+            assert check_page(stack, world["admin"], order, "desc",
+                              (n - 1 - at) // PAGE_SIZE + 1) == n
+
     def test_kept_by_writes(self, stack, world):
         admin, rng = world["admin"], world["rng"]
         made = [add_user(admin, role=rng.choice(["user", "pending", "admin"]),
