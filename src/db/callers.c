@@ -130,9 +130,16 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
 {
     struct db_result r;
     memset(out, 0, sizeof(*out));
-    struct db_param params[4] = { db_str(jti), db_str(jti) };
-    size_t np = 2;
-    if (target && target->id)
+    /* in the order of the marks: the group ids' subquery (in the SELECT list), the probes,
+     * the target's join, the key */
+    struct db_param params[5];
+    size_t np = 0;
+    bool with_target = target && target->id;
+    if (with_target && target->with_groups)
+        params[np++] = db_str(target->id);
+    params[np++] = db_str(jti);
+    params[np++] = db_str(jti);
+    if (with_target)
         params[np++] = db_str(target->id);
     params[np++] = db_str(key);
     /* causal (galera): a revocation, role or settings change committed on any node counts */
@@ -155,7 +162,7 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
     out->key_endpoints = db_cell(&r, row, k + 3);
     out->config_version = db_cell(&r, row, k + 4);
     out->groups_version = db_cell(&r, row, k + 5);
-    if (target && target->id) {
+    if (with_target) {
         size_t t = k + 6;
         out->target_read = true;
         if (db_cell(&r, row, t)) {
@@ -185,8 +192,10 @@ static const char *caller_sql(int by_key, const struct db_caller_target *target)
              db_user_columns_of(USER_COLUMNS_CALLER),
              by_key ? "k.id, k.expires_at, k.last_used_at, k.endpoints" : "NULL, NULL, NULL, NULL",
              mode ? ", " : "", mode ? db_user_columns_over_t(USER_COLUMNS_ALL) : "",
+             /* by the parameter, not t.id: MariaDB ran the correlated form at twice the
+              * cost (a loop of the statement: 110 against 60 us) */
              mode == 2 ? ", (SELECT GROUP_CONCAT(gm.group_id SEPARATOR ',') FROM group_member gm "
-                         "WHERE gm.user_id = t.id)"
+                         "WHERE gm.user_id = ?)"
                        : "",
              by_key ? "FROM api_key k JOIN `user` u ON u.id = k.user_id "
                       /* a deactivated account's key finds no caller (SCIM, B.6) */
