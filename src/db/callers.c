@@ -91,7 +91,8 @@ int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
  * request. The user's groups (their ids, order and permission trees) then come from the
  * worker's copy of every group at that version (db_group_cache.h), which remembers its
  * recent callers' memberships: reading the 20 group_member entries of a user with its row
- * cost MariaDB more than the user row itself. */
+ * cost MariaDB more than the user row itself. A GET route about a user adds that user's row
+ * and group ids (caller_sql below). */
 #define CALLER_PROBES \
     "LEFT JOIN revoked_token rt ON rt.jti = ? " \
     "LEFT JOIN user_session us ON us.id = ? AND us.user_id = u.id " \
@@ -177,8 +178,8 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
 
 /* The caller query of a credential kind (0: by user id, 1: by API key digest) and a target
  * (none, its row, its row and group ids), built once each. The target is a LEFT JOIN on
- * its primary key: the row a route's handler would read next comes in the same round trip
- * (on a latency-bound worker one statement less is about a tenth of a request). */
+ * its primary key: the row (and group ids) a route would read next in two more statements
+ * come in the same round trip. */
 static const char *caller_sql(int by_key, const struct db_caller_target *target)
 {
     static char sql[2][3][6144];
