@@ -65,6 +65,28 @@ static bool method_has_body(enum http_method m)
     return m == HTTP_POST || m == HTTP_PUT || m == HTTP_PATCH || m == HTTP_DELETE;
 }
 
+/* The target the caller lookup read in the same round trip (session.h), taken once: a
+ * retried attempt reads it again. Returns true with *rc set when it served the route. */
+static bool prefetched_target(struct ctx *c, enum route_target target, int *rc)
+{
+    struct session *s = c->session;
+    const char *id = ctx_param(c, "user_id");
+    if (!s || !s->target_read || !s->target_id || !id || strcmp(s->target_id, id) != 0)
+        return false;
+    s->target_read = false;
+    if (!s->target) {
+        *rc = DB_NOT_FOUND;
+        return true;
+    }
+    c->target_user = s->target;
+    *rc = target == TARGET_USER_GROUPS || target == TARGET_USER_GROUPS_404
+              ? db_user_group_names_listed(c->db, c->arena, id, s->groups_version,
+                                           s->target_group_ids, &c->target_groups,
+                                           &c->target_ngroups)
+              : DB_OK;
+    return true;
+}
+
 /* Loads the route's target from its path parameter, answering the contract's not-found
  * error when there is none (route.h). Returns 0 when the handler may run. */
 static int load_target(struct ctx *c, enum route_target target)
@@ -76,14 +98,19 @@ static int load_target(struct ctx *c, enum route_target target)
     case TARGET_USER:
     case TARGET_USER_404:
     case TARGET_USER_GROUPS:
-        rc = target == TARGET_USER_GROUPS
-                 ? db_user_get_with_groups(c->db, c->arena, ctx_param(c, "user_id"),
-                                           c->session ? c->session->groups_version : NULL,
-                                           &c->target_user, &c->target_groups,
-                                           &c->target_ngroups)
-                 : db_user_get(c->db, c->arena, ctx_param(c, "user_id"), &c->target_user);
+    case TARGET_USER_GROUPS_404:
+        if (!prefetched_target(c, target, &rc))
+            rc = target == TARGET_USER_GROUPS || target == TARGET_USER_GROUPS_404
+                     ? db_user_get_with_groups(c->db, c->arena, ctx_param(c, "user_id"),
+                                               c->session ? c->session->groups_version : NULL,
+                                               &c->target_user, &c->target_groups,
+                                               &c->target_ngroups)
+                     : db_user_get(c->db, c->arena, ctx_param(c, "user_id"), &c->target_user);
         if (rc == DB_NOT_FOUND)
-            response_detail(c->res, target == TARGET_USER_404 ? 404 : 400, ERR_NOT_FOUND);
+            response_detail(c->res,
+                            target == TARGET_USER_404 || target == TARGET_USER_GROUPS_404 ? 404
+                                                                                          : 400,
+                            ERR_NOT_FOUND);
         break;
     case TARGET_GROUP:
     case TARGET_GROUP_404:

@@ -50,6 +50,11 @@ static EVP_MAC_CTX *hmac_ctx_for(const unsigned char *secret, size_t secret_len)
     return EVP_MAC_CTX_dup(keyed_ctx);
 }
 
+void hmac_sha256_prepare(const unsigned char *secret, size_t secret_len)
+{
+    EVP_MAC_CTX_free(hmac_ctx_for(secret, secret_len));
+}
+
 bool hmac_sha256(const unsigned char *secret, size_t secret_len, const char *data,
                   size_t len, unsigned char mac[32])
 {

@@ -28,6 +28,7 @@
 #endif
 
 #include "usher/config.h"
+#include "usher/crypto.h"
 #include "usher/ids.h"
 #include "usher/log.h"
 #include "usher/scoreboard.h"
@@ -507,6 +508,15 @@ static void note_listen_queue(struct master *m)
 
 /* A start-up failure is logged, and also told on stderr when the log is a file: whoever
  * started usher-fcgi in the foreground is looking there. */
+/* The secret's HMAC context, made before the workers are forked (crypto.h). */
+static void prepare_crypto(void)
+{
+    size_t len = 0;
+    const unsigned char *secret = secret_bytes(&len);
+    if (secret && len)
+        hmac_sha256_prepare(secret, len);
+}
+
 static void startup_error(const struct usher_config *cfg, const char *msg)
 {
     log_error("%s", msg);
@@ -588,6 +598,7 @@ static void reload(struct master *m)
     }
     config_free(cur);
     *cur = next;
+    prepare_crypto();
     m->ids = ids;
     apply_log_settings(cur);
     snprintf(m->sb->pool, sizeof(m->sb->pool), "%s", cur->pool_name);
@@ -720,6 +731,7 @@ int pool_main(const char *config_path, struct usher_config *cfg)
                       "not starting");
         return 1;
     }
+    prepare_crypto();
 
     m.sb = mmap(NULL, sizeof(*m.sb), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (m.sb == MAP_FAILED) {

@@ -12,6 +12,12 @@
 bool hmac_sha256(const unsigned char *secret, size_t secret_len, const char *data, size_t len,
                  unsigned char mac[32]);
 
+/* Keys the kept context with secret now. The pool's master calls it before it forks, so
+ * the workers inherit OpenSSL's provider set-up instead of each running it at its first
+ * token: the code that runs only then (about 2 MB of libcrypto's pages, fetched in with
+ * their neighbours) is then resident in the master alone, not in every worker. */
+void hmac_sha256_prepare(const unsigned char *secret, size_t secret_len);
+
 /* A uuid4 string (36 chars + NUL) from RAND_bytes. Returns 0, or -1 when the generator
  * fails (out is then unspecified). */
 int uuid4(char out[37]);

@@ -28,15 +28,29 @@ struct db_caller {
     const char *const *group_ids;     /*   their ids (arena) */
     const char *const *group_perms;   /*   their permissions as stored (JSON text, arena;
                                        *   NULL where the column is NULL) */
+    bool target_read;                 /* a target was asked for (db_caller_target): */
+    struct user *target;              /*   its row, every column; NULL: no such user */
+    const char *target_group_ids;     /*   with_groups: its group ids, comma-separated in no
+                                       *   order; NULL when it is in none */
 };
 
-/* The caller behind a JWT: user_id from the token, jti its id ("" for none). Returns DB_OK,
- * DB_NOT_FOUND (no such user) or DB_ERROR; out is filled only on DB_OK. */
+/* A user the request is about (a route's {user_id}), read in the same round trip as the
+ * caller, before the caller is known to be allowed to see it: the session keeps it for
+ * the route only once the caller passed the route's access check. */
+struct db_caller_target {
+    const char *id;       /* NULL: no target */
+    bool with_groups;     /* also its group ids */
+};
+
+/* The caller behind a JWT: user_id from the token, jti its id ("" for none), with target's
+ * row when target is not NULL. Returns DB_OK, DB_NOT_FOUND (no such user) or DB_ERROR; out
+ * is filled only on DB_OK. */
 int db_caller_load_by_id(struct db *db, struct arena *a, const char *user_id, const char *jti,
-                         struct db_caller *out);
+                         const struct db_caller_target *target, struct db_caller *out);
 /* The caller behind an API key, by the key's SHA-256 digest (hex). Same returns; the key of
  * a deactivated account (auth.active 0) is DB_NOT_FOUND. */
 int db_caller_load_by_key_digest(struct db *db, struct arena *a, const char *digest,
+                                 const struct db_caller_target *target,
                                  struct db_caller *out);
 /* The permission trees of the groups of any user, newest updated first: a new array in
  * *out (empty on DB_ERROR too, so callers may always use it). Returns DB_OK or DB_ERROR. */

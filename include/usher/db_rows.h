@@ -28,6 +28,8 @@ enum user_columns {
 };
 /* The SELECT list of a set, as db_user_columns (which is USER_COLUMNS_ALL's). */
 const char *db_user_columns_of(enum user_columns set);
+/* The same over the alias t, for a statement that reads a second user beside u. */
+const char *db_user_columns_over_t(enum user_columns set);
 /* Decodes the user_nfields columns that start at col of row into u (strings point into
  * the result, which lives in the arena a). */
 void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, size_t row,

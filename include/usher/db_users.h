@@ -25,6 +25,12 @@ struct group;
  * column is read. */
 int db_user_group_names(struct db *db, struct arena *a, const char *id,
                         const char *groups_version, struct group **groups, size_t *ngroups);
+/* The groups of user id given as list (its group ids comma-separated, in any order, as the
+ * caller lookup read them with a target: db_callers.h), as db_user_group_names answers them:
+ * from the copy at groups_version, or every column from SQL when the copy lacks one. */
+int db_user_group_names_listed(struct db *db, struct arena *a, const char *id,
+                               const char *groups_version, const char *list,
+                               struct group **groups, size_t *ngroups);
 /* One user and the groups it is a member of (most recently updated first: *groups is an
  * arena array of *ngroups), in two queries (the row once, then its groups). With
  * groups_version (the caller lookup's, db_callers.h) the groups come from the worker's

@@ -29,6 +29,12 @@ struct session {
     /* Those texts parsed, made when a permission is first asked (json array, owned;
      * released by session_release). */
     struct json_object *group_permissions;
+    /* The route's {user_id} read with the caller (GET routes with a user target): for
+     * load_target's first attempt, which takes it once (app.c). */
+    bool target_read;
+    const char *target_id;
+    struct user *target;              /* NULL: no such user */
+    const char *target_group_ids;     /* comma-separated; NULL: none (or not asked) */
 };
 
 /* Authenticates c->req for a route of the given access level. Returns 0 when the handler may

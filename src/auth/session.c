@@ -377,6 +377,23 @@ static bool endpoint_list_allows(const char *path, const char *json_list)
     return yes;
 }
 
+/* The user a GET route is about ({user_id} of a route with a user target), read with the
+ * caller; none for writes, whose target is read in their own attempt (and again on a
+ * retry). */
+static struct db_caller_target route_target(const struct ctx *c)
+{
+    struct db_caller_target t = { 0 };
+    const struct route *r = c->match ? c->match->route : NULL;
+    if (!r || c->req->method_id != HTTP_GET)
+        return t;
+    if (r->target == TARGET_USER || r->target == TARGET_USER_404 ||
+        r->target == TARGET_USER_GROUPS || r->target == TARGET_USER_GROUPS_404) {
+        t.id = route_param(c->match, "user_id");
+        t.with_groups = r->target == TARGET_USER_GROUPS || r->target == TARGET_USER_GROUPS_404;
+    }
+    return t;
+}
+
 /* Fills a new session from the caller lookup (db_callers.h: one round trip for the user
  * row, the revocation probe, the config version and the group trees). */
 static void start_session(struct ctx *c, struct db_caller *dc)
@@ -387,6 +404,10 @@ static void start_session(struct ctx *c, struct db_caller *dc)
     c->session->group_ids = dc->group_ids;
     c->session->group_perm_texts = dc->group_perms;
     c->session->groups_version = dc->groups_version;
+    c->session->target_read = dc->target_read;
+    c->session->target_id = dc->target_read ? route_target(c).id : NULL;
+    c->session->target = dc->target;
+    c->session->target_group_ids = dc->target_group_ids;
     settings_use_version(c, dc->config_version);
 }
 
@@ -395,7 +416,8 @@ static int authenticate_api_key(struct ctx *c, const char *key)
     char digest[APIKEY_DIGEST_HEX + 1];
     apikey_digest(key, digest);
     struct db_caller dc;
-    int rc = db_caller_load_by_key_digest(c->db, c->arena, digest, &dc);
+    struct db_caller_target target = route_target(c);
+    int rc = db_caller_load_by_key_digest(c->db, c->arena, digest, &target, &dc);
     if (rc == DB_ERROR)
         return fail(c, 500, ERR_DEFAULT);
     if (rc == DB_NOT_FOUND)
@@ -432,7 +454,8 @@ static int authenticate_jwt(struct ctx *c, const char *token)
     if (jwt_verify(token, secret, slen, now_s(), &cl) != JWT_OK)
         return fail_jwt(c, ERR_UNAUTHORIZED);
     struct db_caller dc;
-    int rc = db_caller_load_by_id(c->db, c->arena, cl.id, cl.jti, &dc);
+    struct db_caller_target target = route_target(c);
+    int rc = db_caller_load_by_id(c->db, c->arena, cl.id, cl.jti, &target, &dc);
     if (rc == DB_ERROR)
         return fail(c, 500, ERR_DEFAULT);
     if (rc == DB_NOT_FOUND)

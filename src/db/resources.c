@@ -211,29 +211,29 @@ int db_grant_list(struct db *db, struct arena *a, const char *resource_type,
     "LEFT JOIN knowledge k ON x.rt = 'knowledge' AND k.id = x.rid "                         \
     "LEFT JOIN tool tl ON x.rt = 'tool' AND tl.id = x.rid "                                 \
     "WHERE m.id IS NOT NULL OR k.id IS NOT NULL OR tl.id IS NOT NULL "                      \
+    /* the totals as one more row (type -1, first), in the same round trip */               \
+    "UNION ALL SELECT -1, (SELECT COUNT(*) FROM model WHERE is_active), "                   \
+    "(SELECT COUNT(*) FROM knowledge), (SELECT COUNT(*) FROM tool) "                        \
     "ORDER BY 1, 2 DESC, 3"
 
 int db_resource_preview(struct db *db, struct arena *a, const char *user_id,
                         const char *group_id, struct preview_list lists[RESOURCE__COUNT])
 {
     static const char items_sql[] = READABLE_SQL;
-    static const char totals_sql[] =
-        "SELECT (SELECT COUNT(*) FROM model WHERE is_active), "
-        "(SELECT COUNT(*) FROM knowledge), (SELECT COUNT(*) FROM tool)";
     const char *uid = user_id ? user_id : "", *gid = group_id ? group_id : "";
     struct db_param params[] = { db_str(uid), db_str(gid), db_str(uid), db_str_or_null(user_id),
                                  db_str_or_null(user_id), db_str_or_null(user_id) };
-    struct db_result items, totals;
+    struct db_result items;
     if (db_query(db, a, items_sql, params, sizeof(params) / sizeof(params[0]), &items) !=
             DB_OK ||
-        db_query(db, a, totals_sql, NULL, 0, &totals) != DB_OK || totals.nrows != 1)
+        items.nrows == 0 || cell_ll(db_cell(&items, 0, 0)) != -1)
         return DB_ERROR;
     for (int t = 0; t < RESOURCE__COUNT; t++) {
         lists[t].n = 0;
-        lists[t].total = cell_ll(db_cell(&totals, 0, (size_t)t));
-        lists[t].items = arena_calloc(a, items.nrows ? items.nrows : 1, sizeof(struct preview_item));
+        lists[t].total = cell_ll(db_cell(&items, 0, (size_t)t + 1));
+        lists[t].items = arena_calloc(a, items.nrows, sizeof(struct preview_item));
     }
-    for (size_t i = 0; i < items.nrows; i++) {
+    for (size_t i = 1; i < items.nrows; i++) {
         long long t = cell_ll(db_cell(&items, i, 0));
         if (t < 0 || t >= RESOURCE__COUNT)
             continue;

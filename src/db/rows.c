@@ -34,25 +34,38 @@ static bool in_set(const struct user_field *f, enum user_columns set)
     return true;
 }
 
-const char *db_user_columns_of(enum user_columns set)
+/* The SELECT list of set over the alias u (0) or t (1), built once each. */
+static const char *columns_over(enum user_columns set, int alias)
 {
-    static char cols[USER_COLUMNS__MAX][1024];
-    char *out = cols[set];
+    static char cols[2][USER_COLUMNS__MAX][1024];
+    char *out = cols[alias][set];
     if (out[0])
         return out;
+    const char t = alias ? 't' : 'u';
     size_t n = 0;
     for (size_t i = 0; i < user_nfields; i++) {
         const char *sep = i ? ", " : "";
         const char *col = user_fields[i].column;
-        size_t room = sizeof(cols[0]) - n;
+        size_t room = sizeof(cols[0][0]) - n;
         if (!in_set(&user_fields[i], set))
             n += (size_t)snprintf(out + n, room, "%sNULL", sep);
         else if (user_fields[i].type == UF_DATE)
-            n += (size_t)snprintf(out + n, room, "%sDATE_FORMAT(u.%s, '%%Y-%%m-%%d')", sep, col);
+            n += (size_t)snprintf(out + n, room, "%sDATE_FORMAT(%c.%s, '%%Y-%%m-%%d')", sep, t,
+                                  col);
         else
-            n += (size_t)snprintf(out + n, room, "%su.%s", sep, col);
+            n += (size_t)snprintf(out + n, room, "%s%c.%s", sep, t, col);
     }
     return out;
+}
+
+const char *db_user_columns_of(enum user_columns set)
+{
+    return columns_over(set, 0);
+}
+
+const char *db_user_columns_over_t(enum user_columns set)
+{
+    return columns_over(set, 1);
 }
 
 const char *db_user_columns(void)

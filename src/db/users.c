@@ -88,6 +88,38 @@ int db_user_group_names(struct db *db, struct arena *a, const char *id,
     return db_group_list_of_user(db, a, id, groups, ngroups);
 }
 
+int db_user_group_names_listed(struct db *db, struct arena *a, const char *id,
+                               const char *groups_version, const char *list,
+                               struct group **groups, size_t *ngroups)
+{
+    size_t n = 0;
+    const char **ids = NULL;
+    if (list && list[0]) {
+        size_t most = 1;
+        for (const char *p = list; *p; p++)
+            most += *p == ',';
+        ids = arena_calloc(a, most, sizeof(*ids));
+        for (const char *p = list; *p;) {
+            size_t len = strcspn(p, ",");
+            ids[n++] = arena_strndup(a, p, len);
+            p += len + (p[len] == ',');
+        }
+    }
+    const char *const *names = NULL;
+    int rc = db_group_cache_pick(db, a, groups_version, ids, n, NULL, &names);
+    if (rc == DB_NOT_FOUND)   /* no copy of the groups, or a group newer than it */
+        return db_group_list_of_user(db, a, id, groups, ngroups);
+    if (rc != DB_OK)
+        return rc;
+    *groups = arena_calloc(a, n ? n : 1, sizeof(**groups));
+    *ngroups = n;
+    for (size_t i = 0; i < n; i++) {
+        (*groups)[i].id = ids[i];
+        (*groups)[i].name = names[i];
+    }
+    return DB_OK;
+}
+
 int db_user_get_with_groups(struct db *db, struct arena *a, const char *id,
                             const char *groups_version, struct user **out,
                             struct group **groups, size_t *ngroups)
