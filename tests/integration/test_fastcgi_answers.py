@@ -32,7 +32,7 @@ def pair(name, value):
     return length(len(name)) + length(len(value)) + name + value
 
 
-def send_request(conn, path, headers=None, stdin=b""):
+def send_request(conn, path, headers=None, stdin=b"", end_stdin=True):
     params = {"REQUEST_METHOD": "GET", "REQUEST_URI": path, "SCRIPT_NAME": path,
               "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1", "CONTENT_LENGTH": "0",
               "REMOTE_ADDR": "127.0.0.1"}
@@ -42,7 +42,7 @@ def send_request(conn, path, headers=None, stdin=b""):
     out += record(PARAMS, body) + record(PARAMS)
     for at in range(0, len(stdin), 65535):
         out += record(STDIN, stdin[at:at + 65535])
-    conn.sendall(out + record(STDIN))
+    conn.sendall(out + (record(STDIN) if end_stdin else b""))
 
 
 def read_answer(conn):
@@ -116,6 +116,26 @@ def test_a_worker_is_free_as_soon_as_its_answer_is_written(stack):
         procs = expect(stack.get("/status?json&full"), 200)["processes"]
         busy = [p for p in procs if p["state"] != "Idle" and p["request uri"] != "/status"]
         assert not busy, procs
+
+
+def test_the_end_of_stdin_sent_after_the_answer(stack):
+    """Apache's mod_proxy_fcgi writes the params, then the empty stdin record on its own: a
+    worker that answered before that record came must not close under the web server's
+    write (a broken pipe there is a 503 from Apache)."""
+    for _ in range(6):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(str(stack.socket))
+            send_request(conn, "/ping", end_stdin=False)
+            head = conn.recv(8)   # the answer has begun: /ping reads no input
+            assert head and head[1] == STDOUT
+            conn.sendall(record(STDIN))   # would raise BrokenPipeError after a close
+            rest = b""
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+            assert b"pong" in head + rest and record(END, struct.pack(">IB3x", 0, 0)) in rest
 
 
 def test_input_left_unread_does_not_cut_the_answer(stack, big_user):
