@@ -386,10 +386,16 @@ static void locate(const struct db_result *r, long long base, const char *next_k
 }
 
 /* The ascending positions of the first and last user of a page of at most limit users at
- * offset in the order (descending: from the end), of total users. */
-static void page_span(long long total, bool desc, long long offset, long long limit,
-                      long long *lo, long long *hi)
+ * offset in the order (descending: from the end), of total users, noted in out; false (and
+ * out->past) when the page is past the last. */
+static bool page_span(struct user_index_start *out, long long total, bool desc,
+                      long long offset, long long limit, long long *lo, long long *hi)
 {
+    out->total = total;
+    if (offset >= total) {
+        out->past = true;
+        return false;
+    }
     long long first = desc ? total - 1 - offset : offset;
     long long last = desc ? first - (limit - 1) : first + (limit - 1);
     if (last < 0)
@@ -398,6 +404,7 @@ static void page_span(long long total, bool desc, long long offset, long long li
         last = total - 1;
     *lo = desc ? last : first;
     *hi = desc ? first : last;
+    return true;
 }
 
 /* From the super-runs sup (their sum checked against the count): reads the fences of the
@@ -467,13 +474,9 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
     long long total = sum_runs(&sup);
     bool found = false;
     if (sup.nrows > 0 && total == out->count) {
-        out->total = total;
-        if (offset >= total) {
-            out->past = true;
-            return DB_OK;
-        }
         long long lo, hi;
-        page_span(total, desc, offset, limit, &lo, &hi);
+        if (!page_span(out, total, desc, offset, limit, &lo, &hi))
+            return DB_OK;   /* past the last page */
         if (find_in_super(db, a, i, &sup, desc ? hi : lo, lo, hi, out, &found) != DB_OK)
             return DB_ERROR;
         if (found)
@@ -487,13 +490,9 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
     total = sum_runs(&r);
     if (total < 0)
         return DB_OK;   /* a rebuild under way: walk as before */
-    out->total = total;
-    if (offset >= total) {
-        out->past = true;
-        return DB_OK;
-    }
     long long lo, hi;
-    page_span(total, desc, offset, limit, &lo, &hi);
+    if (!page_span(out, total, desc, offset, limit, &lo, &hi))
+        return DB_OK;   /* past the last page */
     locate(&r, 0, NULL, NULL, lo, hi, out);
     return DB_OK;
 }

@@ -146,21 +146,29 @@ def webui_db(path, users, pw):
     owuilib.build(path, "v0.11", extra=fill)
 
 
+def random_users(rng, count, id_prefix, email_tag, name_tag, domain, base, top):
+    """count users for a webui.db, keys all over every order: created_at within 1,000 s of
+    [base, top], ids id_prefix-<i>, e-mails and names made distinct by email_tag and name_tag."""
+    users = []
+    for i in range(count):
+        created = rng.randint(base - 1000, top + 1000)
+        users.append(dict(
+            id=f"{id_prefix}-{i:012d}",
+            email=f"{rng.choice('aemuvz')}{i}{email_tag}@{domain(i)}",
+            name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {name_tag}{i:04d}",
+            role=rng.choice(["user"] * 8 + ["pending", "admin"]),
+            created=created, active=created + rng.randint(0, 5_000_000)))
+    return users
+
+
 @pytest.fixture(scope="module")
 def world(stack, auth_module):
     admin = seed(stack)
     rng = random.Random(1616)
     base = int(stack.sql("SELECT MIN(created_at) FROM `user`")[0][0])
     top = int(stack.sql("SELECT MAX(created_at) FROM `user`")[0][0])
-    users = []
-    for i in range(IMPORTED):
-        created = rng.randint(base - 1000, top + 1000)
-        users.append(dict(
-            id=f"55555555-cccc-4ccc-8ccc-{i:012d}",
-            email=f"{rng.choice('aemuvz')}{i}x@imp{i % 7}.example.org",
-            name=f"{rng.choice(FIRST)} {rng.choice(LAST)} I{i:04d}",
-            role=rng.choice(["user"] * 8 + ["pending", "admin"]),
-            created=created, active=created + rng.randint(0, 5_000_000)))
+    users = random_users(rng, IMPORTED, "55555555-cccc-4ccc-8ccc", "x", "I",
+                         lambda i: f"imp{i % 7}.example.org", base, top)
     # keys on the fences: a name equal to a fence's key (and one equal only in the
     # collation), with ids below and above the fence's; a created_at and last_active_at
     # equal to a fence's key

@@ -166,15 +166,9 @@ class TestSuperRuns:
         rng = world["rng"]
         base = int(stack.sql("SELECT MIN(created_at) FROM `user`")[0][0])
         top = int(stack.sql("SELECT MAX(created_at) FROM `user`")[0][0])
-        users = []
-        for i in range(1200):   # 3 batches, keys all over every order
-            created = rng.randint(base - 1000, top + 1000)
-            users.append(dict(
-                id=f"66666666-dddd-4ddd-8ddd-{i:012d}",
-                email=f"{rng.choice('aemuvz')}{i}y@imp.example.org",
-                name=f"{rng.choice(imp.FIRST)} {rng.choice(imp.LAST)} J{i:04d}",
-                role=rng.choice(["user"] * 8 + ["pending", "admin"]),
-                created=created, active=created + rng.randint(0, 5_000_000)))
+        # 3 batches, keys all over every order
+        users = imp.random_users(rng, 1200, "66666666-dddd-4ddd-8ddd", "y", "J",
+                                 lambda i: "imp.example.org", base, top)
         path = tmp_path / "webui.db"
         imp.webui_db(path, users, imp.owuilib.bcrypt("Imp-pw1!"))
         p = imp.import_users(stack, path)
