@@ -5,10 +5,13 @@
  * own work is taken away.
  *
  *   select-fcgi -n WORKERS -s SOCKET -d DB_SOCKET -u DB_USER [-p PASSWORD_FILE]
- *               [-D DB_NAME] [-i DEFAULT_ID] [-q SQL]
+ *               [-D DB_NAME] [-i DEFAULT_ID] [-q SQL] [-c]
  *
  * The id comes from the query string (?id=...) or -i. Columns are bound generically from
  * the statement's metadata, so -q may select any columns with one "?" for the id.
+ * -c closes each connection plainly once the answer is written, as usher-fcgi does on a
+ * unix socket, instead of libfcgi's lingering close (shut the sending side, wait for the web
+ * server to close): the floor with usher's close, for comparison (bench/run.sh prints it).
  */
 #include "config.h"
 
@@ -31,6 +34,7 @@
 struct options {
     const char *db_socket, *db_user, *db_name, *default_id, *sql;
     char *db_password;
+    int plain_close;   /* -c: close as usher-fcgi does on a unix socket */
 };
 
 /* One worker's connection and its prepared statement with bound result buffers. */
@@ -200,6 +204,7 @@ static int serve(int listen_fd, void *arg)
             lookup_close(&lk); /* reconnect on the next request */
             connected = 0;
         }
+        req.detached = o->plain_close;   /* FCGX_Free: close without shutdown and wait */
         FCGX_Finish_r(&req);
     }
     if (connected)
@@ -226,7 +231,7 @@ static char *read_password(const char *path)
 static void usage(void)
 {
     fprintf(stderr, "usage: select-fcgi -n WORKERS -s SOCKET -d DB_SOCKET -u DB_USER "
-                    "[-p PASSWORD_FILE] [-D DB_NAME] [-i DEFAULT_ID] [-q SQL]\n");
+                    "[-p PASSWORD_FILE] [-D DB_NAME] [-i DEFAULT_ID] [-q SQL] [-c]\n");
     exit(2);
 }
 
@@ -240,7 +245,7 @@ int main(int argc, char **argv)
     };
     const char *sock = NULL;
     int n = 2, opt;
-    while ((opt = getopt(argc, argv, "n:s:d:u:p:D:i:q:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:s:d:u:p:D:i:q:c")) != -1) {
         switch (opt) {
         case 'n': n = prefork_parse_count(optarg, "-n"); break;
         case 's': sock = optarg; break;
@@ -250,6 +255,7 @@ int main(int argc, char **argv)
         case 'D': o.db_name = optarg; break;
         case 'i': o.default_id = optarg; break;
         case 'q': o.sql = optarg; break;
+        case 'c': o.plain_close = 1; break;
         default: usage();
         }
     }

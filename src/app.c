@@ -79,7 +79,7 @@ static bool prefetched_target(struct ctx *c, enum route_target target, int *rc)
         return true;
     }
     c->target_user = s->target;
-    *rc = target == TARGET_USER_GROUPS
+    *rc = target == TARGET_USER_GROUPS || target == TARGET_USER_GROUPS_404
               ? db_user_group_names_listed(c->db, c->arena, id, s->groups_version,
                                            s->target_group_ids, &c->target_groups,
                                            &c->target_ngroups)
@@ -98,15 +98,19 @@ static int load_target(struct ctx *c, enum route_target target)
     case TARGET_USER:
     case TARGET_USER_404:
     case TARGET_USER_GROUPS:
+    case TARGET_USER_GROUPS_404:
         if (!prefetched_target(c, target, &rc))
-            rc = target == TARGET_USER_GROUPS
+            rc = target == TARGET_USER_GROUPS || target == TARGET_USER_GROUPS_404
                      ? db_user_get_with_groups(c->db, c->arena, ctx_param(c, "user_id"),
                                                c->session ? c->session->groups_version : NULL,
                                                &c->target_user, &c->target_groups,
                                                &c->target_ngroups)
                      : db_user_get(c->db, c->arena, ctx_param(c, "user_id"), &c->target_user);
         if (rc == DB_NOT_FOUND)
-            response_detail(c->res, target == TARGET_USER_404 ? 404 : 400, ERR_NOT_FOUND);
+            response_detail(c->res,
+                            target == TARGET_USER_404 || target == TARGET_USER_GROUPS_404 ? 404
+                                                                                          : 400,
+                            ERR_NOT_FOUND);
         break;
     case TARGET_GROUP:
     case TARGET_GROUP_404:

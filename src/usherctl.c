@@ -424,7 +424,8 @@ static int cmd_routes(const struct cli *cli, int argc, char **argv)
         return command_usage(argv[0]);
     static const char *const targets[] = {
         [TARGET_NONE] = "-", [TARGET_USER] = "user", [TARGET_USER_404] = "user",
-        [TARGET_USER_GROUPS] = "user", [TARGET_GROUP] = "group", [TARGET_GROUP_404] = "group",
+        [TARGET_USER_GROUPS] = "user", [TARGET_USER_GROUPS_404] = "user",
+        [TARGET_GROUP] = "group", [TARGET_GROUP_404] = "group",
     };
     for (size_t i = 0; i < usher_routes_count; i++) {
         const struct route *r = &usher_routes[i];

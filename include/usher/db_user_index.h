@@ -1,11 +1,12 @@
 #ifndef USHER_DB_USER_INDEX_H
 #define USHER_DB_USER_INDEX_H
 /* What the admin listing and the users' search read besides the user table, kept by every
- * write of a user (sql/010_user_index.sql):
+ * write of a user (sql/010_user_index.sql, sql/014_user_fence2.sql):
  *
  * - fences: per listing order, the keys where runs of about 1,000 users start, with the
  *   number of users in each run, so that page N is found by summing runs and walking inside
- *   one, not by walking N x 30 index entries;
+ *   one, not by walking N x 30 index entries; and super-runs, every 32nd fence with the
+ *   users up to the next, so that a page sums about 32 super-runs and 32 runs, not 1,000;
  * - user_search: each user's lowercased name and email under Mroonga's n-gram index (when
  *   the server has Mroonga), with created_at and a flag, exact: a row at 1 holds the
  *   committed user's text (a search checks and orders it without reading `user`), a row at
@@ -46,9 +47,10 @@ int db_user_index_enter(struct db *db, struct arena *a, unsigned orders);
 int db_user_index_leave(struct db *db, struct arena *a, const char *id, unsigned orders);
 int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned orders);
 /* join (every order) and search_add for each of ids[0..n) (a batch import), set-based:
- * per order one read that counts the batch's users per run and one write of those counts,
- * and one insert into the search index, whatever n. The caller holds every order's lock
- * (db_user_index_enter, UIX_ALL) and has made no plain read in its transaction before. */
+ * per order and level one read that counts the batch's users per run (super-run) and one
+ * write of those counts, and one insert into the search index, whatever n. The caller holds
+ * every order's lock (db_user_index_enter, UIX_ALL) and has made no plain read in its
+ * transaction before. */
 int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n);
 
 /* Search index (no-ops without Mroonga). add: the row's text as it is now in this
@@ -72,21 +74,28 @@ const char *db_user_index_phrase(struct db *db, struct arena *a, const char *low
 /* True when the search index exists (cached for the process once seen). */
 bool db_user_index_has_search(struct db *db);
 
-/* Where page `offset` (0-based position in the order) starts, from the fences.
- * order: one UIX_ bit; desc: descending. On DB_OK with *usable: the page is read with
- *   asc:  (col, id) >= (key, key_id), skipping *skip entries;
- *   desc: (col, id) <  (key, key_id) (no bound when key is NULL), skipping *skip entries.
- * *usable is false while a rebuild is unfinished (then walk as before), *past when offset
- * is beyond the last user. */
+/* Where the page of at most limit users at `offset` (0-based position in the order)
+ * starts, from the fences. order: one UIX_ bit; desc: descending. On DB_OK with *usable:
+ * the page is *limit users read, whatever its direction, with
+ *   walk up:   (col, id) >= (key, key_id) ascending, skipping *skip entries;
+ *   walk down: (col, id) <  (key, key_id) descending (no bound when key is NULL), skipping
+ *              *skip entries;
+ * whichever skips fewer, then put in the page's order. *usable is false while a rebuild is
+ * unfinished (then walk as before), *past when offset is beyond the last user. The
+ * super-runs (sql/014) are summed first, then the fences of the one that holds the page are
+ * read; when they do not add up (users written by hand, a rebuild), every fence. */
 struct user_index_start {
     bool usable, past;
+    long long count;            /* the user count (user_count), read with them; -1: not read */
     long long total;            /* the users the fences count */
-    const char *key, *key_id;   /* arena text, or NULL (desc: the last run) */
-    long long skip;
-    long long long_run;         /* the position of a run grown past UIX_RUN_MAX users, or -1 */
+    bool walk_desc;             /* walk down */
+    const char *key, *key_id;   /* arena text, or NULL (walk down from the last user) */
+    long long skip, limit;
+    /* the key of a run read there grown past UIX_RUN_MAX users, or NULL */
+    const char *long_key, *long_key_id;
 };
 int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
-                       long long offset, struct user_index_start *out);
+                       long long offset, long long limit, struct user_index_start *out);
 
 /* Runs are made of 1,000 users (UIX_RUN); writes grow some (new accounts join the last
  * run of created_at, active users the last of last_active_at). One grown past UIX_RUN_MAX
@@ -94,12 +103,14 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
  * than that inside a run, between two `usherctl reindex` too. */
 #define UIX_RUN 1000
 #define UIX_RUN_MAX 4000
-/* Splits the run at position run of order (one UIX_ bit) into one of UIX_RUN users and the
- * rest, in a transaction holding the order's lock exclusively (writes of that order wait
- * for it: one index walk of UIX_RUN entries). Nothing happens when the run is no longer
+/* Splits the run of order (one UIX_ bit) whose fence is (run_key, run_id) into one of
+ * UIX_RUN users and the rest (its super-run keeps its count), in a transaction holding the
+ * order's lock exclusively (writes of that order wait for it: one index walk of UIX_RUN
+ * entries). Nothing happens when the run is no longer
  * that long. DB_OK or DB_ERROR (nothing changed). Not on Galera, nor inside a
  * transaction. */
-int db_user_index_split(struct db *db, struct arena *a, unsigned order, long long run);
+int db_user_index_split(struct db *db, struct arena *a, unsigned order, const char *run_key,
+                        const char *run_id);
 
 /* usherctl reindex: rebuilds every order's fences a few at a time (each step holds the
  * order's lock for a short while; `user` itself is never locked) and the search index

@@ -30,6 +30,7 @@ enum route_target {
     TARGET_USER,        /* {user_id}; unknown: 400 USER_NOT_FOUND */
     TARGET_USER_404,    /* {user_id}; unknown: 404 USER_NOT_FOUND (the preview) */
     TARGET_USER_GROUPS, /* as TARGET_USER, with the user's groups (c->target_groups) */
+    TARGET_USER_GROUPS_404, /* as TARGET_USER_404, with the user's groups (the preview) */
     TARGET_GROUP,       /* {id}; unknown: 401 NOT_FOUND (the reference's code) */
     TARGET_GROUP_404,   /* {id}; unknown: 404 NOT_FOUND (the preview) */
 };

@@ -44,12 +44,10 @@ static void add_lists(struct json_object *o, const struct preview_list lists[RES
 void users_preview(struct ctx *c)
 {
     const struct user *u = c->target_user;
-    struct group *gs;
-    size_t ng;
+    const struct group *gs = c->target_groups;   /* TARGET_USER_GROUPS_404 */
+    size_t ng = c->target_ngroups;
     struct preview_list lists[RESOURCE__COUNT];
-    if (db_user_group_names(c->db, c->arena, u->id, c->session->groups_version, &gs, &ng) !=
-            DB_OK ||
-        db_resource_preview(c->db, c->arena, u->id, NULL, lists) != DB_OK) {
+    if (db_resource_preview(c->db, c->arena, u->id, NULL, lists) != DB_OK) {
         api_db_error(c);
         return;
     }

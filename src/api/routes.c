@@ -128,7 +128,7 @@ const struct route usher_routes[] = {
     R(GET, USERS "/default/permissions", ADMIN, users_default_permissions_get),
     R(POST, USERS "/default/permissions", ADMIN, users_default_permissions_post),
     R(GET, USERS "/default/permissions/defaults", ADMIN, users_default_permissions_compiled),
-    T(GET, USERS "/{user_id}/preview", ADMIN, users_preview, TARGET_USER_404),
+    T(GET, USERS "/{user_id}/preview", ADMIN, users_preview, TARGET_USER_GROUPS_404),
 };
 
 const size_t usher_routes_count = sizeof(usher_routes) / sizeof(usher_routes[0]);

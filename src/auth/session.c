@@ -387,9 +387,9 @@ static struct db_caller_target route_target(const struct ctx *c)
     if (!r || c->req->method_id != HTTP_GET)
         return t;
     if (r->target == TARGET_USER || r->target == TARGET_USER_404 ||
-        r->target == TARGET_USER_GROUPS) {
+        r->target == TARGET_USER_GROUPS || r->target == TARGET_USER_GROUPS_404) {
         t.id = route_param(c->match, "user_id");
-        t.with_groups = r->target == TARGET_USER_GROUPS;
+        t.with_groups = r->target == TARGET_USER_GROUPS || r->target == TARGET_USER_GROUPS_404;
     }
     return t;
 }

@@ -11,6 +11,7 @@
 /* In the order of the UIX_ bits and of user_order_lock.ord - 1. */
 struct user_fence_order {
     const char *table;
+    const char *table2;   /* its super-runs (sql/014_user_fence2.sql) */
     const char *col;
     bool is_int;   /* an integer key (created_at, last_active_at), else text */
 };
@@ -24,6 +25,17 @@ static inline unsigned user_fence_index(unsigned order)
         i++;
     return i;
 }
+
+/* The super-runs of an order made again from its fences (printf format: the super-run
+ * table, then the fence table; sql/014_user_fence2.sql fills them with the same statement):
+ * every 32nd fence in key order (UIX_SUPER) starts one, counting the users of its runs, NULL
+ * while one of them is. */
+#define UIX_SUPER 32
+#define FENCE2_FILL_FMT \
+    "INSERT INTO %s (k, id, n) SELECT k, id, IF(cn = c, s, NULL) FROM (SELECT k, id, r, " \
+    "SUM(n) OVER (PARTITION BY r DIV 32) AS s, COUNT(n) OVER (PARTITION BY r DIV 32) AS cn, " \
+    "COUNT(*) OVER (PARTITION BY r DIV 32) AS c FROM (SELECT k, id, n, " \
+    "ROW_NUMBER() OVER (ORDER BY k, id) - 1 AS r FROM %s) f) g WHERE r MOD 32 = 0"
 
 /* The text the search index holds for a user (its columns prefixed by t: "" or "u."): the
  * exact text search compares, lowercased name and e-mail. */

@@ -15,11 +15,11 @@
 #include "user_fences.h"
 
 const struct user_fence_order user_fence_orders[UIX_ORDERS] = {
-    {"user_fence_name", "name", false},
-    {"user_fence_email", "email", false},
-    {"user_fence_created_at", "created_at", true},
-    {"user_fence_last_active_at", "last_active_at", true},
-    {"user_fence_role", "role", false},
+    {"user_fence_name", "user_fence2_name", "name", false},
+    {"user_fence_email", "user_fence2_email", "email", false},
+    {"user_fence_created_at", "user_fence2_created_at", "created_at", true},
+    {"user_fence_last_active_at", "user_fence2_last_active_at", "last_active_at", true},
+    {"user_fence_role", "user_fence2_role", "role", false},
 };
 
 /* The user's keys, in the order of user_fence_orders; FOR UPDATE: the latest committed
@@ -56,13 +56,22 @@ int db_user_index_enter(struct db *db, struct arena *a, unsigned orders)
     return db_query(db, a, text, NULL, 0, &r);
 }
 
-static const char *move_sql(unsigned i)
+/* The fence table of order i (level 0) or its super-runs' (level 1). */
+static const char *fence_table(unsigned level, unsigned i)
 {
-    static char sql[UIX_ORDERS][160];
-    if (!sql[i][0])
-        snprintf(sql[i], sizeof(sql[i]), "UPDATE %s SET n = n + ? WHERE k < ? OR (k = ? AND "
-                 "id <= ?) ORDER BY k DESC, id DESC LIMIT 1", user_fence_orders[i].table);
-    return sql[i];
+    return level ? user_fence_orders[i].table2 : user_fence_orders[i].table;
+}
+
+/* Adds the parameter to the run (level 0) or super-run (level 1) of order i that holds the
+ * key (k, id): the last one starting at or below it. */
+static const char *move_sql(unsigned level, unsigned i)
+{
+    static char sql[2][UIX_ORDERS][160];
+    char *text = sql[level][i];
+    if (!text[0])
+        snprintf(text, sizeof(sql[0][0]), "UPDATE %s SET n = n + ? WHERE k < ? OR (k = ? AND "
+                 "id <= ?) ORDER BY k DESC, id DESC LIMIT 1", fence_table(level, i));
+    return text;
 }
 
 static int move(struct db *db, struct arena *a, const char *id, unsigned orders, int delta)
@@ -79,8 +88,10 @@ static int move(struct db *db, struct arena *a, const char *id, unsigned orders,
         if (!(orders & (1u << i)))
             continue;
         struct db_param k = key_param(i, db_cell(&r, 0, i));
-        if (db_exec(db, move_sql(i), DB_PARAMS(db_int(delta), k, k, db_str(id)), NULL) != DB_OK)
-            return DB_ERROR;
+        for (unsigned level = 0; level < 2; level++)
+            if (db_exec(db, move_sql(level, i), DB_PARAMS(db_int(delta), k, k, db_str(id)),
+                        NULL) != DB_OK)
+                return DB_ERROR;
     }
     return DB_OK;
 }
@@ -95,15 +106,16 @@ int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned 
     return move(db, a, id, orders, +1);
 }
 
-/* Fences of order i by position: k, id and n of the one at the offset (the parameter) and
- * of the next, in key order (the find of a page, a split, the import's sentinel check). */
-static const char *fences_at_sql(unsigned i)
+/* The first two fences (level 0) or super-runs (level 1) of order i: k, id and n, in key
+ * order (the import's sentinel check). */
+static const char *first_fences_sql(unsigned level, unsigned i)
 {
-    static char sql[UIX_ORDERS][96];
-    if (!sql[i][0])
-        snprintf(sql[i], sizeof(sql[i]), "SELECT k, id, n FROM %s ORDER BY k, id LIMIT 2 OFFSET ?",
-                 user_fence_orders[i].table);
-    return sql[i];
+    static char sql[2][UIX_ORDERS][96];
+    char *text = sql[level][i];
+    if (!text[0])
+        snprintf(text, sizeof(sql[0][0]), "SELECT k, id, n FROM %s ORDER BY k, id LIMIT 2",
+                 fence_table(level, i));
+    return text;
 }
 
 /* ----- a batch of new users (the import) ----- */
@@ -132,61 +144,66 @@ static const char *ids_json(struct arena *a, const char *const *ids, size_t n)
 #define IDS_USERS "JSON_TABLE(?, '$[*]' COLUMNS (uid VARCHAR(255) PATH '$')) j JOIN `user` u " \
                   "ON u.id = CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin"
 
-/* The batch's users counted per run of order i: rows (fence key, fence id, users). One sort
- * of the order's fences together with the batch's keys, a fence before a user of the same
- * key (that user starts its run); a running count of the fences numbers the runs. A user
- * below every fence (none without the sentinel) is left out, as join leaves it. A plain
- * read, so no fence is locked to be read and then locked again to be written (which would
- * deadlock with a sign-up waiting for the same fence); it sees the fences as they are
- * because the transaction's first plain read comes after db_user_index_enter, and only a
- * holder of the order's lock exclusively (reindex, a split) makes or drops fences. */
-static const char *batch_runs_sql(unsigned i)
+/* The batch's users counted per run (level 0) or super-run (level 1) of order i: rows (fence
+ * key, fence id, users). One sort of the order's fences together with the batch's keys, a
+ * fence before a user of the same key (that user starts its run); a running count of the
+ * fences numbers the runs. A user below every fence (none without the sentinel) is left
+ * out, as join leaves it. A plain read, so no fence is locked to be read and then locked
+ * again to be written (which would deadlock with a sign-up waiting for the same fence); it
+ * sees the fences as they are because the transaction's first plain read comes after
+ * db_user_index_enter, and only a holder of the order's lock exclusively (reindex, a split)
+ * makes or drops fences. */
+static const char *batch_runs_sql(unsigned level, unsigned i)
 {
-    static char sql[UIX_ORDERS][768];
-    if (!sql[i][0])
-        snprintf(sql[i], sizeof(sql[i]),
+    static char sql[2][UIX_ORDERS][768];
+    char *text = sql[level][i];
+    if (!text[0])
+        snprintf(text, sizeof(sql[0][0]),
                  "SELECT MAX(IF(f, k, NULL)) AS fk, MAX(IF(f, id, NULL)) AS fid, SUM(1 - f) AS c "
                  "FROM (SELECT k, id, f, SUM(f) OVER (ORDER BY k, id, f DESC ROWS UNBOUNDED "
                  "PRECEDING) AS run FROM (SELECT k, id, 1 AS f FROM %s UNION ALL "
                  "SELECT u.%s, u.id, 0 FROM " IDS_USERS ") m) r "
                  "GROUP BY run HAVING fid IS NOT NULL AND c > 0",
-                 user_fence_orders[i].table, user_fence_orders[i].col);
-    return sql[i];
+                 fence_table(level, i), user_fence_orders[i].col);
+    return text;
 }
 
 /* Adds the counts of a JSON array [[key, id, users], ...] (the parameter) to those fences
  * of order i, found by their primary key (a run still being rebuilt, n IS NULL, stays so). */
-static const char *batch_add_sql(unsigned i)
+static const char *batch_add_sql(unsigned level, unsigned i)
 {
-    static char sql[UIX_ORDERS][512];
+    static char sql[2][UIX_ORDERS][512];
+    char *text = sql[level][i];
     const char *key = user_fence_orders[i].is_int ? "CAST(j.k AS SIGNED)"
                       : i == 0 ? "CONVERT(j.k USING utf8mb4) COLLATE utf8mb4_unicode_ci"
                                : "CONVERT(j.k USING utf8mb4) COLLATE utf8mb4_bin";
-    if (!sql[i][0])
-        snprintf(sql[i], sizeof(sql[i]),
+    if (!text[0])
+        snprintf(text, sizeof(sql[0][0]),
                  "UPDATE %s f JOIN JSON_TABLE(?, '$[*]' COLUMNS (k VARCHAR(255) PATH '$[0]', "
                  "fid VARCHAR(255) PATH '$[1]', c BIGINT PATH '$[2]')) j ON f.k = %s "
                  "AND f.id = CONVERT(j.fid USING utf8mb4) COLLATE utf8mb4_bin SET f.n = f.n + j.c",
-                 user_fence_orders[i].table, key);
-    return sql[i];
+                 fence_table(level, i), key);
+    return text;
 }
 
-/* The runs of order i gain the n users of ids_param: three statements at most, whatever n
- * (the first two plain reads, as batch_runs_sql says why). */
-static int join_batch(struct db *db, struct arena *a, unsigned i, const char *ids_param,
-                      size_t n)
+/* The runs (level 0) or super-runs (level 1) of order i gain the n users of ids_param:
+ * three statements at most, whatever n (the first two plain reads, as batch_runs_sql says
+ * why). */
+static int join_batch(struct db *db, struct arena *a, unsigned level, unsigned i,
+                      const char *ids_param, size_t n)
 {
     /* The order's first two fences: when the only one is the sentinel (below every key; a
      * new install's fences until a reindex splits them), every user of the batch joins its
      * run, and the sort of batch_runs_sql is not needed. */
     struct db_result r;
-    if (db_query(db, a, fences_at_sql(i), DB_PARAMS(db_int(0)), &r) != DB_OK)
+    if (db_query(db, a, first_fences_sql(level, i), NULL, 0, &r) != DB_OK)
         return DB_ERROR;
     if (r.nrows == 1 && strcmp(db_cell(&r, 0, 1), "") == 0) {
         if (!db_cell(&r, 0, 2))
             return DB_OK;   /* a rebuild under way: its run is left alone */
         r.cells[2] = arena_printf(a, "%zu", n);
-    } else if (db_query(db, a, batch_runs_sql(i), DB_PARAMS(db_str(ids_param)), &r) != DB_OK) {
+    } else if (db_query(db, a, batch_runs_sql(level, i), DB_PARAMS(db_str(ids_param)),
+                        &r) != DB_OK) {
         return DB_ERROR;
     }
     if (r.nrows == 0)
@@ -202,7 +219,7 @@ static int join_batch(struct db *db, struct arena *a, unsigned i, const char *id
     const char *runs = json_param(a, arr);
     if (!runs)
         return DB_ERROR;
-    if (db_exec(db, batch_add_sql(i), DB_PARAMS(db_str(runs)), NULL) != DB_OK)
+    if (db_exec(db, batch_add_sql(level, i), DB_PARAMS(db_str(runs)), NULL) != DB_OK)
         return DB_ERROR;
     return DB_OK;
 }
@@ -231,8 +248,9 @@ int db_user_index_join_many(struct db *db, struct arena *a, const char *const *i
     if (!param)
         return DB_ERROR;
     for (unsigned i = 0; i < UIX_ORDERS; i++)
-        if (join_batch(db, a, i, param, n) != DB_OK)
-            return DB_ERROR;
+        for (unsigned level = 0; level < 2; level++)
+            if (join_batch(db, a, level, i, param, n) != DB_OK)
+                return DB_ERROR;
     if (!db_user_index_has_search(db))
         return DB_OK;
     return db_exec(db, search_sql, DB_PARAMS(db_str(param)), NULL) == DB_ERROR ? DB_ERROR : DB_OK;
@@ -332,77 +350,205 @@ void db_user_index_search_set(struct db *db, const char *id)
 
 /* ----- finding a page ----- */
 
-int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
-                       long long offset, struct user_index_start *out)
+/* The super-runs of order i in key order, each row with the user count (the fences must add
+ * up to it; read in the same statement, so from the same snapshot). */
+static const char *supers_sql(unsigned i)
 {
-    static char runs_sql[UIX_ORDERS][96];
-    memset(out, 0, sizeof(*out));
-    out->long_run = -1;
-    unsigned i = user_fence_index(order);
-    if (i == UIX_ORDERS || offset < 0)
-        return DB_OK;
-    /* The runs in key order (the fence table's primary key: no sort; a window function
-     * over them sorted the keys again, in name's collation, tens of milliseconds), summed
-     * here; then the key of the run that holds the page, and of the next. */
-    if (!runs_sql[i][0])
-        snprintf(runs_sql[i], sizeof(runs_sql[i]), "SELECT n FROM %s ORDER BY k, id",
-                 user_fence_orders[i].table);
-    struct db_result r;
-    if (db_query(db, a, runs_sql[i], NULL, 0, &r) != DB_OK)
-        return DB_ERROR;
-    long long total = 0, longest = UIX_RUN_MAX;
-    for (size_t j = 0; j < r.nrows; j++) {
-        const char *n = db_cell(&r, j, 0);
+    static char sql[UIX_ORDERS][128];
+    if (!sql[i][0])
+        snprintf(sql[i], sizeof(sql[i]), "SELECT k, id, n, (SELECT n FROM user_count WHERE "
+                 "id = 1) FROM %s ORDER BY k, id", user_fence_orders[i].table2);
+    return sql[i];
+}
+
+/* The fences of order i in key order: every one (bounds 0), from the key of the parameters
+ * (1), or from it up to the next key of the parameters, excluded (2): one super-run. */
+static const char *fences_sql(unsigned i, unsigned bounds)
+{
+    static char sql[UIX_ORDERS][3][256];
+    char *text = sql[i][bounds];
+    if (!text[0])
+        snprintf(text, sizeof(sql[0][0]), "SELECT k, id, n FROM %s %s%sORDER BY k, id",
+                 user_fence_orders[i].table,
+                 bounds ? "WHERE (k > ? OR (k = ? AND id >= ?)) " : "",
+                 bounds > 1 ? "AND (k < ? OR (k = ? AND id < ?)) " : "");
+    return text;
+}
+
+/* The sum of the n of rows (k, id, n), or -1 when one is NULL (a rebuild under way). */
+static long long sum_runs(const struct db_result *r)
+{
+    long long total = 0;
+    for (size_t j = 0; j < r->nrows; j++) {
+        const char *n = db_cell(r, j, 2);
         if (!n)
-            return DB_OK;   /* a rebuild under way: walk as before */
-        long long len = strtoll(n, NULL, 10);
-        total += len;
-        if (len > longest) {
-            longest = len;
-            out->long_run = (long long)j;
-        }
+            return -1;
+        total += strtoll(n, NULL, 10);
     }
+    return total;
+}
+
+/* Locates the page of ascending positions [lo, hi] among rows (k, id, n) of fences, which
+ * start at position base and are followed by the fence (next_k, next_id) (NULL: none): up
+ * from the fence of lo's run, or down from the fence after hi's run, whichever skips
+ * fewer; and the longest run there past UIX_RUN_MAX. */
+static void locate(const struct db_result *r, long long base, const char *next_k,
+                   const char *next_id, long long lo, long long hi,
+                   struct user_index_start *out)
+{
+    long long b = base, longest = UIX_RUN_MAX, up = -1, down = -1;
+    const char *up_k = NULL, *up_id = NULL, *down_k = NULL, *down_id = NULL;
+    for (size_t j = 0; j < r->nrows; j++) {
+        long long n = strtoll(db_cell(r, j, 2), NULL, 10);
+        if (n > longest) {
+            longest = n;
+            out->long_key = db_cell(r, j, 0);
+            out->long_key_id = db_cell(r, j, 1);
+        }
+        if (b <= lo && lo < b + n) {
+            up = lo - b;
+            up_k = db_cell(r, j, 0);
+            up_id = db_cell(r, j, 1);
+        }
+        if (b <= hi && hi < b + n) {
+            down = b + n - 1 - hi;
+            down_k = j + 1 < r->nrows ? db_cell(r, j + 1, 0) : next_k;   /* NULL: the last */
+            down_id = j + 1 < r->nrows ? db_cell(r, j + 1, 1) : next_id;
+        }
+        b += n;
+    }
+    if (up < 0 && down < 0)
+        return;
+    out->usable = true;
+    out->limit = hi - lo + 1;
+    out->walk_desc = up < 0 || (down >= 0 && down < up);
+    out->key = out->walk_desc ? down_k : up_k;
+    out->key_id = out->walk_desc ? down_id : up_id;
+    out->skip = out->walk_desc ? down : up;
+}
+
+/* The ascending positions of the first and last user of a page of at most limit users at
+ * offset in the order (descending: from the end), of total users. */
+static void page_span(long long total, bool desc, long long offset, long long limit,
+                      long long *lo, long long *hi)
+{
+    long long first = desc ? total - 1 - offset : offset;
+    long long last = desc ? first - (limit - 1) : first + (limit - 1);
+    if (last < 0)
+        last = 0;
+    if (last > total - 1)
+        last = total - 1;
+    *lo = desc ? last : first;
+    *hi = desc ? first : last;
+}
+
+/* From the super-runs sup (their sum checked against the count): reads the fences of the
+ * one holding pos (lo or hi) and locates the page [lo, hi] there. *found false when they do
+ * not match it (written meanwhile, a rebuild, fences dropped by hand): then every fence is
+ * read. */
+static int find_in_super(struct db *db, struct arena *a, unsigned i, const struct db_result *sup,
+                         long long pos, long long lo, long long hi,
+                         struct user_index_start *out, bool *found)
+{
+    *found = false;
+    long long b = 0, n = 0;
+    size_t s = 0;
+    for (; s < sup->nrows; s++) {
+        n = strtoll(db_cell(sup, s, 2), NULL, 10);
+        if (pos < b + n)
+            break;
+        b += n;
+    }
+    if (s == sup->nrows)
+        return DB_OK;
+    bool is_int = user_fence_orders[i].is_int;
+    const char *k = db_cell(sup, s, 0), *kid = db_cell(sup, s, 1);
+    const char *next_k = s + 1 < sup->nrows ? db_cell(sup, s + 1, 0) : NULL;
+    const char *next_id = s + 1 < sup->nrows ? db_cell(sup, s + 1, 1) : NULL;
+    struct db_param p[6];
+    size_t np = 0;
+    p[np] = is_int ? db_int(strtoll(k, NULL, 10)) : db_str(k);
+    p[np + 1] = p[np];
+    np += 2;
+    p[np++] = db_str(kid);
+    if (next_k) {
+        p[np] = is_int ? db_int(strtoll(next_k, NULL, 10)) : db_str(next_k);
+        p[np + 1] = p[np];
+        np += 2;
+        p[np++] = db_str(next_id);
+    }
+    struct db_result r;
+    if (db_query(db, a, fences_sql(i, next_k ? 2 : 1), p, np, &r) != DB_OK)
+        return DB_ERROR;
+    if (r.nrows == 0 || strcmp(db_cell(&r, 0, 0), k) != 0 || strcmp(db_cell(&r, 0, 1), kid) != 0 ||
+        sum_runs(&r) != n)
+        return DB_OK;
+    locate(&r, b, next_k, next_id, lo, hi, out);
+    *found = out->usable;
+    return DB_OK;
+}
+
+int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
+                       long long offset, long long limit, struct user_index_start *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->count = -1;
+    unsigned i = user_fence_index(order);
+    if (i == UIX_ORDERS || offset < 0 || limit < 1)
+        return DB_OK;
+    /* The super-runs in key order (the table's primary key: no sort; a window function over
+     * them sorted the keys again, in name's collation), summed here; then the fences of
+     * the one that holds the page. */
+    struct db_result sup, r;
+    if (db_query(db, a, supers_sql(i), NULL, 0, &sup) != DB_OK)
+        return DB_ERROR;
+    if (sup.nrows > 0) {
+        const char *count = db_cell(&sup, 0, 3);
+        out->count = count ? strtoll(count, NULL, 10) : 0;
+    }
+    long long total = sum_runs(&sup);
+    bool found = false;
+    if (sup.nrows > 0 && total == out->count) {
+        out->total = total;
+        if (offset >= total) {
+            out->past = true;
+            return DB_OK;
+        }
+        long long lo, hi;
+        page_span(total, desc, offset, limit, &lo, &hi);
+        if (find_in_super(db, a, i, &sup, desc ? hi : lo, lo, hi, out, &found) != DB_OK)
+            return DB_ERROR;
+        if (found)
+            return DB_OK;
+    }
+    /* The super-runs do not match: every fence, as before them. */
+    struct user_index_start none = {.count = out->count};
+    *out = none;
+    if (db_query(db, a, fences_sql(i, 0), NULL, 0, &r) != DB_OK)
+        return DB_ERROR;
+    total = sum_runs(&r);
+    if (total < 0)
+        return DB_OK;   /* a rebuild under way: walk as before */
     out->total = total;
     if (offset >= total) {
         out->past = true;
         return DB_OK;
     }
-    /* the position of the page's first user in ascending order, and its run */
-    long long pos = desc ? total - 1 - offset : offset, b = 0, n = 0;
-    size_t run = 0;
-    for (size_t j = 0; j < r.nrows; j++) {
-        n = strtoll(db_cell(&r, j, 0), NULL, 10);
-        if (pos < b + n) {
-            run = j;
-            break;
-        }
-        b += n;
-    }
-    struct db_result k;
-    if (db_query(db, a, fences_at_sql(i), DB_PARAMS(db_int((long long)run)), &k) != DB_OK)
-        return DB_ERROR;
-    if (k.nrows == 0)
-        return DB_OK;
-    out->usable = true;
-    if (!desc) {
-        out->key = db_cell(&k, 0, 0);
-        out->key_id = db_cell(&k, 0, 1);
-        out->skip = pos - b;
-    } else {
-        out->key = k.nrows > 1 ? db_cell(&k, 1, 0) : NULL;   /* NULL for the last run */
-        out->key_id = k.nrows > 1 ? db_cell(&k, 1, 1) : NULL;
-        out->skip = b + n - 1 - pos;
-    }
+    long long lo, hi;
+    page_span(total, desc, offset, limit, &lo, &hi);
+    locate(&r, 0, NULL, NULL, lo, hi, out);
     return DB_OK;
 }
 
-int db_user_index_split(struct db *db, struct arena *a, unsigned order, long long run)
+int db_user_index_split(struct db *db, struct arena *a, unsigned order, const char *run_key,
+                        const char *run_id)
 {
     unsigned i = user_fence_index(order);
-    if (i == UIX_ORDERS || run < 0 || db_wsrep(db) || db_in_transaction(db))
+    if (i == UIX_ORDERS || !run_key || !run_id || db_wsrep(db) || db_in_transaction(db))
         return DB_OK;
     const struct user_fence_order *f = &user_fence_orders[i];
-    static char walk_sql[UIX_ORDERS][256], add_sql[UIX_ORDERS][96], cut_sql[UIX_ORDERS][96];
+    static char walk_sql[UIX_ORDERS][256], add_sql[UIX_ORDERS][96], cut_sql[UIX_ORDERS][96],
+        run_sql[UIX_ORDERS][96];
     if (!walk_sql[i][0]) {
         /* email is unique: ORDER BY email, id would sort instead of reading uq_user_email */
         const char *by_id = strcmp(f->col, "email") == 0 ? "" : ", id";
@@ -414,7 +560,10 @@ int db_user_index_split(struct db *db, struct arena *a, unsigned order, long lon
                  f->table);
         snprintf(cut_sql[i], sizeof(cut_sql[i]), "UPDATE %s SET n = ? WHERE k = ? AND id = ?",
                  f->table);
+        snprintf(run_sql[i], sizeof(run_sql[i]), "SELECT k, id, n FROM %s WHERE k = ? AND id = ?",
+                 f->table);
     }
+    struct db_param run_k = f->is_int ? db_int(strtoll(run_key, NULL, 10)) : db_str(run_key);
     static const char lock_sql[] = "SELECT ord FROM user_order_lock WHERE ord = ? FOR UPDATE";
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
@@ -422,7 +571,7 @@ int db_user_index_split(struct db *db, struct arena *a, unsigned order, long lon
     /* With the order's row held exclusively no write of the order is under way: the run's
      * count is exact, and the users read next are the ones it counts. */
     if (db_query(db, a, lock_sql, DB_PARAMS(db_int((long long)i + 1)), &lock) != DB_OK ||
-        db_query(db, a, fences_at_sql(i), DB_PARAMS(db_int(run)), &fence) != DB_OK)
+        db_query(db, a, run_sql[i], DB_PARAMS(run_k, db_str(run_id)), &fence) != DB_OK)
         goto fail;
     const char *k = fence.nrows ? db_cell(&fence, 0, 0) : NULL;
     const char *kid = fence.nrows ? db_cell(&fence, 0, 1) : NULL;

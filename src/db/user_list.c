@@ -117,31 +117,42 @@ static const char *ids_query(const struct user_query *q, enum filter_kind kind)
     return sql;
 }
 
-/* The ids of a page that starts inside the run of a fence (db_user_index_find): from the
- * fence up (ascending), or from below the next fence down (descending; bounded = false for
- * the last run). */
-static const char *bounded_query(enum user_order order, bool desc, bool bounded)
+/* The group ids of a row, as one column (after the user's), when asked. */
+#define GROUP_IDS ", (SELECT GROUP_CONCAT(gm.group_id ORDER BY gm.group_id SEPARATOR ',') " \
+    "FROM group_member gm WHERE gm.user_id = u.id)"
+
+/* The rows of a page that starts inside the run of a fence (db_user_index_find), in one
+ * statement: the ids walked up from a fence, or down from below one (bounded = false: from
+ * the last user), with their keys, then joined to their rows and put in the page's order
+ * (desc) by those keys. That sort is of the page's 30 ids and keys alone, before the join
+ * (no temporary table), so no TEXT column is sorted (see rows_query). */
+static const char *page_query(enum user_order order, bool walk_desc, bool bounded, bool desc,
+                              enum user_columns cols, bool with_group_ids)
 {
-    static char sql[USER_ORDER__MAX][2][2][512];
-    char *text = sql[order][desc][bounded];
+    static char *sql[USER_ORDER__MAX][2][2][2][USER_COLUMNS__MAX][2];
+    char **text = &sql[order][walk_desc][bounded][desc][cols][with_group_ids];
     const char *col = order_column[order];
-    if (!text[0]) {
-        const char *dir = desc ? "DESC" : "ASC";
+    if (!*text) {
+        const char *walk = walk_desc ? "DESC" : "ASC", *dir = desc ? "DESC" : "ASC";
         char where[256] = "";
-        if (!desc)
+        if (!walk_desc)
             snprintf(where, sizeof(where), "WHERE %s > ? OR (%s = ? AND u.id >= ?) ", col, col);
         else if (bounded)
             snprintf(where, sizeof(where), "WHERE %s < ? OR (%s = ? AND u.id < ?) ", col, col);
         /* email is unique: "u.email, u.id" would sort instead of reading uq_user_email */
         char by[96];
         if (order == USER_ORDER_EMAIL)
-            snprintf(by, sizeof(by), "%s %s", col, dir);
+            snprintf(by, sizeof(by), "%s %s", col, walk);
         else
-            snprintf(by, sizeof(by), "%s %s, u.id %s", col, dir, dir);
-        snprintf(text, sizeof(sql[0][0][0]), "SELECT u.id FROM `user` u %sORDER BY %s "
-                 "LIMIT ? OFFSET ?", where, by);
+            snprintf(by, sizeof(by), "%s %s, u.id %s", col, walk, walk);
+        char buf[2048];
+        snprintf(buf, sizeof(buf), "SELECT %s%s FROM (SELECT u.id, %s AS k FROM `user` u %s"
+                 "ORDER BY %s LIMIT ? OFFSET ?) p STRAIGHT_JOIN `user` u ON u.id = p.id "
+                 "ORDER BY p.k %s, p.id %s", db_user_columns_of(cols),
+                 with_group_ids ? GROUP_IDS : "", col, where, by, dir, dir);
+        *text = strdup(buf);
     }
-    return text;
+    return *text;
 }
 
 /* The fences that serve an order (0: none, the index is walked). */
@@ -176,10 +187,7 @@ static const char *rows_query(enum user_columns cols, size_t n, bool with_group_
         for (size_t i = 0; i < n; i++)
             m += (size_t)snprintf(marks + m, sizeof(marks) - m, i ? ",?" : "?");
         snprintf(sql, sizeof(rows_sql[0][0][0]), "SELECT %s%s FROM `user` u WHERE u.id IN (%s)",
-                 db_user_columns_of(cols),
-                 with_group_ids ? ", (SELECT GROUP_CONCAT(gm.group_id ORDER BY gm.group_id "
-                                  "SEPARATOR ',') FROM group_member gm WHERE gm.user_id = u.id)"
-                                : "", marks);
+                 db_user_columns_of(cols), with_group_ids ? GROUP_IDS : "", marks);
     }
     return sql;
 }
@@ -277,10 +285,27 @@ static int read_rows(struct db *db, struct arena *a, enum user_columns cols,
     return DB_OK;
 }
 
-/* The ids of an unfiltered page from the fences; *done false when they cannot serve it (an
- * order without fences, a rebuild under way): then the index is walked as before. */
-static int fenced_ids(struct db *db, struct arena *a, const struct user_query *q,
-                      long long total, struct db_result *r, bool *done)
+/* r's rows (the user's columns, then its group ids when asked) into out, in their order. */
+static void decode_page(struct arena *a, const struct db_result *r, bool with_group_ids,
+                        struct user_page *out)
+{
+    out->users = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(*out->users));
+    if (with_group_ids)
+        out->group_ids = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(*out->group_ids));
+    for (size_t i = 0; i < r->nrows; i++) {
+        db_user_decode(a, &out->users[i], r, i, 0);
+        if (with_group_ids)
+            out->group_ids[i] = db_cell(r, i, user_nfields);
+    }
+    out->n = r->nrows;
+}
+
+/* An unfiltered page: the user count (out->total; read with the fences when the order has
+ * them), then, from the fences, the page's rows in one statement. *done false when they
+ * cannot serve it (an order without fences, a rebuild under way): then the index is walked
+ * as before. */
+static int fenced_page(struct db *db, struct arena *a, const struct user_query *q,
+                       struct user_page *out, bool *done)
 {
     *done = false;
     unsigned order = fence_order(q->order);
@@ -288,20 +313,32 @@ static int fenced_ids(struct db *db, struct arena *a, const struct user_query *q
     if (order == UIX_LAST_ACTIVE_AT && db_wsrep(db))
         order = 0;
     bool desc = q->order == USER_ORDER_DEFAULT || !q->ascending;
-    struct user_index_start at;
-    if (!order || db_user_index_find(db, a, order, desc, q->offset, &at) != DB_OK)
-        return order ? DB_ERROR : DB_OK;
+    struct user_index_start at = {.count = -1};
+    if (order && db_user_index_find(db, a, order, desc, q->offset, q->limit, &at) != DB_OK)
+        return DB_ERROR;
+    if (at.count < 0 && count(db, a, FILTER_NONE, NULL, 0, &at.count) != DB_OK)
+        return DB_ERROR;
+    out->total = at.count;
+    struct db_result r = {0};
+    if (q->offset >= out->total) {   /* past the last page: nothing to walk */
+        decode_page(a, &r, q->with_group_ids, out);
+        *done = true;
+        return DB_OK;
+    }
     /* Fences that do not add up to the user count were not kept (users written in SQL by
      * hand, no `usherctl reindex` since): walk as before. */
     /* A run grown long by writes since the last reindex: split it, then find again. */
-    if (at.total == total && at.long_run >= 0 &&
-        db_user_index_split(db, a, order, at.long_run) == DB_OK &&
-        db_user_index_find(db, a, order, desc, q->offset, &at) != DB_OK)
-        return DB_ERROR;
-    if (at.total != total || !(at.usable || at.past))
+    if (at.total == out->total && at.long_key &&
+        db_user_index_split(db, a, order, at.long_key, at.long_key_id) == DB_OK) {
+        if (db_user_index_find(db, a, order, desc, q->offset, q->limit, &at) != DB_OK)
+            return DB_ERROR;
+        if (at.count >= 0)
+            out->total = at.count;
+    }
+    if (!order || at.total != out->total || !(at.usable || at.past))
         return DB_OK;
     if (at.past) {
-        memset(r, 0, sizeof(*r));
+        decode_page(a, &r, q->with_group_ids, out);
         *done = true;
         return DB_OK;
     }
@@ -315,10 +352,15 @@ static int fenced_ids(struct db *db, struct arena *a, const struct user_query *q
         params[np++] = k;
         params[np++] = db_str(at.key_id);
     }
-    params[np++] = db_int(q->limit);
+    params[np++] = db_int(at.limit);
     params[np++] = db_int(at.skip);
+    const char *sql = page_query(q->order, at.walk_desc, bounded, desc, q->columns,
+                                 q->with_group_ids);
+    if (!sql || db_query(db, a, sql, params, np, &r) != DB_OK)
+        return DB_ERROR;
+    decode_page(a, &r, q->with_group_ids, out);
     *done = true;
-    return db_query(db, a, bounded_query(q->order, desc, bounded), params, np, r);
+    return DB_OK;
 }
 
 int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
@@ -352,29 +394,25 @@ int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
         params[np++] = db_str(pattern);
     }
     struct db_result r;
-    if (!kind || !paged) {
-        if (count(db, a, kind, params, np, &out->total) != DB_OK)
+    struct user_query pq = *q;
+    pq.offset = q->offset > 0 ? q->offset : 0;
+    if (!kind && paged) {
+        bool done = false;
+        if (fenced_page(db, a, &pq, out, &done) != DB_OK)
             return DB_ERROR;
+        if (done)
+            return DB_OK;
+    } else if (!paged && count(db, a, kind, params, np, &out->total) != DB_OK) {
+        return DB_ERROR;
     }
     if (q->order == USER_ORDER_GROUP)
         params[np++] = db_str(q->group_id ? q->group_id : "");
     if (!paged)
         return read_all(db, a, q, kind, params, np, out);
-    struct user_query pq = *q;
-    pq.offset = q->offset > 0 ? q->offset : 0;
-    bool done = false;
-    if (!kind && pq.offset >= out->total) {
-        memset(&r, 0, sizeof(r));   /* past the last page: nothing to walk */
-        done = true;
-    } else if (!kind && fenced_ids(db, a, &pq, out->total, &r, &done) != DB_OK) {
+    params[np] = db_int(q->limit);
+    params[np + 1] = db_int(pq.offset);
+    if (db_query(db, a, ids_query(q, kind), params, np + 2, &r) != DB_OK)
         return DB_ERROR;
-    }
-    if (!done) {
-        params[np] = db_int(q->limit);
-        params[np + 1] = db_int(pq.offset);
-        if (db_query(db, a, ids_query(q, kind), params, np + 2, &r) != DB_OK)
-            return DB_ERROR;
-    }
     if (kind) {
         /* Counted in the same pass (SQL_CALC_FOUND_ROWS), also past the last page, and
          * without a window over every match. */

@@ -23,17 +23,19 @@
  * listing walks as before), then fences are made from the smallest key up,
  * FENCES_PER_STEP to a transaction that holds the order's lock (so writes of that order
  * wait at most one step, and a write that waited sees the fences made). The same walk as
- * sql/010_user_index.sql, so both make the same fences. */
+ * sql/010_user_index.sql, so both make the same fences. The super-runs are opened with the
+ * runs and made from the fences in a last step (as sql/014_user_fence2.sql makes them). */
 static char *order_script(unsigned i)
 {
     const char *t = user_fence_orders[i].table, *c = user_fence_orders[i].col;
+    const char *t2 = user_fence_orders[i].table2;
     /* email is unique: ORDER BY email, id would sort instead of reading uq_user_email */
     const char *by_id = strcmp(c, "email") == 0 ? "" : ", id";
     /* the sentinel, in the collation of the column (a variable compared with it) */
     const char *low = user_fence_orders[i].is_int ? "CAST(-9223372036854775807 - 1 AS SIGNED)"
                       : i == 0 ? "_utf8mb4'' COLLATE utf8mb4_unicode_ci"
                                : "_utf8mb4'' COLLATE utf8mb4_bin";
-    size_t size = 2048;
+    size_t size = 4096;
     char *sql = malloc(size);
     if (!sql)
         return NULL;
@@ -43,6 +45,8 @@ static char *order_script(unsigned i)
         "SET @uix_k = %s, @uix_id = _utf8mb4'' COLLATE utf8mb4_bin; "
         "START TRANSACTION; "
         "SELECT ord INTO @uix_o FROM user_order_lock WHERE ord = %u FOR UPDATE; "
+        "DELETE FROM %s; "
+        "INSERT INTO %s (k, id, n) VALUES (@uix_k, @uix_id, NULL); "
         "DELETE FROM %s; "
         "INSERT INTO %s (k, id, n) VALUES (@uix_k, @uix_id, NULL); "
         "COMMIT; "
@@ -67,9 +71,13 @@ static char *order_script(unsigned i)
         "  END WHILE; "
         "  COMMIT; "
         "END WHILE; "
+        "START TRANSACTION; "
+        "SELECT ord INTO @uix_o FROM user_order_lock WHERE ord = %u FOR UPDATE; "
+        "DELETE FROM %s; " FENCE2_FILL_FMT "; "
+        "COMMIT; "
         "END",
-        low, i + 1, t, t, i + 1, FENCES_PER_STEP, c, c, c, c, by_id, FENCE_SPAN, t, c, c, t,
-        FENCE_SPAN, t);
+        low, i + 1, t, t, t2, t2, i + 1, FENCES_PER_STEP, c, c, c, c, by_id, FENCE_SPAN, t, c, c, t,
+        FENCE_SPAN, t, i + 1, t2, t2, t);
     return sql;
 }
 
@@ -161,13 +169,13 @@ int db_user_index_rebuild(struct db *db, long long *fences, long long *searchabl
 {
     static const char schema_sql[] =
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
-        "AND table_name IN ('user_order_lock', 'user_fence_role')";
+        "AND table_name IN ('user_order_lock', 'user_fence_role', 'user_fence2_role')";
     struct arena *a = arena_new(512);
     if (!a)
         return DB_ERROR;
     const char *v = NULL;
     int rc = db_query_cell(db, a, schema_sql, NULL, 0, &v);
-    bool there = rc == DB_OK && v && strcmp(v, "2") == 0;
+    bool there = rc == DB_OK && v && strcmp(v, "3") == 0;
     arena_free(a);
     if (rc != DB_OK)
         return DB_ERROR;

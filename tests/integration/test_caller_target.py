@@ -34,6 +34,23 @@ def test_one_user_is_one_statement(callers, stack):
     assert statements(stack) - before <= 20
 
 
+def test_a_preview_is_two_statements(callers, stack):
+    """The target's row and group ids with the caller, then the readable resources and
+    their totals in one more: two, also for a user no worker has seen as a caller."""
+    admin = callers.admin
+    g = create_group(admin, "Previewed's group")
+    seen = seed_users(stack, [{"name": "Previewed", "email": f"p-{uuid.uuid4().hex}@example.org"}])
+    add_members(admin, g["id"], seen[0]["id"])
+    path = f"{USERS}/{seen[0]['id']}/preview"
+    for _ in range(8):
+        expect(admin.get(path), 200)
+    before = statements(stack)
+    for _ in range(20):
+        got = expect(admin.get(path), 200)
+        assert [x["name"] for x in got["groups"]] == ["Previewed's group"], got
+    assert statements(stack) - before <= 40
+
+
 def test_answers_by_token_and_by_key_agree(callers, stack):
     admin, key = callers.admin, callers.client("admin-key")
     uid = callers.user.user["id"]
