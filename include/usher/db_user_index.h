@@ -8,7 +8,9 @@
  *   one, not by walking N x 30 index entries; and super-runs, every 32nd fence with the
  *   users up to the next, so that a page sums about 32 super-runs and 32 runs, not 1,000;
  * - user_search: each user's lowercased name and email under Mroonga's n-gram index (when
- *   the server has Mroonga), a superset of the truth that a search checks against `user`.
+ *   the server has Mroonga), with created_at and a flag, exact: a row at 1 holds the
+ *   committed user's text (a search checks and orders it without reading `user`), a row at
+ *   0 may hold more (a write under way, or one that failed) and is checked against `user`.
  *
  * A write of a user, inside its transaction:
  *   db_user_index_enter(db, orders)     first, before any row of `user` is locked
@@ -16,7 +18,9 @@
  *   ... the INSERT / UPDATE / DELETE ...
  *   db_user_index_join(db, a, id, o)    after the row is written (its new keys)
  *   db_user_index_search_add(db, id)    after a new name or email is written (pre-commit)
- * and after the commit, db_user_index_search_set(db, id) (the exact text, or its removal).
+ *   db_user_index_search_hold(db, id)   before the user is deleted
+ * and after the commit (or the rollback), db_user_index_search_set(db, id) (the exact text,
+ * or its removal).
  * The data layer: no HTTP here. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,13 +54,15 @@ int db_user_index_join(struct db *db, struct arena *a, const char *id, unsigned 
 int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n);
 
 /* Search index (no-ops without Mroonga). add: the row's text as it is now in this
- * transaction is added to what the index holds for id (so the index holds the old and the
- * new text until set). set: after the commit, the index holds exactly the committed text of
- * id, or nothing if the user is gone. Failures of set are logged and harmless: the index
- * then still holds a superset. */
+ * transaction is added to what the index holds for id, and the row is no longer exact (so
+ * the index holds the old and the new text until set, and searches check the row against
+ * `user`). hold: the row is no longer exact (a deletion under way). set: after the commit,
+ * the index holds exactly the committed text of id, exact again, or nothing if the user is
+ * gone. Failures of set are logged and harmless: the row then stays checked against `user`. */
 int db_user_index_search_add(struct db *db, const char *id);
+int db_user_index_search_hold(struct db *db, const char *id);
 void db_user_index_search_set(struct db *db, const char *id);
-/* search_set for each of ids[0..n), set-based (after a batch import rolled back). */
+/* search_set for each of ids[0..n), set-based (after a batch import, committed or not). */
 void db_user_index_search_set_many(struct db *db, struct arena *a, const char *const *ids,
                                    size_t n);
 /* The phrase to ask the index for a lowercased needle ("\"piece\"", in the arena), or NULL

@@ -263,13 +263,13 @@ int db_import_insert(struct db *db, enum import_table t, const char *const *cell
         rc = db_groups_bump(db);   /* the workers' copies of the groups (db_group_cache.h) */
     if (rc == DB_OK && db_commit(db) != DB_OK)
         rc = DB_ERROR;
-    if (rc != DB_OK) {
+    if (rc != DB_OK)
         db_rollback(db);
-        /* Mroonga kept what the batch added to the search index: back to the committed
-         * text (the users then retried one by one add theirs again) */
-        if (ids && a)
-            db_user_index_search_set_many(db, a, ids, n);
-    }
+    /* The batch's search rows: exact once committed; after a rollback back to the committed
+     * text, since Mroonga kept what the batch added (the users then retried one by one add
+     * theirs again). */
+    if (ids && a)
+        db_user_index_search_set_many(db, a, ids, n);
     free(ids);
     arena_free(a);
     return rc;

@@ -28,6 +28,15 @@ static int rollback(struct db *db, int rc)
     return rc;
 }
 
+/* A rollback after the user's search row was changed (Mroonga keeps what was written):
+ * the row back to the committed text, exact again. */
+static int rollback_search(struct db *db, const char *id, int rc)
+{
+    db_rollback(db);
+    db_user_index_search_set(db, id);
+    return rc;
+}
+
 /* The UPDATE of one column set, built from the field table the first time that set is
  * written and kept for the process: the statement cache keys on the text's address. */
 struct write_sql {
@@ -163,10 +172,10 @@ int db_user_write(struct db *db, const char *id, const struct user_write *w)
     }
     params[np++] = db_int(w->mark_ms > 0 ? w->mark_ms / 1000 : now_s());
     params[np++] = db_str(id);
-    /* A changed key moves the user in its listing order; a changed name or email, in the
-     * search index (db_user_index.h). */
+    /* A changed key moves the user in its listing order; a changed name, email or creation
+     * time, in the search index (db_user_index.h). */
     unsigned orders = orders_of(key);
-    bool text = (orders & (UIX_NAME | UIX_EMAIL)) != 0;
+    bool text = (orders & (UIX_NAME | UIX_EMAIL | UIX_CREATED_AT)) != 0;
     struct arena *a = orders ? arena_new(1024) : NULL;
     if (orders && !a)
         return DB_ERROR;
@@ -183,22 +192,25 @@ int db_user_write(struct db *db, const char *id, const struct user_write *w)
         rc = db_exec(db, sql, params, np, &n);
     if (rc == DB_OK && n == 0)
         rc = DB_NOT_FOUND;
-    if (rc == DB_OK && orders && (db_user_index_join(db, a, id, orders) != DB_OK ||
-                                  (text && db_user_index_search_add(db, id) != DB_OK)))
+    if (rc == DB_OK && orders && db_user_index_join(db, a, id, orders) != DB_OK)
+        rc = DB_ERROR;
+    bool added = rc == DB_OK && text;   /* the search row changed (Mroonga keeps it) */
+    if (added && db_user_index_search_add(db, id) != DB_OK)
         rc = DB_ERROR;
     arena_free(a);
     if (rc != DB_OK)
-        return rollback(db, rc);
+        return added ? rollback_search(db, id, rc) : rollback(db, rc);
     if ((email || w->password_hash) &&
         db_exec(db, auth_sql, DB_PARAMS(db_str_or_null(email), db_str_or_null(w->password_hash),
                                         db_str(id)), NULL) != DB_OK)
-        return rollback(db, DB_ERROR);
+        return added ? rollback_search(db, id, DB_ERROR) : rollback(db, DB_ERROR);
     if ((rc = write_provisioning(db, id, w)) != DB_OK)
-        return rollback(db, rc);
-    if (db_commit(db) != DB_OK)
-        return DB_ERROR;
-    if (text)
+        return added ? rollback_search(db, id, rc) : rollback(db, rc);
+    rc = db_commit(db);
+    if (added)   /* the committed text, exact again (or, the commit failed, the old one) */
         db_user_index_search_set(db, id);
+    if (rc != DB_OK)
+        return DB_ERROR;
     return w->password_hash || w->active == USER_ACTIVE_OFF ? db_user_mark_after_commit(db, id)
                                                             : DB_OK;
 }
@@ -242,17 +254,22 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
             DB_OK)
             return rollback(db, DB_ERROR);
     unsigned long long n = 0;
-    if (db_user_index_leave(db, a, id, UIX_ALL) != DB_OK ||
-        db_exec(db, user_sql, DB_PARAMS(db_str(id)), &n) != DB_OK)
+    /* the search row stops being exact before the user goes (a search checks it meanwhile) */
+    if (db_user_index_leave(db, a, id, UIX_ALL) != DB_OK)
         return rollback(db, DB_ERROR);
+    if (db_user_index_search_hold(db, id) != DB_OK ||
+        db_exec(db, user_sql, DB_PARAMS(db_str(id)), &n) != DB_OK)
+        return rollback_search(db, id, DB_ERROR);
     if (n == 0)
-        return rollback(db, DB_NOT_FOUND);
+        return rollback_search(db, id, DB_NOT_FOUND);
     /* Its groups lost a member and were bumped: the workers' copies (db_group_cache.h). */
     if (memberships && db_groups_bump(db) != DB_OK)
-        return rollback(db, DB_ERROR);
-    if (db_commit(db) != DB_OK)
+        return rollback_search(db, id, DB_ERROR);
+    /* after the commit (or not): the user's text leaves the search index (or is exact again) */
+    rc = db_commit(db);
+    db_user_index_search_set(db, id);
+    if (rc != DB_OK)
         return DB_ERROR;
-    db_user_index_search_set(db, id);   /* the user's text leaves the search index */
     return DB_OK;
 }
 

@@ -41,4 +41,14 @@ static inline unsigned user_fence_index(unsigned order)
  * exact text search compares, lowercased name and e-mail. */
 #define USER_SEARCH_BODY(t) "CONCAT(LOWER(" t "name) COLLATE utf8mb4_bin, '\\n', " t "email)"
 
+/* The search index's table (sql/015_user_search_exact.sql: why exact comes first and id may
+ * be NULL) and its n-gram index. */
+#define USER_SEARCH_TABLE(name) \
+    "CREATE TABLE " name " (exact TINYINT NOT NULL DEFAULT 0, id VARCHAR(64) NULL, " \
+    "body TEXT NOT NULL, created_at BIGINT NOT NULL DEFAULT 0, " \
+    "UNIQUE KEY uq_user_search_id (id)) ENGINE=Mroonga DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+#define USER_SEARCH_FULLTEXT \
+    "ADD FULLTEXT KEY ft_user_search (body) " \
+    "COMMENT 'tokenizer \"TokenBigram\", normalizer \"none\"'"
+
 #endif

@@ -224,11 +224,24 @@ static int join_batch(struct db *db, struct arena *a, unsigned level, unsigned i
     return DB_OK;
 }
 
+/* What add writes: the user's text and created_at, exact = 0; to a row already there its
+ * text is added and exact cleared (before the body: exact is the table's first column,
+ * and Mroonga writes the columns of a row in order). created_at stays: a search orders a
+ * row at 0 by it too, and it is the committed one until set. */
+#define SEARCH_ADD(from, where) \
+    "INSERT INTO user_search (exact, id, body, created_at) SELECT 0, u.id, " \
+    USER_SEARCH_BODY("u.") ", u.created_at FROM " from " " where " ON DUPLICATE KEY UPDATE " \
+    "exact = 0, body = CONCAT(user_search.body, '\\n', VALUES(body))"
+
+/* Rows s of the users u whose text and created_at are still the committed ones become exact
+ * (not one whose user a write began to change since: it cleared exact and added text). */
+#define SEARCH_SETTLE(from, where) \
+    "UPDATE " from " SET s.exact = 1 WHERE " where " AND s.created_at = u.created_at " \
+    "AND CAST(s.body AS BINARY) = CAST(" USER_SEARCH_BODY("u.") " AS BINARY)"
+
 int db_user_index_join_many(struct db *db, struct arena *a, const char *const *ids, size_t n)
 {
-    static const char search_sql[] =
-        "INSERT INTO user_search (id, body) SELECT u.id, " USER_SEARCH_BODY("u.") " "
-        "FROM " IDS_USERS " ON DUPLICATE KEY UPDATE body = CONCAT(user_search.body, '\\n', VALUES(body))";
+    static const char search_sql[] = SEARCH_ADD(IDS_USERS, "");
     if (n == 0)
         return DB_OK;
     const char *param = ids_json(a, ids, n);
@@ -246,9 +259,13 @@ int db_user_index_join_many(struct db *db, struct arena *a, const char *const *i
 void db_user_index_search_set_many(struct db *db, struct arena *a, const char *const *ids,
                                    size_t n)
 {
+    static const char settle_sql[] = SEARCH_SETTLE(
+        "JSON_TABLE(?, '$[*]' COLUMNS (uid VARCHAR(255) PATH '$')) j JOIN user_search s "
+        "ON s.id = CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin JOIN `user` u ON u.id = s.id",
+        "1");
     static const char set_sql[] =
-        "REPLACE INTO user_search (id, body) SELECT u.id, " USER_SEARCH_BODY("u.") " "
-        "FROM " IDS_USERS;
+        "REPLACE INTO user_search (exact, id, body, created_at) SELECT 0, u.id, "
+        USER_SEARCH_BODY("u.") ", u.created_at FROM " IDS_USERS;
     static const char drop_sql[] =
         "DELETE s FROM JSON_TABLE(?, '$[*]' COLUMNS (uid VARCHAR(255) PATH '$')) j "
         "JOIN user_search s ON s.id = CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin "
@@ -256,22 +273,31 @@ void db_user_index_search_set_many(struct db *db, struct arena *a, const char *c
     if (n == 0 || !db_user_index_has_search(db))
         return;
     const char *param = ids_json(a, ids, n);
-    if (param && db_exec(db, set_sql, DB_PARAMS(db_str(param)), NULL) == DB_OK)
-        db_exec(db, drop_sql, DB_PARAMS(db_str(param)), NULL);
+    unsigned long long settled = 0;
+    /* a committed batch of new users: their rows hold their text already */
+    if (!param || (db_exec(db, settle_sql, DB_PARAMS(db_str(param)), &settled) == DB_OK &&
+                   settled == n))
+        return;
+    if (db_exec(db, set_sql, DB_PARAMS(db_str(param)), NULL) == DB_OK &&
+        db_exec(db, drop_sql, DB_PARAMS(db_str(param)), NULL) == DB_OK)
+        db_exec(db, settle_sql, DB_PARAMS(db_str(param)), NULL);
 }
 
 /* ----- search index ----- */
 
-/* 1: the index is there (Mroonga), 0: not (yet) seen, so asked again at most every 64
- * calls; Galera replicates no Mroonga table, so a node of a cluster reads `user` instead. */
+/* 1: the index is there (Mroonga, of sql/015's shape), 0: not (yet) seen, so asked again at
+ * most every 64 calls; Galera replicates no Mroonga table, so a node of a cluster reads
+ * `user` instead. */
 static int has_search = 0;
 static unsigned asked;
 
 bool db_user_index_has_search(struct db *db)
 {
     static const char sql[] =
-        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
-        "AND table_name = 'user_search' AND engine = 'Mroonga' AND @@global.wsrep_on = 0";
+        "SELECT COUNT(*) FROM information_schema.tables t JOIN information_schema.columns c "
+        "ON c.table_schema = t.table_schema AND c.table_name = t.table_name "
+        "AND c.column_name = 'exact' WHERE t.table_schema = DATABASE() "
+        "AND t.table_name = 'user_search' AND t.engine = 'Mroonga' AND @@global.wsrep_on = 0";
     if (has_search)
         return true;
     if (asked++ % 64)
@@ -286,9 +312,15 @@ bool db_user_index_has_search(struct db *db)
 
 int db_user_index_search_add(struct db *db, const char *id)
 {
-    static const char sql[] =
-        "INSERT INTO user_search (id, body) SELECT id, " BODY " FROM `user` WHERE id = ? "
-        "ON DUPLICATE KEY UPDATE body = CONCAT(user_search.body, '\\n', VALUES(body))";
+    static const char sql[] = SEARCH_ADD("`user` u", "WHERE u.id = ?");
+    if (!db_user_index_has_search(db))
+        return DB_OK;
+    return db_exec(db, sql, DB_PARAMS(db_str(id)), NULL) == DB_ERROR ? DB_ERROR : DB_OK;
+}
+
+int db_user_index_search_hold(struct db *db, const char *id)
+{
+    static const char sql[] = "UPDATE user_search SET exact = 0 WHERE id = ?";
     if (!db_user_index_has_search(db))
         return DB_OK;
     return db_exec(db, sql, DB_PARAMS(db_str(id)), NULL) == DB_ERROR ? DB_ERROR : DB_OK;
@@ -296,14 +328,24 @@ int db_user_index_search_add(struct db *db, const char *id)
 
 void db_user_index_search_set(struct db *db, const char *id)
 {
+    static const char settle_sql[] = SEARCH_SETTLE(
+        "user_search s JOIN `user` u ON u.id = s.id", "s.id = ?");
+    /* exact = 0 first (the first column): the body changes under a row checked as before */
     static const char set_sql[] =
-        "REPLACE INTO user_search (id, body) SELECT id, " BODY " FROM `user` WHERE id = ?";
+        "REPLACE INTO user_search (exact, id, body, created_at) SELECT 0, id, " BODY ", "
+        "created_at FROM `user` WHERE id = ?";
     static const char drop_sql[] = "DELETE FROM user_search WHERE id = ?";
     if (!db_user_index_has_search(db))
         return;
     unsigned long long n = 0;
-    if (db_exec(db, set_sql, DB_PARAMS(db_str(id)), &n) == DB_OK && n == 0)
+    /* a new user's row holds its text already: only exact changes, not the n-gram index */
+    if (db_exec(db, settle_sql, DB_PARAMS(db_str(id)), &n) != DB_OK || n > 0 ||
+        db_exec(db, set_sql, DB_PARAMS(db_str(id)), &n) != DB_OK)
+        return;
+    if (n == 0)
         db_exec(db, drop_sql, DB_PARAMS(db_str(id)), NULL);
+    else
+        db_exec(db, settle_sql, DB_PARAMS(db_str(id)), NULL);
 }
 
 /* ----- finding a page ----- */

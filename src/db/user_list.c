@@ -39,18 +39,27 @@ static const char *const order_column[USER_ORDER__MAX] = {
 #define FILTER "WHERE " PREDICATE
 
 /* How a search finds its users: none (every user), a pass over the table, or the search
- * index (sql/010): the users whose indexed text holds a piece of the needle, each checked
- * against the same predicate (the index holds a superset of the truth). */
-enum filter_kind { FILTER_NONE, FILTER_SCAN, FILTER_INDEX, FILTER__MAX };
+ * index (sql/010, 015): the users whose indexed text holds a piece of the needle, each
+ * checked against the same predicate (the index holds a superset of the truth). A page in
+ * the created_at order (also the default) reads the index alone (FILTER_EXACT): a row the
+ * index says is exact (its text and created_at the committed user's) is checked on its own
+ * text, body = lowercased name, line feed, e-mail, so a needle without a line feed is in it
+ * exactly when it is in the name or the e-mail; the other rows (a write under way) against
+ * `user`, as before. Reading each candidate from `user` cost as much as the index itself. */
+enum filter_kind { FILTER_NONE, FILTER_SCAN, FILTER_INDEX, FILTER_EXACT, FILTER__MAX };
 static const char *const filter_from[FILTER__MAX] = {
     [FILTER_NONE] = "`user` u ",
     [FILTER_SCAN] = "`user` u ",
     [FILTER_INDEX] = "user_search s STRAIGHT_JOIN `user` u ON u.id = s.id ",
+    [FILTER_EXACT] = "user_search s ",
 };
+#define MATCHES "WHERE MATCH (s.body) AGAINST (? IN BOOLEAN MODE) AND "
 static const char *const filter_where[FILTER__MAX] = {
     [FILTER_NONE] = "",
     [FILTER_SCAN] = FILTER,
-    [FILTER_INDEX] = "WHERE MATCH (s.body) AGAINST (? IN BOOLEAN MODE) AND " PREDICATE,
+    [FILTER_INDEX] = MATCHES PREDICATE,
+    [FILTER_EXACT] = MATCHES "(s.exact = 1 AND s.body LIKE ? OR s.exact = 0 AND EXISTS "
+                     "(SELECT 1 FROM `user` u WHERE u.id = s.id AND " PREDICATE ")) ",
 };
 
 /* The longest needle that can match: name and email hold at most 255 characters each. */
@@ -61,12 +70,15 @@ static const char *const filter_where[FILTER__MAX] = {
 #define PIECE_MIN 3
 #define PIECE_MAX 6
 
-static void format_order(char *out, size_t size, enum user_order order, bool desc)
+static void format_order(char *out, size_t size, enum user_order order, bool desc,
+                         enum filter_kind kind)
 {
     const char *dir = desc ? "DESC" : "ASC";
     if (order == USER_ORDER_DEFAULT)
         dir = "DESC";   /* newest first, whatever was asked */
-    if (order == USER_ORDER_GROUP)
+    if (kind == FILTER_EXACT)   /* the created_at order, from the index's copy */
+        snprintf(out, size, "s.created_at %s, s.id %s", dir, dir);
+    else if (order == USER_ORDER_GROUP)
         snprintf(out, size, "EXISTS (SELECT 1 FROM group_member om WHERE om.group_id = ? "
                  "AND om.user_id = u.id) %s, u.name ASC, u.id ASC", dir);
     else
@@ -96,9 +108,10 @@ static const char *ids_query(const struct user_query *q, enum filter_kind kind)
     char *sql = ids_sql[q->order][desc][kind];
     if (!sql[0]) {
         char order[256];
-        format_order(order, sizeof(order), q->order, desc);
-        snprintf(sql, sizeof(ids_sql[0][0][0]), "SELECT %su.id FROM %s%s%sORDER BY %s "
-                 "LIMIT ? OFFSET ?", kind ? "SQL_CALC_FOUND_ROWS " : "", filter_from[kind],
+        format_order(order, sizeof(order), q->order, desc, kind);
+        snprintf(sql, sizeof(ids_sql[0][0][0]), "SELECT %s%s.id FROM %s%s%sORDER BY %s "
+                 "LIMIT ? OFFSET ?", kind ? "SQL_CALC_FOUND_ROWS " : "",
+                 kind == FILTER_EXACT ? "s" : "u", filter_from[kind],
                  kind == FILTER_SCAN ? NO_ORDER_INDEX : "", filter_where[kind], order);
     }
     return sql;
@@ -226,7 +239,7 @@ static int read_all(struct db *db, struct arena *a, const struct user_query *q,
     char *text = sql[q->columns][q->order][desc][kind];
     if (!text[0]) {
         char order[256];
-        format_order(order, sizeof(order), q->order, desc);
+        format_order(order, sizeof(order), q->order, desc, kind);
         snprintf(text, sizeof(sql[0][0][0][0]), "SELECT %s FROM %s%sORDER BY %s",
                  db_user_columns_of(q->columns), filter_from[kind], filter_where[kind], order);
     }
@@ -354,9 +367,10 @@ int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
                  struct user_page *out)
 {
     memset(out, 0, sizeof(*out));
+    bool paged = q->limit > 0 && q->limit <= PAGE_MAX;
     enum filter_kind kind = q->text && q->text[0] ? FILTER_SCAN : FILTER_NONE;
     const char *lower = kind ? text_lower(a, q->text) : NULL;
-    struct db_param params[6];
+    struct db_param params[8];
     size_t np = 0;
     if (kind) {
         if (utf8_length(lower, strlen(lower)) > NEEDLE_MAX) {
@@ -371,11 +385,15 @@ int db_user_list(struct db *db, struct arena *a, const struct user_query *q,
             params[np++] = db_str(phrase);
         }
         const char *pattern = like_pattern(a, lower);
+        if (phrase && paged && !strchr(lower, '\n') &&
+            (q->order == USER_ORDER_DEFAULT || q->order == USER_ORDER_CREATED_AT)) {
+            kind = FILTER_EXACT;
+            params[np++] = db_str(pattern);   /* the exact rows' own text */
+        }
         params[np++] = db_str(pattern);
         params[np++] = db_str(pattern);
     }
     struct db_result r;
-    bool paged = q->limit > 0 && q->limit <= PAGE_MAX;
     struct user_query pq = *q;
     pq.offset = q->offset > 0 ? q->offset : 0;
     if (!kind && paged) {

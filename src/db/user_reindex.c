@@ -100,9 +100,12 @@ static int rebuild_order(struct db *db, unsigned i, long long *made)
 }
 
 /* The search index: built in a new table (Mroonga makes the index of a filled table in
- * one pass, many times faster than row by row), swapped in, then the users written since
- * the build began copied again (new users by seq, changed ones by updated_at; deleted
- * users left behind are dropped by every search's check against `user`). */
+ * one pass, many times faster than row by row), every row exact, swapped in; then the users
+ * written since the build began copied again (new users by seq, changed ones by updated_at)
+ * and made exact once their text is the committed one (as db_user_index_search_set does);
+ * then, if the index holds more rows than there are users, the exact rows of users deleted
+ * meanwhile are dropped (a search would count them: it reads `user` only for rows not
+ * exact). */
 static int rebuild_search(struct db *db, long long *searchable)
 {
     static const char ask_sql[] =
@@ -111,19 +114,27 @@ static int rebuild_search(struct db *db, long long *searchable)
     static const char build_sql[] =
         "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;"
         "DROP TABLE IF EXISTS user_search_new, user_search_old;"
-        "CREATE TABLE IF NOT EXISTS user_search (id VARCHAR(64) NOT NULL, body TEXT NOT NULL, "
-        "PRIMARY KEY (id)) ENGINE=Mroonga DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;"
-        "CREATE TABLE user_search_new (id VARCHAR(64) NOT NULL, body TEXT NOT NULL, "
-        "PRIMARY KEY (id)) ENGINE=Mroonga DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;"
-        "INSERT INTO user_search_new (id, body) SELECT id, " USER_SEARCH_BODY("") " FROM `user`;"
-        "ALTER TABLE user_search_new ADD FULLTEXT KEY ft_user_search (body) "
-        "COMMENT 'tokenizer \"TokenBigram\", normalizer \"none\"';"
+        USER_SEARCH_TABLE("IF NOT EXISTS user_search") ";"
+        USER_SEARCH_TABLE("user_search_new") ";"
+        "INSERT INTO user_search_new (exact, id, body, created_at) "
+        "SELECT 1, id, " USER_SEARCH_BODY("") ", created_at FROM `user`;"
+        "ALTER TABLE user_search_new " USER_SEARCH_FULLTEXT ";"
         "RENAME TABLE user_search TO user_search_old, user_search_new TO user_search;"
         "DROP TABLE user_search_old;"
         "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ";
+    /* exact = 0 first (the table's first column), then exact where the text is the user's */
     static const char catch_up_sql[] =
-        "REPLACE INTO user_search (id, body) SELECT id, " USER_SEARCH_BODY("") " FROM `user` "
-        "WHERE seq > ? OR updated_at >= ?";
+        "REPLACE INTO user_search (exact, id, body, created_at) SELECT 0, id, "
+        USER_SEARCH_BODY("") ", created_at FROM `user` WHERE seq > ? OR updated_at >= ?";
+    static const char settle_sql[] =
+        "UPDATE `user` u STRAIGHT_JOIN user_search s ON s.id = u.id SET s.exact = 1 "
+        "WHERE (u.seq > ? OR u.updated_at >= ?) AND s.created_at = u.created_at "
+        "AND CAST(s.body AS BINARY) = CAST(" USER_SEARCH_BODY("u.") " AS BINARY)";
+    static const char counts_sql[] =
+        "SELECT (SELECT COUNT(*) FROM user_search) - (SELECT COUNT(*) FROM `user`)";
+    static const char ghosts_sql[] =
+        "DELETE s FROM user_search s LEFT JOIN `user` u ON u.id = s.id "
+        "WHERE s.exact = 1 AND u.id IS NULL";
     static const char count_sql[] = "SELECT COUNT(*) FROM user_search";
     struct arena *a = arena_new(1024);
     if (!a)
@@ -139,8 +150,13 @@ static int rebuild_search(struct db *db, long long *searchable)
     }
     long long seq = strtoll(db_cell(&r, 0, 1), NULL, 10);
     const char *n = NULL;
+    const char *extra = NULL;
     if (db_exec_script(db, build_sql) != DB_OK ||
         db_exec(db, catch_up_sql, DB_PARAMS(db_int(seq), db_int(since)), NULL) != DB_OK ||
+        db_exec(db, settle_sql, DB_PARAMS(db_int(seq), db_int(since)), NULL) != DB_OK ||
+        db_query_cell(db, a, counts_sql, NULL, 0, &extra) != DB_OK ||
+        (extra && strtoll(extra, NULL, 10) > 0 &&
+         db_exec(db, ghosts_sql, NULL, 0, NULL) != DB_OK) ||
         db_query_cell(db, a, count_sql, NULL, 0, &n) != DB_OK)
         rc = DB_ERROR;
     else if (searchable)

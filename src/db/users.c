@@ -261,6 +261,7 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
                                             db_str(nu->ext_id)), NULL);
         if (rc == DB_DUPLICATE) {
             db_rollback(db);
+            db_user_index_search_set(db, id);   /* the row search_add made leaves */
             return DB_EXTERNAL_TAKEN;
         }
         if (rc != DB_OK)
@@ -285,11 +286,13 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
     }
     if (db_commit(db) != DB_OK)
         goto fail;
+    db_user_index_search_set(db, id);   /* the new user's search row becomes exact */
     nu->id = arena_strdup(a, id);
     nu->role = arena_strdup(a, role);
     return DB_OK;
 fail:
     db_rollback(db);
+    db_user_index_search_set(db, id);   /* a row search_add made leaves (Mroonga kept it) */
     return DB_ERROR;
 }
 
