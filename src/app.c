@@ -283,3 +283,8 @@ void app_after_request(struct app *app)
         app->have_request = false;
     }
 }
+
+void app_every_thousand(struct app *app)
+{
+    db_forget_idle_statements(app->db);
+}

@@ -421,10 +421,13 @@ int worker_run(const struct usher_config *cfg, int listen_fd, struct scoreboard 
         }
         served++;
         serve_one(&w);
-        /* Free heap pages between blocks still in use (a page of users, a search, the
-         * group listing leave holes) go back every 1,000 requests: a few µs each time. */
-        if (served % 1000 == 0)
+        /* Every 1,000 requests, statements long unused are closed, then free heap pages
+         * between blocks still in use (a page of users, a search, the group listing
+         * leave holes) go back: a few µs each time. */
+        if (served % 1000 == 0) {
+            app_every_thousand(w.app);
             malloc_trim(0);
+        }
     }
     ws->state = WORKER_EXITING;
     app_free(w.app);

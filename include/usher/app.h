@@ -25,5 +25,8 @@ void app_handle(struct app *app, struct arena *arena, char *const *envp,
 /* Called after the response has been written and before the arena is reset: rolls back and
  * logs a transaction a handler left open, releases per-request state. */
 void app_after_request(struct app *app);
+/* Called by the worker every 1,000 requests, between two: gives back what the requests of
+ * late no longer need (db_forget_idle_statements). */
+void app_every_thousand(struct app *app);
 
 #endif

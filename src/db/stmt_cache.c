@@ -1,9 +1,16 @@
-/* The prepared-statement cache of a connection (see stmt_cache.h). */
+/* The prepared-statement cache of a connection (see stmt_cache.h), and the closing of its
+ * statements long unused (db_forget_idle_statements). */
 #include "config.h"
 #include "stmt_cache.h"
+#include "db_conn.h"
+#include "usher/db.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+
+/* Sweeps (of 1,000 requests each, db_forget_idle_statements) a statement may go unused
+ * before it is closed. */
+enum { DB_IDLE_SWEEPS = 10 };
 
 static const char tombstone;
 
@@ -43,8 +50,10 @@ struct stmt_slot *stmt_cache_find(struct stmt_cache *c, const char *sql)
         struct stmt_slot *s = &c->slots[i];
         if (!s->key)
             return NULL;
-        if (s->key == sql)
+        if (s->key == sql) {
+            s->used = c->age;
             return s;
+        }
     }
 }
 
@@ -96,8 +105,31 @@ struct stmt_slot *stmt_cache_insert(struct stmt_cache *c, const char *sql)
     s->key = sql;
     s->text = NULL;
     s->stmt = NULL;
+    s->used = c->age;
     c->nlive++;
     return s;
+}
+
+size_t stmt_cache_sweep(struct stmt_cache *c, unsigned long idle)
+{
+    size_t closed = 0;
+    c->age++;
+    for (size_t i = 0; i < c->nslots; i++) {
+        struct stmt_slot *s = &c->slots[i];
+        if (s->key && s->key != &tombstone && c->age - s->used > idle) {
+            stmt_cache_remove(c, s);
+            closed++;
+        }
+    }
+    return closed;
+}
+
+/* The connection's statements not used lately (db.h: db_forget_idle_statements). */
+void db_forget_idle_statements(struct db *db)
+{
+    if (!db || db->in_tx)
+        return;
+    stmt_cache_sweep(&db->cache, DB_IDLE_SWEEPS);
 }
 
 void stmt_cache_free(struct stmt_cache *c)
