@@ -79,7 +79,7 @@ static bool prefetched_target(struct ctx *c, enum route_target target, int *rc)
         return true;
     }
     c->target_user = s->target;
-    *rc = target == TARGET_USER_GROUPS || target == TARGET_USER_GROUPS_404
+    *rc = route_target_has_groups(target)
               ? db_user_group_names_listed(c->db, c->arena, id, s->groups_version,
                                            s->target_group_ids, &c->target_groups,
                                            &c->target_ngroups)
@@ -100,17 +100,14 @@ static int load_target(struct ctx *c, enum route_target target)
     case TARGET_USER_GROUPS:
     case TARGET_USER_GROUPS_404:
         if (!prefetched_target(c, target, &rc))
-            rc = target == TARGET_USER_GROUPS || target == TARGET_USER_GROUPS_404
+            rc = route_target_has_groups(target)
                      ? db_user_get_with_groups(c->db, c->arena, ctx_param(c, "user_id"),
                                                c->session ? c->session->groups_version : NULL,
                                                &c->target_user, &c->target_groups,
                                                &c->target_ngroups)
                      : db_user_get(c->db, c->arena, ctx_param(c, "user_id"), &c->target_user);
         if (rc == DB_NOT_FOUND)
-            response_detail(c->res,
-                            target == TARGET_USER_404 || target == TARGET_USER_GROUPS_404 ? 404
-                                                                                          : 400,
-                            ERR_NOT_FOUND);
+            response_detail(c->res, route_target_is_404(target) ? 404 : 400, ERR_NOT_FOUND);
         break;
     case TARGET_GROUP:
     case TARGET_GROUP_404:
@@ -149,7 +146,8 @@ static void browser_redirect(struct ctx *c)
     const char *next = NULL;
     struct json_object *v;
     if (c->req->fields && json_object_is_type(c->req->fields, json_type_object) &&
-        json_object_object_get_ex(c->req->fields, "next", &v) && json_object_is_type(v, json_type_string))
+        json_object_object_get_ex(c->req->fields, "next", &v) &&
+        json_object_is_type(v, json_type_string))
         next = json_object_get_string(v);
     if (!response_local_path(next))
         next = "/";

@@ -245,8 +245,9 @@ static bool input_read_to_end(FCGX_Request *req)
  * the sending side and then waits for the web server to close its own (up to 2 s), which
  * keeps a TCP peer from a reset that could drop the answer; a unix socket sends no reset,
  * and that wait cost every request a sleep and a wake-up (bench/select-fcgi answers 1.7
- * times as many requests a second without it). Closing before the web server has sent all of its input would
- * break its write instead (Apache answers 503): then libfcgi's close is kept. */
+ * times as many requests a second without it). Closing before the web server has sent all
+ * of its input would break its write instead (Apache answers 503): then libfcgi's close is
+ * kept. */
 static void finish_request(struct worker *w)
 {
     if (w->unix_listener && !w->req.keepConnection && w->req.ipcFd >= 0 && w->req.in &&

@@ -35,6 +35,16 @@ enum route_target {
     TARGET_GROUP_404,   /* {id}; unknown: 404 NOT_FOUND (the preview) */
 };
 
+/* A {user_id} target read with the user's groups; one whose absence answers 404. */
+static inline bool route_target_has_groups(enum route_target t)
+{
+    return t == TARGET_USER_GROUPS || t == TARGET_USER_GROUPS_404;
+}
+static inline bool route_target_is_404(enum route_target t)
+{
+    return t == TARGET_USER_404 || t == TARGET_USER_GROUPS_404 || t == TARGET_GROUP_404;
+}
+
 /* The body form a route parses before the handler runs (app.c): fields_parse against
  * fields[0..n) into c->v, indexed by the form's enum; a failure is the 422 answer. */
 struct form {

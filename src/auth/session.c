@@ -389,7 +389,7 @@ static struct db_caller_target route_target(const struct ctx *c)
     if (r->target == TARGET_USER || r->target == TARGET_USER_404 ||
         r->target == TARGET_USER_GROUPS || r->target == TARGET_USER_GROUPS_404) {
         t.id = route_param(c->match, "user_id");
-        t.with_groups = r->target == TARGET_USER_GROUPS || r->target == TARGET_USER_GROUPS_404;
+        t.with_groups = route_target_has_groups(r->target);
     }
     return t;
 }

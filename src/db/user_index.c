@@ -32,7 +32,8 @@ static const char keys_sql[] =
 
 static struct db_param key_param(unsigned i, const char *v)
 {
-    return user_fence_orders[i].is_int ? db_int(strtoll(v ? v : "0", NULL, 10)) : db_str(v ? v : "");
+    return user_fence_orders[i].is_int ? db_int(strtoll(v ? v : "0", NULL, 10))
+                                       : db_str(v ? v : "");
 }
 
 int db_user_index_enter(struct db *db, struct arena *a, unsigned orders)
@@ -468,20 +469,14 @@ static int find_in_super(struct db *db, struct arena *a, unsigned i, const struc
     }
     if (s == sup->nrows)
         return DB_OK;
-    bool is_int = user_fence_orders[i].is_int;
     const char *k = db_cell(sup, s, 0), *kid = db_cell(sup, s, 1);
     const char *next_k = s + 1 < sup->nrows ? db_cell(sup, s + 1, 0) : NULL;
     const char *next_id = s + 1 < sup->nrows ? db_cell(sup, s + 1, 1) : NULL;
-    struct db_param p[6];
-    size_t np = 0;
-    p[np] = is_int ? db_int(strtoll(k, NULL, 10)) : db_str(k);
-    p[np + 1] = p[np];
-    np += 2;
-    p[np++] = db_str(kid);
+    struct db_param p[6] = {key_param(i, k), key_param(i, k), db_str(kid)};
+    size_t np = 3;
     if (next_k) {
-        p[np] = is_int ? db_int(strtoll(next_k, NULL, 10)) : db_str(next_k);
-        p[np + 1] = p[np];
-        np += 2;
+        p[np++] = key_param(i, next_k);
+        p[np++] = key_param(i, next_k);
         p[np++] = db_str(next_id);
     }
     struct db_result r;

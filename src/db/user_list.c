@@ -325,8 +325,6 @@ static int fenced_page(struct db *db, struct arena *a, const struct user_query *
         *done = true;
         return DB_OK;
     }
-    /* Fences that do not add up to the user count were not kept (users written in SQL by
-     * hand, no `usherctl reindex` since): walk as before. */
     /* A run grown long by writes since the last reindex: split it, then find again. */
     if (at.total == out->total && at.long_key &&
         db_user_index_split(db, a, order, at.long_key, at.long_key_id) == DB_OK) {
@@ -335,6 +333,8 @@ static int fenced_page(struct db *db, struct arena *a, const struct user_query *
         if (at.count >= 0)
             out->total = at.count;
     }
+    /* Fences that do not add up to the user count were not kept (users written in SQL by
+     * hand, no `usherctl reindex` since): walk as before. */
     if (!order || at.total != out->total || !(at.usable || at.past))
         return DB_OK;
     if (at.past) {
