@@ -24,6 +24,7 @@ struct db_caller {
     const char *key_endpoints;        /* JSON array of paths the key is narrowed to, or NULL */
     const char *config_version;       /* the config table's version, NULL when it has none */
     const char *groups_version;       /* group_version's value (sql/011), NULL without one */
+    const char *resources_version;    /* its resources_v (sql/016), NULL without one */
     size_t ngroups;                   /* the user's groups, newest updated first: */
     const char *const *group_ids;     /*   their ids (arena) */
     const char *const *group_perms;   /*   their permissions as stored (JSON text, arena;

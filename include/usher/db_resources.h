@@ -2,7 +2,8 @@
 #define USHER_DB_RESOURCES_H
 /* The resources access grants point at (tables model, knowledge, tool: minimal registries
  * that `usherctl resource` fills, since usher serves none of them), the grants themselves
- * (table access_grant) and the access previews built from both. The data layer: no HTTP.
+ * (table access_grant); the access previews built from both are db_previews.h. The data
+ * layer: no HTTP.
  * Functions return DB_OK, DB_NOT_FOUND, DB_DUPLICATE or DB_ERROR (logged by db.c). */
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,12 +62,9 @@ struct preview_list {
     size_t n;
     long long total;              /* all active models / all knowledge bases / all tools */
 };
-/* The resources the principal can read: public ones (grant to user "*" or to anyone), and
- * for a user (user_id non-NULL, group_id NULL) those granted to the user or to a group the
- * user is in, or owned by the user (D19); for a group (group_id non-NULL, user_id NULL)
- * those granted to the group. Models only when active. lists[RESOURCE__COUNT] is filled
- * (arena). Two queries whatever the number of resources, grants or groups. */
-int db_resource_preview(struct db *db, struct arena *a, const char *user_id,
-                        const char *group_id, struct preview_list lists[RESOURCE__COUNT]);
+/* Gives the registries and grants a new random version (sql/016; the workers' copies,
+ * db_previews.h). Call inside the transaction of every write of model, knowledge, tool
+ * or access_grant, as its last statement before the commit. DB_OK or DB_ERROR. */
+int db_resources_bump(struct db *db);
 
 #endif

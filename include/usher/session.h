@@ -26,6 +26,7 @@ struct session {
     const char *const *group_ids;
     const char *const *group_perm_texts;
     const char *groups_version;
+    const char *resources_version;    /* the registries' and grants' (db_previews.h) */
     /* Those texts parsed, made when a permission is first asked (json array, owned;
      * released by session_release). */
     struct json_object *group_permissions;

@@ -1,14 +1,16 @@
 /* The access previews (contract §1a/§1c, deltas §2.6 D19): what a user or a group can
  * read among the registered models, knowledge bases and tools, through access grants
- * (and, for a user, ownership). A fixed number of queries: the target (loaded by app.c),
- * the user's groups, the readable items and the totals. */
+ * (and, for a user, ownership). The target and its groups come with the caller (app.c);
+ * the readable items and the totals from the worker's copy of the registries, or from one
+ * query when it has none (db_previews.h). */
 #include "config.h"
 #include "usher/api.h"
 
 #include "usher/api_common.h"
+#include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_groups.h"
-#include "usher/db_resources.h"
+#include "usher/db_previews.h"
 #include "usher/db_users.h"
 #include "usher/session.h"
 #include "usher/group.h"
@@ -46,8 +48,12 @@ void users_preview(struct ctx *c)
     const struct user *u = c->target_user;
     const struct group *gs = c->target_groups;   /* TARGET_USER_GROUPS_404 */
     size_t ng = c->target_ngroups;
+    const char **group_ids = arena_calloc(c->arena, ng ? ng : 1, sizeof(*group_ids));
+    for (size_t i = 0; i < ng; i++)
+        group_ids[i] = gs[i].id;
     struct preview_list lists[RESOURCE__COUNT];
-    if (db_resource_preview(c->db, c->arena, u->id, NULL, lists) != DB_OK) {
+    if (db_resource_preview(c->db, c->arena, c->session->resources_version, u->id, group_ids, ng,
+                            NULL, lists) != DB_OK) {
         api_db_error(c);
         return;
     }
@@ -65,7 +71,8 @@ void groups_preview(struct ctx *c)
 {
     const struct group *g = c->target_group;
     struct preview_list lists[RESOURCE__COUNT];
-    if (db_resource_preview(c->db, c->arena, NULL, g->id, lists) != DB_OK) {
+    if (db_resource_preview(c->db, c->arena, c->session->resources_version, NULL, NULL, 0, g->id,
+                            lists) != DB_OK) {
         api_db_error(c);
         return;
     }

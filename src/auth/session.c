@@ -404,6 +404,7 @@ static void start_session(struct ctx *c, struct db_caller *dc)
     c->session->group_ids = dc->group_ids;
     c->session->group_perm_texts = dc->group_perms;
     c->session->groups_version = dc->groups_version;
+    c->session->resources_version = dc->resources_version;
     c->session->target_read = dc->target_read;
     c->session->target_id = dc->target_read ? route_target(c).id : NULL;
     c->session->target = dc->target;

@@ -85,13 +85,14 @@ int db_caller_group_trees(struct db *db, struct arena *a, const char *user_id,
 /* The caller query, one round trip: the user row (only the columns authentication and the
  * session's answers need: never settings, info, oauth or scim), whether the token id was
  * revoked, the session row's last_seen_at (user_session, by the token's jti), the API key's
- * id, expiry, last use and endpoints (NULL for a token), the config version and the groups'
- * version (sql/011). The versions are joined rows, not subqueries: MariaDB reads a joined
- * row by its key once, at plan time, where each scalar subquery cost it about 12 us per
- * request. The user's groups (their ids, order and permission trees) then come from the
- * worker's copy of every group at that version (db_group_cache.h), which remembers its
- * recent callers' memberships: reading the 20 group_member entries of a user with its row
- * cost MariaDB more than the user row itself. A GET route about a user adds that user's row
+ * id, expiry, last use and endpoints (NULL for a token), the config version, the groups'
+ * version (sql/011) and the resources' (sql/016, in the same row). The versions are
+ * joined rows, not subqueries: MariaDB reads a joined row by its key once, at plan time,
+ * where each scalar subquery cost it about 12 us per request. The user's groups (their
+ * ids, order and permission trees) then come from the worker's copy of every group at that
+ * version (db_group_cache.h), which remembers its recent callers' memberships: reading the
+ * 20 group_member entries of a user with its row cost MariaDB more than the user row
+ * itself. A GET route about a user adds that user's row
  * and group ids (caller_sql below). */
 #define CALLER_PROBES \
     "LEFT JOIN revoked_token rt ON rt.jti = ? " \
@@ -163,8 +164,9 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
     out->key_endpoints = db_cell(&r, row, k + 3);
     out->config_version = db_cell(&r, row, k + 4);
     out->groups_version = db_cell(&r, row, k + 5);
+    out->resources_version = db_cell(&r, row, k + 6);
     if (with_target) {
-        size_t t = k + 6;
+        size_t t = k + 7;
         out->target_read = true;
         if (db_cell(&r, row, t)) {
             out->target = arena_calloc(a, 1, sizeof(*out->target));
@@ -188,7 +190,8 @@ static const char *caller_sql(int by_key, const struct db_caller_target *target)
     if (text[0])
         return text;
     snprintf(text, sizeof(sql[0][0]),
-             "SELECT %s, rt.jti, us.last_seen_at, %s, cf.value, gv.v%s%s%s %s" CALLER_PROBES
+             "SELECT %s, rt.jti, us.last_seen_at, %s, cf.value, gv.v, gv.resources_v%s%s%s %s"
+             CALLER_PROBES
              "%sWHERE %s = ?",
              db_user_columns_of(USER_COLUMNS_CALLER),
              by_key ? "k.id, k.expires_at, k.last_used_at, k.endpoints" : "NULL, NULL, NULL, NULL",

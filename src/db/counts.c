@@ -4,6 +4,7 @@
 #include "usher/db_counts.h"
 
 #include "usher/db.h"
+#include "usher/db_resources.h"
 #include "usher/db_group_cache.h"
 
 int db_user_count_add(struct db *db, long long delta)
@@ -42,7 +43,7 @@ int db_counts_recompute(struct db *db)
         return DB_ERROR;
     if (db_exec(db, users_sql, NULL, 0, NULL) != DB_OK ||
         db_exec(db, groups_sql, NULL, 0, NULL) != DB_OK || db_groups_bump(db) != DB_OK ||
-        db_commit(db) != DB_OK) {
+        db_resources_bump(db) != DB_OK || db_commit(db) != DB_OK) {
         db_rollback(db);
         return DB_ERROR;
     }

@@ -11,6 +11,7 @@
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
+#include "usher/db_resources.h"
 #include "usher/db_counts.h"
 #include "usher/db_group_cache.h"
 #include "usher/db_rows.h"
@@ -388,10 +389,12 @@ int db_group_delete(struct db *db, const char *id)
     static const char group_sql[] = "DELETE FROM `group` WHERE id = ?";
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
-    if (db_exec(db, grants_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
+    unsigned long long grants = 0;
+    if (db_exec(db, grants_sql, DB_PARAMS(db_str(id)), &grants) != DB_OK ||
         db_exec(db, members_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
         db_exec(db, group_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
-        db_groups_bump(db) != DB_OK || db_commit(db) != DB_OK) {
+        db_groups_bump(db) != DB_OK || (grants && db_resources_bump(db) != DB_OK) ||
+        db_commit(db) != DB_OK) {
         db_rollback(db);
         return DB_ERROR;
     }

@@ -11,6 +11,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_resources.h"
 #include "usher/db_group_cache.h"
 #include "usher/db_counts.h"
 #include "usher/db_user_index.h"
@@ -261,6 +262,9 @@ int db_import_insert(struct db *db, enum import_table t, const char *const *cell
         rc = keep_counts(db, a, t, cells, n, ids);
     if (rc == DB_OK && (t == IMPORT_GROUPS || t == IMPORT_MEMBERS))
         rc = db_groups_bump(db);   /* the workers' copies of the groups (db_group_cache.h) */
+    if (rc == DB_OK && (t == IMPORT_GRANTS || t == IMPORT_MODELS || t == IMPORT_KNOWLEDGE ||
+                        t == IMPORT_TOOLS))
+        rc = db_resources_bump(db);   /* and of the registries (db_previews.h) */
     if (rc == DB_OK && db_commit(db) != DB_OK)
         rc = DB_ERROR;
     if (rc != DB_OK)

@@ -1,11 +1,14 @@
-/* Resource registries, access grants and the access previews (see db_resources.h). */
+/* Resource registries and access grants (see db_resources.h). */
 #include "config.h"
 #include "usher/db_resources.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/rand.h>
 
 #include "usher/arena.h"
 #include "usher/crypto.h"
@@ -37,6 +40,26 @@ static long long now_s(void)
 static long long cell_ll(const char *s)
 {
     return s ? strtoll(s, NULL, 10) : 0;
+}
+
+int db_resources_bump(struct db *db)
+{
+    static const char sql[] = "UPDATE group_version SET resources_v = ? WHERE id = 1";
+    uint64_t v = 0;
+    if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
+        return DB_ERROR;
+    return db_exec(db, sql, DB_PARAMS(db_int((long long)(v >> 11))), NULL);
+}
+
+/* Ends the transaction of a write of the registries or grants: on rc DB_OK gives them a
+ * new version (the workers' copies, db_previews.h) and commits, else rolls back.
+ * Returns rc, or DB_ERROR when the version or the commit failed. */
+static int finish(struct db *db, int rc)
+{
+    if (rc == DB_OK && db_resources_bump(db) == DB_OK && db_commit(db) == DB_OK)
+        return DB_OK;
+    db_rollback(db);
+    return rc == DB_OK ? DB_ERROR : rc;
 }
 
 /* ---- registries ------------------------------------------------------------------------ */
@@ -73,12 +96,15 @@ int db_resource_put(struct db *db, const struct resource *r)
         return DB_ERROR;
     long long now = now_s();
     const char *sql = registries[r->type].put;
-    if (r->type == RESOURCE_MODEL)
-        return db_exec(db, sql, DB_PARAMS(db_str(r->id), db_str_or_null(r->user_id),
-                                          db_str(r->name), db_int(r->is_active), db_int(now),
-                                          db_int(now)), NULL);
-    return db_exec(db, sql, DB_PARAMS(db_str(r->id), db_str_or_null(r->user_id), db_str(r->name),
-                                      db_int(now), db_int(now)), NULL);
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
+    int rc = r->type == RESOURCE_MODEL
+                 ? db_exec(db, sql, DB_PARAMS(db_str(r->id), db_str_or_null(r->user_id),
+                                              db_str(r->name), db_int(r->is_active),
+                                              db_int(now), db_int(now)), NULL)
+                 : db_exec(db, sql, DB_PARAMS(db_str(r->id), db_str_or_null(r->user_id),
+                                              db_str(r->name), db_int(now), db_int(now)), NULL);
+    return finish(db, rc);
 }
 
 int db_resource_delete(struct db *db, enum resource_type type, const char *id)
@@ -97,8 +123,7 @@ int db_resource_delete(struct db *db, enum resource_type type, const char *id)
         db_rollback(db);
         return DB_NOT_FOUND;
     }
-    if (db_commit(db) == DB_OK)
-        return DB_OK;
+    return finish(db, DB_OK);
 fail:
     db_rollback(db);
     return DB_ERROR;
@@ -141,12 +166,14 @@ int db_grant_add(struct db *db, const struct grant *g)
         "INSERT INTO access_grant (id, resource_type, resource_id, principal_type, "
         "principal_id, permission, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
     char id[37];
-    if (uuid4(id) != 0)
+    if (uuid4(id) != 0 || db_begin(db) != DB_OK)
         return DB_ERROR;
-    return db_exec(db, sql, DB_PARAMS(db_str(id), db_str(g->resource_type), db_str(g->resource_id),
-                                      db_str(g->principal_type), db_str(g->principal_id),
-                                      db_str(g->permission), db_int(now_s())),
-                   NULL);
+    return finish(db, db_exec(db, sql, DB_PARAMS(db_str(id), db_str(g->resource_type),
+                                                 db_str(g->resource_id),
+                                                 db_str(g->principal_type),
+                                                 db_str(g->principal_id),
+                                                 db_str(g->permission), db_int(now_s())),
+                              NULL));
 }
 
 int db_grant_delete(struct db *db, const struct grant *g)
@@ -155,10 +182,12 @@ int db_grant_delete(struct db *db, const struct grant *g)
         "DELETE FROM access_grant WHERE resource_type = ? AND resource_id = ? AND "
         "principal_type = ? AND principal_id = ? AND permission = ?";
     unsigned long long gone = 0;
+    if (db_begin(db) != DB_OK)
+        return DB_ERROR;
     int rc = db_exec(db, sql, DB_PARAMS(db_str(g->resource_type), db_str(g->resource_id),
                                         db_str(g->principal_type), db_str(g->principal_id),
                                         db_str(g->permission)), &gone);
-    return rc != DB_OK ? rc : gone ? DB_OK : DB_NOT_FOUND;
+    return finish(db, rc != DB_OK ? rc : gone ? DB_OK : DB_NOT_FOUND);
 }
 
 int db_grant_list(struct db *db, struct arena *a, const char *resource_type,
@@ -180,65 +209,5 @@ int db_grant_list(struct db *db, struct arena *a, const char *resource_type,
         (*out)[i] = (struct grant){ db_cell(&r, i, 0), db_cell(&r, i, 1), db_cell(&r, i, 2),
                                     db_cell(&r, i, 3), db_cell(&r, i, 4), db_cell(&r, i, 5),
                                     cell_ll(db_cell(&r, i, 6)) };
-    return DB_OK;
-}
-
-/* ---- previews -------------------------------------------------------------------------- */
-
-/* The resources the principal owns (the user_id parameters, NULL for a group) or may
- * read: a read grant to every signed-in user ('user' '*') or to the user, to anyone, to the
- * group or to a group the user is in ('' stands for "no such principal"). The grants are
- * found first, one index range per kind of grant (the principal index; the user's groups
- * by its memberships), then each resource by its key. An OR of the kinds per resource type
- * read every grant and every resource per request (1.9 ms at 400 of each), and a UNION per
- * type and kind cost MariaDB more to plan than to run: this is 0.4 ms. */
-#define GRANTS_TO(WHERE) \
-    "SELECT ag.resource_type rt, ag.resource_id rid FROM access_grant ag " \
-    "WHERE ag.permission = 'read' AND " WHERE
-#define OWNED(T) "SELECT '" T "', id FROM " T " WHERE user_id = ?"
-#define READABLE_SQL                                                                        \
-    "SELECT CASE x.rt WHEN 'model' THEN 0 WHEN 'knowledge' THEN 1 ELSE 2 END, "             \
-    "COALESCE(m.updated_at, k.updated_at, tl.updated_at), x.rid, "                          \
-    "COALESCE(m.name, k.name, tl.name) FROM ("                                              \
-    GRANTS_TO("ag.principal_type = 'user' AND ag.principal_id IN ('*', ?)") " UNION "       \
-    GRANTS_TO("ag.principal_type = 'anyone'") " UNION "                                     \
-    GRANTS_TO("ag.principal_type = 'group' AND ag.principal_id = ?") " UNION "              \
-    "SELECT ag.resource_type, ag.resource_id FROM group_member gm "                         \
-    "STRAIGHT_JOIN access_grant ag ON ag.principal_type = 'group' "                         \
-    "AND ag.principal_id = gm.group_id AND ag.permission = 'read' WHERE gm.user_id = ? "    \
-    "UNION " OWNED("model") " UNION " OWNED("knowledge") " UNION " OWNED("tool") ") x "      \
-    "LEFT JOIN model m ON x.rt = 'model' AND m.id = x.rid AND m.is_active "                 \
-    "LEFT JOIN knowledge k ON x.rt = 'knowledge' AND k.id = x.rid "                         \
-    "LEFT JOIN tool tl ON x.rt = 'tool' AND tl.id = x.rid "                                 \
-    "WHERE m.id IS NOT NULL OR k.id IS NOT NULL OR tl.id IS NOT NULL "                      \
-    /* the totals as one more row (type -1, first), in the same round trip */               \
-    "UNION ALL SELECT -1, (SELECT COUNT(*) FROM model WHERE is_active), "                   \
-    "(SELECT COUNT(*) FROM knowledge), (SELECT COUNT(*) FROM tool) "                        \
-    "ORDER BY 1, 2 DESC, 3"
-
-int db_resource_preview(struct db *db, struct arena *a, const char *user_id,
-                        const char *group_id, struct preview_list lists[RESOURCE__COUNT])
-{
-    static const char items_sql[] = READABLE_SQL;
-    const char *uid = user_id ? user_id : "", *gid = group_id ? group_id : "";
-    struct db_param params[] = { db_str(uid), db_str(gid), db_str(uid), db_str_or_null(user_id),
-                                 db_str_or_null(user_id), db_str_or_null(user_id) };
-    struct db_result items;
-    if (db_query(db, a, items_sql, params, sizeof(params) / sizeof(params[0]), &items) !=
-            DB_OK ||
-        items.nrows == 0 || cell_ll(db_cell(&items, 0, 0)) != -1)
-        return DB_ERROR;
-    for (int t = 0; t < RESOURCE__COUNT; t++) {
-        lists[t].n = 0;
-        lists[t].total = cell_ll(db_cell(&items, 0, (size_t)t + 1));
-        lists[t].items = arena_calloc(a, items.nrows, sizeof(struct preview_item));
-    }
-    for (size_t i = 1; i < items.nrows; i++) {
-        long long t = cell_ll(db_cell(&items, i, 0));
-        if (t < 0 || t >= RESOURCE__COUNT)
-            continue;
-        struct preview_list *l = &lists[t];
-        l->items[l->n++] = (struct preview_item){ db_cell(&items, i, 2), db_cell(&items, i, 3) };
-    }
     return DB_OK;
 }

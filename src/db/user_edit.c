@@ -10,6 +10,7 @@
 
 #include "usher/arena.h"
 #include "usher/db.h"
+#include "usher/db_resources.h"
 #include "usher/db_counts.h"
 #include "usher/db_group_cache.h"
 #include "usher/db_user_index.h"
@@ -248,10 +249,10 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
         db_exec(db, bump_sql, DB_PARAMS(db_int(now_s()), db_str(id)), NULL) != DB_OK ||
         db_group_member_count_drop_user(db, id) != DB_OK)
         return rollback(db, DB_ERROR);
-    unsigned long long memberships = 0;
+    unsigned long long memberships = 0, grants = 0;
     for (size_t i = 0; i < sizeof(child_sql) / sizeof(child_sql[0]); i++)
-        if (db_exec(db, child_sql[i], DB_PARAMS(db_str(id)), i == 0 ? &memberships : NULL) !=
-            DB_OK)
+        if (db_exec(db, child_sql[i], DB_PARAMS(db_str(id)),
+                    i == 0 ? &memberships : i == 2 ? &grants : NULL) != DB_OK)
             return rollback(db, DB_ERROR);
     unsigned long long n = 0;
     /* the search row stops being exact before the user goes (a search checks it meanwhile) */
@@ -264,6 +265,9 @@ int db_user_delete(struct db *db, struct arena *a, const char *id)
         return rollback_search(db, id, DB_NOT_FOUND);
     /* Its groups lost a member and were bumped: the workers' copies (db_group_cache.h). */
     if (memberships && db_groups_bump(db) != DB_OK)
+        return rollback_search(db, id, DB_ERROR);
+    /* Grants to it went: the workers' copies of the registries (db_previews.h). */
+    if (grants && db_resources_bump(db) != DB_OK)
         return rollback_search(db, id, DB_ERROR);
     /* after the commit (or not): the user's text leaves the search index (or is exact again) */
     rc = db_commit(db);

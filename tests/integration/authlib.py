@@ -131,9 +131,11 @@ def restore_default_pool(stack):
 
 
 # ---------------------------------------------------------------- the database
-# Groups written by hand get a new groups' version, as `usherctl recount` gives them: the
-# workers hold the groups until it changes (src/db/group_cache.c, sql/011).
-GROUPS_CHANGED_SQL = "UPDATE group_version SET v = v + 1 WHERE id = 1;"
+# Groups, resources or grants written by hand get new versions, as `usherctl recount` gives
+# them: the workers hold the groups until theirs changes (src/db/group_cache.c, sql/011),
+# the registries and grants until theirs does (src/db/previews.c, sql/016).
+GROUPS_CHANGED_SQL = ("UPDATE group_version SET v = v + 1, resources_v = resources_v + 1 "
+                      "WHERE id = 1;")
 WIPE_SQL = ("DELETE FROM revoked_token; DELETE FROM signin_attempt; DELETE FROM api_key; "
             "DELETE FROM group_member; DELETE FROM `group`; DELETE FROM oauth_session; "
             "DELETE FROM auth; DELETE FROM `user`; DELETE FROM config; "

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from authlib import expect
+from authlib import GROUPS_CHANGED_SQL, expect
 from harness import BUILD
 
 GROUPS = "/api/v1/groups"
@@ -30,7 +30,7 @@ USER_INFO_KEYS = {"id", "name", "email", "role", "bio", "groups", "is_active", "
 
 def wipe_grants(stack):
     stack.sql("DELETE FROM access_grant; DELETE FROM model; DELETE FROM knowledge; "
-              "DELETE FROM tool;")
+              "DELETE FROM tool; " + GROUPS_CHANGED_SQL)
 
 
 @pytest.fixture(autouse=True)

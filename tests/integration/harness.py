@@ -210,7 +210,8 @@ class Stack:
     RECOUNT_SQL = ("UPDATE user_count SET n = (SELECT COUNT(*) FROM `user`) WHERE id = 1; "
                    "UPDATE `group` g SET member_count = "
                    "(SELECT COUNT(*) FROM group_member m WHERE m.group_id = g.id); "
-                   "UPDATE group_version SET v = v + 1 WHERE id = 1")
+                   "UPDATE group_version SET v = v + 1, resources_v = resources_v + 1 "
+                   "WHERE id = 1")
 
     def recount(self):
         self.sql(self.RECOUNT_SQL)

@@ -4,7 +4,7 @@ to the user, to anyone, to two of its groups) is listed once, in its type, newes
 grants of other resource types or permissions, and grants to a resource that does not
 exist, list nothing; a group's preview reads only what is granted to that group."""
 from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
-    add_user, auth_env, auth_module, expect,
+    GROUPS_CHANGED_SQL, add_user, auth_env, auth_module, expect,
 )
 from callerlib import callers  # noqa: F401  (the fixture)
 from grouplib import (  # noqa: F401  (grants_wiped: fixture)
@@ -37,7 +37,7 @@ def test_every_way_to_a_resource_lists_it_once(callers, stack):
               f"('g-gone', 'tool', 't-gone', 'user', '{user.id}', 'read', 0), "
               f"('g-write', 'tool', 't-same-id', 'user', '{user.id}', 'write', 0)")
     stack.sql("UPDATE model SET updated_at = 100 WHERE id = 'm-many'; "
-              "UPDATE model SET updated_at = 200 WHERE id = 'm-b'")
+              "UPDATE model SET updated_at = 200 WHERE id = 'm-b'; " + GROUPS_CHANGED_SQL)
     got = expect(admin.get(f"{USERS}/{user.id}/preview"), 200)
     assert [i["id"] for i in got["models"]["items"]] == ["m-b", "m-many"]   # newest first
     assert got["models"]["total"] == 2

@@ -19,8 +19,8 @@ import unicodedata
 import uuid
 
 from authlib import (  # noqa: F401  (re-exported: the users tests import them from here)
-    ACCESS_PROHIBITED, Client, add_member, add_user, expect, first_admin, make_group, sql_json,
-    sql_one, sql_quote, sql_text,
+    ACCESS_PROHIBITED, GROUPS_CHANGED_SQL, Client, add_member, add_user, expect, first_admin,
+    make_group, sql_json, sql_one, sql_quote, sql_text,
 )
 
 USERS = "/api/v1/users"
@@ -189,7 +189,7 @@ def add_grant(stack, principal_type, principal_id, resource_id=None):
     stack.sql("INSERT INTO access_grant (id, resource_type, resource_id, principal_type, "
               f"principal_id, permission, created_at) VALUES ('{gid}', 'model', "
               f"{sql_quote(resource_id or 'model-' + gid[:8])}, {sql_quote(principal_type)}, "
-              f"{sql_quote(principal_id)}, 'read', {int(time.time())})")
+              f"{sql_quote(principal_id)}, 'read', {int(time.time())}); " + GROUPS_CHANGED_SQL)
     return gid
 
 
