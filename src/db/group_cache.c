@@ -8,27 +8,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
-
 #include "usher/arena.h"
 #include "usher/db.h"
 #include "usher/db_rows.h"
 #include "usher/group.h"
 
+#include "held_copy.h"
+
 int db_groups_bump(struct db *db)
 {
     static const char sql[] = "UPDATE group_version SET v = ? WHERE id = 1";
-    uint64_t v = 0;
-    if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
-        return DB_ERROR;
-    return db_exec(db, sql, DB_PARAMS(db_int((long long)(v >> 11))), NULL);
+    return held_copy_bump(db, sql);
 }
 
 /* The copy: its version, the table and everything it points to in one arena. */
 static struct {
-    char version[32];
-    bool too_many;                       /* version had more than GROUP_CACHE_MAX groups */
-    struct arena *mem;
+    struct held_copy at;                 /* the version, the arena */
     struct group_cache cache;
     const struct group_cached **by_id;   /* the same entries, sorted by id */
 } held;
@@ -91,20 +86,10 @@ static struct arena *load(struct db *db, struct group_cache *cache,
                  "COALESCE(" DB_GROUP_SHARE_SQL " = 'members', 0), "
                  "COALESCE(g.data IS NOT NULL AND " DB_GROUP_SHARE_SQL " = 'false', 0) "
                  "FROM `group` g LIMIT %d", db_group_columns(), GROUP_CACHE_MAX + 1);
-    struct arena *tmp = arena_new(64 * 1024);
-    if (!tmp)
-        return NULL;
+    struct arena *tmp;
     struct db_result r;
-    /* causal (Galera): at least as new as the version the caller lookup read */
-    if (db_query_causal(db, tmp, sql, NULL, 0, &r) != DB_OK) {
-        arena_free(tmp);
+    if (held_copy_read(db, sql, GROUP_CACHE_MAX, &tmp, &r, too_many) != DB_OK)
         return NULL;
-    }
-    if (r.nrows > GROUP_CACHE_MAX) {
-        *too_many = true;
-        arena_free(tmp);
-        return NULL;
-    }
     struct loaded *rows = arena_calloc(tmp, r.nrows ? r.nrows : 1, sizeof(*rows));
     for (size_t i = 0; i < r.nrows; i++) {
         db_group_decode(&rows[i].g, &r, i, 0);
@@ -203,29 +188,19 @@ _Static_assert(GROUP_CACHE_MAX <= UINT16_MAX, "a group's place in the copy fits 
 
 const struct group_cache *db_group_cache_get(struct db *db, const char *version)
 {
-    if (!version || strlen(version) >= sizeof(held.version))
-        return NULL;
-    if ((held.mem || held.too_many) && strcmp(version, held.version) == 0)
-        return held.mem ? &held.cache : NULL;
-    arena_free(held.mem);
-    held.mem = NULL;
-    held.too_many = false;
+    int at = held_copy_at(&held.at, version);
+    if (at != 0)
+        return at > 0 && held.at.mem ? &held.cache : NULL;
     memset(memo, 0, sizeof(memo));   /* memberships are remembered per version */
     struct group_cache cache;
     const struct group_cached **by_id = NULL;
     bool too_many = false;
     struct arena *mem = load(db, &cache, &by_id, &too_many);
-    if (!mem) {
-        if (too_many) {   /* not read again until the version changes */
-            held.too_many = true;
-            snprintf(held.version, sizeof(held.version), "%s", version);
-        }
+    held_copy_keep(&held.at, version, mem, too_many);
+    if (!mem)
         return NULL;
-    }
-    held.mem = mem;
     held.cache = cache;
     held.by_id = by_id;
-    snprintf(held.version, sizeof(held.version), "%s", version);
     return &held.cache;
 }
 

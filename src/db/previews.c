@@ -12,6 +12,8 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 
+#include "held_copy.h"
+
 /* ---- the copy -------------------------------------------------------------------------- */
 
 struct entry {
@@ -247,9 +249,7 @@ void resource_copy_preview(struct resource_copy *c, struct arena *a, const char 
 /* ---- the worker's copy ----------------------------------------------------------------- */
 
 static struct {
-    char version[32];
-    bool too_many;              /* version had more than RESOURCE_CACHE_MAX rows */
-    struct arena *mem;
+    struct held_copy at;        /* the version, the arena */
     struct resource_copy *copy;
 } held;
 
@@ -277,20 +277,10 @@ static struct arena *load(struct db *db, struct resource_copy **out, bool *too_m
                  "AND resource_type IN ('model', 'knowledge', 'tool') "
                  "AND principal_type IN ('user', 'anyone', 'group') LIMIT %d",
                  GRANT_TO_USER, GRANT_TO_ANYONE, GRANT_TO_GROUP, RESOURCE_CACHE_MAX + 1);
-    struct arena *tmp = arena_new(64 * 1024);
-    if (!tmp)
-        return NULL;
+    struct arena *tmp;
     struct db_result r;
-    /* causal (Galera): at least as new as the version the caller lookup read */
-    if (db_query_causal(db, tmp, sql, NULL, 0, &r) != DB_OK) {
-        arena_free(tmp);
+    if (held_copy_read(db, sql, RESOURCE_CACHE_MAX, &tmp, &r, too_many) != DB_OK)
         return NULL;
-    }
-    if (r.nrows > RESOURCE_CACHE_MAX) {
-        *too_many = true;
-        arena_free(tmp);
-        return NULL;
-    }
     struct resource_row *res = arena_calloc(tmp, r.nrows ? r.nrows : 1, sizeof(*res));
     struct grant_row *grants = arena_calloc(tmp, r.nrows ? r.nrows : 1, sizeof(*grants));
     size_t nres = 0, ngrants = 0;
@@ -318,28 +308,16 @@ static struct arena *load(struct db *db, struct resource_copy **out, bool *too_m
 
 struct resource_copy *db_preview_copy_get(struct db *db, const char *version)
 {
-    if (!version || strlen(version) >= sizeof(held.version))
-        return NULL;
-    if ((held.mem || held.too_many) && strcmp(version, held.version) == 0)
-        return held.copy;
-    arena_free(held.mem);
-    held.mem = NULL;
+    int at = held_copy_at(&held.at, version);
+    if (at != 0)
+        return at > 0 ? held.copy : NULL;
     held.copy = NULL;
-    held.too_many = false;
     bool too_many = false;
     struct resource_copy *copy = NULL;
     struct arena *mem = load(db, &copy, &too_many);
-    if (!mem) {
-        if (too_many) {   /* not read again until the version changes */
-            held.too_many = true;
-            snprintf(held.version, sizeof(held.version), "%s", version);
-        }
-        return NULL;
-    }
-    held.mem = mem;
-    held.copy = copy;
-    snprintf(held.version, sizeof(held.version), "%s", version);
-    return copy;
+    held_copy_keep(&held.at, version, mem, too_many);
+    held.copy = mem ? copy : NULL;
+    return held.copy;
 }
 
 /* ---- the previews ---------------------------------------------------------------------- */

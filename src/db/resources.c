@@ -2,17 +2,16 @@
 #include "config.h"
 #include "usher/db_resources.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <openssl/rand.h>
-
 #include "usher/arena.h"
 #include "usher/crypto.h"
 #include "usher/db.h"
+
+#include "held_copy.h"
 
 static const char *const type_names[RESOURCE__COUNT] = {
     [RESOURCE_MODEL] = "model", [RESOURCE_KNOWLEDGE] = "knowledge", [RESOURCE_TOOL] = "tool",
@@ -45,10 +44,7 @@ static long long cell_ll(const char *s)
 int db_resources_bump(struct db *db)
 {
     static const char sql[] = "UPDATE group_version SET resources_v = ? WHERE id = 1";
-    uint64_t v = 0;
-    if (RAND_bytes((unsigned char *)&v, sizeof(v)) != 1)
-        return DB_ERROR;
-    return db_exec(db, sql, DB_PARAMS(db_int((long long)(v >> 11))), NULL);
+    return held_copy_bump(db, sql);
 }
 
 /* Ends the transaction of a write of the registries or grants: on rc DB_OK gives them a
