@@ -16,6 +16,7 @@
  * the new values equal the old ones. */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 struct arena;
 struct db;
@@ -55,6 +56,17 @@ struct db_result {
 static inline const char *db_cell(const struct db_result *r, size_t row, size_t col)
 {
     return r->cells[row * r->ncols + col];
+}
+
+/* A cell's text as an integer; 0 for NULL (a cell of an integer column). */
+static inline long long db_text_ll(const char *text)
+{
+    return text ? strtoll(text, NULL, 10) : 0;
+}
+
+static inline long long db_cell_ll(const struct db_result *r, size_t row, size_t col)
+{
+    return db_text_ll(db_cell(r, row, col));
 }
 
 /* Return codes. */

@@ -8,11 +8,6 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 
-static long long int_or_zero(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
 static int newest_first(const void *pa, const void *pb)
 {
     const struct db_apikey *a = pa, *b = pb;
@@ -39,13 +34,13 @@ int db_apikey_list(struct db *db, struct arena *a, const char *user_id,
         k->id = db_cell(&r, i, 0);
         k->name = db_cell(&r, i, 1);
         k->prefix = db_cell(&r, i, 2);
-        k->created_at = int_or_zero(db_cell(&r, i, 3));
-        k->created_ms = int_or_zero(db_cell(&r, i, 4));
-        k->expires_at = int_or_zero(db_cell(&r, i, 5));
-        k->last_used_at = int_or_zero(db_cell(&r, i, 6));
+        k->created_at = db_cell_ll(&r, i, 3);
+        k->created_ms = db_cell_ll(&r, i, 4);
+        k->expires_at = db_cell_ll(&r, i, 5);
+        k->last_used_at = db_cell_ll(&r, i, 6);
         k->endpoints = db_cell(&r, i, 7);
         k->sealed = db_cell(&r, i, 8);
-        k->is_default = int_or_zero(db_cell(&r, i, 9)) != 0;
+        k->is_default = db_cell_ll(&r, i, 9) != 0;
     }
     qsort(rows, r.nrows, sizeof(*rows), newest_first);
     *out = rows;
@@ -61,8 +56,8 @@ int db_apikey_count(struct db *db, const char *user_id, long long *n, bool *has_
     struct arena *a = arena_new(512);
     struct db_result r;
     int rc = db_query(db, a, sql, DB_PARAMS(db_str(user_id)), &r);
-    *n = rc == DB_OK && r.nrows ? int_or_zero(db_cell(&r, 0, 0)) : 0;
-    *has_default = rc == DB_OK && r.nrows && int_or_zero(db_cell(&r, 0, 1)) > 0;
+    *n = rc == DB_OK && r.nrows ? db_cell_ll(&r, 0, 0) : 0;
+    *has_default = rc == DB_OK && r.nrows && db_cell_ll(&r, 0, 1) > 0;
     arena_free(a);
     return rc;
 }

@@ -39,7 +39,7 @@ static void groups_from_rows(struct arena *a, const struct db_result *r, size_t 
     for (size_t i = 0; i < r->nrows; i++) {
         const char *upd = db_cell(r, i, col), *id = db_cell(r, i, col + 1);
         if (id)
-            rows[n++] = (struct group_row){ upd ? strtoll(upd, NULL, 10) : 0, id,
+            rows[n++] = (struct group_row){ db_text_ll(upd), id,
                                             db_cell(r, i, col + 2) };
     }
     qsort(rows, n, sizeof(*rows), group_row_cmp);
@@ -155,12 +155,11 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
     out->revoked = db_cell(&r, row, user_nfields) != NULL;
     const char *seen = db_cell(&r, row, user_nfields + 1);
     out->has_session = seen != NULL;
-    out->session_last_seen = seen ? strtoll(seen, NULL, 10) : 0;
+    out->session_last_seen = db_text_ll(seen);
     size_t k = user_nfields + 2;
     out->key_id = db_cell(&r, row, k);
-    out->key_expires_at = db_cell(&r, row, k + 1) ? strtoll(db_cell(&r, row, k + 1), NULL, 10) : 0;
-    out->key_last_used_at = db_cell(&r, row, k + 2) ? strtoll(db_cell(&r, row, k + 2), NULL, 10)
-                                                    : 0;
+    out->key_expires_at = db_cell_ll(&r, row, k + 1);
+    out->key_last_used_at = db_cell_ll(&r, row, k + 2);
     out->key_endpoints = db_cell(&r, row, k + 3);
     out->config_version = db_cell(&r, row, k + 4);
     out->groups_version = db_cell(&r, row, k + 5);

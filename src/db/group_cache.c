@@ -97,7 +97,7 @@ static struct arena *load(struct db *db, struct group_cache *cache,
         rows[i].c.anyone = flag(&r, i, group_nfields + 1);
         rows[i].c.members = flag(&r, i, group_nfields + 2);
         rows[i].c.not_shared = flag(&r, i, group_nfields + 3);
-        rows[i].count = cnt ? strtoll(cnt, NULL, 10) : 0;
+        rows[i].count = db_text_ll(cnt);
     }
     qsort(rows, r.nrows, sizeof(*rows), recent_cmp);
     struct arena *mem = arena_new(64 * 1024);

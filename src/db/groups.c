@@ -165,7 +165,7 @@ static void decode_counted(struct arena *a, const struct db_result *r, struct gr
     for (size_t i = 0; i < r->nrows; i++) {
         db_group_decode(&rows[i].g, r, i, 0);
         const char *cnt = db_cell(r, i, group_nfields);
-        rows[i].count = cnt ? strtoll(cnt, NULL, 10) : 0;
+        rows[i].count = db_text_ll(cnt);
     }
     qsort(rows, *n, sizeof(*rows), counted_recent_first);
     *out = arena_calloc(a, r->nrows ? r->nrows : 1, sizeof(**out));
@@ -442,7 +442,7 @@ int db_group_members(struct db *db, struct arena *a, const char *id, struct user
     for (size_t i = 0; i < r.nrows; i++) {
         db_user_decode(a, &rows[i].u, &r, i, 0);
         const char *joined = db_cell(&r, i, user_nfields);
-        rows[i].joined = joined ? strtoll(joined, NULL, 10) : 0;
+        rows[i].joined = db_text_ll(joined);
     }
     qsort(rows, r.nrows, sizeof(*rows), joined_first);
     *n = r.nrows;

@@ -17,15 +17,18 @@
 /* ---- the copy -------------------------------------------------------------------------- */
 
 struct entry {
-    const char *id, *name, *owner;
+    const char *id, *name;
     long long updated_at;
     int type;
 };
 
+/* Ownership is kept as one more kind of grant: the owner reads what it owns. */
+enum { OWNED_BY = GRANT_TO_GROUP + 1 };
+
 struct copy_grant {
     const char *principal_id;
     uint32_t entry;
-    int principal;
+    int principal;    /* enum grant_principal, or OWNED_BY */
 };
 
 struct resource_copy {
@@ -33,9 +36,7 @@ struct resource_copy {
     struct entry *entries;        /* listed ones only (active), in the answer's order: by
                                    * type, most recently updated first, then by id */
     uint32_t *by_key;             /* entries by type and id, to resolve grants */
-    uint32_t *by_owner;           /* the entries that have an owner, by owner */
-    size_t nowned;
-    struct copy_grant *grants;    /* by principal kind, then principal id */
+    struct copy_grant *grants;    /* by principal kind, then principal id; owners too */
     size_t ngrants;
     long long totals[RESOURCE__COUNT];
     uint32_t *seen;               /* per entry: the stamp of the last preview that took it */
@@ -78,15 +79,6 @@ static int key_cmp(const void *pa, const void *pb)
     return pad_cmp(a->id, b->id);
 }
 
-static int owner_cmp(const void *pa, const void *pb)
-{
-    const struct entry *a = &sorting->entries[*(const uint32_t *)pa];
-    const struct entry *b = &sorting->entries[*(const uint32_t *)pb];
-    int c = pad_cmp(a->owner, b->owner);
-    return c ? c : (*(const uint32_t *)pa > *(const uint32_t *)pb) -
-                   (*(const uint32_t *)pa < *(const uint32_t *)pb);
-}
-
 static int grant_cmp(const void *pa, const void *pb)
 {
     const struct copy_grant *a = pa, *b = pb;
@@ -126,21 +118,21 @@ struct resource_copy *resource_copy_build(struct arena *mem, const struct resour
             continue;
         c->totals[r->type]++;
         c->entries[c->n++] = (struct entry){ arena_strdup(mem, r->id), arena_strdup(mem, r->name),
-                                             arena_strdup(mem, r->owner), r->updated_at,
-                                             r->type };
+                                             r->updated_at, r->type };
     }
     qsort(c->entries, c->n, sizeof(*c->entries), order_cmp);
     sorting = c;
     c->by_key = arena_calloc(mem, c->n ? c->n : 1, sizeof(*c->by_key));
-    c->by_owner = arena_calloc(mem, c->n ? c->n : 1, sizeof(*c->by_owner));
-    for (size_t i = 0; i < c->n; i++) {
+    for (size_t i = 0; i < c->n; i++)
         c->by_key[i] = (uint32_t)i;
-        if (c->entries[i].owner)
-            c->by_owner[c->nowned++] = (uint32_t)i;
-    }
     qsort(c->by_key, c->n, sizeof(*c->by_key), key_cmp);
-    qsort(c->by_owner, c->nowned, sizeof(*c->by_owner), owner_cmp);
-    c->grants = arena_calloc(mem, ngrants ? ngrants : 1, sizeof(*c->grants));
+    c->grants = arena_calloc(mem, ngrants + nres ? ngrants + nres : 1, sizeof(*c->grants));
+    for (size_t i = 0; i < nres; i++) {
+        long e = res[i].owner && res[i].id ? find_entry(c, res[i].type, res[i].id) : -1;
+        if (e >= 0)
+            c->grants[c->ngrants++] = (struct copy_grant){ arena_strdup(mem, res[i].owner),
+                                                           (uint32_t)e, OWNED_BY };
+    }
     for (size_t i = 0; i < ngrants; i++) {
         const struct grant_row *g = &grants[i];
         long e = g->resource_id && g->principal_id ? find_entry(c, g->type, g->resource_id) : -1;
@@ -192,20 +184,6 @@ static void pick_granted(struct resource_copy *c, struct picked *p, int principa
         pick(c, p, c->grants[i].entry);
 }
 
-static void pick_owned(struct resource_copy *c, struct picked *p, const char *owner)
-{
-    size_t lo = 0, hi = c->nowned;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (pad_cmp(owner, c->entries[c->by_owner[mid]].owner) <= 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    for (; lo < c->nowned && pad_cmp(owner, c->entries[c->by_owner[lo]].owner) == 0; lo++)
-        pick(c, p, c->by_owner[lo]);
-}
-
 static int u32_cmp(const void *pa, const void *pb)
 {
     uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
@@ -232,7 +210,7 @@ void resource_copy_preview(struct resource_copy *c, struct arena *a, const char 
         if (group_ids[i])
             pick_granted(c, &p, GRANT_TO_GROUP, group_ids[i]);
     if (user_id)
-        pick_owned(c, &p, user_id);
+        pick_granted(c, &p, OWNED_BY, user_id);
     qsort(p.idx, p.n, sizeof(*p.idx), u32_cmp);   /* the entries' order is the answer's */
     for (int t = 0; t < RESOURCE__COUNT; t++) {
         lists[t].n = 0;
@@ -252,11 +230,6 @@ static struct {
     struct held_copy at;        /* the version, the arena */
     struct resource_copy *copy;
 } held;
-
-static long long cell_ll(const char *v)
-{
-    return v ? strtoll(v, NULL, 10) : 0;
-}
 
 /* Reads the registries and the read grants on them in one statement (one snapshot) into
  * a new arena; NULL on failure or too many rows. Column 0 tells a resource (0: type, id,
@@ -285,14 +258,14 @@ static struct arena *load(struct db *db, struct resource_copy **out, bool *too_m
     struct grant_row *grants = arena_calloc(tmp, r.nrows ? r.nrows : 1, sizeof(*grants));
     size_t nres = 0, ngrants = 0;
     for (size_t i = 0; i < r.nrows; i++) {
-        int type = (int)cell_ll(db_cell(&r, i, 1));
-        if (cell_ll(db_cell(&r, i, 0)) == 0)
+        int type = (int)db_cell_ll(&r, i, 1);
+        if (db_cell_ll(&r, i, 0) == 0)
             res[nres++] = (struct resource_row){ type, db_cell(&r, i, 2), db_cell(&r, i, 3),
-                                                 db_cell(&r, i, 4), cell_ll(db_cell(&r, i, 5)),
+                                                 db_cell(&r, i, 4), db_cell_ll(&r, i, 5),
                                                  true };
         else
             grants[ngrants++] = (struct grant_row){ type, db_cell(&r, i, 2),
-                                                    (int)cell_ll(db_cell(&r, i, 6)),
+                                                    (int)db_cell_ll(&r, i, 6),
                                                     db_cell(&r, i, 7) };
     }
     struct arena *mem = arena_new(64 * 1024);
@@ -370,15 +343,15 @@ int db_resource_preview(struct db *db, struct arena *a, const char *version,
     struct db_result items;
     if (db_query(db, a, items_sql, params, sizeof(params) / sizeof(params[0]), &items) !=
             DB_OK ||
-        items.nrows == 0 || cell_ll(db_cell(&items, 0, 0)) != -1)
+        items.nrows == 0 || db_cell_ll(&items, 0, 0) != -1)
         return DB_ERROR;
     for (int t = 0; t < RESOURCE__COUNT; t++) {
         lists[t].n = 0;
-        lists[t].total = cell_ll(db_cell(&items, 0, (size_t)t + 1));
+        lists[t].total = db_cell_ll(&items, 0, (size_t)t + 1);
         lists[t].items = arena_calloc(a, items.nrows, sizeof(struct preview_item));
     }
     for (size_t i = 1; i < items.nrows; i++) {
-        long long t = cell_ll(db_cell(&items, i, 0));
+        long long t = db_cell_ll(&items, i, 0);
         if (t < 0 || t >= RESOURCE__COUNT)
             continue;
         struct preview_list *l = &lists[t];

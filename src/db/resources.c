@@ -36,11 +36,6 @@ static long long now_s(void)
     return clock_now_ms() / 1000;
 }
 
-static long long cell_ll(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
 int db_resources_bump(struct db *db)
 {
     static const char sql[] = "UPDATE group_version SET resources_v = ? WHERE id = 1";
@@ -143,13 +138,13 @@ int db_resource_list(struct db *db, struct arena *a, int type, struct resource *
     *out = arena_calloc(a, r.nrows ? r.nrows : 1, sizeof(**out));
     for (size_t i = 0; i < r.nrows; i++) {
         struct resource *x = &(*out)[i];
-        x->type = (enum resource_type)cell_ll(db_cell(&r, i, 0));
+        x->type = (enum resource_type)db_cell_ll(&r, i, 0);
         x->id = db_cell(&r, i, 1);
         x->name = db_cell(&r, i, 2);
         x->user_id = db_cell(&r, i, 3);
-        x->is_active = cell_ll(db_cell(&r, i, 4)) != 0;
-        x->created_at = cell_ll(db_cell(&r, i, 5));
-        x->updated_at = cell_ll(db_cell(&r, i, 6));
+        x->is_active = db_cell_ll(&r, i, 4) != 0;
+        x->created_at = db_cell_ll(&r, i, 5);
+        x->updated_at = db_cell_ll(&r, i, 6);
     }
     return DB_OK;
 }
@@ -204,6 +199,6 @@ int db_grant_list(struct db *db, struct arena *a, const char *resource_type,
     for (size_t i = 0; i < r.nrows; i++)
         (*out)[i] = (struct grant){ db_cell(&r, i, 0), db_cell(&r, i, 1), db_cell(&r, i, 2),
                                     db_cell(&r, i, 3), db_cell(&r, i, 4), db_cell(&r, i, 5),
-                                    cell_ll(db_cell(&r, i, 6)) };
+                                    db_cell_ll(&r, i, 6) };
     return DB_OK;
 }

@@ -11,11 +11,6 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 
-static long long cell_ll(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
 /* Whether field f is read by the column set (the others are selected as NULL). */
 static bool in_set(const struct user_field *f, enum user_columns set)
 {
@@ -82,13 +77,13 @@ void db_user_decode(struct arena *a, struct user *u, const struct db_result *r, 
         const char *cell = db_cell(r, row, col + i);
         switch (f->type) {
         case UF_INT:
-            *(long long *)dst = cell_ll(cell);
+            *(long long *)dst = db_text_ll(cell);
             break;
         case UF_INT_NULL: {
             long long *n = NULL;
             if (cell) {
                 n = arena_alloc(a, sizeof(*n));
-                *n = cell_ll(cell);
+                *n = db_text_ll(cell);
             }
             *(const long long **)dst = n;
             break;

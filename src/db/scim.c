@@ -19,11 +19,6 @@
 #include "usher/scim_filter.h"
 #include "scim_sql.h"
 
-static long long cell_ll(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
 /* The page's ids into *r and the number of matches: counted by the count statement only
  * when the page does not tell it (a full page, or an empty one past the start). A lookup
  * or a filter with few matches costs one statement. */
@@ -43,7 +38,7 @@ static int page_ids(struct db *db, struct arena *a, const struct scim_sql *ids,
     struct db_result c;
     if (db_query(db, a, count->sql, count->params, count->np, &c) != DB_OK)
         return DB_ERROR;
-    *total = c.nrows ? cell_ll(db_cell(&c, 0, 0)) : 0;
+    *total = c.nrows ? db_cell_ll(&c, 0, 0) : 0;
     return DB_OK;
 }
 
@@ -65,9 +60,9 @@ static void decode_user(struct scim_user *s, const struct db_result *r, size_t i
     s->name = db_cell(r, i, 2) ? db_cell(r, i, 2) : "";
     s->profile_image_url = db_cell(r, i, 3);
     s->external_id = db_cell(r, i, 4);
-    s->created_at = cell_ll(db_cell(r, i, 5));
-    s->updated_at = cell_ll(db_cell(r, i, 6));
-    s->version = cell_ll(db_cell(r, i, 7));
+    s->created_at = db_cell_ll(r, i, 5);
+    s->updated_at = db_cell_ll(r, i, 6);
+    s->version = db_cell_ll(r, i, 7);
     s->active = db_cell(r, i, 8) && strcmp(db_cell(r, i, 8), "0") != 0;
 }
 
@@ -166,7 +161,7 @@ int db_scim_user_list(struct db *db, struct arena *a, const struct scim_filter *
     if (r.nrows && !*out)
         return DB_ERROR;
     for (size_t i = 0; i < rows.nrows; i++) {
-        long long ord = cell_ll(db_cell(&rows, i, 9));
+        long long ord = db_cell_ll(&rows, i, 9);
         if (ord >= 1 && (size_t)ord <= r.nrows)
             decode_user(&(*out)[ord - 1], &rows, i);
     }
@@ -190,10 +185,10 @@ static void decode_group(struct scim_group *s, const struct db_result *r, size_t
     s->id = db_cell(r, i, 0);
     s->name = db_cell(r, i, 1) ? db_cell(r, i, 1) : "";
     s->external_id = db_cell(r, i, 2);
-    s->created_at = cell_ll(db_cell(r, i, 3));
-    s->updated_at = cell_ll(db_cell(r, i, 4));
-    s->version = cell_ll(db_cell(r, i, 5));
-    s->member_count = cell_ll(db_cell(r, i, 6));
+    s->created_at = db_cell_ll(r, i, 3);
+    s->updated_at = db_cell_ll(r, i, 4);
+    s->version = db_cell_ll(r, i, 5);
+    s->member_count = db_cell_ll(r, i, 6);
 }
 
 int db_scim_group_get(struct db *db, struct arena *a, const char *id, struct scim_group **out)
@@ -248,7 +243,7 @@ int db_scim_group_list(struct db *db, struct arena *a, const struct scim_filter 
     if (r.nrows && !*out)
         return DB_ERROR;
     for (size_t i = 0; i < rows.nrows; i++) {
-        long long ord = cell_ll(db_cell(&rows, i, 7));
+        long long ord = db_cell_ll(&rows, i, 7);
         if (ord >= 1 && (size_t)ord <= r.nrows)
             decode_group(&(*out)[ord - 1], &rows, i);
     }

@@ -32,11 +32,6 @@ static const char *user_sql(char *buf, size_t size, enum user_columns set, const
     const char *sql = user_sql(sql_buf_, sizeof(sql_buf_), set, rest)
 #define USER_SQL(rest) USER_SQL_OF(USER_COLUMNS_ALL, rest)
 
-static long long cell_ll(const char *s)
-{
-    return s ? strtoll(s, NULL, 10) : 0;
-}
-
 static int one_user(struct db *db, struct arena *a, const char *sql, const struct db_param *p,
                     size_t np, struct user **out)
 {
@@ -169,7 +164,7 @@ int db_user_count(struct db *db, long long *count)
     struct db_result r;
     int rc = db_query(db, a, sql, NULL, 0, &r);
     if (rc == DB_OK)
-        *count = r.nrows ? cell_ll(db_cell(&r, 0, 0)) : 0;
+        *count = r.nrows ? db_cell_ll(&r, 0, 0) : 0;
     arena_free(a);
     return rc;
 }
@@ -219,11 +214,11 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
         db_exec(db, lock_sql, NULL, 0, NULL) != DB_OK ||
         db_query(db, a, count_sql, DB_PARAMS(db_str(nu->email)), &r) != DB_OK || r.nrows != 1)
         goto fail;
-    if (cell_ll(db_cell(&r, 0, 1)) > 0) {
+    if (db_cell_ll(&r, 0, 1) > 0) {
         db_rollback(db);
         return DB_DUPLICATE;
     }
-    bool first = cell_ll(db_cell(&r, 0, 0)) == 0;
+    bool first = db_cell_ll(&r, 0, 0) == 0;
     if (!first && nu->gate != CREATE_ALWAYS) {
         bool open = false;
         if (nu->gate == CREATE_IF_FIRST_OR_OPEN) {
