@@ -24,6 +24,7 @@
 #include "usher/ctx.h"
 #include "usher/db.h"
 #include "usher/db_counts.h"
+#include "usher/db_groups.h"
 #include "usher/db_user_index.h"
 #include "usher/db_users.h"
 #include "usher/db_resources.h"
@@ -230,8 +231,8 @@ static int cmd_migrate(const struct cli *cli, int argc, char **argv)
     return rc;
 }
 
-/* The listings' counts are kept by usher on every change it makes (db_counts.h); rows
- * written by hand in SQL are not counted until this runs. */
+/* The listings' counts and each user's group ids are kept by usher on every change it makes
+ * (db_counts.h, db_groups.h); rows written by hand in SQL are not counted until this runs. */
 static int with_database(const struct cli *cli, int (*fn)(struct db *db, int argc, char **argv),
                          int argc, char **argv);
 
@@ -244,6 +245,13 @@ static int recount(struct db *db, int argc, char **argv)
         return EXIT_RUNTIME;
     }
     printf("counted the users and every group's members again\n");
+    /* then the group ids each user row keeps, a step at a time (db_groups.h) */
+    if (db_group_ids_rebuild(db) != DB_OK) {
+        fprintf(stderr, "usherctl: recount: setting the users' group ids failed: %s\n",
+                db_error(db));
+        return EXIT_RUNTIME;
+    }
+    printf("set every user's group ids again\n");
     return EXIT_OK;
 }
 

@@ -21,6 +21,18 @@ int db_group_list_of_user(struct db *db, struct arena *a, const char *user_id,
 int db_group_sync_user_by_names(struct db *db, const char *user_id, const char *const *names,
                                 size_t n);
 
+/* Each user's row keeps its group ids (column group_ids, sql/017: sorted, comma-separated,
+ * NULL in none), which GET /users/{id} and the listing read with the row. Every function
+ * here that writes group_member sets them again in its transaction; a write of
+ * group_member elsewhere in src/db/ calls one of these after it, in its transaction. */
+/* Sets the column of user_id from its memberships. */
+int db_group_ids_keep_one(struct db *db, const char *user_id);
+/* The same for user_ids[0..n) (in one statement). */
+int db_group_ids_keep(struct db *db, const char *const *user_ids, size_t n);
+/* Sets it for every user whose column differs (`usherctl recount`: memberships written by
+ * hand), 1,000 users a statement, each its own transaction (not inside the caller's). */
+int db_group_ids_rebuild(struct db *db);
+
 /* ---- the groups router (api/groups.c) ------------------------------------------------- */
 
 /* Which groups GET /groups/ lists (contract §5). */

@@ -132,13 +132,10 @@ static int load(struct db *db, struct arena *a, const char *buf, const char *jti
 {
     struct db_result r;
     memset(out, 0, sizeof(*out));
-    /* in the order of the marks: the group ids' subquery (in the SELECT list), the probes,
-     * the target's join, the key */
-    struct db_param params[5];
+    /* in the order of the marks: the probes, the target's join, the key */
+    struct db_param params[4];
     size_t np = 0;
     bool with_target = target && target->id;
-    if (with_target && target->with_groups)
-        params[np++] = db_str(target->id);
     params[np++] = db_str(jti);
     params[np++] = db_str(jti);
     if (with_target)
@@ -195,11 +192,9 @@ static const char *caller_sql(int by_key, const struct db_caller_target *target)
              db_user_columns_of(USER_COLUMNS_CALLER),
              by_key ? "k.id, k.expires_at, k.last_used_at, k.endpoints" : "NULL, NULL, NULL, NULL",
              mode ? ", " : "", mode ? db_user_columns_over_t(USER_COLUMNS_ALL) : "",
-             /* by the parameter, not t.id: MariaDB ran the correlated form at twice the
-              * cost (a loop of the statement: 110 against 60 us) */
-             mode == 2 ? ", (SELECT GROUP_CONCAT(gm.group_id SEPARATOR ',') FROM group_member gm "
-                         "WHERE gm.user_id = ?)"
-                       : "",
+             /* kept on the row (db_groups.h): a GROUP_CONCAT over group_member here cost
+              * MariaDB a third of the statement under load */
+             mode == 2 ? ", t.group_ids" : "",
              by_key ? "FROM api_key k JOIN `user` u ON u.id = k.user_id "
                       /* a deactivated account's key finds no caller (SCIM, B.6) */
                       "JOIN auth au ON au.id = u.id AND au.active = 1 "

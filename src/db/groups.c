@@ -59,6 +59,97 @@ static bool id_in(const char *const *ids, size_t n, const char *id)
     return false;
 }
 
+/* ids[0..n) as the text of one JSON array, in the arena (the ids of a membership change
+ * travel as one parameter, read back by JSON_TABLE). Ids longer than JSON_TABLE's column
+ * are left out: no user or group has one. */
+static const char *ids_json(struct arena *a, const char *const *ids, size_t n)
+{
+    struct json_object *arr = json_object_new_array_ext((int)(n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        if (strlen(ids[i]) <= 255)
+            json_object_array_add(arr, json_object_new_string(ids[i]));
+    const char *s = arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+    json_object_put(arr);
+    return s;
+}
+
+/* The rows of JSON_TABLE over a JSON array of ids (the parameter), as column j.uid. */
+#define IDS_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (uid VARCHAR(255) PATH '$')) j"
+
+/* The group ids of user u's row (sql/017): its memberships' group ids sorted, comma-separated,
+ * NULL in none. GET /users/{id} and the listing read them with the row: a GROUP_CONCAT over
+ * group_member per user cost MariaDB about as much as the rest of the statement. */
+#define GROUP_IDS_WHERE(cond) "(SELECT GROUP_CONCAT(gm.group_id ORDER BY gm.group_id " \
+    "SEPARATOR ',') FROM group_member gm WHERE " cond ")"
+#define GROUP_IDS_OF(u) GROUP_IDS_WHERE("gm.user_id = " u)
+
+int db_group_ids_keep_one(struct db *db, const char *user_id)
+{
+    static const char sql[] = "UPDATE `user` SET group_ids = " GROUP_IDS_OF("?") " WHERE id = ?";
+    return db_exec(db, sql, DB_PARAMS(db_str(user_id), db_str(user_id)), NULL);
+}
+
+/* The column of the users in json (ids_json), set again. */
+static int keep_group_ids(struct db *db, const char *json)
+{
+    static const char sql[] =
+        "UPDATE `user` u JOIN (SELECT DISTINCT CONVERT(j.uid USING utf8mb4) COLLATE utf8mb4_bin "
+        "AS uid FROM " IDS_TABLE ") s ON u.id = s.uid SET u.group_ids = " GROUP_IDS_OF("u.id");
+    return db_exec(db, sql, DB_PARAMS(db_str(json)), NULL);
+}
+
+int db_group_ids_keep(struct db *db, const char *const *user_ids, size_t n)
+{
+    if (n == 0)
+        return DB_OK;
+    struct arena *a = arena_new(n * 48 + 1024);
+    if (!a)
+        return DB_ERROR;
+    int rc = keep_group_ids(db, ids_json(a, user_ids, n));
+    arena_free(a);
+    return rc;
+}
+
+/* Users per statement of db_group_ids_rebuild: each holds its rows' locks for a few
+ * milliseconds (an activity update of one of them waits that long), never the table's. */
+#define REBUILD_BATCH "1000"
+
+int db_group_ids_rebuild(struct db *db)
+{
+    static const char next_sql[] =
+        "SELECT MAX(id) FROM (SELECT id FROM `user` WHERE id > ? ORDER BY id LIMIT "
+        REBUILD_BATCH ") b";
+    /* the users in (from, to], written only where the column differs */
+    static const char batch_sql[] =
+        "UPDATE `user` u LEFT JOIN (SELECT user_id, GROUP_CONCAT(group_id ORDER BY group_id "
+        "SEPARATOR ',') AS ids FROM group_member WHERE user_id > ? AND user_id <= ? "
+        "GROUP BY user_id) m ON m.user_id = u.id SET u.group_ids = m.ids "
+        "WHERE u.id > ? AND u.id <= ? AND NOT (u.group_ids <=> m.ids)";
+    struct arena *a = arena_new(4096);
+    if (!a)
+        return DB_ERROR;
+    char from[256] = "";
+    int rc = DB_OK;
+    for (;;) {
+        const char *to = NULL;
+        arena_reset(a);
+        rc = db_query_cell(db, a, next_sql, DB_PARAMS(db_str(from)), &to);
+        if (rc == DB_NOT_FOUND || (rc == DB_OK && !to)) {
+            rc = DB_OK;
+            break;
+        }
+        if (rc != DB_OK || strlen(to) >= sizeof(from))
+            break;
+        rc = db_exec(db, batch_sql, DB_PARAMS(db_str(from), db_str(to), db_str(from), db_str(to)),
+                     NULL);
+        if (rc != DB_OK)
+            break;
+        strcpy(from, to);
+    }
+    arena_free(a);
+    return rc;
+}
+
 int db_group_sync_user_by_names(struct db *db, const char *id, const char *const *names,
                                 size_t n)
 {
@@ -118,7 +209,7 @@ int db_group_sync_user_by_names(struct db *db, const char *id, const char *const
             goto fail;
         changed = changed || added;
     }
-    if (changed && db_groups_bump(db) != DB_OK)
+    if (changed && (db_group_ids_keep_one(db, id) != DB_OK || db_groups_bump(db) != DB_OK))
         goto fail;
     arena_free(a);
     if (db_commit(db) == DB_OK)
@@ -301,23 +392,6 @@ int db_group_update(struct db *db, const char *id, const struct group_write *w)
     return rc;
 }
 
-/* ids[0..n) as the text of one JSON array, in the arena (the ids of a membership change
- * travel as one parameter, read back by JSON_TABLE). Ids longer than JSON_TABLE's column
- * are left out: no user or group has one. */
-static const char *ids_json(struct arena *a, const char *const *ids, size_t n)
-{
-    struct json_object *arr = json_object_new_array_ext((int)(n ? n : 1));
-    for (size_t i = 0; i < n; i++)
-        if (strlen(ids[i]) <= 255)
-            json_object_array_add(arr, json_object_new_string(ids[i]));
-    const char *s = arena_strdup(a, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
-    json_object_put(arr);
-    return s;
-}
-
-/* The rows of JSON_TABLE over a JSON array of ids (the parameter), as column j.uid. */
-#define IDS_TABLE "JSON_TABLE(?, '$[*]' COLUMNS (uid VARCHAR(255) PATH '$')) j"
-
 static int change_members(struct db *db, const char *id, const char *const *ids, size_t n,
                           bool add)
 {
@@ -356,6 +430,8 @@ static int change_members(struct db *db, const char *id, const char *const *ids,
         goto fail;
     if (db_group_member_count_add(db, id, add ? (long long)changed : -(long long)changed) != DB_OK)
         goto fail;
+    if (changed && keep_group_ids(db, json) != DB_OK)
+        goto fail;
     if ((add || n) && db_exec(db, bump_sql, DB_PARAMS(db_int(now), db_str(id)), NULL) != DB_OK)
         goto fail;
     if ((add || n) && db_groups_bump(db) != DB_OK)
@@ -385,12 +461,17 @@ int db_group_delete(struct db *db, const char *id)
 {
     static const char grants_sql[] =
         "DELETE FROM access_grant WHERE principal_type = 'group' AND principal_id = ?";
+    /* before the memberships go: their users' kept group ids without this group */
+    static const char ids_sql[] =
+        "UPDATE `user` u JOIN group_member m ON m.user_id = u.id AND m.group_id = ? "
+        "SET u.group_ids = " GROUP_IDS_WHERE("gm.user_id = u.id AND gm.group_id <> ?");
     static const char members_sql[] = "DELETE FROM group_member WHERE group_id = ?";
     static const char group_sql[] = "DELETE FROM `group` WHERE id = ?";
     if (db_begin(db) != DB_OK)
         return DB_ERROR;
     unsigned long long grants = 0;
     if (db_exec(db, grants_sql, DB_PARAMS(db_str(id)), &grants) != DB_OK ||
+        db_exec(db, ids_sql, DB_PARAMS(db_str(id), db_str(id)), NULL) != DB_OK ||
         db_exec(db, members_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
         db_exec(db, group_sql, DB_PARAMS(db_str(id)), NULL) != DB_OK ||
         db_groups_bump(db) != DB_OK || (grants && db_resources_bump(db) != DB_OK) ||

@@ -14,6 +14,7 @@
 #include "usher/db_resources.h"
 #include "usher/db_group_cache.h"
 #include "usher/db_counts.h"
+#include "usher/db_groups.h"
 #include "usher/db_user_index.h"
 #include "usher/utf8.h"
 
@@ -206,7 +207,7 @@ static int insert_users(struct db *db, const char *const *cells, size_t n, const
 
 /* The counts the listings show (db_counts.h), in the batch's own transaction: the users
  * it added, and the members of each group (a run of rows of one group is one statement). */
-enum { MEMBER_GROUP_COL = 1 };   /* group_member (id, group_id, user_id, ...) */
+enum { MEMBER_GROUP_COL = 1, MEMBER_USER_COL = 2 };   /* of group_member (id, group_id, ...) */
 
 static int keep_counts(struct db *db, struct arena *a, enum import_table t,
                        const char *const *cells, size_t n, const char *const *user_ids)
@@ -220,6 +221,14 @@ static int keep_counts(struct db *db, struct arena *a, enum import_table t,
     if (t != IMPORT_MEMBERS)
         return DB_OK;
     size_t nc = tables[t].ncols;
+    /* and the group ids kept on the members' rows (db_groups.h) */
+    const char **members = arena_alloc(a, n * sizeof(*members));
+    if (!members)
+        return DB_ERROR;
+    for (size_t r = 0; r < n; r++)
+        members[r] = cells[r * nc + MEMBER_USER_COL];
+    if (db_group_ids_keep(db, members, n) != DB_OK)
+        return DB_ERROR;
     for (size_t r = 0; r < n;) {
         const char *gid = cells[r * nc + MEMBER_GROUP_COL];
         size_t run = 1;

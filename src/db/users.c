@@ -276,7 +276,7 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu)
         if (added && (db_exec(db, group_bump_sql, DB_PARAMS(db_int(now), db_str(gid)),
                               NULL) != DB_OK ||
                       db_group_member_count_add(db, gid, (long long)added) != DB_OK ||
-                      db_groups_bump(db) != DB_OK))
+                      db_group_ids_keep_one(db, id) != DB_OK || db_groups_bump(db) != DB_OK))
             goto fail;
     }
     if (db_commit(db) != DB_OK)

@@ -327,12 +327,19 @@ def make_group(stack, name, members=(), updated_at=None, permissions=None, descr
     return gid
 
 
+def group_ids_kept_sql(where):
+    """The group ids kept on the user rows `where` selects set again, as usher does with every
+    membership it writes (sql/017; `usherctl recount` for all)."""
+    return ("UPDATE `user` u SET u.group_ids = (SELECT GROUP_CONCAT(gm.group_id ORDER BY "
+            f"gm.group_id SEPARATOR ',') FROM group_member gm WHERE gm.user_id = u.id) WHERE {where};")
+
+
 def add_member(stack, gid, uid):
     now = int(time.time())
     stack.sql("INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) VALUES "
               f"('{uuid.uuid4()}', '{gid}', {sql_quote(uid)}, {now}, {now}); "
               f"UPDATE `group` SET member_count = member_count + 1 WHERE id = '{gid}'; "
-              + GROUPS_CHANGED_SQL)
+              + group_ids_kept_sql(f"u.id = {sql_quote(uid)}") + GROUPS_CHANGED_SQL)
 
 
 def cookie_headers(r, name):

@@ -210,6 +210,13 @@ class Stack:
     RECOUNT_SQL = ("UPDATE user_count SET n = (SELECT COUNT(*) FROM `user`) WHERE id = 1; "
                    "UPDATE `group` g SET member_count = "
                    "(SELECT COUNT(*) FROM group_member m WHERE m.group_id = g.id); "
+                   # the group ids kept on the user rows, as sql/017 sets them
+                   "UPDATE `user` u JOIN (SELECT user_id, GROUP_CONCAT(group_id ORDER BY "
+                   "group_id SEPARATOR ',') AS ids FROM group_member GROUP BY user_id) m "
+                   "ON m.user_id = u.id SET u.group_ids = m.ids "
+                   "WHERE NOT (u.group_ids <=> m.ids); "
+                   "UPDATE `user` u LEFT JOIN group_member m ON m.user_id = u.id "
+                   "SET u.group_ids = NULL WHERE u.group_ids IS NOT NULL AND m.user_id IS NULL; "
                    "UPDATE group_version SET v = v + 1, resources_v = resources_v + 1 "
                    "WHERE id = 1")
 

@@ -12,7 +12,7 @@ from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
     ACCESS_PROHIBITED, auth_env, auth_module, expect, sql_quote,
 )
 from callerlib import callers  # noqa: F401  (the fixture)
-from grouplib import GROUPS, USERS, add_members, create_group
+from grouplib import GROUPS, USERS, add_members, create_group, ctl
 from userlib import seed_users
 
 
@@ -75,7 +75,7 @@ def test_a_target_read_for_a_caller_not_allowed_is_not_shown(callers, stack):
     assert admin.user["email"] not in r.text
 
 
-def test_memberships_written_by_hand_count_at_once(callers, stack):
+def test_memberships_written_by_hand_count_after_recount(callers, stack):
     admin, uid = callers.admin, callers.user.user["id"]
     g = create_group(admin, "By API")
     path = f"{USERS}/{uid}"
@@ -84,18 +84,34 @@ def test_memberships_written_by_hand_count_at_once(callers, stack):
     stack.sql(f"INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) "
               f"VALUES ({sql_quote(str(uuid.uuid4()))}, {sql_quote(g['id'])}, {sql_quote(uid)}, "
               f"1, 1)")
-    # a group the workers' copy does not have (written by hand, no recount) is read from SQL
     gid = str(uuid.uuid4())
     stack.sql(f"INSERT INTO `group` (id, user_id, name, description, created_at, updated_at) "
               f"VALUES ({sql_quote(gid)}, {sql_quote(admin.user['id'])}, 'By hand', '', 2, 2)")
     stack.sql(f"INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) "
               f"VALUES ({sql_quote(str(uuid.uuid4()))}, {sql_quote(gid)}, {sql_quote(uid)}, "
               f"1, 1)")
+    # the group ids come from the user's row (sql/017), which rows written by hand leave as
+    # they were until usherctl recount (documented in usherctl(8))
+    for _ in range(4):
+        assert expect(admin.get(path), 200)["groups"] == []
+    ctl(stack, "recount")
     for _ in range(6):
         got = expect(admin.get(path), 200)
         assert sorted(x["name"] for x in got["groups"]) == ["By API", "By hand"], got
         info = expect(callers.user.get(path + "/info"), 200)
         assert sorted(x["name"] for x in info["groups"]) == ["By API", "By hand"], info
+    # and a group written by hand whose member's row names it before the workers' copy of
+    # the groups has it (no recount since): its name is read from SQL
+    gid2 = str(uuid.uuid4())
+    stack.sql(f"INSERT INTO `group` (id, user_id, name, description, created_at, updated_at) "
+              f"VALUES ({sql_quote(gid2)}, {sql_quote(admin.user['id'])}, 'Later', '', 3, 3); "
+              f"INSERT INTO group_member (id, group_id, user_id, created_at, updated_at) "
+              f"VALUES ({sql_quote(str(uuid.uuid4()))}, {sql_quote(gid2)}, {sql_quote(uid)}, "
+              f"1, 1); UPDATE `user` SET group_ids = CONCAT(group_ids, ',', {sql_quote(gid2)}) "
+              f"WHERE id = {sql_quote(uid)}")
+    for _ in range(6):
+        got = expect(admin.get(path), 200)
+        assert sorted(x["name"] for x in got["groups"]) == ["By API", "By hand", "Later"], got
 
 
 def test_a_row_of_megabytes_comes_whole(callers, stack):
