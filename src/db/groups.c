@@ -138,8 +138,12 @@ int db_group_ids_rebuild(struct db *db)
             rc = DB_OK;
             break;
         }
-        if (rc != DB_OK || strlen(to) >= sizeof(from))
+        if (rc != DB_OK)
             break;
+        if (strlen(to) >= sizeof(from)) {   /* no user id is that long (VARCHAR(64)) */
+            rc = DB_ERROR;
+            break;
+        }
         rc = db_exec(db, batch_sql, DB_PARAMS(db_str(from), db_str(to), db_str(from), db_str(to)),
                      NULL);
         if (rc != DB_OK)

@@ -327,11 +327,25 @@ def make_group(stack, name, members=(), updated_at=None, permissions=None, descr
     return gid
 
 
+# The pool environment of a directory's trusted headers, and a sign-in through them (the
+# group sync LDAP and OIDC share: db_group_sync_user_by_names).
+TRUSTED_HEADERS_ENV = {"WEBUI_AUTH_TRUSTED_EMAIL_HEADER": "X-User-Email",
+                       "WEBUI_AUTH_TRUSTED_GROUPS_HEADER": "X-User-Groups"}
+
+
+def trusted_signin(stack, email, groups):
+    """Signs email in through the trusted headers (TRUSTED_HEADERS_ENV) with groups (a
+    comma-separated list of names); returns the answer."""
+    return expect(stack.post(AUTHS + "/signin", json={"email": "x@example.com", "password": "x"},
+                             headers={"X-User-Email": email, "X-User-Groups": groups}), 200)
+
+
 def group_ids_kept_sql(where):
     """The group ids kept on the user rows `where` selects set again, as usher does with every
     membership it writes (sql/017; `usherctl recount` for all)."""
     return ("UPDATE `user` u SET u.group_ids = (SELECT GROUP_CONCAT(gm.group_id ORDER BY "
-            f"gm.group_id SEPARATOR ',') FROM group_member gm WHERE gm.user_id = u.id) WHERE {where};")
+            "gm.group_id SEPARATOR ',') FROM group_member gm WHERE gm.user_id = u.id) "
+            f"WHERE {where};")
 
 
 def add_member(stack, gid, uid):

@@ -9,8 +9,8 @@ import concurrent.futures
 import subprocess
 
 from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
-    AUTHS, add_user, auth_env, auth_module, expect, first_admin, make_group, set_admin_config,
-    signup, sql_one, unique_email,
+    AUTHS, TRUSTED_HEADERS_ENV, add_user, auth_env, auth_module, expect, first_admin,
+    make_group, set_admin_config, signup, sql_one, trusted_signin, unique_email,
 )
 from grouplib import GROUPS, USERS, add_members, create_group, ctl, wipe_grants
 from harness import BUILD
@@ -120,21 +120,14 @@ def test_concurrent_membership_writes_keep_every_row(stack):
 
 
 class TestDirectorySync:
-    POOL_ENV = {"WEBUI_AUTH_TRUSTED_EMAIL_HEADER": "X-User-Email",
-                "WEBUI_AUTH_TRUSTED_GROUPS_HEADER": "X-User-Groups"}
-
-    def sso(self, stack, groups):
-        return expect(stack.post(AUTHS + "/signin", json={"email": "x@example.com",
-                                                          "password": "x"},
-                                 headers={"X-User-Email": "sync@example.com",
-                                          "X-User-Groups": groups}), 200)
+    POOL_ENV = TRUSTED_HEADERS_ENV
 
     def test_the_sync_keeps_the_row(self, stack):
         ids = {n: make_group(stack, n) for n in ("eng", "ops", "sales")}
-        dev = self.sso(stack, "eng, ops")
+        dev = trusted_signin(stack, "sync@example.com", "eng, ops")
         assert_kept(stack)
         assert in_sql(stack, dev["id"]) == tuple(sorted((ids["eng"], ids["ops"])))
-        self.sso(stack, "sales")
+        trusted_signin(stack, "sync@example.com", "sales")
         assert_kept(stack)
         assert sql_one(stack, f"SELECT group_ids FROM `user` WHERE id = '{dev['id']}'") == \
             ids["sales"]
@@ -167,7 +160,7 @@ def test_recount_sets_rows_written_by_hand(stack):
     assert_kept(stack)
     assert shown(admin, uid) == ((g,), (g,))
     # a row naming a group its user is not in, by hand: recount takes it back
-    stack.sql(f"DELETE FROM group_member WHERE id = 'hand-1'")
+    stack.sql("DELETE FROM group_member WHERE id = 'hand-1'")
     ctl(stack, "recount")
     assert_kept(stack)
     assert shown(admin, uid) == ((), ())

@@ -4,19 +4,15 @@ change leaves the memberships' rows and the groups' version as they were (so no 
 reloads its copy of the groups, db_group_cache.h); a change moves exactly the memberships
 and counts it should, and the version with them."""
 from authlib import (  # noqa: F401  (auth_module, auth_env: fixtures)
-    AUTHS, auth_env, auth_module, expect, make_group, sql_one,
+    TRUSTED_HEADERS_ENV, auth_env, auth_module, make_group, sql_one, trusted_signin,
 )
 
 
 class TestSyncWritesOnlyChanges:
-    POOL_ENV = {"WEBUI_AUTH_TRUSTED_EMAIL_HEADER": "X-User-Email",
-                "WEBUI_AUTH_TRUSTED_GROUPS_HEADER": "X-User-Groups"}
+    POOL_ENV = TRUSTED_HEADERS_ENV
 
     def sso(self, stack, groups):
-        return expect(stack.post(AUTHS + "/signin", json={"email": "x@example.com",
-                                                          "password": "x"},
-                                 headers={"X-User-Email": "dev@example.com",
-                                          "X-User-Groups": groups}), 200)
+        return trusted_signin(stack, "dev@example.com", groups)
 
     def rows(self, stack, uid):
         return {r[0]: r[1] for r in stack.sql(
