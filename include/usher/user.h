@@ -95,6 +95,11 @@ const char *user_role_name(enum user_role role);
 /* A new JSON object with u's fields of view, in table order. Callers add what the answer
  * carries beside them (token, permissions, groups, is_active, group_ids). */
 struct json_object *user_json(struct arena *a, const struct user *u, enum user_view view);
+struct json_writer;
+/* The same members as text, without the braces (the caller adds its own members and closes
+ * the object): byte for byte what user_json's object prints as (json_writer.h). */
+void user_json_write_members(struct json_writer *w, struct arena *a, const struct user *u,
+                             enum user_view view);
 
 /* The largest number of columns one form may write. */
 #define USER_FORM_MAX 32

@@ -25,6 +25,7 @@
 #include "usher/db_user_edit.h"
 #include "usher/db_user_list.h"
 #include "usher/db_users.h"
+#include "usher/json_writer.h"
 #include "usher/log.h"
 #include "usher/password.h"
 #include "usher/session.h"
@@ -86,31 +87,43 @@ static int parse_listing(struct ctx *c, struct user_query *q)
     return 0;
 }
 
-/* {"users": [...], "total": n}: each user in view, plus what the endpoint adds. */
+/* {"users": [...], "total": n}: each user in view, plus what the endpoint adds. Written as
+ * text (json_writer.h): the same bytes as json-c's objects, at a fraction of their cost. */
 static void answer_page(struct ctx *c, const struct user_page *p, enum user_view view)
 {
-    struct json_object *users = json_object_new_array();
+    struct json_writer w;
+    json_writer_init(&w, c->arena, 64 + p->n * 768);
+    json_writer_lit(&w, "{\"users\":[");
     for (size_t i = 0; i < p->n; i++) {
-        struct json_object *u = user_json(c->arena, &p->users[i], view);
+        if (i)
+            json_writer_lit(&w, ",");
+        json_writer_lit(&w, "{");
+        user_json_write_members(&w, c->arena, &p->users[i], view);
         if (view == VIEW_MODEL) {
-            struct json_object *ids = json_object_new_array();
+            json_writer_lit(&w, ",\"group_ids\":[");
             char *list = p->group_ids && p->group_ids[i] ? arena_strdup(c->arena, p->group_ids[i])
                                                          : NULL;
+            bool first = true;
             for (char *save = NULL, *t = list ? strtok_r(list, ",", &save) : NULL; t;
-                 t = strtok_r(NULL, ",", &save))
-                json_object_array_add(ids, json_object_new_string(t));
-            json_object_object_add(u, "group_ids", ids);
+                 t = strtok_r(NULL, ",", &save)) {
+                if (!first)
+                    json_writer_lit(&w, ",");
+                first = false;
+                json_writer_string(&w, t);
+            }
+            json_writer_lit(&w, "]");
         } else if (view == VIEW_INFO) {
             /* UserInfo in lists: groups and activity are not computed (§7.13). */
-            json_object_object_add(u, "groups", json_object_new_array());
-            json_object_object_add(u, "is_active", json_object_new_boolean(0));
+            json_writer_lit(&w, ",\"groups\":[],\"is_active\":false");
         }
-        json_object_array_add(users, u);
+        json_writer_lit(&w, "}");
     }
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "users", users);
-    json_object_object_add(o, "total", json_object_new_int64(p->total));
-    response_json(c->res, 200, o);
+    json_writer_lit(&w, "],\"total\":");
+    json_writer_int(&w, p->total);
+    json_writer_lit(&w, "}");
+    size_t len = 0;
+    const char *body = json_writer_finish(&w, &len);
+    response_arena_bytes(c->res, 200, "application/json", body, len);
 }
 
 static void list(struct ctx *c, const struct user_query *q, enum user_view view)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "usher/arena.h"
+#include "usher/json_writer.h"
 
 #define UF(col, t, v) \
     { .column = #col, .json = #col, .offset = offsetof(struct user, col), .type = t, .views = v }
@@ -137,4 +138,63 @@ struct json_object *user_json(struct arena *a, const struct user *u, enum user_v
         if (user_fields[i].views & (unsigned)view)
             json_object_object_add(o, user_fields[i].json, field_json(a, u, &user_fields[i]));
     return o;
+}
+
+/* field_json's value written as its text. */
+static void field_write(struct json_writer *w, struct arena *a, const struct user *u,
+                        const struct user_field *f)
+{
+    const char *base = (const char *)u + f->offset;
+    const char *s = NULL;
+    switch (f->type) {
+    case UF_STR:
+    case UF_DATE:
+        json_writer_string(w, *(const char *const *)(const void *)base);
+        return;
+    case UF_STR_REQ:
+    case UF_ROLE:
+        s = *(const char *const *)(const void *)base;
+        json_writer_string(w, s ? s : "");
+        return;
+    case UF_IMAGE:
+        s = *(const char *const *)(const void *)base;
+        json_writer_string(w, s && s[0] ? s : user_image_path(a, u->id));
+        return;
+    case UF_INT:
+        json_writer_int(w, *(const long long *)(const void *)base);
+        return;
+    case UF_INT_NULL: {
+        const long long *n = *(const long long *const *)(const void *)base;
+        if (n)
+            json_writer_int(w, *n);
+        else
+            json_writer_lit(w, "null");
+        return;
+    }
+    case UF_JSON:
+    case UF_SETTINGS: {
+        /* rare (most users have none): through json-c, which normalises the text */
+        struct json_object *v = json_text(*(const char *const *)(const void *)base,
+                                          f->type == UF_SETTINGS);
+        json_writer_json(w, v);
+        json_object_put(v);
+        return;
+    }
+    }
+    json_writer_lit(w, "null");
+}
+
+void user_json_write_members(struct json_writer *w, struct arena *a, const struct user *u,
+                             enum user_view view)
+{
+    bool first = true;
+    for (size_t i = 0; i < user_nfields; i++) {
+        if (!(user_fields[i].views & (unsigned)view))
+            continue;
+        if (!first)
+            json_writer_lit(w, ",");
+        first = false;
+        json_writer_key(w, user_fields[i].json);
+        field_write(w, a, u, &user_fields[i]);
+    }
 }
