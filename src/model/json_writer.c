@@ -20,10 +20,8 @@ void json_writer_init(struct json_writer *w, struct arena *a, size_t hint)
 
 /* Room for n more bytes and the NUL: a buffer twice as large (the old one stays in the
  * arena until the request ends, so a good hint saves memory). */
-static void reserve(struct json_writer *w, size_t n)
+static void grow(struct json_writer *w, size_t n)
 {
-    if (w->len + n < w->cap)
-        return;
     size_t cap = w->cap * 2;
     while (w->len + n >= cap)
         cap *= 2;
@@ -33,12 +31,30 @@ static void reserve(struct json_writer *w, size_t n)
     w->cap = cap;
 }
 
+static inline void reserve(struct json_writer *w, size_t n)
+{
+    if (w->len + n >= w->cap)
+        grow(w, n);
+}
+
 void json_writer_raw(struct json_writer *w, const char *s, size_t n)
 {
     reserve(w, n);
     memcpy(w->buf + w->len, s, n);
     w->len += n;
 }
+
+/* json-c's escape of each byte: 0 for none, a letter for \b \n \r \t \f \" \\, 'u' for
+ * \u00XX (the other bytes below a space); '/' stays as it is (NOSLASHESCAPE). */
+static const char escape_of[256] = {
+    ['\b'] = 'b', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['\f'] = 'f', ['"'] = '"',
+    ['\\'] = '\\',
+    [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u', [0x06] = 'u',
+    [0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u',
+    [0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u', [0x16] = 'u', [0x17] = 'u',
+    [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u', [0x1d] = 'u',
+    [0x1e] = 'u', [0x1f] = 'u',
+};
 
 void json_writer_string(struct json_writer *w, const char *s)
 {
@@ -53,23 +69,11 @@ void json_writer_string(struct json_writer *w, const char *s)
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        /* json-c's escapes: the two-character ones, then \u00XX below a space ('/' is
-         * left as it is: NOSLASHESCAPE). */
-        char esc = 0;
-        switch (c) {
-        case '\b': esc = 'b'; break;
-        case '\n': esc = 'n'; break;
-        case '\r': esc = 'r'; break;
-        case '\t': esc = 't'; break;
-        case '\f': esc = 'f'; break;
-        case '"': esc = '"'; break;
-        case '\\': esc = '\\'; break;
-        default:
-            if (c >= 0x20)
-                continue;
-        }
+        char esc = escape_of[c];
+        if (!esc)
+            continue;
         json_writer_raw(w, s + start, i - start);
-        if (esc) {
+        if (esc != 'u') {
             char two[2] = {'\\', esc};
             json_writer_raw(w, two, 2);
         } else {
