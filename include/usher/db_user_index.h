@@ -93,9 +93,20 @@ struct user_index_start {
     long long skip, limit;
     /* the key of a run read there grown past UIX_RUN_MAX users, or NULL */
     const char *long_key, *long_key_id;
+    /* found in the worker's copy of the fences (sql/018), not read: the text the page's
+     * statement must find db_user_index_check_sql equal to (in its own snapshot) for the
+     * page to hold; NULL when the fences were read */
+    const char *check;
 };
 int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc,
                        long long offset, long long limit, struct user_index_start *out);
+/* A scalar subquery (SQL text) over order's super-runs and the user count, for the page's
+ * statement to compare with user_index_start.check: equal while the super-runs are the
+ * ones the copy holds (every write of a fence through usher changes it). NULL for an order
+ * without fences. */
+const char *db_user_index_check_sql(unsigned order);
+/* Forgets this worker's copy of order's fences (a page found in it did not hold). */
+void db_user_index_forget(unsigned order);
 
 /* Runs are made of 1,000 users (UIX_RUN); writes grow some (new accounts join the last
  * run of created_at, active users the last of last_active_at). One grown past UIX_RUN_MAX

@@ -29,10 +29,12 @@ static inline unsigned user_fence_index(unsigned order)
 /* The super-runs of an order made again from its fences (printf format: the super-run
  * table, then the fence table; sql/014_user_fence2.sql fills them with the same statement):
  * every 32nd fence in key order (UIX_SUPER) starts one, counting the users of its runs, NULL
- * while one of them is. */
+ * while one of them is; v (sql/018) the time of the rebuild in microseconds, so that the sum
+ * of the new super-runs' v is larger than the old ones' (the workers' copies check it). */
 #define UIX_SUPER 32
 #define FENCE2_FILL_FMT \
-    "INSERT INTO %s (k, id, n) SELECT k, id, IF(cn = c, s, NULL) FROM (SELECT k, id, r, " \
+    "INSERT INTO %s (k, id, n, v) SELECT k, id, IF(cn = c, s, NULL), " \
+    "CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS SIGNED) FROM (SELECT k, id, r, " \
     "SUM(n) OVER (PARTITION BY r DIV 32) AS s, COUNT(n) OVER (PARTITION BY r DIV 32) AS cn, " \
     "COUNT(*) OVER (PARTITION BY r DIV 32) AS c FROM (SELECT k, id, n, " \
     "ROW_NUMBER() OVER (ORDER BY k, id) - 1 AS r FROM %s) f) g WHERE r MOD 32 = 0"

@@ -12,6 +12,7 @@
 #include "usher/arena.h"
 #include "usher/db.h"
 
+#include "user_fence_copy.h"
 #include "user_fences.h"
 
 const struct user_fence_order user_fence_orders[UIX_ORDERS] = {
@@ -64,14 +65,16 @@ static const char *fence_table(unsigned level, unsigned i)
 }
 
 /* Adds the parameter to the run (level 0) or super-run (level 1) of order i that holds the
- * key (k, id): the last one starting at or below it. */
+ * key (k, id): the last one starting at or below it. A super-run's v counts the writes that
+ * changed it (sql/018: the workers' copies see them by its sum). */
 static const char *move_sql(unsigned level, unsigned i)
 {
     static char sql[2][UIX_ORDERS][160];
     char *text = sql[level][i];
     if (!text[0])
-        snprintf(text, sizeof(sql[0][0]), "UPDATE %s SET n = n + ? WHERE k < ? OR (k = ? AND "
-                 "id <= ?) ORDER BY k DESC, id DESC LIMIT 1", fence_table(level, i));
+        snprintf(text, sizeof(sql[0][0]), "UPDATE %s SET n = n + ?%s WHERE k < ? OR (k = ? AND "
+                 "id <= ?) ORDER BY k DESC, id DESC LIMIT 1", fence_table(level, i),
+                 level ? ", v = v + 1" : "");
     return text;
 }
 
@@ -182,8 +185,8 @@ static const char *batch_add_sql(unsigned level, unsigned i)
         snprintf(text, sizeof(sql[0][0]),
                  "UPDATE %s f JOIN JSON_TABLE(?, '$[*]' COLUMNS (k VARCHAR(255) PATH '$[0]', "
                  "fid VARCHAR(255) PATH '$[1]', c BIGINT PATH '$[2]')) j ON f.k = %s "
-                 "AND f.id = CONVERT(j.fid USING utf8mb4) COLLATE utf8mb4_bin SET f.n = f.n + j.c",
-                 fence_table(level, i), key);
+                 "AND f.id = CONVERT(j.fid USING utf8mb4) COLLATE utf8mb4_bin "
+                 "SET f.n = f.n + j.c%s", fence_table(level, i), key, level ? ", f.v = f.v + 1" : "");
     return text;
 }
 
@@ -352,14 +355,33 @@ void db_user_index_search_set(struct db *db, const char *id)
 /* ----- finding a page ----- */
 
 /* The super-runs of order i in key order, each row with the user count (the fences must add
- * up to it; read in the same statement, so from the same snapshot). */
+ * up to it; read in the same statement, so from the same snapshot) and its v. */
+#define SUPER_V_COL 4
 static const char *supers_sql(unsigned i)
 {
     static char sql[UIX_ORDERS][128];
     if (!sql[i][0])
         snprintf(sql[i], sizeof(sql[i]), "SELECT k, id, n, (SELECT n FROM user_count WHERE "
-                 "id = 1) FROM %s ORDER BY k, id", user_fence_orders[i].table2);
+                 "id = 1), v FROM %s ORDER BY k, id", user_fence_orders[i].table2);
     return sql[i];
+}
+
+const char *db_user_index_check_sql(unsigned order)
+{
+    static char sql[UIX_ORDERS][192];
+    unsigned i = user_fence_index(order);
+    if (i == UIX_ORDERS)
+        return NULL;
+    if (!sql[i][0])
+        snprintf(sql[i], sizeof(sql[i]), "(SELECT CONCAT_WS(',', COUNT(*), SUM(f.n), SUM(f.v), "
+                 "(SELECT c.n FROM user_count c WHERE c.id = 1)) FROM %s f)",
+                 user_fence_orders[i].table2);
+    return sql[i];
+}
+
+void db_user_index_forget(unsigned order)
+{
+    fence_copy_forget(user_fence_index(order));
 }
 
 /* The fences of order i in key order: every one (bounds 0), from the key of the parameters
@@ -451,11 +473,12 @@ static bool page_span(struct user_index_start *out, long long total, bool desc,
 }
 
 /* From the super-runs sup (their sum checked against the count): reads the fences of the
- * one holding pos (lo or hi) and locates the page [lo, hi] there. *found false when they do
- * not match it (written meanwhile, a rebuild, fences dropped by hand): then every fence is
- * read. */
+ * one holding pos (lo or hi), from the worker's copy when it holds them, and locates the
+ * page [lo, hi] there. *found false when they do not match it (written meanwhile, a
+ * rebuild, fences dropped by hand): then every fence is read. Fences read that match are
+ * kept in the copy when sup is the copy's (keep). */
 static int find_in_super(struct db *db, struct arena *a, unsigned i, const struct db_result *sup,
-                         long long pos, long long lo, long long hi,
+                         long long pos, long long lo, long long hi, bool keep,
                          struct user_index_start *out, bool *found)
 {
     *found = false;
@@ -472,21 +495,62 @@ static int find_in_super(struct db *db, struct arena *a, unsigned i, const struc
     const char *k = db_cell(sup, s, 0), *kid = db_cell(sup, s, 1);
     const char *next_k = s + 1 < sup->nrows ? db_cell(sup, s + 1, 0) : NULL;
     const char *next_id = s + 1 < sup->nrows ? db_cell(sup, s + 1, 1) : NULL;
-    struct db_param p[6] = {key_param(i, k), key_param(i, k), db_str(kid)};
-    size_t np = 3;
-    if (next_k) {
-        p[np++] = key_param(i, next_k);
-        p[np++] = key_param(i, next_k);
-        p[np++] = db_str(next_id);
-    }
+    const struct db_result *held = keep ? fence_copy_fences(i, s) : NULL;
     struct db_result r;
-    if (db_query(db, a, fences_sql(i, next_k ? 2 : 1), p, np, &r) != DB_OK)
-        return DB_ERROR;
+    if (held) {
+        r = *held;
+    } else {
+        struct db_param p[6] = {key_param(i, k), key_param(i, k), db_str(kid)};
+        size_t np = 3;
+        if (next_k) {
+            p[np++] = key_param(i, next_k);
+            p[np++] = key_param(i, next_k);
+            p[np++] = db_str(next_id);
+        }
+        if (db_query(db, a, fences_sql(i, next_k ? 2 : 1), p, np, &r) != DB_OK)
+            return DB_ERROR;
+    }
     if (r.nrows == 0 || strcmp(db_cell(&r, 0, 0), k) != 0 || strcmp(db_cell(&r, 0, 1), kid) != 0 ||
         sum_runs(&r) != n)
         return DB_OK;
+    if (keep && !held)
+        fence_copy_keep_fences(i, s, &r);
     locate(&r, b, next_k, next_id, lo, hi, out);
     *found = out->usable;
+    return DB_OK;
+}
+
+/* The page located in the worker's copy of order i (see user_fence_copy.h): *found with
+ * out->check set (the page's statement checks the copy); not found when none is held, the
+ * page is past the last by it (read again: the total must be the committed one), or its
+ * fences do not match (then the copy is forgotten). Keys are copied to the arena (a split
+ * forgets the copy). */
+static int find_in_copy(struct db *db, struct arena *a, unsigned i, bool desc, long long offset,
+                        long long limit, struct user_index_start *out, bool *found)
+{
+    *found = false;
+    long long count = 0;
+    const char *check = NULL;
+    const struct db_result *sup = fence_copy_supers(db, i, &count, &check);
+    if (!sup)
+        return DB_OK;
+    long long lo, hi;
+    out->count = count;
+    int rc = DB_OK;
+    if (page_span(out, count, desc, offset, limit, &lo, &hi))
+        rc = find_in_super(db, a, i, sup, desc ? hi : lo, lo, hi, true, out, found);
+    if (rc != DB_OK || !*found) {
+        fence_copy_forget(i);
+        struct user_index_start none = {.count = -1};
+        *out = none;
+        *found = false;
+        return rc;
+    }
+    out->check = arena_strdup(a, check);
+    out->key = out->key ? arena_strdup(a, out->key) : NULL;
+    out->key_id = out->key_id ? arena_strdup(a, out->key_id) : NULL;
+    out->long_key = out->long_key ? arena_strdup(a, out->long_key) : NULL;
+    out->long_key_id = out->long_key_id ? arena_strdup(a, out->long_key_id) : NULL;
     return DB_OK;
 }
 
@@ -498,9 +562,14 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
     unsigned i = user_fence_index(order);
     if (i == UIX_ORDERS || offset < 0 || limit < 1)
         return DB_OK;
+    bool found = false;
+    if (find_in_copy(db, a, i, desc, offset, limit, out, &found) != DB_OK)
+        return DB_ERROR;
+    if (found)
+        return DB_OK;
     /* The super-runs in key order (the table's primary key: no sort; a window function over
      * them sorted the keys again, in name's collation), summed here; then the fences of
-     * the one that holds the page. */
+     * the one that holds the page. Kept in the worker's copy when they add up. */
     struct db_result sup, r;
     if (db_query(db, a, supers_sql(i), NULL, 0, &sup) != DB_OK)
         return DB_ERROR;
@@ -509,15 +578,16 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
         out->count = count ? strtoll(count, NULL, 10) : 0;
     }
     long long total = sum_runs(&sup);
-    bool found = false;
     if (sup.nrows > 0 && total == out->count) {
+        fence_copy_keep_supers(db, i, &sup, SUPER_V_COL, out->count);
         long long lo, hi;
         if (!page_span(out, total, desc, offset, limit, &lo, &hi))
             return DB_OK;   /* past the last page */
-        if (find_in_super(db, a, i, &sup, desc ? hi : lo, lo, hi, out, &found) != DB_OK)
+        if (find_in_super(db, a, i, &sup, desc ? hi : lo, lo, hi, true, out, &found) != DB_OK)
             return DB_ERROR;
         if (found)
             return DB_OK;
+        fence_copy_forget(i);   /* its fences do not match it: nothing to keep */
     }
     /* The super-runs do not match: every fence, as before them. */
     struct user_index_start none = {.count = out->count};
@@ -584,9 +654,12 @@ int db_user_index_split(struct db *db, struct arena *a, unsigned order, const ch
     }
     const char *nk = db_cell(&next, 0, 0), *nid = db_cell(&next, 0, 1);
     struct db_param new_key = f->is_int ? db_int(strtoll(nk, NULL, 10)) : db_str(nk);
+    /* The super-run keeps its count; its v tells the workers' copies of its fences. */
+    fence_copy_forget(i);
     if (db_exec(db, add_sql[i], DB_PARAMS(new_key, db_str(nid), db_int(len - UIX_RUN)),
                 NULL) != DB_OK ||
-        db_exec(db, cut_sql[i], DB_PARAMS(db_int(UIX_RUN), key, db_str(kid)), NULL) != DB_OK)
+        db_exec(db, cut_sql[i], DB_PARAMS(db_int(UIX_RUN), key, db_str(kid)), NULL) != DB_OK ||
+        db_exec(db, move_sql(1, i), DB_PARAMS(db_int(0), key, key, db_str(kid)), NULL) != DB_OK)
         goto fail;
     return db_commit(db) == DB_OK ? DB_OK : DB_ERROR;
 fail:

@@ -122,16 +122,20 @@ static const char *ids_query(const struct user_query *q, enum filter_kind kind)
  * user, almost half of a page's statement. */
 #define GROUP_IDS ", u.group_ids"
 
+static unsigned fence_order(enum user_order order);
+
 /* The rows of a page that starts inside the run of a fence (db_user_index_find), in one
  * statement: the ids walked up from a fence, or down from below one (bounded = false: from
  * the last user), with their keys, then joined to their rows and put in the page's order
  * (desc) by those keys. That sort is of the page's 30 ids and keys alone, before the join
- * (no temporary table), so no TEXT column is sorted (see rows_query). */
+ * (no temporary table), so no TEXT column is sorted (see rows_query). checked: the fences
+ * came from the worker's copy, and the rows come only while the super-runs are still the
+ * ones copied (one more parameter, the copy's check text), in the same snapshot. */
 static const char *page_query(enum user_order order, bool walk_desc, bool bounded, bool desc,
-                              enum user_columns cols, bool with_group_ids)
+                              enum user_columns cols, bool with_group_ids, bool checked)
 {
-    static char *sql[USER_ORDER__MAX][2][2][2][USER_COLUMNS__MAX][2];
-    char **text = &sql[order][walk_desc][bounded][desc][cols][with_group_ids];
+    static char *sql[USER_ORDER__MAX][2][2][2][USER_COLUMNS__MAX][2][2];
+    char **text = &sql[order][walk_desc][bounded][desc][cols][with_group_ids][checked];
     const char *col = order_column[order];
     if (!*text) {
         const char *walk = walk_desc ? "DESC" : "ASC", *dir = desc ? "DESC" : "ASC";
@@ -146,11 +150,15 @@ static const char *page_query(enum user_order order, bool walk_desc, bool bounde
             snprintf(by, sizeof(by), "%s %s", col, walk);
         else
             snprintf(by, sizeof(by), "%s %s, u.id %s", col, walk, walk);
+        char check[256] = "";
+        if (checked)
+            snprintf(check, sizeof(check), "WHERE %s = ? ",
+                     db_user_index_check_sql(fence_order(order)));
         char buf[2048];
         snprintf(buf, sizeof(buf), "SELECT %s%s FROM (SELECT u.id, %s AS k FROM `user` u %s"
                  "ORDER BY %s LIMIT ? OFFSET ?) p STRAIGHT_JOIN `user` u ON u.id = p.id "
-                 "ORDER BY p.k %s, p.id %s", db_user_columns_of(cols),
-                 with_group_ids ? GROUP_IDS : "", col, where, by, dir, dir);
+                 "%sORDER BY p.k %s, p.id %s", db_user_columns_of(cols),
+                 with_group_ids ? GROUP_IDS : "", col, where, by, check, dir, dir);
         *text = strdup(buf);
     }
     return *text;
@@ -345,7 +353,7 @@ static int fenced_page(struct db *db, struct arena *a, const struct user_query *
     }
     bool bounded = at.key != NULL;
     bool is_int = order == UIX_CREATED_AT || order == UIX_LAST_ACTIVE_AT;
-    struct db_param params[5];
+    struct db_param params[6];
     size_t np = 0;
     if (bounded) {
         struct db_param k = is_int ? db_int(strtoll(at.key, NULL, 10)) : db_str(at.key);
@@ -355,10 +363,18 @@ static int fenced_page(struct db *db, struct arena *a, const struct user_query *
     }
     params[np++] = db_int(at.limit);
     params[np++] = db_int(at.skip);
+    if (at.check)
+        params[np++] = db_str(at.check);
     const char *sql = page_query(q->order, at.walk_desc, bounded, desc, q->columns,
-                                 q->with_group_ids);
+                                 q->with_group_ids, at.check != NULL);
     if (!sql || db_query(db, a, sql, params, np, &r) != DB_OK)
         return DB_ERROR;
+    if (at.check && r.nrows == 0) {
+        /* The fences changed since this worker copied them: read them, and the page, again
+         * (the copy is forgotten, so this happens once). */
+        db_user_index_forget(order);
+        return fenced_page(db, a, q, out, done);
+    }
     decode_page(a, &r, q->with_group_ids, out);
     *done = true;
     return DB_OK;

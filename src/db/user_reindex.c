@@ -167,15 +167,18 @@ static int rebuild_search(struct db *db, long long *searchable)
 
 int db_user_index_rebuild(struct db *db, long long *fences, long long *searchable)
 {
+    /* the tables of sql/010 and 014, and the super-runs' version of sql/018 */
     static const char schema_sql[] =
-        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
-        "AND table_name IN ('user_order_lock', 'user_fence_role', 'user_fence2_role')";
+        "SELECT (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+        "AND table_name IN ('user_order_lock', 'user_fence_role', 'user_fence2_role')) + "
+        "(SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() "
+        "AND table_name = 'user_fence2_role' AND column_name = 'v')";
     struct arena *a = arena_new(512);
     if (!a)
         return DB_ERROR;
     const char *v = NULL;
     int rc = db_query_cell(db, a, schema_sql, NULL, 0, &v);
-    bool there = rc == DB_OK && v && strcmp(v, "3") == 0;
+    bool there = rc == DB_OK && v && strcmp(v, "4") == 0;
     arena_free(a);
     if (rc != DB_OK)
         return DB_ERROR;
