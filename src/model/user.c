@@ -101,32 +101,65 @@ static struct json_object *json_text(const char *text, bool settings)
     return v;
 }
 
-static struct json_object *field_json(struct arena *a, const struct user *u,
+/* What field f of u shows: null, a string, an integer, or a JSON document's text (shown
+ * parsed; settings: with "ui"). One reading of the field table for both ways of writing it
+ * (json-c objects and json_writer text). */
+struct field_value {
+    enum { FV_NULL, FV_STRING, FV_INT, FV_DOCUMENT } kind;
+    const char *s;
+    long long n;
+};
+
+static struct field_value field_value(struct arena *a, const struct user *u,
                                       const struct user_field *f)
 {
     const char *base = (const char *)u + f->offset;
-    const char *s = NULL;
+    const char *s = f->type == UF_INT || f->type == UF_INT_NULL
+                        ? NULL : *(const char *const *)(const void *)base;
+    struct field_value v = {FV_NULL, NULL, 0};
     switch (f->type) {
     case UF_STR:
     case UF_DATE:
-        s = *(const char *const *)(const void *)base;
-        return s ? json_object_new_string(s) : NULL;
+        if (s)
+            v = (struct field_value){FV_STRING, s, 0};
+        break;
     case UF_STR_REQ:
     case UF_ROLE:
-        s = *(const char *const *)(const void *)base;
-        return json_object_new_string(s ? s : "");
+        v = (struct field_value){FV_STRING, s ? s : "", 0};
+        break;
     case UF_IMAGE:
-        s = *(const char *const *)(const void *)base;
-        return json_object_new_string(s && s[0] ? s : user_image_path(a, u->id));
+        v = (struct field_value){FV_STRING, s && s[0] ? s : user_image_path(a, u->id), 0};
+        break;
     case UF_INT:
-        return json_object_new_int64(*(const long long *)(const void *)base);
+        v = (struct field_value){FV_INT, NULL, *(const long long *)(const void *)base};
+        break;
     case UF_INT_NULL: {
         const long long *n = *(const long long *const *)(const void *)base;
-        return n ? json_object_new_int64(*n) : NULL;
+        if (n)
+            v = (struct field_value){FV_INT, NULL, *n};
+        break;
     }
     case UF_JSON:
     case UF_SETTINGS:
-        return json_text(*(const char *const *)(const void *)base, f->type == UF_SETTINGS);
+        v = (struct field_value){FV_DOCUMENT, s, 0};
+        break;
+    }
+    return v;
+}
+
+static struct json_object *field_json(struct arena *a, const struct user *u,
+                                      const struct user_field *f)
+{
+    struct field_value v = field_value(a, u, f);
+    switch (v.kind) {
+    case FV_STRING:
+        return json_object_new_string(v.s);
+    case FV_INT:
+        return json_object_new_int64(v.n);
+    case FV_DOCUMENT:
+        return json_text(v.s, f->type == UF_SETTINGS);
+    case FV_NULL:
+        break;
     }
     return NULL;
 }
@@ -144,42 +177,23 @@ struct json_object *user_json(struct arena *a, const struct user *u, enum user_v
 static void field_write(struct json_writer *w, struct arena *a, const struct user *u,
                         const struct user_field *f)
 {
-    const char *base = (const char *)u + f->offset;
-    const char *s = NULL;
-    switch (f->type) {
-    case UF_STR:
-    case UF_DATE:
-        json_writer_string(w, *(const char *const *)(const void *)base);
+    struct field_value v = field_value(a, u, f);
+    switch (v.kind) {
+    case FV_STRING:
+        json_writer_string(w, v.s);
         return;
-    case UF_STR_REQ:
-    case UF_ROLE:
-        s = *(const char *const *)(const void *)base;
-        json_writer_string(w, s ? s : "");
+    case FV_INT:
+        json_writer_int(w, v.n);
         return;
-    case UF_IMAGE:
-        s = *(const char *const *)(const void *)base;
-        json_writer_string(w, s && s[0] ? s : user_image_path(a, u->id));
-        return;
-    case UF_INT:
-        json_writer_int(w, *(const long long *)(const void *)base);
-        return;
-    case UF_INT_NULL: {
-        const long long *n = *(const long long *const *)(const void *)base;
-        if (n)
-            json_writer_int(w, *n);
-        else
-            json_writer_lit(w, "null");
-        return;
-    }
-    case UF_JSON:
-    case UF_SETTINGS: {
+    case FV_DOCUMENT: {
         /* rare (most users have none): through json-c, which normalises the text */
-        struct json_object *v = json_text(*(const char *const *)(const void *)base,
-                                          f->type == UF_SETTINGS);
-        json_writer_json(w, v);
-        json_object_put(v);
+        struct json_object *doc = json_text(v.s, f->type == UF_SETTINGS);
+        json_writer_json(w, doc);
+        json_object_put(doc);
         return;
     }
+    case FV_NULL:
+        break;
     }
     json_writer_lit(w, "null");
 }
