@@ -79,11 +79,11 @@ void fence_copy_keep_supers(const struct db *db, unsigned i, const struct db_res
         return;
     long long sum_n = 0, sum_v = 0;
     for (size_t row = 0; row < sup->nrows; row++) {
-        const char *n = db_cell(sup, row, 2), *v = db_cell(sup, row, v_col);
-        if (!n || !v)
+        const char *n = db_cell(sup, row, 2);
+        if (!n)
             return;   /* a rebuild under way */
         sum_n += strtoll(n, NULL, 10);
-        sum_v += strtoll(v, NULL, 10);
+        sum_v += db_cell_ll(sup, row, v_col);   /* NOT NULL (sql/018) */
     }
     struct order_copy *c = &copies[i];
     c->supers = result_copy(sup);

@@ -562,8 +562,11 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
     unsigned i = user_fence_index(order);
     if (i == UIX_ORDERS || offset < 0 || limit < 1)
         return DB_OK;
+    /* Inside a transaction the fences read may hold its own uncommitted moves, which a
+     * rollback takes back: nothing is kept from there (nor read from the copy). */
+    bool copy = !db_in_transaction(db);
     bool found = false;
-    if (find_in_copy(db, a, i, desc, offset, limit, out, &found) != DB_OK)
+    if (copy && find_in_copy(db, a, i, desc, offset, limit, out, &found) != DB_OK)
         return DB_ERROR;
     if (found)
         return DB_OK;
@@ -579,15 +582,17 @@ int db_user_index_find(struct db *db, struct arena *a, unsigned order, bool desc
     }
     long long total = sum_runs(&sup);
     if (sup.nrows > 0 && total == out->count) {
-        fence_copy_keep_supers(db, i, &sup, SUPER_V_COL, out->count);
+        if (copy)
+            fence_copy_keep_supers(db, i, &sup, SUPER_V_COL, out->count);
         long long lo, hi;
         if (!page_span(out, total, desc, offset, limit, &lo, &hi))
             return DB_OK;   /* past the last page */
-        if (find_in_super(db, a, i, &sup, desc ? hi : lo, lo, hi, true, out, &found) != DB_OK)
+        if (find_in_super(db, a, i, &sup, desc ? hi : lo, lo, hi, copy, out, &found) != DB_OK)
             return DB_ERROR;
         if (found)
             return DB_OK;
-        fence_copy_forget(i);   /* its fences do not match it: nothing to keep */
+        if (copy)
+            fence_copy_forget(i);   /* its fences do not match it: nothing to keep */
     }
     /* The super-runs do not match: every fence, as before them. */
     struct user_index_start none = {.count = out->count};
