@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -132,4 +133,11 @@ long long clock_now_ms(void)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+void clock_wait_until_ms(long long ms)
+{
+    const struct timespec pause = {0, 100 * 1000};
+    for (int waits = 0; waits < 50 && clock_now_ms() < ms; waits++)
+        nanosleep(&pause, NULL);
 }

@@ -33,5 +33,10 @@ void sha256_hex(const char *s, size_t len, char out[65]);
 
 /* Wall clock in milliseconds (gettimeofday: precise, not the coarse clock of time()). */
 long long clock_now_ms(void);
+/* Returns once clock_now_ms() has reached ms (sleeping 0.1 ms at a time; 5 ms at most,
+ * should the clock step back). A revocation mark set to the next millisecond waits for it
+ * before the change is answered, so a sign-in sent after the answer is never older than the
+ * mark (on a fast machine it was, and the new token was refused at once). */
+void clock_wait_until_ms(long long ms);
 
 #endif

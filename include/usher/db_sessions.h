@@ -28,7 +28,8 @@ int db_session_list(struct db *db, struct arena *a, const char *user_id, long lo
 /* Writes last_seen_at of session id. */
 int db_session_touch(struct db *db, const char *id, long long now);
 /* Moves user_id's revocation mark (never back) to mark_ms: every token issued before it
- * ends, but the one whose jti is keep_jti (NULL: none is kept). */
+ * ends, but the one whose jti is keep_jti (NULL: none is kept). Returns once the clock has
+ * reached mark_ms (clock_wait_until_ms). */
 int db_session_mark_user(struct db *db, const char *user_id, long long mark_ms,
                          const char *keep_jti);
 

@@ -19,7 +19,8 @@ struct user_write {
     unsigned long long cols;     /* bits over user_fields (the table has fewer than 64 rows) */
     const char *password_hash;   /* NULL: the password stays */
     long long mark_ms;           /* > 0: tokens issued before are invalid (a role or password
-                                  * change), except keep_jti's (NULL: none is spared) */
+                                  * change), except keep_jti's (NULL: none is spared); the
+                                  * write returns once the clock has reached it */
     const char *keep_jti;
     /* usher's additions for provisioning (SCIM); zero: unchanged. */
     enum { USER_ACTIVE_KEEP, USER_ACTIVE_ON, USER_ACTIVE_OFF } active;   /* auth.active */

@@ -85,7 +85,9 @@ int db_user_create(struct db *db, struct arena *a, struct new_user *nu);
 int db_user_set_timezone(struct db *db, const char *id, const char *tz);
 /* After a committed password change: moves the revocation mark (never back) to now + 1 ms,
  * so a sign-in that read the old hash before the commit (its token stamped before that
- * read) is refused, whenever it finishes. The kept jti stays kept. DB_OK or DB_ERROR. */
+ * read) is refused, whenever it finishes; returns once the clock has reached the mark (at
+ * most about 1 ms later), so a sign-in after the answer is valid. The kept jti stays kept.
+ * DB_OK or DB_ERROR. */
 int db_user_mark_after_commit(struct db *db, const char *id);
 /* last_active_at = now (not updated_at: activity is not an edit of the row). */
 int db_user_touch(struct db *db, const char *id, long long now);

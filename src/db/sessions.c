@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "usher/arena.h"
+#include "usher/crypto.h"
 #include "usher/db.h"
 
 /* The first max characters of a UTF-8 string, in bytes. */
@@ -86,6 +87,8 @@ int db_session_mark_user(struct db *db, const char *user_id, long long mark_ms,
     static const char sql[] =
         "UPDATE `user` SET tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?), "
         "tokens_kept_jti = ? WHERE id = ?";
-    return db_exec(db, sql, DB_PARAMS(db_int(mark_ms), db_str_or_null(keep_jti),
-                                      db_str(user_id)), NULL);
+    int rc = db_exec(db, sql, DB_PARAMS(db_int(mark_ms), db_str_or_null(keep_jti),
+                                        db_str(user_id)), NULL);
+    clock_wait_until_ms(mark_ms);
+    return rc;
 }

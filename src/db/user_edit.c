@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "usher/arena.h"
+#include "usher/crypto.h"
 #include "usher/db.h"
 #include "usher/db_resources.h"
 #include "usher/db_counts.h"
@@ -212,8 +213,10 @@ int db_user_write(struct db *db, const char *id, const struct user_write *w)
         db_user_index_search_set(db, id);
     if (rc != DB_OK)
         return DB_ERROR;
-    return w->password_hash || w->active == USER_ACTIVE_OFF ? db_user_mark_after_commit(db, id)
-                                                            : DB_OK;
+    if (w->password_hash || w->active == USER_ACTIVE_OFF)
+        return db_user_mark_after_commit(db, id);
+    clock_wait_until_ms(w->mark_ms);   /* a mark of the next millisecond (crypto.h) */
+    return DB_OK;
 }
 
 int db_user_delete(struct db *db, struct arena *a, const char *id)

@@ -304,7 +304,11 @@ int db_user_mark_after_commit(struct db *db, const char *id)
     static const char sql[] =
         "UPDATE `user` SET tokens_valid_after_ms = GREATEST(tokens_valid_after_ms, ?) "
         "WHERE id = ?";
-    return db_exec(db, sql, DB_PARAMS(db_int(clock_now_ms() + 1), db_str(id)), NULL);
+    /* the next millisecond: a sign-in stamped in this one may have read the old hash */
+    long long mark = clock_now_ms() + 1;
+    int rc = db_exec(db, sql, DB_PARAMS(db_int(mark), db_str(id)), NULL);
+    clock_wait_until_ms(mark);
+    return rc;
 }
 
 int db_user_touch(struct db *db, const char *id, long long now)
