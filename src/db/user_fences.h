@@ -14,6 +14,8 @@ struct user_fence_order {
     const char *table2;   /* its super-runs (sql/014_user_fence2.sql) */
     const char *col;
     bool is_int;   /* an integer key (created_at, last_active_at), else text */
+    const char *index;    /* the user table's index of col (sql/), which a page's walk
+                           * names (db_user_index_walked) */
 };
 extern const struct user_fence_order user_fence_orders[UIX_ORDERS];
 

@@ -16,11 +16,13 @@
 #include "user_fences.h"
 
 const struct user_fence_order user_fence_orders[UIX_ORDERS] = {
-    {"user_fence_name", "user_fence2_name", "name", false},
-    {"user_fence_email", "user_fence2_email", "email", false},
-    {"user_fence_created_at", "user_fence2_created_at", "created_at", true},
-    {"user_fence_last_active_at", "user_fence2_last_active_at", "last_active_at", true},
-    {"user_fence_role", "user_fence2_role", "role", false},
+    {"user_fence_name", "user_fence2_name", "name", false, "ix_user_name"},
+    {"user_fence_email", "user_fence2_email", "email", false, "uq_user_email"},
+    {"user_fence_created_at", "user_fence2_created_at", "created_at", true,
+     "ix_user_created_at"},
+    {"user_fence_last_active_at", "user_fence2_last_active_at", "last_active_at", true,
+     "ix_user_last_active_at"},
+    {"user_fence_role", "user_fence2_role", "role", false, "ix_user_role"},
 };
 
 /* The user's keys, in the order of user_fence_orders; FOR UPDATE: the latest committed
@@ -377,6 +379,12 @@ const char *db_user_index_check_sql(unsigned order)
                  "(SELECT c.n FROM user_count c WHERE c.id = 1)) FROM %s f)",
                  user_fence_orders[i].table2);
     return sql[i];
+}
+
+const char *db_user_index_walked(unsigned order)
+{
+    unsigned i = user_fence_index(order);
+    return i == UIX_ORDERS ? NULL : user_fence_orders[i].index;
 }
 
 void db_user_index_forget(unsigned order)

@@ -18,23 +18,18 @@
 /* The most rows one statement reads (a listing page is 30). */
 #define PAGE_MAX 30
 
-/* The column of each order, and the index a page's walk names. A column order ends with
- * the primary key in the same direction, which matches the column's index (InnoDB appends
- * the key to secondary indexes), so a page is read from the index in order, with no sort of
- * the table. The index is named (orders with fences only, sql/): without it MariaDB weighs
- * every index the walk's range could use (the primary key too, for its id bound) on each
- * execution, about 10 us of a page's 150 at 1,000,000 users. */
-static const struct {
-    const char *column, *index;
-} orders[USER_ORDER__MAX] = {
-    [USER_ORDER_DEFAULT] = { "u.created_at", "ix_user_created_at" },
-    [USER_ORDER_NAME] = { "u.name", "ix_user_name" },
-    [USER_ORDER_EMAIL] = { "u.email", "uq_user_email" },
-    [USER_ORDER_CREATED_AT] = { "u.created_at", "ix_user_created_at" },
-    [USER_ORDER_LAST_ACTIVE_AT] = { "u.last_active_at", "ix_user_last_active_at" },
-    [USER_ORDER_UPDATED_AT] = { "u.updated_at", NULL },
-    [USER_ORDER_ROLE] = { "u.role", "ix_user_role" },
-    [USER_ORDER_GROUP] = { NULL, NULL },
+/* The column of each order. A column order ends with the primary key in the same
+ * direction, which matches the column's index (InnoDB appends the key to secondary
+ * indexes), so a page is read from the index in order, with no sort of the table. */
+static const char *const order_column[USER_ORDER__MAX] = {
+    [USER_ORDER_DEFAULT] = "u.created_at",
+    [USER_ORDER_NAME] = "u.name",
+    [USER_ORDER_EMAIL] = "u.email",
+    [USER_ORDER_CREATED_AT] = "u.created_at",
+    [USER_ORDER_LAST_ACTIVE_AT] = "u.last_active_at",
+    [USER_ORDER_UPDATED_AT] = "u.updated_at",
+    [USER_ORDER_ROLE] = "u.role",
+    [USER_ORDER_GROUP] = NULL,
 };
 
 /* Matching is case-insensitive but not accent-insensitive (name's collation would be
@@ -87,7 +82,7 @@ static void format_order(char *out, size_t size, enum user_order order, bool des
         snprintf(out, size, "EXISTS (SELECT 1 FROM group_member om WHERE om.group_id = ? "
                  "AND om.user_id = u.id) %s, u.name ASC, u.id ASC", dir);
     else
-        snprintf(out, size, "%s %s, u.id %s", orders[order].column, dir, dir);
+        snprintf(out, size, "%s %s, u.id %s", order_column[order], dir, dir);
 }
 
 /* The statements, made once per variant: the ids of a page [order][descending][filtered],
@@ -141,8 +136,9 @@ static const char *page_query(enum user_order order, bool walk_desc, bool bounde
 {
     static char *sql[USER_ORDER__MAX][2][2][2][USER_COLUMNS__MAX][2][2];
     char **text = &sql[order][walk_desc][bounded][desc][cols][with_group_ids][checked];
-    const char *col = orders[order].column;
-    if (!orders[order].index)
+    const char *col = order_column[order];
+    const char *index = db_user_index_walked(fence_order(order));
+    if (!index)
         return NULL;   /* no fences for this order */
     if (!*text) {
         const char *walk = walk_desc ? "DESC" : "ASC", *dir = desc ? "DESC" : "ASC";
@@ -166,7 +162,7 @@ static const char *page_query(enum user_order order, bool walk_desc, bool bounde
                  "FORCE INDEX (%s) %sORDER BY %s LIMIT ? OFFSET ?) p "
                  "STRAIGHT_JOIN `user` u ON u.id = p.id %sORDER BY p.k %s, p.id %s",
                  db_user_columns_of(cols), with_group_ids ? GROUP_IDS : "", col,
-                 orders[order].index, where, by, check, dir, dir);
+                 index, where, by, check, dir, dir);
         *text = strdup(buf);
     }
     return *text;
